@@ -137,3 +137,13 @@ type Repo struct {
 	GPGCheck bool
 	Priority int // lower wins, as yum's priorities plugin and dnf; default 99
 }
+
+// Universe is every package a solve may choose from.
+type Universe struct {
+	Packages []*Package
+	// LoadFileLists, when set, merges complete file lists (rpm-md filelists) into
+	// Packages and sets their FullFiles. The solver calls it at most once, the first
+	// time a file requirement is not met by the primary file lists, so the large
+	// filelists are only read when they are needed.
+	LoadFileLists func() error
+}
