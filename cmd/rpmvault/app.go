@@ -1,0 +1,124 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
+	"github.com/spf13/viper"
+)
+
+// app holds what every command shares: its configuration and its output streams.
+type app struct {
+	cfg    *viper.Viper
+	stdout io.Writer
+	stderr io.Writer
+	log    *slog.Logger
+}
+
+func newApp(stdout, stderr io.Writer) *app {
+	return &app{cfg: viper.New(), stdout: stdout, stderr: stderr}
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "rpmvault",
+		Short: "Offline package vault for RPM systems",
+		Long: `rpmvault computes the exact dependency closure of what you ask for, pins every
+RPM into a content-addressed store with a lockfile, writes one self-verifying
+bundle, and installs it on an air-gapped box in the right order.`,
+		SilenceUsage:      true,
+		SilenceErrors:     true,
+		Args:              noArgs,
+		PersistentPreRunE: a.configure,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usageError{errors.New("a command is required (see rpmvault --help)")}
+		},
+	}
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+
+	pf := root.PersistentFlags()
+	pf.String("config", "", "configuration file (default: rpmvault.yaml in the working directory, if present)")
+	pf.StringSlice("mirror-map", nil, "rewrite URL prefixes FROM=TO (repeatable), e.g. https://vault.centos.org=http://mirror.local/vault")
+	pf.Bool("offline", false, "use only the store and cached metadata; make no network request")
+	pf.BoolP("quiet", "q", false, "print only errors and the result")
+
+	for _, c := range a.commands() {
+		root.AddCommand(c)
+	}
+	return root
+}
+
+// commands lists the subcommands; each lives in its own file.
+func (a *app) commands() []*cobra.Command {
+	return []*cobra.Command{
+		a.versionCommand(),
+	}
+}
+
+// configure layers configuration for the command about to run: defaults, then
+// the config file, then RPMVAULT_* environment variables, then flags.
+func (a *app) configure(cmd *cobra.Command, _ []string) error {
+	v := a.cfg
+	v.SetEnvPrefix("RPMVAULT")
+	v.SetEnvKeyReplacer(strings.NewReplacer("-", "_"))
+	v.AutomaticEnv()
+	var bindErr error
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if err := v.BindPFlag(f.Name, f); err != nil && bindErr == nil {
+			bindErr = fmt.Errorf("bind flag --%s: %w", f.Name, err)
+		}
+	})
+	if bindErr != nil {
+		return bindErr
+	}
+	if file := v.GetString("config"); file != "" {
+		v.SetConfigFile(file)
+		if err := v.ReadInConfig(); err != nil {
+			return usagef("read config file %s: %w", file, err)
+		}
+	} else if _, err := os.Stat("rpmvault.yaml"); err == nil {
+		v.SetConfigFile("rpmvault.yaml")
+		if err := v.ReadInConfig(); err != nil {
+			return fmt.Errorf("read config file rpmvault.yaml: %w (fix it or pass --config)", err)
+		}
+	}
+	level := slog.LevelInfo
+	if v.GetBool("quiet") {
+		level = slog.LevelWarn
+	}
+	a.log = slog.New(slog.NewTextHandler(a.stderr, &slog.HandlerOptions{Level: level}))
+	return nil
+}
+
+func (a *app) printError(err error) {
+	fmt.Fprintf(a.stderr, "rpmvault: %v\n", err)
+}
+
+// noArgs rejects positional arguments as a usage error.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) > 0 && cmd.HasSubCommands() {
+		return usagef("unknown command %q (see %s --help)", args[0], cmd.CommandPath())
+	}
+	if len(args) > 0 {
+		return usagef("%s takes no arguments, got %q", cmd.CommandPath(), args)
+	}
+	return nil
+}
+
+// exactArgs requires n positional arguments, named for the error message.
+func exactArgs(names ...string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) != len(names) {
+			return usagef("%s needs %s, got %d argument(s)", cmd.CommandPath(), strings.Join(names, " "), len(args))
+		}
+		return nil
+	}
+}
