@@ -1,0 +1,211 @@
+package resolver
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Manifest says what a bundle holds: where packages come from and what to
+// install. It is the YAML file of DESIGN.md ("Formats").
+type Manifest struct {
+	Name       string         `yaml:"name"`
+	Arch       string         `yaml:"arch"`
+	Releasever string         `yaml:"releasever"`
+	Multilib   bool           `yaml:"multilib"`
+	Repos      []ManifestRepo `yaml:"repos"`
+	// RepoFiles are yum .repo files whose enabled repos are sources too.
+	RepoFiles   []string `yaml:"repofiles"`
+	Install     []string `yaml:"install"`
+	Constraints []string `yaml:"constraints"`
+	Exclude     []string `yaml:"exclude"`
+	// Baseline is "empty" (or unset) or an installed-set file: ship only what
+	// the target lacks.
+	Baseline string `yaml:"baseline"`
+
+	// Dir is the directory of the manifest file; relative paths resolve against it.
+	Dir string `yaml:"-"`
+}
+
+// ManifestRepo is one source of packages.
+type ManifestRepo struct {
+	ID       string     `yaml:"id"`
+	BaseURL  stringList `yaml:"baseurl"`
+	Packages []string   `yaml:"packages"`
+	GPGKey   stringList `yaml:"gpgkey"`
+	GPGCheck *bool      `yaml:"gpgcheck"`
+	Priority int        `yaml:"priority"`
+}
+
+// stringList accepts a YAML scalar or a sequence, as yum accepts one baseurl
+// or several.
+type stringList []string
+
+func (l *stringList) UnmarshalYAML(n *yaml.Node) error {
+	switch n.Kind {
+	case yaml.ScalarNode:
+		*l = strings.Fields(n.Value)
+		return nil
+	case yaml.SequenceNode:
+		var s []string
+		if err := n.Decode(&s); err != nil {
+			return err
+		}
+		*l = s
+		return nil
+	}
+	return fmt.Errorf("line %d: want a string or a list of strings", n.Line)
+}
+
+// DefaultPriority is the repo priority when none is given, as in yum and dnf.
+const DefaultPriority = 99
+
+// LoadManifest reads and validates a manifest file.
+func LoadManifest(path string) (*Manifest, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read manifest: %w", err)
+	}
+	m, err := ParseManifest(data)
+	if err != nil {
+		return nil, fmt.Errorf("manifest %s: %w", path, err)
+	}
+	abs, err := filepath.Abs(filepath.Dir(path))
+	if err != nil {
+		return nil, fmt.Errorf("manifest %s: %w", path, err)
+	}
+	m.Dir = abs
+	return m, nil
+}
+
+// ParseManifest decodes and validates manifest YAML. Unknown keys are errors,
+// so a misspelt "constraint:" cannot silently drop a constraint.
+func ParseManifest(data []byte) (*Manifest, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var m Manifest
+	if err := dec.Decode(&m); err != nil {
+		if errors.Is(err, errEOF) {
+			return nil, errors.New("empty manifest: it needs at least name, repos and install")
+		}
+		return nil, err
+	}
+	if m.Arch == "" {
+		m.Arch = "x86_64"
+	}
+	if err := m.validate(); err != nil {
+		return nil, err
+	}
+	return &m, nil
+}
+
+var errEOF = func() error {
+	var v any
+	return yaml.NewDecoder(bytes.NewReader(nil)).Decode(&v)
+}()
+
+func (m *Manifest) validate() error {
+	var problems []string
+	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
+	if m.Name == "" {
+		add("name is missing")
+	}
+	if len(m.Install) == 0 {
+		add("install lists nothing to install")
+	}
+	if len(m.Repos) == 0 && len(m.RepoFiles) == 0 {
+		add("no repos and no repofiles: there is nowhere to take packages from")
+	}
+	seen := map[string]bool{}
+	for i, r := range m.Repos {
+		switch {
+		case r.ID == "":
+			add("repos[%d] has no id", i)
+		case seen[r.ID]:
+			add("repo id %q is used twice", r.ID)
+		}
+		seen[r.ID] = true
+		if len(r.BaseURL) == 0 && len(r.Packages) == 0 {
+			add("repo %q has neither baseurl nor packages", r.ID)
+		}
+	}
+	for _, c := range m.Constraints {
+		if _, err := ParseDep(c); err != nil {
+			add("constraint %q: %v", c, err)
+		}
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// Sources returns the manifest's repos with $releasever and $basearch expanded,
+// relative local paths made absolute, and yum's defaults applied (gpgcheck on,
+// priority 99).
+func (m *Manifest) Sources() []Repo {
+	repos := make([]Repo, 0, len(m.Repos))
+	for _, r := range m.Repos {
+		repo := Repo{ID: r.ID, GPGCheck: true, Priority: r.Priority}
+		if r.GPGCheck != nil {
+			repo.GPGCheck = *r.GPGCheck
+		}
+		if repo.Priority == 0 {
+			repo.Priority = DefaultPriority
+		}
+		for _, u := range r.BaseURL {
+			repo.BaseURLs = append(repo.BaseURLs, m.location(u))
+		}
+		for _, u := range r.Packages {
+			repo.Packages = append(repo.Packages, m.location(u))
+		}
+		for _, u := range r.GPGKey {
+			repo.GPGKeys = append(repo.GPGKeys, m.location(u))
+		}
+		repos = append(repos, repo)
+	}
+	return repos
+}
+
+// BaselinePath returns the installed-set file of the baseline, or "" for an
+// empty baseline.
+func (m *Manifest) BaselinePath() string {
+	if m.Baseline == "" || m.Baseline == "empty" {
+		return ""
+	}
+	return m.localPath(m.Baseline)
+}
+
+// location expands yum variables and anchors relative local paths at the
+// manifest's directory; URLs pass through.
+func (m *Manifest) location(s string) string {
+	s = ExpandVars(s, m.Releasever, m.Arch)
+	if strings.Contains(s, "://") {
+		return s
+	}
+	return m.localPath(s)
+}
+
+func (m *Manifest) localPath(p string) string {
+	if filepath.IsAbs(p) || m.Dir == "" {
+		return p
+	}
+	return filepath.Join(m.Dir, p)
+}
+
+// ExpandVars replaces yum's $releasever, $basearch and $arch (also in ${...} form).
+func ExpandVars(s, releasever, arch string) string {
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	return strings.NewReplacer(
+		"${releasever}", releasever, "$releasever", releasever,
+		"${basearch}", arch, "$basearch", arch,
+		"${arch}", arch, "$arch", arch,
+	).Replace(s)
+}
