@@ -10,13 +10,14 @@ import (
 // after the last '-', as in rpm.
 func ParseEVR(s string) (EVR, error) {
 	var e EVR
+	orig := s
 	if s == "" {
 		return e, fmt.Errorf("empty version")
 	}
 	if i := strings.IndexByte(s, ':'); i >= 0 {
 		n, err := strconv.Atoi(s[:i])
 		if err != nil || n < 0 {
-			return e, fmt.Errorf("bad epoch %q in %q", s[:i], s)
+			return e, fmt.Errorf("bad epoch %q in %q", s[:i], orig)
 		}
 		e.Epoch = n
 		s = s[i+1:]
@@ -26,7 +27,7 @@ func ParseEVR(s string) (EVR, error) {
 		s = s[:i]
 	}
 	if s == "" {
-		return e, fmt.Errorf("missing version in %q", s)
+		return e, fmt.Errorf("missing version in %q", orig)
 	}
 	e.Version = s
 	return e, nil

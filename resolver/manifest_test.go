@@ -1,0 +1,123 @@
+package resolver
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestParseManifest(t *testing.T) {
+	data, err := os.ReadFile(filepath.Join("..", "manifests", "docker-engine-1.7.1-el6.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := ParseManifest(data)
+	if err != nil {
+		t.Fatalf("shipped manifest does not parse: %v", err)
+	}
+	if m.Name != "docker-engine-1.7.1-el6" || m.Arch != "x86_64" || m.Releasever != "6.6" {
+		t.Errorf("header fields: got %q %q %q", m.Name, m.Arch, m.Releasever)
+	}
+	repos := m.Sources()
+	ids := []string{}
+	for _, r := range repos {
+		ids = append(ids, r.ID)
+		if !r.GPGCheck || r.Priority != DefaultPriority {
+			t.Errorf("repo %s: want yum defaults gpgcheck on, priority 99, got %v %d", r.ID, r.GPGCheck, r.Priority)
+		}
+	}
+	if want := []string{"base", "updates", "docker"}; !reflect.DeepEqual(ids, want) {
+		t.Errorf("repo ids %v, want %v", ids, want)
+	}
+	if len(repos[2].BaseURLs) != 0 || len(repos[2].Packages) != 1 {
+		t.Errorf("docker repo must be header-only with one package: %+v", repos[2])
+	}
+	if got := m.Constraints; len(got) != 1 || got[0] != "device-mapper-libs >= 1.02.90" {
+		t.Errorf("constraints %v", got)
+	}
+}
+
+func TestParseManifestErrors(t *testing.T) {
+	tests := []struct {
+		name, yaml, want string
+	}{
+		{"empty", "", "empty manifest"},
+		{"unknown key", "name: x\nconstraint: [a]\n", "field constraint not found"},
+		{"no install", "name: x\nrepos: [{id: a, baseurl: /r}]\n", "install lists nothing"},
+		{"no repos", "name: x\ninstall: [a]\n", "nowhere to take packages from"},
+		{"dup id", "name: x\ninstall: [a]\nrepos: [{id: a, baseurl: /r}, {id: a, baseurl: /s}]\n", `repo id "a" is used twice`},
+		{"no source", "name: x\ninstall: [a]\nrepos: [{id: a}]\n", `repo "a" has neither baseurl nor packages`},
+		{"bad constraint", "name: x\ninstall: [a]\nrepos: [{id: a, baseurl: /r}]\nconstraints: ['a ~ 1']\n", "bad operator"},
+		{"bad type", "name: x\ninstall: [a]\nrepos: [{id: a, baseurl: {x: 1}}]\n", "want a string or a list"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := ParseManifest([]byte(tt.yaml))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got error %v, want one containing %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestManifestSourcesExpandAndAnchor(t *testing.T) {
+	m, err := ParseManifest([]byte(`
+name: local
+releasever: "6.5"
+repos:
+  - id: os
+    baseurl: http://mirror.local/centos/$releasever/os/$basearch/ repo/$basearch
+    gpgkey: keys/RPM-GPG-KEY-CentOS-6
+    gpgcheck: false
+    priority: 10
+install: [docker-engine]
+baseline: installed.txt
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Dir = "/srv/manifests"
+	r := m.Sources()[0]
+	want := []string{"http://mirror.local/centos/6.5/os/x86_64/", "/srv/manifests/repo/x86_64"}
+	if !reflect.DeepEqual(r.BaseURLs, want) {
+		t.Errorf("baseurls %v, want %v", r.BaseURLs, want)
+	}
+	if r.GPGCheck || r.Priority != 10 || r.GPGKeys[0] != "/srv/manifests/keys/RPM-GPG-KEY-CentOS-6" {
+		t.Errorf("repo %+v", r)
+	}
+	if got := m.BaselinePath(); got != "/srv/manifests/installed.txt" {
+		t.Errorf("baseline %q", got)
+	}
+}
+
+func TestParseDep(t *testing.T) {
+	tests := []struct {
+		in      string
+		want    Dep
+		wantErr bool
+	}{
+		{in: "libcgroup", want: Dep{Name: "libcgroup"}},
+		{in: "device-mapper-libs >= 1.02.90", want: Dep{Name: "device-mapper-libs", Flags: Greater | Equal, EVR: EVR{Version: "1.02.90"}}},
+		{in: "tar = 2:1.23-11.el6", want: Dep{Name: "tar", Flags: Equal, EVR: EVR{Epoch: 2, Version: "1.23", Release: "11.el6"}}},
+		{in: "a < 1", want: Dep{Name: "a", Flags: Less, EVR: EVR{Version: "1"}}},
+		{in: "a >= x:1", wantErr: true},
+		{in: "a >=", wantErr: true},
+		{in: "a != 1", wantErr: true},
+		{in: "a = -1", wantErr: true},
+	}
+	for _, tt := range tests {
+		got, err := ParseDep(tt.in)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("ParseDep(%q) error %v, wantErr %v", tt.in, err, tt.wantErr)
+			continue
+		}
+		if !tt.wantErr && got != tt.want {
+			t.Errorf("ParseDep(%q) = %+v, want %+v", tt.in, got, tt.want)
+		}
+		if !tt.wantErr && got.String() != strings.Join(strings.Fields(tt.in), " ") {
+			t.Errorf("String() = %q, want %q", got.String(), tt.in)
+		}
+	}
+}
