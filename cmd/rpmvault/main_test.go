@@ -1,0 +1,53 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+// rpmvault runs one command line in-process and returns exit code and output.
+func rpmvault(t *testing.T, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code = run(context.Background(), args, &out, &errOut)
+	return code, out.String(), errOut.String()
+}
+
+func TestUsageErrorsExit2(t *testing.T) {
+	tests := []struct {
+		args []string
+		want string
+	}{
+		{nil, "a command is required"},
+		{[]string{"frobnicate"}, `unknown command "frobnicate"`},
+		{[]string{"version", "--no-such-flag"}, "unknown flag: --no-such-flag"},
+		{[]string{"version", "extra"}, "takes no arguments"},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			code, _, stderr := rpmvault(t, tt.args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d", code, exitUsage)
+			}
+			if !strings.Contains(stderr, tt.want) {
+				t.Errorf("stderr %q does not say %q", stderr, tt.want)
+			}
+		})
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, stdout, _ := rpmvault(t, "version")
+	if code != 0 || !strings.HasPrefix(stdout, "rpmvault ") || !strings.Contains(stdout, "go1.") {
+		t.Fatalf("exit %d, stdout %q", code, stdout)
+	}
+}
+
+func TestMissingConfigFileIsUsageError(t *testing.T) {
+	code, _, stderr := rpmvault(t, "version", "--config", t.TempDir()+"/nope.yaml")
+	if code != exitUsage || !strings.Contains(stderr, "nope.yaml") {
+		t.Fatalf("exit %d, stderr %q", code, stderr)
+	}
+}
