@@ -1,0 +1,79 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"github.com/rpmvault/rpmvault/resolver"
+)
+
+// planJSON is the `resolve --json` object of DESIGN.md.
+type planJSON struct {
+	Packages []planPackageJSON `json:"packages"`
+	Steps    int               `json:"steps"`
+}
+
+type planPackageJSON struct {
+	Name    string `json:"name"`
+	Epoch   int    `json:"epoch"`
+	Version string `json:"version"`
+	Release string `json:"release"`
+	Arch    string `json:"arch"`
+	Repo    string `json:"repo"`
+	Action  string `json:"action"`
+	Reason  string `json:"reason"`
+	Step    int    `json:"step"`
+	URL     string `json:"url"`
+	Size    int64  `json:"size"`
+}
+
+func writePlanJSON(w io.Writer, plan *resolver.Plan) error {
+	out := planJSON{Packages: make([]planPackageJSON, 0, len(plan.Packages)), Steps: plan.Steps}
+	for _, pp := range plan.Packages {
+		p := pp.Package
+		url := ""
+		if len(pp.URLs) > 0 {
+			url = pp.URLs[0]
+		}
+		out.Packages = append(out.Packages, planPackageJSON{
+			Name: p.Name, Epoch: p.EVR.Epoch, Version: p.EVR.Version, Release: p.EVR.Release,
+			Arch: p.Arch, Repo: p.Repo, Action: string(pp.Action), Reason: pp.Reason,
+			Step: pp.Step, URL: url, Size: p.Size,
+		})
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+// writePlanTable prints the plan for people: one line per package in install order.
+func writePlanTable(w io.Writer, plan *resolver.Plan) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "STEP\tACTION\tPACKAGE\tREPO\tSIZE\tREASON")
+	var total int64
+	for _, pp := range plan.Packages {
+		p := pp.Package
+		total += p.Size
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", pp.Step, pp.Action, p.NEVRA(), p.Repo, humanBytes(p.Size), pp.Reason)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%d packages, %s, %d transaction steps\n", len(plan.Packages), humanBytes(total), plan.Steps)
+	return err
+}
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
