@@ -1,0 +1,290 @@
+package resolver
+
+import (
+	"bytes"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path"
+
+	rpmutils "github.com/sassoftware/go-rpmutils"
+)
+
+// Limits on what a header may claim, so hostile input cannot make us allocate
+// without bound. rpm itself caps the index at 0xffff entries; real headers of
+// huge packages stay far below 64 MiB of data.
+const (
+	maxHeaderEntries = 0xffff
+	maxHeaderData    = 64 << 20
+	leadSize         = 96
+	introSize        = 16
+	entrySize        = 16
+)
+
+// ErrNotRPM is returned for input that is not an RPM file at all.
+var ErrNotRPM = errors.New("not an RPM file (bad lead magic)")
+
+// RawHeader is the byte span of an RPM's lead, signature header and main
+// header, read and bounds-checked, ready for parsing.
+type RawHeader struct {
+	Bytes []byte // lead + signature header (padded) + main header
+	// Start and End delimit the main header in the file, rpm-md's header-range.
+	Start, End int64
+}
+
+// ReadRawHeader reads exactly the lead and both headers from r, checking
+// every count, size and offset before trusting it. The reader is left at the
+// start of the payload.
+func ReadRawHeader(r io.Reader) (*RawHeader, error) {
+	var buf bytes.Buffer
+	lead := make([]byte, leadSize)
+	if _, err := io.ReadFull(r, lead); err != nil {
+		return nil, fmt.Errorf("read lead: %w", truncated(err))
+	}
+	if binary.BigEndian.Uint32(lead) != 0xedabeedb {
+		return nil, ErrNotRPM
+	}
+	if binary.BigEndian.Uint16(lead[6:8]) == 1 {
+		return nil, errors.New("source RPMs are not installable packages")
+	}
+	buf.Write(lead)
+	if err := readHeaderBlock(r, &buf, "signature header", true); err != nil {
+		return nil, err
+	}
+	start := int64(buf.Len())
+	if err := readHeaderBlock(r, &buf, "header", false); err != nil {
+		return nil, err
+	}
+	return &RawHeader{Bytes: buf.Bytes(), Start: start, End: int64(buf.Len())}, nil
+}
+
+// readHeaderBlock reads one header structure (intro, index, data) into buf.
+func readHeaderBlock(r io.Reader, buf *bytes.Buffer, what string, padded bool) error {
+	intro := make([]byte, introSize)
+	if _, err := io.ReadFull(r, intro); err != nil {
+		return fmt.Errorf("read %s: %w", what, truncated(err))
+	}
+	if intro[0] != 0x8e || intro[1] != 0xad || intro[2] != 0xe8 {
+		return fmt.Errorf("%s: bad magic", what)
+	}
+	entries := binary.BigEndian.Uint32(intro[8:12])
+	size := binary.BigEndian.Uint32(intro[12:16])
+	if entries == 0 || entries > maxHeaderEntries {
+		return fmt.Errorf("%s: implausible index count %d", what, entries)
+	}
+	if size > maxHeaderData {
+		return fmt.Errorf("%s: implausible data size %d bytes (limit %d)", what, size, maxHeaderData)
+	}
+	index := make([]byte, int(entries)*entrySize)
+	if _, err := io.ReadFull(r, index); err != nil {
+		return fmt.Errorf("read %s index: %w", what, truncated(err))
+	}
+	dataLen := int(size)
+	if padded {
+		dataLen = (dataLen + 7) / 8 * 8
+	}
+	data := make([]byte, dataLen)
+	if _, err := io.ReadFull(r, data); err != nil {
+		return fmt.Errorf("read %s data: %w", what, truncated(err))
+	}
+	for i := 0; i < int(entries); i++ {
+		e := index[i*entrySize:]
+		typ := binary.BigEndian.Uint32(e[4:8])
+		off := binary.BigEndian.Uint32(e[8:12])
+		count := binary.BigEndian.Uint32(e[12:16])
+		if off >= size {
+			return fmt.Errorf("%s: entry %d points outside the data (offset %d of %d)", what, i, off, size)
+		}
+		if width, fixed := fixedWidth(typ); fixed && uint64(off)+uint64(width)*uint64(count) > uint64(size) {
+			return fmt.Errorf("%s: entry %d overruns the data (%d x %d bytes at %d of %d)", what, i, count, width, off, size)
+		}
+		if count > size {
+			return fmt.Errorf("%s: entry %d has implausible count %d", what, i, count)
+		}
+	}
+	buf.Write(intro)
+	buf.Write(index)
+	buf.Write(data)
+	return nil
+}
+
+// fixedWidth gives the element size of rpm's fixed-width header types.
+func fixedWidth(typ uint32) (int, bool) {
+	switch typ {
+	case 0, 1, 2, 7: // null, char, int8, bin
+		return 1, true
+	case 3:
+		return 2, true
+	case 4:
+		return 4, true
+	case 5:
+		return 8, true
+	}
+	return 0, false // strings: NUL-terminated, checked by the parser
+}
+
+func truncated(err error) error {
+	if errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) {
+		return errors.New("file is truncated")
+	}
+	return err
+}
+
+// ParseHeader parses a RawHeader with go-rpmutils.
+func ParseHeader(raw *RawHeader) (*rpmutils.RpmHeader, error) {
+	h, err := rpmutils.ReadHeader(bytes.NewReader(raw.Bytes))
+	if err != nil {
+		return nil, fmt.Errorf("parse header: %w", err)
+	}
+	return h, nil
+}
+
+// ReadPackageFile reads the package record of a local .rpm file.
+func ReadPackageFile(file string) (*Package, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	p, err := ReadPackage(f)
+	if err != nil {
+		return nil, fmt.Errorf("read header of %s: %w", file, err)
+	}
+	if st, err := f.Stat(); err == nil {
+		p.Size = st.Size()
+	}
+	p.Location = path.Base(file)
+	return p, nil
+}
+
+// ReadPackage reads an RPM's headers from r and returns its package record.
+// Size, Location and Checksum are left for the caller, who knows the file.
+func ReadPackage(r io.Reader) (*Package, error) {
+	raw, err := ReadRawHeader(r)
+	if err != nil {
+		return nil, err
+	}
+	h, err := ParseHeader(raw)
+	if err != nil {
+		return nil, err
+	}
+	p, err := PackageFromHeader(h)
+	if err != nil {
+		return nil, err
+	}
+	p.HeaderStart, p.HeaderEnd = raw.Start, raw.End
+	return p, nil
+}
+
+// rpm's RPMSENSE_* bits beyond the comparison flags.
+const (
+	senseScriptPre    = 1 << 9
+	senseScriptPost   = 1 << 10
+	senseScriptPreun  = 1 << 11
+	senseScriptPostun = 1 << 12
+	senseRpmlib       = 1 << 24
+)
+
+// PackageFromHeader maps a parsed header to a package record: identity,
+// dependencies with their flags and phases, and every file path.
+func PackageFromHeader(h *rpmutils.RpmHeader) (*Package, error) {
+	n, err := h.GetNEVRA()
+	if err != nil {
+		return nil, fmt.Errorf("read name/version: %w", err)
+	}
+	p := &Package{Name: n.Name, EVR: EVR{Version: n.Version, Release: n.Release}, Arch: n.Arch}
+	if h.HasTag(rpmutils.EPOCH) {
+		if e, err := h.GetInt(rpmutils.EPOCH); err == nil {
+			p.EVR.Epoch = e
+		}
+	}
+	if p.Name == "" || p.EVR.Version == "" || p.Arch == "" {
+		return nil, errors.New("header lacks name, version or arch")
+	}
+	if p.SourceRPM, err = h.GetString(rpmutils.SOURCERPM); err != nil || p.SourceRPM == "" {
+		return nil, errors.New("header has no source rpm tag: source packages are not installable")
+	}
+	for _, d := range []struct {
+		dst                  *[]Dep
+		name, flags, version int
+	}{
+		{&p.Provides, rpmutils.PROVIDENAME, rpmutils.PROVIDEFLAGS, rpmutils.PROVIDEVERSION},
+		{&p.Requires, rpmutils.REQUIRENAME, rpmutils.REQUIREFLAGS, rpmutils.REQUIREVERSION},
+		{&p.Conflicts, rpmutils.CONFLICTNAME, rpmutils.CONFLICTFLAGS, rpmutils.CONFLICTVERSION},
+		{&p.Obsoletes, rpmutils.OBSOLETENAME, rpmutils.OBSOLETEFLAGS, rpmutils.OBSOLETEVERSION},
+	} {
+		deps, err := readDeps(h, d.name, d.flags, d.version)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p.NEVRA(), err)
+		}
+		*d.dst = deps
+	}
+	files, err := h.GetFiles()
+	if err != nil {
+		return nil, fmt.Errorf("%s: file list: %w", p.NEVRA(), err)
+	}
+	p.Files = make([]string, 0, len(files))
+	for _, f := range files {
+		p.Files = append(p.Files, f.Name())
+	}
+	p.FullFiles = true
+	return p, nil
+}
+
+func readDeps(h *rpmutils.RpmHeader, nameTag, flagsTag, versionTag int) ([]Dep, error) {
+	if !h.HasTag(nameTag) {
+		return nil, nil
+	}
+	names, err := h.GetStrings(nameTag)
+	if err != nil {
+		return nil, err
+	}
+	var flags []int
+	if h.HasTag(flagsTag) {
+		if flags, err = h.GetInts(flagsTag); err != nil {
+			return nil, err
+		}
+	}
+	var versions []string
+	if h.HasTag(versionTag) {
+		if versions, err = h.GetStrings(versionTag); err != nil {
+			return nil, err
+		}
+	}
+	if len(flags) != len(names) || len(versions) != len(names) {
+		return nil, fmt.Errorf("dependency tag %d: %d names, %d flags, %d versions", nameTag, len(names), len(flags), len(versions))
+	}
+	deps := make([]Dep, 0, len(names))
+	for i, name := range names {
+		f := uint32(flags[i])
+		if f&senseRpmlib != 0 || (len(name) > 7 && name[:7] == "rpmlib(") {
+			continue // rpm's own feature markers, satisfied by rpm itself
+		}
+		d := Dep{Name: name, Flags: Flags(f) & (Less | Greater | Equal)}
+		if f&senseScriptPre != 0 {
+			d.Phase |= PhasePre
+		}
+		if f&senseScriptPost != 0 {
+			d.Phase |= PhasePost
+		}
+		if f&senseScriptPreun != 0 {
+			d.Phase |= PhasePreun
+		}
+		if f&senseScriptPostun != 0 {
+			d.Phase |= PhasePostun
+		}
+		if d.Flags != 0 && versions[i] != "" {
+			evr, err := ParseEVR(versions[i])
+			if err != nil {
+				return nil, fmt.Errorf("dependency %s: %w", name, err)
+			}
+			d.EVR = evr
+		} else {
+			d.Flags = 0
+		}
+		deps = append(deps, d)
+	}
+	return deps, nil
+}
