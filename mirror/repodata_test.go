@@ -40,10 +40,10 @@ type primaryPkg struct {
 			Start string `xml:"start,attr"`
 			End   string `xml:"end,attr"`
 		} `xml:"header-range"`
-		Provides  []entry `xml:"provides>entry"`
-		Requires  []entry `xml:"requires>entry"`
-		Conflicts []entry `xml:"conflicts>entry"`
-		Obsoletes []entry `xml:"obsoletes>entry"`
+		Provides  []entry  `xml:"provides>entry"`
+		Requires  []entry  `xml:"requires>entry"`
+		Conflicts []entry  `xml:"conflicts>entry"`
+		Obsoletes []entry  `xml:"obsoletes>entry"`
 		Files     []string `xml:"file"`
 	} `xml:"format"`
 }
