@@ -141,6 +141,8 @@ type Repo struct {
 // Universe is every package a solve may choose from.
 type Universe struct {
 	Packages []*Package
+	// Sources records the snapshot each repo was read from.
+	Sources []SourceState
 	// LoadFileLists, when set, merges complete file lists (rpm-md filelists) into
 	// Packages and sets their FullFiles. The solver calls it at most once, the first
 	// time a file requirement is not met by the primary file lists, so the large

@@ -1,0 +1,182 @@
+package resolver
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+)
+
+// UnsatisfiableError says why a request cannot be met, as statements a person
+// can act on ("X conflicts with installed Y", "X requires Z; no enabled repo
+// provides it").
+type UnsatisfiableError struct {
+	Problems []string
+}
+
+func (e *UnsatisfiableError) Error() string {
+	var b strings.Builder
+	b.WriteString("the request cannot be resolved:")
+	for _, p := range e.Problems {
+		b.WriteString("\n  - ")
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// noMatch explains an install spec that matches no candidate.
+func (s *solver) noMatch(spec string) error {
+	var excluded, otherArch, constrained []string
+	for _, p := range s.u.Packages {
+		if !nevraMatches(p, spec) && !providesName(p, spec) {
+			continue
+		}
+		switch {
+		case s.excluded(p.Name):
+			excluded = append(excluded, p.NEVRA())
+		case !s.archOK(p.Arch):
+			otherArch = append(otherArch, p.NEVRA())
+		default:
+			constrained = append(constrained, p.NEVRA())
+		}
+	}
+	msg := fmt.Sprintf("no package matches %q in the enabled repos (check the spelling, or add the repo that has it)", spec)
+	switch {
+	case len(constrained) > 0:
+		msg = fmt.Sprintf("%q matches only packages the constraints %v rule out: %s", spec, s.req.Constraints, strings.Join(constrained, ", "))
+	case len(excluded) > 0:
+		msg = fmt.Sprintf("%q matches only excluded packages: %s (see exclude)", spec, strings.Join(excluded, ", "))
+	case len(otherArch) > 0:
+		msg = fmt.Sprintf("%q matches only packages of another arch: %s (set multilib to allow 32-bit packages)", spec, strings.Join(otherArch, ", "))
+	}
+	return &UnsatisfiableError{Problems: []string{msg}}
+}
+
+func providesName(p *Package, name string) bool {
+	for _, d := range p.Provides {
+		if d.Name == name {
+			return true
+		}
+	}
+	for _, f := range p.Files {
+		if f == name {
+			return true
+		}
+	}
+	return false
+}
+
+// unsat explains a conflict at decision level 0: the original clauses it was
+// derived from, rendered in order of how actionable they are.
+func (s *solver) unsat(confl int) error {
+	core := map[int]bool{}
+	seen := map[int]bool{}
+	queue := []int{confl}
+	for len(queue) > 0 {
+		id := queue[0]
+		queue = queue[1:]
+		if seen[id] {
+			continue
+		}
+		seen[id] = true
+		s.addOrigins(core, id)
+		for _, l := range s.clauses[id].lits {
+			if r := s.reason[l.v()]; r >= 0 && s.value[l.v()] != 0 {
+				queue = append(queue, r)
+			}
+		}
+		if c := s.clauses[id]; c.kind == kindLearned {
+			for _, o := range c.origins {
+				queue = append(queue, o)
+			}
+		}
+	}
+	type line struct {
+		rank int
+		text string
+	}
+	var lines []line
+	done := map[string]bool{}
+	add := func(rank int, text string) {
+		if !done[text] {
+			done[text] = true
+			lines = append(lines, line{rank, text})
+		}
+	}
+	for id := range core {
+		c := s.clauses[id]
+		switch c.kind {
+		case kindJob:
+			add(0, fmt.Sprintf("the request %q needs one of: %s", c.job, s.names(c.lits)))
+		case kindRequires:
+			who := s.pkgs[c.pkg].NEVRA()
+			if len(c.lits) == 1 {
+				add(1, fmt.Sprintf("%s requires %s; no enabled repo provides it%s", who, c.dep, s.filteredProviders(c.dep)))
+			} else {
+				add(3, fmt.Sprintf("%s requires %s, provided by %s", who, c.dep, s.names(c.lits[1:])))
+			}
+		case kindConflicts:
+			a, b := c.lits[0].v(), c.lits[1].v()
+			if c.pkg == b {
+				a, b = b, a
+			}
+			add(2, fmt.Sprintf("%s conflicts with %s (%s)", s.label(a), s.label(b), c.dep))
+		case kindObsoletes:
+			add(2, fmt.Sprintf("%s obsoletes %s (%s)", s.label(c.lits[0].v()), s.label(c.lits[1].v()), c.dep))
+		case kindSameName:
+			add(4, fmt.Sprintf("only one of %s and %s can be installed", s.label(c.lits[0].v()), s.label(c.lits[1].v())))
+		case kindConstraint:
+			add(2, fmt.Sprintf("installed %s fails the constraint %s and must be upgraded", s.pkgs[c.pkg].NEVRA(), c.dep))
+		case kindKeepInstalled:
+			add(5, fmt.Sprintf("installed %s may be kept or upgraded, not removed", s.pkgs[c.pkg].NEVRA()))
+		}
+	}
+	sort.Slice(lines, func(i, j int) bool {
+		if lines[i].rank != lines[j].rank {
+			return lines[i].rank < lines[j].rank
+		}
+		return lines[i].text < lines[j].text
+	})
+	const maxLines = 20
+	err := &UnsatisfiableError{}
+	for i, l := range lines {
+		if i == maxLines {
+			err.Problems = append(err.Problems, fmt.Sprintf("... and %d more", len(lines)-maxLines))
+			break
+		}
+		err.Problems = append(err.Problems, l.text)
+	}
+	return err
+}
+
+// label names a package, marking installed ones.
+func (s *solver) label(i int) string {
+	if s.installed[i] {
+		return "installed " + s.pkgs[i].NEVRA()
+	}
+	return s.pkgs[i].NEVRA()
+}
+
+func (s *solver) names(lits []lit) string {
+	var out []string
+	for _, l := range lits {
+		out = append(out, s.label(l.v()))
+	}
+	return strings.Join(out, ", ")
+}
+
+// filteredProviders mentions providers that exist but were ruled out.
+func (s *solver) filteredProviders(d Dep) string {
+	var out []string
+	for _, p := range s.u.Packages {
+		for _, pd := range p.Provides {
+			if pd.Satisfies(d) {
+				out = append(out, p.NEVRA())
+				break
+			}
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return " (ruled out by arch, exclude or constraints: " + strings.Join(out, ", ") + ")"
+}

@@ -1,0 +1,102 @@
+package resolver
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+)
+
+// InstalledRepo is the repo id of packages that are already on the target.
+const InstalledRepo = "@installed"
+
+// ParseInstalled reads an installed set: lines of
+// `rpm -qa --qf '%{NAME} %{EPOCH} %{VERSION} %{RELEASE} %{ARCH}\n'` (epoch
+// "(none)" when absent) or plain `rpm -qa` NEVRA lines. Blank lines and lines
+// starting with '#' are skipped; gpg-pubkey entries are not packages.
+func ParseInstalled(r io.Reader) ([]*Package, error) {
+	var out []*Package
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for line := 1; sc.Scan(); line++ {
+		text := strings.TrimSpace(sc.Text())
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		p, err := parseInstalledLine(text)
+		if err != nil {
+			return nil, fmt.Errorf("line %d %q: %w", line, text, err)
+		}
+		if p.Name == "gpg-pubkey" {
+			continue
+		}
+		p.Repo = InstalledRepo
+		out = append(out, p)
+	}
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// LoadInstalled reads an installed-set file.
+func LoadInstalled(file string) ([]*Package, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("read installed set: %w", err)
+	}
+	defer f.Close()
+	pkgs, err := ParseInstalled(f)
+	if err != nil {
+		return nil, fmt.Errorf("installed set %s: %w (want rpm -qa --qf '%%{NAME} %%{EPOCH} %%{VERSION} %%{RELEASE} %%{ARCH}\\n' output)", file, err)
+	}
+	return pkgs, nil
+}
+
+func parseInstalledLine(text string) (*Package, error) {
+	f := strings.Fields(text)
+	switch len(f) {
+	case 5:
+		p := &Package{Name: f[0], EVR: EVR{Version: f[2], Release: f[3]}, Arch: f[4]}
+		if f[1] != "(none)" {
+			e, err := strconv.Atoi(f[1])
+			if err != nil || e < 0 {
+				return nil, fmt.Errorf("bad epoch %q", f[1])
+			}
+			p.EVR.Epoch = e
+		}
+		return p, nil
+	case 1:
+		return ParseNEVRA(f[0])
+	}
+	return nil, fmt.Errorf("want NAME EPOCH VERSION RELEASE ARCH or a NEVRA, got %d fields", len(f))
+}
+
+// ParseNEVRA parses name-[epoch:]version-release.arch.
+func ParseNEVRA(s string) (*Package, error) {
+	dot := strings.LastIndexByte(s, '.')
+	if dot <= 0 || dot == len(s)-1 {
+		return nil, fmt.Errorf("%q has no .arch", s)
+	}
+	arch, rest := s[dot+1:], s[:dot]
+	r := strings.LastIndexByte(rest, '-')
+	if r <= 0 {
+		return nil, fmt.Errorf("%q has no release", s)
+	}
+	v := strings.LastIndexByte(rest[:r], '-')
+	if v <= 0 {
+		return nil, fmt.Errorf("%q has no version", s)
+	}
+	p := &Package{Name: rest[:v], Arch: arch}
+	evr, err := ParseEVR(rest[v+1:])
+	if err != nil {
+		return nil, err
+	}
+	if evr.Release == "" || evr.Version == "" {
+		return nil, fmt.Errorf("%q lacks version or release", s)
+	}
+	p.EVR = evr
+	return p, nil
+}

@@ -1,0 +1,113 @@
+package resolver
+
+import "sort"
+
+// order assigns transaction steps: a package comes after the packages whose
+// provides it requires (Requires(pre)/(post) included), and the members of a
+// dependency cycle share one step. A step holds every package whose
+// dependencies are all in earlier steps, so the plan has as few steps as the
+// dependency depth allows.
+func order(plan *Plan, s *solver) {
+	n := len(plan.Packages)
+	index := map[*Package]int{}
+	for i, pp := range plan.Packages {
+		index[pp.Package] = i
+	}
+	edges := make([][]int, n) // i -> packages i needs first
+	for i, pp := range plan.Packages {
+		for _, d := range pp.Package.Requires {
+			for _, q := range s.whatProvides(d) {
+				j, inPlan := index[s.pkgs[q]]
+				if inPlan && j != i {
+					edges[i] = append(edges[i], j)
+				}
+			}
+		}
+	}
+	comp := tarjan(n, edges)
+	ncomp := 0
+	for _, c := range comp {
+		ncomp = max(ncomp, c+1)
+	}
+	// Tarjan numbers components in reverse topological order of "needs":
+	// a component's dependencies get smaller numbers, so walk upwards.
+	members := make([][]int, ncomp)
+	for i, c := range comp {
+		members[c] = append(members[c], i)
+	}
+	stepOf := make([]int, ncomp)
+	steps := 0
+	for c := 0; c < ncomp; c++ {
+		step := 1
+		for _, i := range members[c] {
+			for _, j := range edges[i] {
+				if comp[j] != c {
+					step = max(step, stepOf[comp[j]]+1)
+				}
+			}
+		}
+		stepOf[c] = step
+		steps = max(steps, step)
+	}
+	for i := range plan.Packages {
+		plan.Packages[i].Step = stepOf[comp[i]]
+	}
+	plan.Steps = steps
+	sort.SliceStable(plan.Packages, func(a, b int) bool {
+		pa, pb := plan.Packages[a], plan.Packages[b]
+		if pa.Step != pb.Step {
+			return pa.Step < pb.Step
+		}
+		if pa.Package.Name != pb.Package.Name {
+			return pa.Package.Name < pb.Package.Name
+		}
+		return pa.Package.Arch < pb.Package.Arch
+	})
+}
+
+// tarjan returns the strongly connected component of each node; components
+// are numbered so that every edge goes to an equal or smaller number.
+func tarjan(n int, edges [][]int) []int {
+	index := make([]int, n)
+	low := make([]int, n)
+	onStack := make([]bool, n)
+	comp := make([]int, n)
+	for i := range index {
+		index[i] = -1
+	}
+	var stack []int
+	next, ncomp := 0, 0
+	var visit func(v int)
+	visit = func(v int) {
+		index[v], low[v] = next, next
+		next++
+		stack = append(stack, v)
+		onStack[v] = true
+		for _, w := range edges[v] {
+			if index[w] < 0 {
+				visit(w)
+				low[v] = min(low[v], low[w])
+			} else if onStack[w] {
+				low[v] = min(low[v], index[w])
+			}
+		}
+		if low[v] == index[v] {
+			for {
+				w := stack[len(stack)-1]
+				stack = stack[:len(stack)-1]
+				onStack[w] = false
+				comp[w] = ncomp
+				if w == v {
+					break
+				}
+			}
+			ncomp++
+		}
+	}
+	for v := 0; v < n; v++ {
+		if index[v] < 0 {
+			visit(v)
+		}
+	}
+	return comp
+}

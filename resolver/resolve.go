@@ -1,0 +1,137 @@
+package resolver
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// ResolveOptions tunes Resolve.
+type ResolveOptions struct {
+	Fetcher Fetcher
+	// Installed is the target's installed set (the baseline); nil means empty.
+	Installed []*Package
+	// ExtraConstraints are added to the manifest's (e.g. from an ABI check).
+	ExtraConstraints []string
+}
+
+// Resolve runs the manifest through the whole resolver: read every source,
+// solve against the installed set, order the result and attach the URLs each
+// package can be fetched from.
+func Resolve(ctx context.Context, m *Manifest, opts ResolveOptions) (*Plan, *Universe, error) {
+	repos := m.Sources()
+	u, err := LoadUniverse(ctx, repos, LoadOptions{Fetcher: opts.Fetcher})
+	if err != nil {
+		return nil, nil, err
+	}
+	prio := map[string]int{}
+	for _, r := range repos {
+		prio[r.ID] = r.Priority
+	}
+	plan, err := Solve(u, Request{
+		Install:      m.Install,
+		Constraints:  append(append([]string(nil), m.Constraints...), opts.ExtraConstraints...),
+		Exclude:      m.Exclude,
+		Installed:    opts.Installed,
+		Arch:         m.Arch,
+		Multilib:     m.Multilib,
+		RepoPriority: prio,
+	})
+	if err != nil {
+		return nil, u, err
+	}
+	AttachURLs(plan, repos)
+	return plan, u, nil
+}
+
+// AttachURLs fills each planned package's URLs from its repo's base URLs
+// (in failover order); header-only sources already carry an absolute URL.
+func AttachURLs(plan *Plan, repos []Repo) {
+	byID := map[string]Repo{}
+	for _, r := range repos {
+		byID[r.ID] = r
+	}
+	for i := range plan.Packages {
+		p := plan.Packages[i].Package
+		if strings.Contains(p.Location, "://") || strings.HasPrefix(p.Location, "/") {
+			plan.Packages[i].URLs = []string{p.Location}
+			continue
+		}
+		var urls []string
+		for _, base := range byID[p.Repo].BaseURLs {
+			urls = append(urls, joinURL(base, p.Location))
+		}
+		plan.Packages[i].URLs = urls
+	}
+}
+
+// Why returns the shortest chain of requirements from a requested package to
+// the package named name, as lines "a requires dep (provided by b)".
+func Why(plan *Plan, name string) ([]string, error) {
+	var target = -1
+	for i, pp := range plan.Packages {
+		if pp.Package.Name == name || pp.Package.NEVRA() == name {
+			target = i
+		}
+	}
+	if target < 0 {
+		return nil, fmt.Errorf("%s is not in the plan: nothing pulls it in", name)
+	}
+	type edge struct {
+		from int
+		dep  Dep
+	}
+	prev := map[int]edge{}
+	var queue []int
+	for i, pp := range plan.Packages {
+		if pp.Reason == "requested" {
+			queue = append(queue, i)
+			prev[i] = edge{from: -1}
+		}
+	}
+	for len(queue) > 0 {
+		i := queue[0]
+		queue = queue[1:]
+		if i == target {
+			break
+		}
+		for _, d := range plan.Packages[i].Package.Requires {
+			for j, pp := range plan.Packages {
+				if _, seen := prev[j]; seen || j == i || !provides(pp.Package, d) {
+					continue
+				}
+				prev[j] = edge{from: i, dep: d}
+				queue = append(queue, j)
+			}
+		}
+	}
+	e, ok := prev[target]
+	if !ok {
+		return []string{fmt.Sprintf("%s: %s", plan.Packages[target].Package.NEVRA(), plan.Packages[target].Reason)}, nil
+	}
+	var chain []string
+	for at := target; e.from >= 0; at, e = e.from, prev[e.from] {
+		chain = append([]string{fmt.Sprintf("%s requires %s (provided by %s)",
+			plan.Packages[e.from].Package.NEVRA(), e.dep, plan.Packages[at].Package.NEVRA())}, chain...)
+	}
+	if len(chain) == 0 {
+		chain = []string{plan.Packages[target].Package.NEVRA() + " is requested"}
+	}
+	return chain, nil
+}
+
+func provides(p *Package, d Dep) bool {
+	for _, pd := range p.Provides {
+		if pd.Satisfies(d) {
+			return true
+		}
+	}
+	if strings.HasPrefix(d.Name, "/") {
+		for _, f := range p.Files {
+			if f == d.Name {
+				return true
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,443 @@
+package resolver
+
+import (
+	"bufio"
+	"bytes"
+	"compress/bzip2"
+	"compress/gzip"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/ulikunitz/xz"
+)
+
+// MetadataFile is one file repomd.xml points to.
+type MetadataFile struct {
+	Type     string
+	Href     string
+	Checksum Checksum // of the file as stored (compressed)
+	Size     int64
+	OpenSize int64
+}
+
+// RepoMD is a parsed repomd.xml.
+type RepoMD struct {
+	Revision string
+	Files    map[string]MetadataFile // by type: primary, filelists, other, ...
+}
+
+// MaxRepomdSize bounds repomd.xml, which is a few kilobytes in practice.
+const MaxRepomdSize = 16 << 20
+
+// ParseRepomd reads repomd.xml.
+func ParseRepomd(r io.Reader) (*RepoMD, error) {
+	var doc struct {
+		Revision string `xml:"revision"`
+		Data     []struct {
+			Type     string `xml:"type,attr"`
+			Checksum struct {
+				Type  string `xml:"type,attr"`
+				Value string `xml:",chardata"`
+			} `xml:"checksum"`
+			Location struct {
+				Href string `xml:"href,attr"`
+			} `xml:"location"`
+			Size     int64 `xml:"size"`
+			OpenSize int64 `xml:"open-size"`
+		} `xml:"data"`
+	}
+	lr := &io.LimitedReader{R: r, N: MaxRepomdSize + 1}
+	if err := xml.NewDecoder(lr).Decode(&doc); err != nil {
+		return nil, fmt.Errorf("parse repomd.xml: %w", err)
+	}
+	if lr.N <= 0 {
+		return nil, fmt.Errorf("repomd.xml is larger than %d bytes", MaxRepomdSize)
+	}
+	md := &RepoMD{Revision: doc.Revision, Files: map[string]MetadataFile{}}
+	for _, d := range doc.Data {
+		if err := CheckHref(d.Location.Href); err != nil {
+			return nil, fmt.Errorf("repomd.xml %s: %w", d.Type, err)
+		}
+		sum := Checksum{Type: normalizeSumType(d.Checksum.Type), Hex: strings.ToLower(strings.TrimSpace(d.Checksum.Value))}
+		if _, err := newHash(sum.Type); err != nil {
+			return nil, fmt.Errorf("repomd.xml %s: %w", d.Type, err)
+		}
+		if _, err := hex.DecodeString(sum.Hex); err != nil || sum.Hex == "" {
+			return nil, fmt.Errorf("repomd.xml %s: checksum %q is not hex", d.Type, sum.Hex)
+		}
+		if d.Size < 0 || d.OpenSize < 0 {
+			return nil, fmt.Errorf("repomd.xml %s: negative size", d.Type)
+		}
+		md.Files[d.Type] = MetadataFile{Type: d.Type, Href: d.Location.Href, Checksum: sum, Size: d.Size, OpenSize: d.OpenSize}
+	}
+	if _, ok := md.Files["primary"]; !ok {
+		return nil, errors.New("repomd.xml names no primary metadata")
+	}
+	return md, nil
+}
+
+// CheckHref refuses metadata locations that would leave the repository:
+// absolute paths, URLs and "..".
+func CheckHref(href string) error {
+	if href == "" {
+		return errors.New("empty location href")
+	}
+	clean := path.Clean(href)
+	if strings.HasPrefix(href, "/") || strings.Contains(href, "://") || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(href, "\\") {
+		return fmt.Errorf("location href %q leaves the repository", href)
+	}
+	return nil
+}
+
+func normalizeSumType(t string) string {
+	t = strings.ToLower(t)
+	if t == "sha" {
+		return "sha1"
+	}
+	return t
+}
+
+func newHash(typ string) (hash.Hash, error) {
+	switch typ {
+	case "sha1":
+		return sha1.New(), nil
+	case "sha256":
+		return sha256.New(), nil
+	case "sha512":
+		return sha512.New(), nil
+	}
+	return nil, fmt.Errorf("unsupported checksum type %q (want sha1 or sha256)", typ)
+}
+
+// ChecksumMismatchError reports content that does not hash to what its
+// metadata or lock declares.
+type ChecksumMismatchError struct {
+	What      string
+	Want, Got Checksum
+}
+
+func (e *ChecksumMismatchError) Error() string {
+	return fmt.Sprintf("%s: checksum mismatch: want %s, got %s", e.What, e.Want, e.Got)
+}
+
+// verifyingReader hashes what it passes through and fails at EOF if the
+// digest or the size is not the expected one, so no caller can consume a
+// whole stream without it having been checked.
+type verifyingReader struct {
+	r    io.Reader
+	h    hash.Hash
+	want Checksum
+	size int64 // expected size, or -1
+	n    int64
+	what string
+}
+
+// VerifyingReader wraps r so that reading it to EOF checks want (and size, if >= 0).
+func VerifyingReader(r io.Reader, want Checksum, size int64, what string) (io.Reader, error) {
+	h, err := newHash(want.Type)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	return &verifyingReader{r: r, h: h, want: want, size: size, what: what}, nil
+}
+
+func (v *verifyingReader) Read(p []byte) (int, error) {
+	n, err := v.r.Read(p)
+	v.h.Write(p[:n])
+	v.n += int64(n)
+	if v.size >= 0 && v.n > v.size {
+		return n, fmt.Errorf("%s: larger than the declared %d bytes", v.what, v.size)
+	}
+	if err == io.EOF {
+		if v.size >= 0 && v.n != v.size {
+			return n, fmt.Errorf("%s: %d bytes, declared %d (truncated?)", v.what, v.n, v.size)
+		}
+		got := Checksum{Type: v.want.Type, Hex: hex.EncodeToString(v.h.Sum(nil))}
+		if got.Hex != v.want.Hex {
+			return n, &ChecksumMismatchError{What: v.what, Want: v.want, Got: got}
+		}
+	}
+	return n, err
+}
+
+// DefaultMaxMetadataSize bounds the uncompressed size of one metadata file: a
+// decompression bomb stops here. The largest real filelists are a few hundred MB.
+const DefaultMaxMetadataSize = 4 << 30
+
+// Decompress returns the uncompressed stream of a metadata file, recognising
+// gzip, bzip2 and xz by their magic bytes (plain XML passes through), and
+// refusing more than limit uncompressed bytes.
+func Decompress(r io.Reader, name string, limit int64) (io.ReadCloser, error) {
+	br := bufio.NewReaderSize(r, 64<<10)
+	magic, _ := br.Peek(6)
+	var out io.Reader
+	var closer io.Closer
+	switch {
+	case bytes.HasPrefix(magic, []byte{0x1f, 0x8b}):
+		gz, err := gzip.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		out, closer = gz, gz
+	case bytes.HasPrefix(magic, []byte("BZh")):
+		out = bzip2.NewReader(br)
+	case bytes.HasPrefix(magic, []byte{0xfd, '7', 'z', 'X', 'Z', 0}):
+		xr, err := xz.NewReader(br)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+		out = xr
+	case bytes.HasPrefix(magic, []byte{0x28, 0xb5, 0x2f, 0xfd}):
+		return nil, fmt.Errorf("%s: zstd metadata is not supported (CentOS 6 trees use gzip)", name)
+	default:
+		out = br
+	}
+	return &limitedReadCloser{r: out, c: closer, left: limit, name: name}, nil
+}
+
+type limitedReadCloser struct {
+	r    io.Reader
+	c    io.Closer
+	left int64
+	name string
+}
+
+func (l *limitedReadCloser) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, fmt.Errorf("%s: uncompressed size exceeds the limit (decompression bomb?)", l.name)
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
+}
+
+func (l *limitedReadCloser) Close() error {
+	if l.c != nil {
+		return l.c.Close()
+	}
+	return nil
+}
+
+// xmlPackage is one <package> of primary.xml.
+type xmlPackage struct {
+	Name    string `xml:"name"`
+	Arch    string `xml:"arch"`
+	Version struct {
+		Epoch string `xml:"epoch,attr"`
+		Ver   string `xml:"ver,attr"`
+		Rel   string `xml:"rel,attr"`
+	} `xml:"version"`
+	Checksum struct {
+		Type  string `xml:"type,attr"`
+		Value string `xml:",chardata"`
+	} `xml:"checksum"`
+	Size struct {
+		Package int64 `xml:"package,attr"`
+	} `xml:"size"`
+	Location struct {
+		Href string `xml:"href,attr"`
+	} `xml:"location"`
+	Format struct {
+		SourceRPM   string `xml:"sourcerpm"`
+		HeaderRange struct {
+			Start int64 `xml:"start,attr"`
+			End   int64 `xml:"end,attr"`
+		} `xml:"header-range"`
+		Provides  []xmlEntry `xml:"provides>entry"`
+		Requires  []xmlEntry `xml:"requires>entry"`
+		Conflicts []xmlEntry `xml:"conflicts>entry"`
+		Obsoletes []xmlEntry `xml:"obsoletes>entry"`
+		Files     []string   `xml:"file"`
+	} `xml:"format"`
+}
+
+type xmlEntry struct {
+	Name  string `xml:"name,attr"`
+	Flags string `xml:"flags,attr"`
+	Epoch string `xml:"epoch,attr"`
+	Ver   string `xml:"ver,attr"`
+	Rel   string `xml:"rel,attr"`
+	Pre   string `xml:"pre,attr"`
+}
+
+var xmlFlagBits = map[string]Flags{"LT": Less, "LE": Less | Equal, "EQ": Equal, "GE": Greater | Equal, "GT": Greater}
+
+func (e xmlEntry) dep(intern func(string) string) (Dep, error) {
+	d := Dep{Name: intern(e.Name)}
+	if d.Name == "" {
+		return d, errors.New("dependency entry without a name")
+	}
+	if e.Flags != "" {
+		f, ok := xmlFlagBits[e.Flags]
+		if !ok {
+			return d, fmt.Errorf("dependency %s: unknown flags %q", e.Name, e.Flags)
+		}
+		d.Flags = f
+		epoch, err := parseEpoch(e.Epoch)
+		if err != nil {
+			return d, fmt.Errorf("dependency %s: %w", e.Name, err)
+		}
+		d.EVR = EVR{Epoch: epoch, Version: intern(e.Ver), Release: intern(e.Rel)}
+	}
+	if e.Pre == "1" {
+		d.Phase = PhasePre
+	}
+	return d, nil
+}
+
+func parseEpoch(s string) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("bad epoch %q", s)
+	}
+	return n, nil
+}
+
+// ReadPrimary streams primary.xml (uncompressed) and calls fn for each
+// package. Memory stays proportional to one package plus the strings kept.
+func ReadPrimary(r io.Reader, repo string, fn func(*Package) error) error {
+	dec := xml.NewDecoder(r)
+	strs := map[string]string{}
+	intern := func(s string) string {
+		if v, ok := strs[s]; ok {
+			return v
+		}
+		strs[s] = s
+		return s
+	}
+	seenRoot := false
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			if !seenRoot {
+				return errors.New("primary.xml: no <metadata> element")
+			}
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("primary.xml: %w", err)
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		switch se.Name.Local {
+		case "metadata":
+			seenRoot = true
+			continue
+		case "package":
+		default:
+			if err := dec.Skip(); err != nil {
+				return fmt.Errorf("primary.xml: %w", err)
+			}
+			continue
+		}
+		var xp xmlPackage
+		if err := dec.DecodeElement(&xp, &se); err != nil {
+			line, _ := dec.InputPos()
+			return fmt.Errorf("primary.xml line %d: %w", line, err)
+		}
+		p, err := xp.pkg(repo, intern)
+		if err != nil {
+			line, _ := dec.InputPos()
+			return fmt.Errorf("primary.xml line %d: %w", line, err)
+		}
+		if p == nil {
+			continue // source package
+		}
+		if err := fn(p); err != nil {
+			return err
+		}
+	}
+}
+
+func (xp *xmlPackage) pkg(repo string, intern func(string) string) (*Package, error) {
+	epoch, err := parseEpoch(xp.Version.Epoch)
+	if err != nil {
+		return nil, fmt.Errorf("package %s: %w", xp.Name, err)
+	}
+	p := &Package{
+		Name: intern(xp.Name), Arch: intern(xp.Arch),
+		EVR:       EVR{Epoch: epoch, Version: intern(xp.Version.Ver), Release: intern(xp.Version.Rel)},
+		SourceRPM: xp.Format.SourceRPM, Repo: repo, Location: xp.Location.Href,
+		Checksum: Checksum{Type: normalizeSumType(xp.Checksum.Type), Hex: strings.ToLower(strings.TrimSpace(xp.Checksum.Value))},
+		Size:     xp.Size.Package, HeaderStart: xp.Format.HeaderRange.Start, HeaderEnd: xp.Format.HeaderRange.End,
+		Files: xp.Format.Files,
+	}
+	if p.Name == "" || p.Arch == "" || p.EVR.Version == "" {
+		return nil, fmt.Errorf("package entry lacks name, arch or version")
+	}
+	if p.Arch == "src" || p.Arch == "nosrc" {
+		return nil, nil
+	}
+	if err := CheckHref(p.Location); err != nil {
+		return nil, fmt.Errorf("package %s: %w", p.NEVRA(), err)
+	}
+	if p.Size < 0 || p.HeaderStart < 0 || p.HeaderEnd < p.HeaderStart {
+		return nil, fmt.Errorf("package %s: negative size or header range", p.NEVRA())
+	}
+	for _, l := range []struct {
+		dst *[]Dep
+		src []xmlEntry
+	}{{&p.Provides, xp.Format.Provides}, {&p.Requires, xp.Format.Requires}, {&p.Conflicts, xp.Format.Conflicts}, {&p.Obsoletes, xp.Format.Obsoletes}} {
+		deps := make([]Dep, 0, len(l.src))
+		for _, e := range l.src {
+			d, err := e.dep(intern)
+			if err != nil {
+				return nil, fmt.Errorf("package %s: %w", p.NEVRA(), err)
+			}
+			if strings.HasPrefix(d.Name, "rpmlib(") {
+				continue
+			}
+			deps = append(deps, d)
+		}
+		*l.dst = deps
+	}
+	return p, nil
+}
+
+// ReadFilelists streams filelists.xml (uncompressed), calling fn with each
+// package's pkgid and complete file list.
+func ReadFilelists(r io.Reader, fn func(pkgid string, files []string) error) error {
+	dec := xml.NewDecoder(r)
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("filelists.xml: %w", err)
+		}
+		se, ok := tok.(xml.StartElement)
+		if !ok || se.Name.Local != "package" {
+			continue
+		}
+		var xp struct {
+			PkgID string   `xml:"pkgid,attr"`
+			Files []string `xml:"file"`
+		}
+		if err := dec.DecodeElement(&xp, &se); err != nil {
+			line, _ := dec.InputPos()
+			return fmt.Errorf("filelists.xml line %d: %w", line, err)
+		}
+		if err := fn(strings.ToLower(xp.PkgID), xp.Files); err != nil {
+			return err
+		}
+	}
+}

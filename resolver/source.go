@@ -1,0 +1,430 @@
+package resolver
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+)
+
+// Fetcher reads the bytes behind a URL: http(s), file:// or a local path.
+// start/end select a byte range ([start, end), end < 0 for "to the end").
+type Fetcher interface {
+	Fetch(ctx context.Context, rawURL string, start, end int64) (io.ReadCloser, error)
+}
+
+// Rewrite replaces a URL prefix, as --mirror-map FROM=TO.
+type Rewrite struct{ From, To string }
+
+// ParseRewrites parses FROM=TO pairs.
+func ParseRewrites(pairs []string) ([]Rewrite, error) {
+	var out []Rewrite
+	for _, p := range pairs {
+		from, to, ok := strings.Cut(p, "=")
+		if !ok || from == "" || to == "" {
+			return nil, fmt.Errorf("mirror map %q: want FROM=TO, e.g. https://vault.centos.org=http://mirror.local/vault", p)
+		}
+		out = append(out, Rewrite{From: strings.TrimSuffix(from, "/"), To: strings.TrimSuffix(to, "/")})
+	}
+	return out, nil
+}
+
+// Apply rewrites u with the first matching prefix.
+func ApplyRewrites(rw []Rewrite, u string) string {
+	for _, r := range rw {
+		if u == r.From || strings.HasPrefix(u, r.From+"/") {
+			return r.To + u[len(r.From):]
+		}
+	}
+	return u
+}
+
+// HTTPFetcher fetches over HTTP with Range requests and from the local
+// filesystem, after applying URL rewrites.
+type HTTPFetcher struct {
+	Client   *http.Client
+	Rewrites []Rewrite
+}
+
+// HTTPStatusError is a non-success HTTP answer.
+type HTTPStatusError struct {
+	URL    string
+	Status int
+}
+
+func (e *HTTPStatusError) Error() string {
+	return fmt.Sprintf("GET %s: HTTP %d %s", e.URL, e.Status, http.StatusText(e.Status))
+}
+
+func (f *HTTPFetcher) Fetch(ctx context.Context, rawURL string, start, end int64) (io.ReadCloser, error) {
+	u := ApplyRewrites(f.Rewrites, rawURL)
+	if p, ok := localPath(u); ok {
+		return openLocal(p, start, end)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
+	if err != nil {
+		return nil, err
+	}
+	if start > 0 || end >= 0 {
+		rng := fmt.Sprintf("bytes=%d-", start)
+		if end >= 0 {
+			rng += strconv.FormatInt(end-1, 10)
+		}
+		req.Header.Set("Range", rng)
+	}
+	client := f.Client
+	if client == nil {
+		client = http.DefaultClient
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	switch resp.StatusCode {
+	case http.StatusOK:
+		// The server ignored the range: skip to start ourselves.
+		if start > 0 {
+			if _, err := io.CopyN(io.Discard, resp.Body, start); err != nil {
+				resp.Body.Close()
+				return nil, fmt.Errorf("GET %s: skip to byte %d: %w", u, start, err)
+			}
+		}
+		if end >= 0 {
+			return readCloser{io.LimitReader(resp.Body, end-start), resp.Body}, nil
+		}
+		return resp.Body, nil
+	case http.StatusPartialContent:
+		cr := resp.Header.Get("Content-Range")
+		var gotStart int64
+		if _, err := fmt.Sscanf(cr, "bytes %d-", &gotStart); err != nil || gotStart != start {
+			resp.Body.Close()
+			return nil, fmt.Errorf("GET %s: asked for bytes from %d, server answered Content-Range %q", u, start, cr)
+		}
+		return resp.Body, nil
+	}
+	resp.Body.Close()
+	return nil, &HTTPStatusError{URL: u, Status: resp.StatusCode}
+}
+
+type readCloser struct {
+	io.Reader
+	io.Closer
+}
+
+func localPath(u string) (string, bool) {
+	if strings.HasPrefix(u, "file://") {
+		pu, err := url.Parse(u)
+		if err != nil {
+			return "", false
+		}
+		return pu.Path, true
+	}
+	if !strings.Contains(u, "://") {
+		return u, true
+	}
+	return "", false
+}
+
+func openLocal(p string, start, end int64) (io.ReadCloser, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return nil, err
+	}
+	if start > 0 {
+		if _, err := f.Seek(start, io.SeekStart); err != nil {
+			f.Close()
+			return nil, err
+		}
+	}
+	if end >= 0 {
+		return readCloser{io.LimitReader(f, end-start), f}, nil
+	}
+	return f, nil
+}
+
+// joinURL resolves a location against a base URL or directory.
+func joinURL(base, loc string) string {
+	if strings.Contains(loc, "://") {
+		return loc
+	}
+	return strings.TrimSuffix(base, "/") + "/" + strings.TrimPrefix(loc, "/")
+}
+
+// SourceState records what a repo looked like when it was read: the lock
+// pins it so a later run can tell the snapshot changed.
+type SourceState struct {
+	Repo      string
+	BaseURL   string // the base URL that answered
+	RepomdSum string // sha256 of repomd.xml
+	filelists *MetadataFile
+}
+
+// LoadOptions tunes LoadUniverse.
+type LoadOptions struct {
+	Fetcher Fetcher
+	// MaxMetadataSize bounds each uncompressed metadata file (default DefaultMaxMetadataSize).
+	MaxMetadataSize int64
+}
+
+// LoadUniverse reads every repo: rpm-md metadata for repos with base URLs
+// (trying each base URL in turn), RPM headers for package lists. Repos are read
+// in parallel. File lists are loaded later, on demand, through
+// Universe.LoadFileLists.
+func LoadUniverse(ctx context.Context, repos []Repo, opts LoadOptions) (*Universe, error) {
+	if opts.MaxMetadataSize == 0 {
+		opts.MaxMetadataSize = DefaultMaxMetadataSize
+	}
+	type result struct {
+		pkgs  []*Package
+		state SourceState
+		err   error
+	}
+	results := make([]result, len(repos))
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 4)
+	for i, r := range repos {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			var res result
+			res.state.Repo = r.ID
+			if len(r.BaseURLs) > 0 {
+				res.pkgs, res.state, res.err = loadRepomd(ctx, r, opts)
+			}
+			if res.err == nil && len(r.Packages) > 0 {
+				var more []*Package
+				more, res.err = loadHeaders(ctx, r, opts)
+				res.pkgs = append(res.pkgs, more...)
+			}
+			results[i] = res
+		}()
+	}
+	wg.Wait()
+	u := &Universe{}
+	var errs []error
+	for _, res := range results {
+		if res.err != nil {
+			errs = append(errs, res.err)
+			continue
+		}
+		u.Packages = append(u.Packages, res.pkgs...)
+		u.Sources = append(u.Sources, res.state)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var once sync.Once
+	var loadErr error
+	u.LoadFileLists = func() error {
+		once.Do(func() { loadErr = loadFileLists(ctx, u, opts) })
+		return loadErr
+	}
+	return u, nil
+}
+
+func loadRepomd(ctx context.Context, r Repo, opts LoadOptions) ([]*Package, SourceState, error) {
+	var errs []error
+	for _, base := range r.BaseURLs {
+		pkgs, st, err := loadRepomdFrom(ctx, r.ID, base, opts)
+		if err == nil {
+			return pkgs, st, nil
+		}
+		errs = append(errs, err)
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	return nil, SourceState{}, fmt.Errorf("repo %s: no base URL could be read (check the URL, or add a working mirror to its baseurl list or --mirror-map): %w", r.ID, errors.Join(errs...))
+}
+
+func loadRepomdFrom(ctx context.Context, id, base string, opts LoadOptions) ([]*Package, SourceState, error) {
+	st := SourceState{Repo: id, BaseURL: base}
+	mdURL := joinURL(base, "repodata/repomd.xml")
+	rc, err := opts.Fetcher.Fetch(ctx, mdURL, 0, -1)
+	if err != nil {
+		return nil, st, fmt.Errorf("read %s: %w", mdURL, err)
+	}
+	raw, err := io.ReadAll(io.LimitReader(rc, MaxRepomdSize+1))
+	rc.Close()
+	if err != nil {
+		return nil, st, fmt.Errorf("read %s: %w", mdURL, err)
+	}
+	sum := sha256.Sum256(raw)
+	st.RepomdSum = hex.EncodeToString(sum[:])
+	md, err := ParseRepomd(strings.NewReader(string(raw)))
+	if err != nil {
+		return nil, st, fmt.Errorf("%s: %w", mdURL, err)
+	}
+	if fl, ok := md.Files["filelists"]; ok {
+		st.filelists = &fl
+	}
+	var pkgs []*Package
+	err = readMetadata(ctx, base, md.Files["primary"], opts, func(r io.Reader) error {
+		return ReadPrimary(r, id, func(p *Package) error {
+			if p != nil {
+				pkgs = append(pkgs, p)
+			}
+			return nil
+		})
+	})
+	if err != nil {
+		return nil, st, err
+	}
+	return pkgs, st, nil
+}
+
+// readMetadata fetches one metadata file, checks its checksum and size while
+// reading, decompresses it and hands the XML stream to read.
+func readMetadata(ctx context.Context, base string, mf MetadataFile, opts LoadOptions, read func(io.Reader) error) error {
+	u := joinURL(base, mf.Href)
+	rc, err := opts.Fetcher.Fetch(ctx, u, 0, -1)
+	if err != nil {
+		return fmt.Errorf("read %s: %w", u, err)
+	}
+	defer rc.Close()
+	size := mf.Size
+	if size == 0 {
+		size = -1
+	}
+	vr, err := VerifyingReader(rc, mf.Checksum, size, u)
+	if err != nil {
+		return err
+	}
+	dr, err := Decompress(vr, u, opts.MaxMetadataSize)
+	if err != nil {
+		return err
+	}
+	defer dr.Close()
+	if err := read(dr); err != nil {
+		return fmt.Errorf("%s: %w", u, err)
+	}
+	// Drain so the checksum is checked even if the XML ended early.
+	if _, err := io.Copy(io.Discard, vr); err != nil {
+		return err
+	}
+	return nil
+}
+
+func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions) error {
+	byID := map[string]*Package{}
+	for _, p := range u.Packages {
+		if !p.FullFiles && p.Checksum.Hex != "" {
+			byID[p.Repo+"\x00"+p.Checksum.Hex] = p
+		}
+	}
+	for _, st := range u.Sources {
+		if st.filelists == nil {
+			continue
+		}
+		err := readMetadata(ctx, st.BaseURL, *st.filelists, opts, func(r io.Reader) error {
+			return ReadFilelists(r, func(pkgid string, files []string) error {
+				if p := byID[st.Repo+"\x00"+pkgid]; p != nil {
+					p.Files, p.FullFiles = files, true
+				}
+				return nil
+			})
+		})
+		if err != nil {
+			return fmt.Errorf("repo %s file lists: %w", st.Repo, err)
+		}
+	}
+	return nil
+}
+
+// loadHeaders reads the packages of a repo without repodata from their RPM
+// headers, fetching only the header bytes where the server allows ranges.
+func loadHeaders(ctx context.Context, r Repo, opts LoadOptions) ([]*Package, error) {
+	var out []*Package
+	for _, u := range r.Packages {
+		urls := []string{u}
+		if p, ok := localPath(u); ok {
+			if st, err := os.Stat(p); err == nil && st.IsDir() {
+				matches, _ := filepath.Glob(filepath.Join(p, "*.rpm"))
+				sort.Strings(matches)
+				urls = matches
+			}
+		}
+		for _, pu := range urls {
+			p, err := readRemoteHeader(ctx, opts.Fetcher, pu)
+			if err != nil {
+				return nil, fmt.Errorf("repo %s: read header of %s: %w", r.ID, pu, err)
+			}
+			p.Repo, p.Location = r.ID, pu
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// headerChunk is the first range asked for; most headers fit in it.
+const headerChunk = 256 << 10
+
+func readRemoteHeader(ctx context.Context, f Fetcher, u string) (*Package, error) {
+	rr := &rangeReader{ctx: ctx, f: f, url: u}
+	defer rr.Close()
+	return ReadPackage(rr)
+}
+
+// rangeReader reads a URL sequentially in ranged chunks, so reading a header
+// never downloads the payload behind it.
+type rangeReader struct {
+	ctx        context.Context
+	f          Fetcher
+	url        string
+	off        int64
+	chunkStart int64
+	cur        io.ReadCloser
+	eof        bool
+}
+
+func (r *rangeReader) Read(p []byte) (int, error) {
+	for {
+		if r.eof {
+			return 0, io.EOF
+		}
+		if r.cur == nil {
+			rc, err := r.f.Fetch(r.ctx, r.url, r.off, r.off+headerChunk)
+			var se *HTTPStatusError
+			if errors.As(err, &se) && se.Status == http.StatusRequestedRangeNotSatisfiable {
+				r.eof = true // the file ended exactly at a chunk boundary
+				continue
+			}
+			if err != nil {
+				return 0, err
+			}
+			r.cur, r.chunkStart = rc, r.off
+		}
+		n, err := r.cur.Read(p)
+		r.off += int64(n)
+		if err == io.EOF {
+			r.cur.Close()
+			r.cur = nil
+			// A short chunk means the file itself ended.
+			r.eof = r.off-r.chunkStart < headerChunk
+			if n == 0 {
+				continue
+			}
+			return n, nil
+		}
+		return n, err
+	}
+}
+
+func (r *rangeReader) Close() error {
+	if r.cur != nil {
+		return r.cur.Close()
+	}
+	return nil
+}
