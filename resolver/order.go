@@ -24,6 +24,25 @@ func order(plan *Plan, s *solver) {
 			}
 		}
 	}
+	// An upgrade that breaks what an installed package needs must happen in
+	// the same transaction as that package's own upgrade: the device-mapper
+	// family requires itself at the exact version, so it moves as one step.
+	replaced := map[int]*Package{}
+	for i, pp := range plan.Packages {
+		if pp.Replaces != nil {
+			replaced[i] = s.installedRecord(pp.Replaces)
+		}
+	}
+	for i, oldI := range replaced {
+		for _, d := range oldI.Requires {
+			for j, oldJ := range replaced {
+				if i != j && provides(oldJ, d) && !provides(plan.Packages[j].Package, d) {
+					edges[i] = append(edges[i], j)
+					edges[j] = append(edges[j], i)
+				}
+			}
+		}
+	}
 	comp := tarjan(n, edges)
 	ncomp := 0
 	for _, c := range comp {

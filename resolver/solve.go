@@ -790,6 +790,17 @@ func (s *solver) plan() *Plan {
 	return plan
 }
 
+// installedRecord returns the solver's record (with dependencies) of an
+// installed package.
+func (s *solver) installedRecord(p *Package) *Package {
+	for _, i := range s.byName[p.Name] {
+		if s.installed[i] && s.pkgs[i].NEVRA() == p.NEVRA() {
+			return s.pkgs[i]
+		}
+	}
+	return p
+}
+
 // replaces returns the installed package that i upgrades or obsoletes, or -1.
 func (s *solver) replaces(i int) int {
 	p := s.pkgs[i]
