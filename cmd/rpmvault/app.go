@@ -59,6 +59,8 @@ bundle, and installs it on an air-gapped box in the right order.`,
 // commands lists the subcommands; each lives in its own file.
 func (a *app) commands() []*cobra.Command {
 	return []*cobra.Command{
+		a.resolveCommand(),
+		a.whyCommand(),
 		a.versionCommand(),
 	}
 }

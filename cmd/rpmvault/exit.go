@@ -3,6 +3,8 @@ package main
 import (
 	"errors"
 	"fmt"
+
+	"github.com/rpmvault/rpmvault/resolver"
 )
 
 // Exit codes of the command-line contract (DESIGN.md).
@@ -58,4 +60,7 @@ func exitCode(err error) int {
 var errorCodes = []struct {
 	is   func(error) bool
 	code int
-}{}
+}{
+	{func(err error) bool { var e *resolver.UnsatisfiableError; return errors.As(err, &e) }, exitUnresolvable},
+	{func(err error) bool { var e *resolver.ChecksumMismatchError; return errors.As(err, &e) }, exitVerification},
+}

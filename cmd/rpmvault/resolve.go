@@ -1,0 +1,120 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rpmvault/rpmvault/mirror"
+	"github.com/rpmvault/rpmvault/resolver"
+)
+
+func (a *app) resolveCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "resolve -m MANIFEST [--baseline FILE] [--lock OUT] [--json]",
+		Short: "Compute the exact closure of a manifest, in install order, and why each package is needed",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			r, err := a.resolve(cmd)
+			if err != nil {
+				return err
+			}
+			plan := r.plan
+			if out := a.cfg.GetString("lock"); out != "" {
+				if err := mirror.WriteLock(out, r.lock()); err != nil {
+					return err
+				}
+			}
+			if a.cfg.GetBool("json") {
+				return writePlanJSON(a.stdout, plan)
+			}
+			return writePlanTable(a.stdout, plan)
+		},
+	}
+	manifestFlags(cmd)
+	cmd.Flags().String("lock", "", "write the lockfile here")
+	cmd.Flags().Bool("json", false, "print the plan as JSON")
+	return cmd
+}
+
+func (a *app) whyCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "why -m MANIFEST PACKAGE",
+		Short: "Print the chain of requirements that pulls PACKAGE into the closure",
+		Args:  exactArgs("PACKAGE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			r, err := a.resolve(cmd)
+			if err != nil {
+				return err
+			}
+			chain, err := resolver.Why(r.plan, args[0])
+			if err != nil {
+				return err
+			}
+			for _, line := range chain {
+				fmt.Fprintln(a.stdout, line)
+			}
+			return nil
+		},
+	}
+	manifestFlags(cmd)
+	return cmd
+}
+
+// manifestFlags are the flags of every command that resolves a manifest.
+func manifestFlags(cmd *cobra.Command) {
+	cmd.Flags().StringP("manifest", "m", "", "manifest file (YAML)")
+	cmd.Flags().String("baseline", "", "installed set of the target (rpm -qa output); overrides the manifest's baseline")
+}
+
+// resolution is a resolved manifest with what produced it.
+type resolution struct {
+	manifest  *resolver.Manifest
+	plan      *resolver.Plan
+	universe  *resolver.Universe
+	installed []*resolver.Package
+}
+
+func (r *resolution) lock() *mirror.Lock {
+	return mirror.NewLock(r.manifest.Name, r.manifest.Arch, r.plan, r.manifest.Sources(), r.universe.Sources, r.installed)
+}
+
+// resolve loads the manifest and baseline named by the flags and resolves them.
+func (a *app) resolve(cmd *cobra.Command) (*resolution, error) {
+	path := a.cfg.GetString("manifest")
+	if path == "" {
+		return nil, usagef("%s needs -m MANIFEST", cmd.CommandPath())
+	}
+	m, err := resolver.LoadManifest(path)
+	if err != nil {
+		return nil, err
+	}
+	fetcher, err := a.fetcher()
+	if err != nil {
+		return nil, err
+	}
+	baseline := m.BaselinePath()
+	if b := a.cfg.GetString("baseline"); b != "" {
+		baseline = b
+	}
+	var installed []*resolver.Package
+	if baseline != "" {
+		if installed, err = resolver.LoadInstalled(baseline); err != nil {
+			return nil, err
+		}
+	}
+	plan, u, err := resolver.Resolve(cmd.Context(), m, resolver.ResolveOptions{Fetcher: fetcher, Installed: installed})
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", path, err)
+	}
+	return &resolution{manifest: m, plan: plan, universe: u, installed: installed}, nil
+}
+
+// fetcher builds the metadata fetcher from --mirror-map.
+func (a *app) fetcher() (*resolver.HTTPFetcher, error) {
+	rw, err := resolver.ParseRewrites(a.cfg.GetStringSlice("mirror-map"))
+	if err != nil {
+		return nil, usageError{err}
+	}
+	return &resolver.HTTPFetcher{Rewrites: rw}, nil
+}

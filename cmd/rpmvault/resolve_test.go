@@ -1,0 +1,111 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/rpmvault/rpmvault/fixtures"
+	"github.com/rpmvault/rpmvault/mirror"
+)
+
+var (
+	worldOnce sync.Once
+	world     *fixtures.World
+	worldSrv  *fixtures.Server
+	worldErr  error
+)
+
+// fixtureWorld serves the signed fixture world and returns the --mirror-map
+// flags that point the real upstream URLs at it.
+func fixtureWorld(t *testing.T) (*fixtures.World, []string) {
+	t.Helper()
+	fixtures.NeedTool(t, "gpg1")
+	fixtures.NeedTool(t, "rpmsign")
+	worldOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "rpmvault-cmd-world-")
+		if err != nil {
+			worldErr = err
+			return
+		}
+		if world, worldErr = fixtures.BuildWorld(dir, fixtures.WorldOptions{Sign: true}); worldErr == nil {
+			worldSrv, worldErr = fixtures.Serve(dir)
+		}
+	})
+	if worldErr != nil {
+		t.Fatal(worldErr)
+	}
+	var maps []string
+	for dir, up := range fixtures.Upstreams {
+		maps = append(maps, "--mirror-map", up+"="+worldSrv.URL+"/"+dir)
+	}
+	return world, maps
+}
+
+const shippedManifest = "../../manifests/docker-engine-1.7.1-el6.yaml"
+
+func TestResolveJSONAndLock(t *testing.T) {
+	_, maps := fixtureWorld(t)
+	lockFile := filepath.Join(t.TempDir(), "docker.lock.yaml")
+	code, stdout, stderr := rpmvault(t, append([]string{"resolve", "-m", shippedManifest, "--json", "--lock", lockFile}, maps...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	var out struct {
+		Packages []map[string]any `json:"packages"`
+		Steps    int              `json:"steps"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("resolve --json is not JSON: %v\n%s", err, stdout)
+	}
+	if out.Steps < 2 || len(out.Packages) < 20 {
+		t.Fatalf("plan too small: %d packages, %d steps", len(out.Packages), out.Steps)
+	}
+	keys := []string{"name", "epoch", "version", "release", "arch", "repo", "action", "reason", "step", "url", "size"}
+	for _, p := range out.Packages {
+		for _, k := range keys {
+			if _, ok := p[k]; !ok {
+				t.Fatalf("package %v lacks %q", p, k)
+			}
+		}
+		if p["name"] == "docker-engine" && p["url"] != "https://get.docker.com/rpm/1.7.1/centos-6/RPMS/x86_64/docker-engine-1.7.1-1.el6.x86_64.rpm" {
+			t.Errorf("docker-engine url %v: lock and output carry the real URL, not the mirror-mapped one", p["url"])
+		}
+	}
+	l, err := mirror.ReadLock(lockFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(l.Packages()); got != len(out.Packages) || l.RPMVault.Repos[0].RepomdSHA256 == "" {
+		t.Errorf("lock has %d packages (want %d), repos %+v", got, len(out.Packages), l.RPMVault.Repos)
+	}
+}
+
+func TestResolveUnsatisfiableExits3(t *testing.T) {
+	_, maps := fixtureWorld(t)
+	baseline := filepath.Join(t.TempDir(), "installed.txt")
+	os.WriteFile(baseline, []byte("docker-io 0 1.7.1 2.el6 x86_64\n"), 0o644)
+	code, _, stderr := rpmvault(t, append([]string{"resolve", "-m", shippedManifest, "--baseline", baseline}, maps...)...)
+	if code != exitUnresolvable || !strings.Contains(stderr, "conflicts with installed docker-io-1.7.1-2.el6.x86_64") {
+		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
+	}
+}
+
+func TestWhy(t *testing.T) {
+	_, maps := fixtureWorld(t)
+	code, stdout, stderr := rpmvault(t, append([]string{"why", "-m", shippedManifest, "device-mapper"}, maps...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	want := "docker-engine-1.7.1-1.el6.x86_64 requires libdevmapper.so.1.02()(64bit) (provided by device-mapper-libs-1.02.90-2.el6_6.1.x86_64)\n" +
+		"device-mapper-libs-1.02.90-2.el6_6.1.x86_64 requires device-mapper = 1.02.90-2.el6_6.1 (provided by device-mapper-1.02.90-2.el6_6.1.x86_64)\n"
+	if stdout != want {
+		t.Errorf("why device-mapper:\n%s\nwant:\n%s", stdout, want)
+	}
+	if code, _, _ := rpmvault(t, append([]string{"why", "-m", shippedManifest, "lvm2"}, maps...)...); code != exitError {
+		t.Errorf("why of a package outside the closure: exit %d, want 1", code)
+	}
+}

@@ -1,0 +1,238 @@
+package mirror
+
+import (
+	"bytes"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/rpmvault/rpmvault/resolver"
+)
+
+// Lock is a lockfile: the exact packages of a resolved manifest, named by
+// sha256 (URLs are hints). It is a superset of the rpms.lock.yaml format of
+// konflux's rpm-lockfile-prototype, so tools that read that format read ours.
+type Lock struct {
+	LockfileVersion int        `yaml:"lockfileVersion"`
+	LockfileVendor  string     `yaml:"lockfileVendor"`
+	Arches          []LockArch `yaml:"arches"`
+	RPMVault        LockMeta   `yaml:"rpmvault"`
+}
+
+// LockArch is the package list of one architecture.
+type LockArch struct {
+	Arch     string        `yaml:"arch"`
+	Packages []LockPackage `yaml:"packages"`
+	Source   []LockPackage `yaml:"source"`
+}
+
+// LockPackage pins one RPM.
+type LockPackage struct {
+	URL       string `yaml:"url"`
+	RepoID    string `yaml:"repoid"`
+	Size      int64  `yaml:"size"`
+	Checksum  string `yaml:"checksum"` // "sha256:<hex>"; "sha1:<hex>" or "" until mirrored
+	Name      string `yaml:"name"`
+	EVR       string `yaml:"evr"`
+	SourceRPM string `yaml:"sourcerpm,omitempty"`
+
+	// rpmvault's additions.
+	Epoch      int      `yaml:"epoch"`
+	Version    string   `yaml:"version"`
+	Release    string   `yaml:"release"`
+	Arch       string   `yaml:"arch"`
+	Mirrors    []string `yaml:"mirrors,omitempty"` // every URL it can be fetched from, best first
+	SigningKey string   `yaml:"signingKey,omitempty"`
+	Action     string   `yaml:"action"`
+	Reason     string   `yaml:"reason"`
+	Step       int      `yaml:"step"`
+}
+
+// LockMeta is the rest of what reproducing a bundle needs.
+type LockMeta struct {
+	Manifest string     `yaml:"manifest"`
+	Baseline []string   `yaml:"baseline,omitempty"` // NEVRAs of the installed set resolved against
+	Repos    []LockRepo `yaml:"repos"`
+	Steps    int        `yaml:"steps"`
+}
+
+// LockRepo records the snapshot a repo was resolved against.
+type LockRepo struct {
+	ID           string   `yaml:"id"`
+	BaseURLs     []string `yaml:"baseurls,omitempty"`
+	GPGKeys      []string `yaml:"gpgkeys,omitempty"`
+	GPGCheck     bool     `yaml:"gpgcheck"`
+	RepomdSHA256 string   `yaml:"repomdSha256,omitempty"`
+}
+
+// LockVendor is what konflux's tooling writes as lockfileVendor.
+const LockVendor = "redhat"
+
+// NewLock pins a resolved plan.
+func NewLock(manifest string, arch string, plan *resolver.Plan, repos []resolver.Repo, sources []resolver.SourceState, baseline []*resolver.Package) *Lock {
+	l := &Lock{LockfileVersion: 1, LockfileVendor: LockVendor}
+	la := LockArch{Arch: arch, Packages: []LockPackage{}, Source: []LockPackage{}}
+	for _, pp := range plan.Packages {
+		p := pp.Package
+		lp := LockPackage{
+			RepoID: p.Repo, Size: p.Size, Name: p.Name, SourceRPM: p.SourceRPM,
+			EVR: p.EVR.String(), Epoch: p.EVR.Epoch, Version: p.EVR.Version, Release: p.EVR.Release, Arch: p.Arch,
+			Mirrors: pp.URLs, Action: string(pp.Action), Reason: pp.Reason, Step: pp.Step,
+		}
+		if len(pp.URLs) > 0 {
+			lp.URL = pp.URLs[0]
+		}
+		if p.Checksum.Hex != "" {
+			lp.Checksum = p.Checksum.Type + ":" + p.Checksum.Hex
+		}
+		la.Packages = append(la.Packages, lp)
+	}
+	l.Arches = []LockArch{la}
+	state := map[string]resolver.SourceState{}
+	for _, s := range sources {
+		state[s.Repo] = s
+	}
+	for _, r := range repos {
+		l.RPMVault.Repos = append(l.RPMVault.Repos, LockRepo{
+			ID: r.ID, BaseURLs: r.BaseURLs, GPGKeys: r.GPGKeys, GPGCheck: r.GPGCheck, RepomdSHA256: state[r.ID].RepomdSum,
+		})
+	}
+	for _, b := range baseline {
+		l.RPMVault.Baseline = append(l.RPMVault.Baseline, b.NEVRA())
+	}
+	sort.Strings(l.RPMVault.Baseline)
+	l.RPMVault.Manifest, l.RPMVault.Steps = manifest, plan.Steps
+	return l
+}
+
+// Packages returns every pinned package of every arch, in install order.
+func (l *Lock) Packages() []LockPackage {
+	var out []LockPackage
+	for _, a := range l.Arches {
+		out = append(out, a.Packages...)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Step < out[j].Step })
+	return out
+}
+
+// SHA256 returns the package's pinned sha256 in hex, or "" when the lock
+// does not pin one yet.
+func (p LockPackage) SHA256() string {
+	if h, ok := strings.CutPrefix(p.Checksum, "sha256:"); ok {
+		return h
+	}
+	return ""
+}
+
+// FileName is the package's conventional file name.
+func (p LockPackage) FileName() string {
+	return fmt.Sprintf("%s-%s-%s.%s.rpm", p.Name, p.Version, p.Release, p.Arch)
+}
+
+// NEVRA returns name-[epoch:]version-release.arch.
+func (p LockPackage) NEVRA() string { return p.Name + "-" + p.EVR + "." + p.Arch }
+
+// Repo returns the lock's record of a repo id.
+func (l *Lock) Repo(id string) (LockRepo, bool) {
+	for _, r := range l.RPMVault.Repos {
+		if r.ID == id {
+			return r, true
+		}
+	}
+	return LockRepo{}, false
+}
+
+// Marshal encodes the lock as YAML.
+func (l *Lock) Marshal() ([]byte, error) {
+	var b bytes.Buffer
+	b.WriteString("# rpmvault lockfile: the exact packages of a bundle, named by sha256.\n# Reproduce the bundle with: rpmvault bundle --lock THIS_FILE -o BUNDLE.tar.gz\n")
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(l); err != nil {
+		return nil, err
+	}
+	if err := enc.Close(); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
+}
+
+// WriteLock writes l to path atomically.
+func WriteLock(path string, l *Lock) error {
+	data, err := l.Marshal()
+	if err != nil {
+		return fmt.Errorf("encode lock: %w", err)
+	}
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return err
+		}
+	}
+	if err := writeFileAtomic(path, data); err != nil {
+		return fmt.Errorf("write lock %s: %w", path, err)
+	}
+	return nil
+}
+
+// ReadLock reads and validates a lockfile.
+func ReadLock(path string) (*Lock, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("read lock: %w", err)
+	}
+	l, err := ParseLock(data)
+	if err != nil {
+		return nil, fmt.Errorf("lock %s: %w", path, err)
+	}
+	return l, nil
+}
+
+// ParseLock decodes a lockfile strictly: unknown keys, a foreign version, a
+// malformed checksum or a duplicate package are errors.
+func ParseLock(data []byte) (*Lock, error) {
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true)
+	var l Lock
+	if err := dec.Decode(&l); err != nil {
+		return nil, err
+	}
+	if l.LockfileVersion != 1 {
+		return nil, fmt.Errorf("lockfileVersion %d is not supported (want 1)", l.LockfileVersion)
+	}
+	var problems []string
+	seen := map[string]bool{}
+	for _, a := range l.Arches {
+		for _, p := range a.Packages {
+			id := p.NEVRA()
+			switch {
+			case p.Name == "" || p.Version == "" || p.Arch == "":
+				problems = append(problems, fmt.Sprintf("package %q lacks name, version or arch", p.URL))
+			case seen[id]:
+				problems = append(problems, id+" is listed twice")
+			case p.URL == "":
+				problems = append(problems, id+" has no url")
+			}
+			seen[id] = true
+			if p.Checksum != "" {
+				typ, h, ok := strings.Cut(p.Checksum, ":")
+				if _, err := hex.DecodeString(h); !ok || err != nil || (typ != "sha256" && typ != "sha1") ||
+					(typ == "sha256" && len(h) != 64) || (typ == "sha1" && len(h) != 40) {
+					problems = append(problems, fmt.Sprintf("%s: checksum %q is not sha256:<64 hex> or sha1:<40 hex>", id, p.Checksum))
+				}
+			}
+			if p.Size < 0 {
+				problems = append(problems, id+" has a negative size")
+			}
+		}
+	}
+	if len(problems) > 0 {
+		return nil, errors.New(strings.Join(problems, "; "))
+	}
+	return &l, nil
+}
