@@ -288,7 +288,9 @@ func (s *solver) whatProvides(d Dep) []int {
 	}
 	if strings.HasPrefix(d.Name, "/") {
 		files := s.files[d.Name]
-		if len(files) == 0 && len(out) == 0 && !s.filesFull && s.u.LoadFileLists != nil {
+		// Primary lists only some paths: when no available package is known
+		// to have the file, read the complete file lists (once).
+		if !s.filesFull && s.u.LoadFileLists != nil && !s.anyAvailable(out) && !s.anyAvailable(files) {
 			s.filesFull = true
 			if err := s.u.LoadFileLists(); err == nil {
 				s.indexFiles()
@@ -304,6 +306,15 @@ func (s *solver) whatProvides(d Dep) []int {
 	sort.Ints(out)
 	s.whatCache[d] = out
 	return out
+}
+
+func (s *solver) anyAvailable(pkgs []int) bool {
+	for _, i := range pkgs {
+		if !s.installed[i] {
+			return true
+		}
+	}
+	return false
 }
 
 func containsInt(xs []int, x int) bool {

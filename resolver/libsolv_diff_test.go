@@ -1,0 +1,271 @@
+package resolver_test
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/rpmvault/rpmvault/fixtures"
+	"github.com/rpmvault/rpmvault/mirror"
+	"github.com/rpmvault/rpmvault/resolver"
+)
+
+// diffCase is one randomly generated resolution problem.
+type diffCase struct {
+	seed      int64
+	repo      []*resolver.Package
+	installed []*resolver.Package
+	install   []string
+}
+
+// randomCase builds a repo with the shapes that make resolution hard:
+// several versions per name, epochs, exact-version families, virtual provides
+// with several providers, file requires only file lists can answer, conflicts,
+// obsoletes, multilib pairs and cycles (requires are drawn at random).
+func randomCase(seed int64) diffCase {
+	r := rand.New(rand.NewSource(seed))
+	c := diffCase{seed: seed}
+	nNames := 6 + r.Intn(14)
+	type named struct {
+		name string
+		vers []*resolver.Package
+	}
+	names := make([]named, nNames)
+	for i := range names {
+		names[i].name = fmt.Sprintf("p%d", i)
+	}
+	mk := func(name, arch string, epoch int, ver, rel string) *resolver.Package {
+		p := &resolver.Package{Name: name, Arch: arch, EVR: resolver.EVR{Epoch: epoch, Version: ver, Release: rel}}
+		p.Provides = []resolver.Dep{{Name: name, Flags: resolver.Equal, EVR: p.EVR}}
+		p.Files = []string{"/usr/bin/" + name, "/opt/" + name + "/data"}
+		p.FullFiles = true
+		return p
+	}
+	for i := range names {
+		nv := 1 + r.Intn(3)
+		arch := "x86_64"
+		if r.Intn(5) == 0 {
+			arch = "noarch"
+		}
+		for v := 0; v < nv; v++ {
+			epoch := 0
+			ver := fmt.Sprintf("%d.%d", 1+v, r.Intn(3))
+			if v == nv-1 && nv > 1 && r.Intn(6) == 0 {
+				epoch, ver = 1, "0.9" // an epoch beats a higher version
+			}
+			p := mk(names[i].name, arch, epoch, ver, fmt.Sprintf("%d.el6", 1+r.Intn(2)))
+			names[i].vers = append(names[i].vers, p)
+			if arch == "x86_64" && r.Intn(6) == 0 { // a library with a multilib twin
+				p.Provides = append(p.Provides, resolver.Dep{Name: "lib" + names[i].name + ".so.1()(64bit)"})
+				twin := mk(names[i].name, "i686", epoch, ver, p.EVR.Release)
+				twin.Provides = append(twin.Provides, resolver.Dep{Name: "lib" + names[i].name + ".so.1"})
+				twin.Files = []string{"/usr/lib/lib" + names[i].name + ".so.1"}
+				names[i].vers = append(names[i].vers, twin)
+			}
+		}
+	}
+	pick := func() named { return names[r.Intn(len(names))] }
+	nVirt := 1 + r.Intn(3)
+	for _, n := range names {
+		for _, p := range n.vers {
+			if r.Intn(4) == 0 {
+				p.Provides = append(p.Provides, resolver.Dep{Name: fmt.Sprintf("virt%d", r.Intn(nVirt))})
+			}
+			for k := r.Intn(4); k > 0; k-- {
+				t := pick()
+				tv := t.vers[r.Intn(len(t.vers))]
+				var d resolver.Dep
+				switch r.Intn(8) {
+				case 0:
+					d = resolver.Dep{Name: t.name, Flags: resolver.Greater | resolver.Equal, EVR: resolver.EVR{Epoch: tv.EVR.Epoch, Version: tv.EVR.Version}}
+				case 1:
+					d = resolver.Dep{Name: t.name, Flags: resolver.Equal, EVR: tv.EVR} // exact-version family
+				case 2:
+					d = resolver.Dep{Name: fmt.Sprintf("virt%d", r.Intn(nVirt))}
+				case 3:
+					d = resolver.Dep{Name: "/usr/bin/" + t.name}
+				case 4:
+					d = resolver.Dep{Name: "/opt/" + t.name + "/data"} // only filelists know it
+				case 5:
+					d = resolver.Dep{Name: t.name, Flags: resolver.Less, EVR: resolver.EVR{Version: "2.0"}}
+				default:
+					d = resolver.Dep{Name: t.name}
+				}
+				if d.Name != p.Name {
+					p.Requires = append(p.Requires, d)
+				}
+			}
+			if r.Intn(12) == 0 {
+				if t := pick(); t.name != p.Name {
+					p.Conflicts = append(p.Conflicts, resolver.Dep{Name: t.name})
+				}
+			}
+			if r.Intn(15) == 0 {
+				if t := pick(); t.name != p.Name {
+					p.Obsoletes = append(p.Obsoletes, resolver.Dep{Name: t.name, Flags: resolver.Less, EVR: resolver.EVR{Version: "2.0"}})
+				}
+			}
+		}
+	}
+	for _, n := range names {
+		c.repo = append(c.repo, n.vers...)
+	}
+	// A consistent installed set: old versions of packages without requires.
+	if r.Intn(3) == 0 {
+		for _, n := range names {
+			if p := n.vers[0]; len(p.Requires) == 0 && len(p.Conflicts) == 0 && len(p.Obsoletes) == 0 && r.Intn(2) == 0 {
+				cp := *p
+				c.installed = append(c.installed, &cp)
+			}
+		}
+	}
+	for k := 1 + r.Intn(2); k > 0; k-- {
+		c.install = append(c.install, pick().name)
+	}
+	return c
+}
+
+func writeRepo(t *testing.T, dir string, pkgs []*resolver.Package) {
+	t.Helper()
+	var entries []mirror.RepoEntry
+	for _, p := range pkgs {
+		cp := *p
+		sum := sha256.Sum256([]byte(p.NEVRA()))
+		cp.Checksum = resolver.Checksum{Type: "sha256", Hex: hex.EncodeToString(sum[:])}
+		cp.Location = cp.NVRA() + ".rpm"
+		cp.SourceRPM = p.Name + "-" + p.EVR.Version + "-" + p.EVR.Release + ".src.rpm"
+		entries = append(entries, mirror.RepoEntry{Pkg: &cp})
+	}
+	if err := mirror.WriteRepodata(dir, entries); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// mdFile finds a metadata file of a repo written by writeRepo.
+func mdFile(t *testing.T, dir, kind string) string {
+	t.Helper()
+	m, _ := filepath.Glob(filepath.Join(dir, "repodata", "*-"+kind+".xml.gz"))
+	if len(m) != 1 {
+		t.Fatalf("no %s in %s", kind, dir)
+	}
+	return m[0]
+}
+
+// TestDifferentialAgainstLibsolv solves hundreds of random problems with
+// rpmvault and with libsolv and compares the package sets.
+func TestDifferentialAgainstLibsolv(t *testing.T) {
+	fixtures.NeedTool(t, "/usr/bin/python3")
+	if err := exec.Command("/usr/bin/python3", "-c", "import solv").Run(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("python3-solv is required in CI")
+		}
+		t.Skip("python3-solv not installed")
+	}
+	const n = 250
+	root := t.TempDir()
+	var cases []diffCase
+	var jobs []map[string]any
+	for i := 0; i < n; i++ {
+		c := randomCase(int64(1000 + i))
+		dir := filepath.Join(root, fmt.Sprint(i))
+		writeRepo(t, filepath.Join(dir, "repo"), c.repo)
+		job := map[string]any{"primary": mdFile(t, filepath.Join(dir, "repo"), "primary"),
+			"filelists": mdFile(t, filepath.Join(dir, "repo"), "filelists"), "install": c.install}
+		if len(c.installed) > 0 {
+			writeRepo(t, filepath.Join(dir, "installed"), c.installed)
+			job["installed_primary"] = mdFile(t, filepath.Join(dir, "installed"), "primary")
+			job["installed_filelists"] = mdFile(t, filepath.Join(dir, "installed"), "filelists")
+		}
+		cases = append(cases, c)
+		jobs = append(jobs, job)
+	}
+	input, _ := json.Marshal(jobs)
+	inFile := filepath.Join(root, "cases.json")
+	if err := os.WriteFile(inFile, input, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, err := exec.Command("/usr/bin/python3", filepath.Join("testdata", "libsolv_solve.py"), inFile).Output()
+	if err != nil {
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			t.Fatalf("libsolv script: %v\n%s", err, ee.Stderr)
+		}
+		t.Fatal(err)
+	}
+	var answers []struct {
+		Install []string `json:"install"`
+		Unsat   bool     `json:"unsat"`
+		Why     string   `json:"why"`
+	}
+	if err := json.Unmarshal(out, &answers); err != nil {
+		t.Fatal(err)
+	}
+	agree, unsat := 0, 0
+	var differ []string
+	for i, c := range cases {
+		dir := filepath.Join(root, fmt.Sprint(i))
+		u, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{{ID: "repo", BaseURLs: []string{filepath.Join(dir, "repo")}}},
+			resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var installed []*resolver.Package
+		if len(c.installed) > 0 {
+			iu, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{{ID: resolver.InstalledRepo, BaseURLs: []string{filepath.Join(dir, "installed")}}},
+				resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := iu.LoadFileLists(); err != nil {
+				t.Fatal(err)
+			}
+			installed = iu.Packages
+		}
+		// SolveChecked also verifies that our answer satisfies every rule.
+		plan, err := resolver.SolveChecked(t, u, resolver.Request{Install: c.install, Installed: installed, Multilib: true})
+		var ours []string
+		ourUnsat := false
+		var ue *resolver.UnsatisfiableError
+		switch {
+		case errors.As(err, &ue):
+			ourUnsat = true
+		case err != nil:
+			t.Fatalf("case %d: %v", i, err)
+		default:
+			ours = nevras(plan)
+		}
+		theirs := answers[i]
+		sort.Strings(theirs.Install)
+		if ourUnsat == theirs.Unsat && strings.Join(ours, " ") == strings.Join(theirs.Install, " ") {
+			agree++
+			if ourUnsat {
+				unsat++
+			}
+			continue
+		}
+		differ = append(differ, fmt.Sprintf("case %d (seed %d, install %v, %d installed):\n rpmvault unsat=%v %v\n libsolv  unsat=%v %v %s",
+			i, c.seed, c.install, len(c.installed), ourUnsat, ours, theirs.Unsat, theirs.Install, theirs.Why))
+	}
+	t.Logf("agreement with libsolv: %d of %d random cases (%d unsatisfiable on both sides)", agree, n, unsat)
+	for _, d := range differ {
+		t.Log(d)
+	}
+	// Known, investigated gaps (see the closing note of issue 3): libsolv
+	// visits open requirements in its rule order, so among several valid
+	// providers it can settle on a different one than our decision order; and
+	// with multilib twins of different versions libsolv refuses some
+	// combinations we accept. Guard against regressions meanwhile.
+	if agree*100 < n*85 {
+		t.Errorf("agreement with libsolv fell to %d of %d", agree, n)
+	}
+}
