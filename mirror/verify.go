@@ -1,0 +1,270 @@
+package mirror
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"strings"
+
+	"golang.org/x/crypto/openpgp"        //nolint:staticcheck // frozen, but the last Go code that verifies V3 signatures
+	"golang.org/x/crypto/openpgp/packet" //nolint:staticcheck
+
+	"github.com/rpmvault/rpmvault/resolver"
+)
+
+// VerifyError says that content is not what it must be: a checksum, size,
+// digest or signature mismatch. The CLI exits 4 on it.
+type VerifyError struct {
+	Package string // NEVRA or file
+	URL     string
+	Detail  string
+}
+
+func (e *VerifyError) Error() string {
+	s := e.Package
+	if e.URL != "" {
+		s += " from " + e.URL
+	}
+	return s + ": " + e.Detail
+}
+
+// Keyring holds the public keys packages may be signed with.
+type Keyring struct {
+	keys openpgp.EntityList
+}
+
+// ParseKeys reads ASCII-armored (or binary) public keys, as a repo's gpgkey serves them.
+func ParseKeys(blobs ...[]byte) (*Keyring, error) {
+	kr := &Keyring{}
+	for _, b := range blobs {
+		var el openpgp.EntityList
+		var err error
+		if bytes.Contains(b, []byte("-----BEGIN PGP")) {
+			el, err = openpgp.ReadArmoredKeyRing(bytes.NewReader(b))
+		} else {
+			el, err = openpgp.ReadKeyRing(bytes.NewReader(b))
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read gpg key: %w", err)
+		}
+		kr.keys = append(kr.keys, el...)
+	}
+	return kr, nil
+}
+
+// KeyIDs lists the key ids of the keyring, upper-case hex.
+func (k *Keyring) KeyIDs() []string {
+	var out []string
+	for _, e := range k.keys {
+		out = append(out, fmt.Sprintf("%016X", e.PrimaryKey.KeyId))
+	}
+	return out
+}
+
+// RPMFacts is what verification learnt about a package file.
+type RPMFacts struct {
+	SHA256 string
+	Size   int64
+	KeyID  string // signer, upper-case hex; "" when unsigned
+}
+
+// rpm signature and header tags used for verification.
+const (
+	sigTagSHA1       = 269
+	sigTagRSA        = 268
+	sigTagSHA256     = 273
+	sigTagPGP        = 1002
+	sigTagGPG        = 1005
+	sigTagDSA        = 267
+	tagPayloadDigest = 5092
+)
+
+// VerifyRPM reads a whole RPM from r, checking its header digests, its
+// payload digest and, when keys is not nil, that a key of keys signed it.
+// It streams: memory stays flat whatever the payload size.
+func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
+	whole := sha256.New()
+	tee := io.TeeReader(r, whole)
+	raw, err := resolver.ReadRawHeader(tee)
+	if err != nil {
+		return nil, err
+	}
+	sigStart := int64(96)
+	sigHeader := raw.Bytes[sigStart:raw.Start]
+	hdr := raw.Bytes[raw.Start:raw.End]
+	sigs, err := parseIndex(sigHeader)
+	if err != nil {
+		return nil, fmt.Errorf("signature header: %w", err)
+	}
+	main, err := parseIndex(hdr)
+	if err != nil {
+		return nil, fmt.Errorf("header: %w", err)
+	}
+	if want, ok := sigs.str(sigTagSHA256); ok {
+		if got := hexSum(sha256.New(), hdr); got != want {
+			return nil, fmt.Errorf("header SHA256 digest mismatch: want %s, got %s", want, got)
+		}
+	}
+	if want, ok := sigs.str(sigTagSHA1); ok {
+		if got := hexSum(sha1.New(), hdr); got != want {
+			return nil, fmt.Errorf("header SHA1 digest mismatch: want %s, got %s", want, got)
+		}
+	}
+	// Hash the payload once for every digest and signature that covers it.
+	payloadSum := sha256.New()
+	writers := []io.Writer{payloadSum}
+	type pending struct {
+		h      hash.Hash
+		verify func(hash.Hash) error
+	}
+	var checks []pending
+	signer := ""
+	for _, tag := range []int{sigTagRSA, sigTagDSA, sigTagPGP, sigTagGPG} {
+		blob, ok := sigs.bin(tag)
+		if !ok {
+			continue
+		}
+		coversPayload := tag == sigTagPGP || tag == sigTagGPG
+		h, verify, keyID, err := signatureCheck(blob, keys)
+		if err != nil {
+			return nil, err
+		}
+		signer = keyID
+		h.Write(hdr)
+		if coversPayload {
+			writers = append(writers, h)
+		}
+		checks = append(checks, pending{h, verify})
+	}
+	n, err := io.Copy(io.MultiWriter(writers...), tee)
+	if err != nil {
+		return nil, fmt.Errorf("read payload: %w", err)
+	}
+	if want, ok := main.strArrayFirst(tagPayloadDigest); ok {
+		if got := hex.EncodeToString(payloadSum.Sum(nil)); got != want {
+			return nil, fmt.Errorf("payload digest mismatch: want %s, got %s", want, got)
+		}
+	}
+	if keys != nil {
+		if len(checks) == 0 {
+			return nil, errors.New("package is not signed, and gpgcheck is on (set gpgcheck: false for the repo only if that is intended)")
+		}
+		for _, c := range checks {
+			if err := c.verify(c.h); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return &RPMFacts{SHA256: hex.EncodeToString(whole.Sum(nil)), Size: int64(len(raw.Bytes)) + n, KeyID: signer}, nil
+}
+
+// signatureCheck parses an OpenPGP signature packet (V3 as CentOS 6 uses, or
+// V4) and returns the hash to feed and the check to run on it.
+func signatureCheck(blob []byte, keys *Keyring) (hash.Hash, func(hash.Hash) error, string, error) {
+	pkt, err := packet.Read(bytes.NewReader(blob))
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("parse signature: %w", err)
+	}
+	var keyID uint64
+	var hashFn crypto.Hash
+	var verify func(pk *packet.PublicKey, h hash.Hash) error
+	switch sig := pkt.(type) {
+	case *packet.SignatureV3:
+		keyID, hashFn = sig.IssuerKeyId, sig.Hash
+		verify = func(pk *packet.PublicKey, h hash.Hash) error { return pk.VerifySignatureV3(h, sig) }
+	case *packet.Signature:
+		if sig.IssuerKeyId == nil {
+			return nil, nil, "", errors.New("signature names no issuer key")
+		}
+		keyID, hashFn = *sig.IssuerKeyId, sig.Hash
+		verify = func(pk *packet.PublicKey, h hash.Hash) error { return pk.VerifySignature(h, sig) }
+	default:
+		return nil, nil, "", fmt.Errorf("unexpected OpenPGP packet %T in signature", pkt)
+	}
+	if !hashFn.Available() {
+		return nil, nil, "", fmt.Errorf("signature uses unsupported hash %v", hashFn)
+	}
+	id := fmt.Sprintf("%016X", keyID)
+	check := func(h hash.Hash) error {
+		if keys == nil {
+			return nil
+		}
+		found := keys.keys.KeysById(keyID)
+		if len(found) == 0 {
+			return fmt.Errorf("signed by unknown key %s (not among the repo's gpgkey: %s)", id, strings.Join(keys.KeyIDs(), ", "))
+		}
+		var last error
+		for _, k := range found {
+			if last = verify(k.PublicKey, h); last == nil {
+				return nil
+			}
+		}
+		return fmt.Errorf("bad signature by key %s: %w", id, last)
+	}
+	return hashFn.New(), check, id, nil
+}
+
+func hexSum(h hash.Hash, b []byte) string {
+	h.Write(b)
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// headerIndex is a parsed header structure (already bounds-checked by
+// resolver.ReadRawHeader) for reading the few tags verification needs.
+type headerIndex struct {
+	entries map[int][2]uint32 // tag -> type, offset
+	counts  map[int]uint32
+	data    []byte
+}
+
+func parseIndex(b []byte) (*headerIndex, error) {
+	if len(b) < 16 {
+		return nil, errors.New("truncated")
+	}
+	n := int(binary.BigEndian.Uint32(b[8:12]))
+	size := int(binary.BigEndian.Uint32(b[12:16]))
+	if 16+n*16+size > len(b) {
+		return nil, errors.New("truncated")
+	}
+	hi := &headerIndex{entries: map[int][2]uint32{}, counts: map[int]uint32{}, data: b[16+n*16 : 16+n*16+size]}
+	for i := 0; i < n; i++ {
+		e := b[16+i*16:]
+		tag := int(binary.BigEndian.Uint32(e[0:4]))
+		hi.entries[tag] = [2]uint32{binary.BigEndian.Uint32(e[4:8]), binary.BigEndian.Uint32(e[8:12])}
+		hi.counts[tag] = binary.BigEndian.Uint32(e[12:16])
+	}
+	return hi, nil
+}
+
+func (h *headerIndex) str(tag int) (string, bool) {
+	e, ok := h.entries[tag]
+	if !ok || (e[0] != 6 && e[0] != 8 && e[0] != 9) || int(e[1]) >= len(h.data) {
+		return "", false
+	}
+	rest := h.data[e[1]:]
+	if i := bytes.IndexByte(rest, 0); i >= 0 {
+		return string(rest[:i]), true
+	}
+	return "", false
+}
+
+func (h *headerIndex) strArrayFirst(tag int) (string, bool) { return h.str(tag) }
+
+func (h *headerIndex) bin(tag int) ([]byte, bool) {
+	e, ok := h.entries[tag]
+	if !ok || e[0] != 7 {
+		return nil, false
+	}
+	end := int(e[1]) + int(h.counts[tag])
+	if end > len(h.data) {
+		return nil, false
+	}
+	return h.data[e[1]:end], true
+}
