@@ -1,0 +1,411 @@
+package mirror
+
+import (
+	"context"
+	"crypto/sha1"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/cavaliergopher/grab/v3"
+	"github.com/schollz/progressbar/v3"
+
+	"github.com/rpmvault/rpmvault/resolver"
+)
+
+// Options tunes Mirror.
+type Options struct {
+	Store    *Store
+	Jobs     int                // parallel downloads (default 4)
+	Rewrites []resolver.Rewrite // --mirror-map
+	Offline  bool               // use only the store
+	Retries  int                // rounds over a package's URLs (default 4)
+	Backoff  time.Duration      // first retry delay, doubled each round, with jitter (default 500ms)
+	// MaxBackoff caps the retry delay (default 30s).
+	MaxBackoff time.Duration
+	Log        *slog.Logger
+	// Progress, when set, receives a progress bar (use it for terminals).
+	Progress io.Writer
+	Client   *http.Client
+}
+
+// Summary reports a mirror run.
+type Summary struct {
+	Packages  int
+	FromCache int
+	Bytes     int64 // downloaded
+	Duration  time.Duration
+}
+
+func (s Summary) String() string {
+	secs := s.Duration.Seconds()
+	rate := 0.0
+	if secs > 0 {
+		rate = float64(s.Bytes) / secs / 1e6
+	}
+	return fmt.Sprintf("%d packages (%d from the store), %.1f MB downloaded in %.1fs (%.1f MB/s)",
+		s.Packages, s.FromCache, float64(s.Bytes)/1e6, secs, rate)
+}
+
+// Mirror fetches every package the lock pins into the store, verifying each
+// before it enters: size, the pinned checksum, the RPM's own digests and its
+// signature against its repo's gpgkey (unless the repo says gpgcheck: false).
+// It fills in what the lock did not pin yet (sha256, size, signing key).
+func Mirror(ctx context.Context, lock *Lock, opts Options) (Summary, error) {
+	start := time.Now()
+	if opts.Jobs <= 0 {
+		opts.Jobs = 4
+	}
+	if opts.Retries <= 0 {
+		opts.Retries = 4
+	}
+	if opts.Backoff <= 0 {
+		opts.Backoff = 500 * time.Millisecond
+	}
+	if opts.MaxBackoff <= 0 {
+		opts.MaxBackoff = 30 * time.Second
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	unlock, err := opts.Store.Lock()
+	if err != nil {
+		return Summary{}, err
+	}
+	defer unlock()
+	keys, err := loadRepoKeys(ctx, lock, opts)
+	if err != nil {
+		return Summary{}, err
+	}
+	idx, err := opts.Store.readIndex()
+	if err != nil {
+		return Summary{}, err
+	}
+	client := grab.NewClient()
+	if opts.Client != nil {
+		client.HTTPClient = opts.Client
+	}
+	client.UserAgent = "rpmvault"
+	var total int64
+	pkgs := lockPackagePtrs(lock)
+	for _, p := range pkgs {
+		total += p.Size
+	}
+	var bar *progressbar.ProgressBar
+	if opts.Progress != nil {
+		bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(opts.Progress), progressbar.OptionShowBytes(true),
+			progressbar.OptionShowCount(), progressbar.OptionSetDescription("mirror"), progressbar.OptionThrottle(100*time.Millisecond))
+	}
+	m := &mirrorer{opts: opts, keys: keys, idx: idx, client: client, bar: bar}
+	sem := make(chan struct{}, opts.Jobs)
+	var wg sync.WaitGroup
+	errs := make([]error, len(pkgs))
+	for i, p := range pkgs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			errs[i] = m.fetch(ctx, p)
+		}()
+	}
+	wg.Wait()
+	if bar != nil {
+		bar.Finish()
+	}
+	if err := opts.Store.writeIndex(m.idx); err != nil {
+		return Summary{}, err
+	}
+	sum := Summary{Packages: len(pkgs), FromCache: m.cached, Bytes: m.bytes, Duration: time.Since(start)}
+	return sum, errors.Join(errs...)
+}
+
+func lockPackagePtrs(l *Lock) []*LockPackage {
+	var out []*LockPackage
+	for a := range l.Arches {
+		for i := range l.Arches[a].Packages {
+			out = append(out, &l.Arches[a].Packages[i])
+		}
+	}
+	return out
+}
+
+type mirrorer struct {
+	opts   Options
+	keys   map[string]*Keyring // repo id -> keys; nil entry: gpgcheck off
+	client *grab.Client
+	bar    *progressbar.ProgressBar
+
+	mu     sync.Mutex
+	idx    map[string]string
+	cached int
+	bytes  int64
+}
+
+// fetch brings one package into the store.
+func (m *mirrorer) fetch(ctx context.Context, p *LockPackage) error {
+	key := p.RepoID + "/" + p.NEVRA()
+	want := p.SHA256()
+	m.mu.Lock()
+	if want == "" {
+		want = m.idx[key]
+	}
+	m.mu.Unlock()
+	if want != "" && m.opts.Store.Has(want) {
+		m.done(p, key, &RPMFacts{SHA256: want, Size: p.Size}, true)
+		return nil
+	}
+	if m.opts.Offline {
+		return fmt.Errorf("%s is not in the store %s and --offline forbids fetching it", p.NEVRA(), m.opts.Store.Dir())
+	}
+	urls := p.Mirrors
+	if len(urls) == 0 {
+		urls = []string{p.URL}
+	}
+	part := m.opts.Store.partialPath(p.FileName())
+	var failures []string
+	var verr *VerifyError
+	delay := m.opts.Backoff
+	for round := 0; round < m.opts.Retries; round++ {
+		if round > 0 {
+			jitter := time.Duration(rand.Int63n(int64(delay)/2 + 1))
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(delay + jitter):
+			}
+			delay = min(2*delay, m.opts.MaxBackoff)
+		}
+		for _, u := range urls {
+			real := resolver.ApplyRewrites(m.opts.Rewrites, u)
+			n, err := m.download(ctx, real, part, p.Size)
+			m.addBytes(n)
+			if err == nil {
+				var facts *RPMFacts
+				facts, err = m.verify(p, part, real)
+				if err == nil {
+					if _, err = m.opts.Store.Adopt(part, facts.SHA256); err == nil {
+						m.done(p, key, facts, false)
+						return nil
+					}
+				}
+				os.Remove(part) // a complete but wrong file cannot be resumed
+				if errors.As(err, &verr) {
+					m.opts.Log.Warn("verification failed", "package", p.NEVRA(), "url", real, "error", err)
+				}
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			failures = append(failures, fmt.Sprintf("%s: %v", real, err))
+			m.opts.Log.Debug("fetch failed", "package", p.NEVRA(), "url", real, "error", err)
+		}
+	}
+	detail := fmt.Sprintf("every URL failed after %d rounds:\n    %s", m.opts.Retries, strings.Join(failures, "\n    "))
+	if verr != nil {
+		return &VerifyError{Package: p.NEVRA(), URL: verr.URL, Detail: detail}
+	}
+	return fmt.Errorf("fetch %s: %s", p.NEVRA(), detail)
+}
+
+func (m *mirrorer) addBytes(n int64) {
+	m.mu.Lock()
+	m.bytes += n
+	m.mu.Unlock()
+}
+
+func (m *mirrorer) done(p *LockPackage, key string, f *RPMFacts, cached bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	p.Checksum = "sha256:" + f.SHA256
+	if f.Size > 0 {
+		p.Size = f.Size
+	}
+	if f.KeyID != "" {
+		p.SigningKey = f.KeyID
+	}
+	m.idx[key] = f.SHA256
+	if cached {
+		m.cached++
+	}
+	if m.bar != nil {
+		m.bar.Add64(p.Size)
+	} else {
+		m.opts.Log.Info("stored", "package", p.NEVRA(), "sha256", f.SHA256[:12], "from_store", cached)
+	}
+}
+
+// errBadResume marks a server that answered a resume with something other
+// than the requested byte range; grab would append it to the partial file.
+var errBadResume = errors.New("server did not honour the resume range")
+
+// download fetches url into part, resuming a partial file. Every 206 is
+// checked to start exactly where the partial file ends, since grab itself
+// does not check Content-Range.
+func (m *mirrorer) download(ctx context.Context, url, part string, size int64) (int64, error) {
+	if p, ok := strings.CutPrefix(url, "file://"); ok || !strings.Contains(url, "://") {
+		if !ok {
+			p = url
+		}
+		return copyLocal(p, part)
+	}
+	var have int64
+	if st, err := os.Stat(part); err == nil {
+		have = st.Size()
+	}
+	req, err := grab.NewRequest(part, url)
+	if err != nil {
+		return 0, err
+	}
+	req = req.WithContext(ctx)
+	if size > 0 {
+		req.Size = size
+	}
+	req.BeforeCopy = func(resp *grab.Response) error {
+		if !resp.DidResume || resp.HTTPResponse == nil {
+			return nil
+		}
+		if resp.HTTPResponse.StatusCode != http.StatusPartialContent {
+			return errBadResume
+		}
+		var start int64
+		if _, err := fmt.Sscanf(resp.HTTPResponse.Header.Get("Content-Range"), "bytes %d-", &start); err != nil || start != have {
+			return fmt.Errorf("%w: asked from byte %d, got Content-Range %q", errBadResume, have, resp.HTTPResponse.Header.Get("Content-Range"))
+		}
+		return nil
+	}
+	resp := m.client.Do(req)
+	err = resp.Err()
+	n := resp.BytesComplete() - have
+	if n < 0 {
+		n = 0
+	}
+	if errors.Is(err, errBadResume) || errors.Is(err, grab.ErrBadLength) {
+		os.Remove(part) // start over next time rather than trust this partial file
+	}
+	if err != nil {
+		return n, err
+	}
+	return n, nil
+}
+
+func copyLocal(src, dst string) (int64, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return 0, err
+	}
+	defer in.Close()
+	out, err := os.Create(dst)
+	if err != nil {
+		return 0, err
+	}
+	n, err := io.Copy(out, in)
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	return n, err
+}
+
+// verify checks a downloaded file against the lock and the repo's keys.
+func (m *mirrorer) verify(p *LockPackage, path, url string) (*RPMFacts, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	sha1sum := sha1.New()
+	facts, err := VerifyRPM(io.TeeReader(f, sha1sum), m.keys[p.RepoID])
+	if err != nil {
+		return nil, &VerifyError{Package: p.NEVRA(), URL: url, Detail: err.Error()}
+	}
+	if p.Size > 0 && facts.Size != p.Size {
+		return nil, &VerifyError{Package: p.NEVRA(), URL: url, Detail: fmt.Sprintf("size %d bytes, the lock says %d", facts.Size, p.Size)}
+	}
+	typ, want, _ := strings.Cut(p.Checksum, ":")
+	got := facts.SHA256
+	if typ == "sha1" {
+		got = hex.EncodeToString(sha1sum.Sum(nil))
+	}
+	if want != "" && got != want {
+		return nil, &VerifyError{Package: p.NEVRA(), URL: url, Detail: fmt.Sprintf("%s %s, the lock says %s", typ, got, want)}
+	}
+	return facts, nil
+}
+
+// loadRepoKeys fetches each repo's gpgkey (cached in the store for --offline).
+func loadRepoKeys(ctx context.Context, lock *Lock, opts Options) (map[string]*Keyring, error) {
+	fetcher := &resolver.HTTPFetcher{Rewrites: opts.Rewrites, Client: opts.Client}
+	out := map[string]*Keyring{}
+	for _, r := range lock.RPMVault.Repos {
+		if !r.GPGCheck {
+			out[r.ID] = nil
+			continue
+		}
+		if len(r.GPGKeys) == 0 {
+			return nil, fmt.Errorf("repo %s has gpgcheck on but no gpgkey: add its key, or set gpgcheck: false deliberately", r.ID)
+		}
+		var blobs [][]byte
+		for _, u := range r.GPGKeys {
+			b, err := fetchKey(ctx, fetcher, opts, u)
+			if err != nil {
+				return nil, fmt.Errorf("repo %s: gpg key %s: %w", r.ID, u, err)
+			}
+			blobs = append(blobs, b)
+		}
+		kr, err := ParseKeys(blobs...)
+		if err != nil {
+			return nil, fmt.Errorf("repo %s: %w", r.ID, err)
+		}
+		out[r.ID] = kr
+	}
+	return out, nil
+}
+
+func fetchKey(ctx context.Context, f *resolver.HTTPFetcher, opts Options, u string) ([]byte, error) {
+	sum := sha256.Sum256([]byte(u))
+	cache := filepath.Join(opts.Store.Dir(), "keys", hex.EncodeToString(sum[:8])+".asc")
+	// A key fetched once is trusted from the store after, as yum keeps an
+	// imported key: a second run makes no request at all.
+	if b, err := os.ReadFile(cache); err == nil || opts.Offline {
+		return b, err
+	}
+	rc, err := f.Fetch(ctx, u, 0, -1)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, 1<<20))
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(cache), 0o755); err == nil {
+		_ = writeFileAtomic(cache, b)
+	}
+	return b, nil
+}
+
+// KeyBlobs returns the cached key files of the lock's repos, for bundling.
+func KeyBlobs(store *Store, lock *Lock) (map[string][]byte, error) {
+	out := map[string][]byte{}
+	for _, r := range lock.RPMVault.Repos {
+		for _, u := range r.GPGKeys {
+			sum := sha256.Sum256([]byte(u))
+			b, err := os.ReadFile(filepath.Join(store.Dir(), "keys", hex.EncodeToString(sum[:8])+".asc"))
+			if err != nil {
+				return nil, fmt.Errorf("key %s of repo %s is not in the store (run rpmvault mirror first): %w", u, r.ID, err)
+			}
+			out[r.ID+"-"+filepath.Base(u)] = b
+		}
+	}
+	return out, nil
+}

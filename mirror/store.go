@@ -1,0 +1,207 @@
+package mirror
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+)
+
+// Store is a content-addressed store of package files: each object is named
+// by its sha256 and only ever enters through a verified, synced rename, so
+// the store cannot hold an object whose content does not match its name.
+//
+// Layout: objects/sha256/ab/abcdef…, partial/ (downloads in progress, kept
+// across runs so a killed mirror resumes), index.json (NEVRA → object),
+// lock (flock while a process writes).
+type Store struct {
+	dir string
+}
+
+// OpenStore opens (creating if needed) a store in dir.
+func OpenStore(dir string) (*Store, error) {
+	for _, d := range []string{"objects/sha256", "partial", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(dir, d), 0o755); err != nil {
+			return nil, fmt.Errorf("open store %s: %w", dir, err)
+		}
+	}
+	return &Store{dir: dir}, nil
+}
+
+// Dir returns the store's directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Lock takes the store's exclusive file lock, waiting for another process
+// that holds it; the returned function releases it.
+func (s *Store) Lock() (func(), error) {
+	f, err := os.OpenFile(filepath.Join(s.dir, "lock"), os.O_CREATE|os.O_RDWR, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("lock store %s: %w", s.dir, err)
+	}
+	return func() {
+		syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		f.Close()
+	}, nil
+}
+
+func validHex(h string) bool {
+	if len(h) != 64 {
+		return false
+	}
+	_, err := hex.DecodeString(h)
+	return err == nil && strings.ToLower(h) == h
+}
+
+// Path returns where the object with this sha256 lives.
+func (s *Store) Path(sha string) string {
+	return filepath.Join(s.dir, "objects", "sha256", sha[:2], sha)
+}
+
+// Has reports whether the object is in the store.
+func (s *Store) Has(sha string) bool {
+	if !validHex(sha) {
+		return false
+	}
+	_, err := os.Stat(s.Path(sha))
+	return err == nil
+}
+
+// partialPath is where a download of the named file accumulates.
+func (s *Store) partialPath(name string) string {
+	return filepath.Join(s.dir, "partial", filepath.Base(name)+".part")
+}
+
+// Put copies r into the store, hashing as it goes; if want is not empty the
+// content must hash to it. It returns the object's sha256.
+func (s *Store) Put(r io.Reader, want string) (string, error) {
+	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "put-*")
+	if err != nil {
+		return "", err
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	h := sha256.New()
+	if _, err := io.Copy(io.MultiWriter(tmp, h), r); err != nil {
+		return "", err
+	}
+	return s.commit(tmp, hex.EncodeToString(h.Sum(nil)), want)
+}
+
+// Adopt moves a downloaded file into the store after re-hashing it.
+func (s *Store) Adopt(path, want string) (string, error) {
+	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return s.commit(f, hex.EncodeToString(h.Sum(nil)), want)
+}
+
+func (s *Store) commit(f *os.File, got, want string) (string, error) {
+	if want != "" && got != want {
+		return "", &VerifyError{Package: filepath.Base(f.Name()), Detail: fmt.Sprintf("sha256 %s, want %s", got, want)}
+	}
+	if err := f.Sync(); err != nil {
+		return "", err
+	}
+	dst := s.Path(got)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return "", err
+	}
+	if err := os.Chmod(f.Name(), 0o444); err != nil {
+		return "", err
+	}
+	if err := os.Rename(f.Name(), dst); err != nil {
+		return "", err
+	}
+	return got, syncDir(filepath.Dir(dst))
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// Verify re-hashes every object and returns the names of those whose
+// content does not match (which Put and Adopt never let in).
+func (s *Store) Verify() ([]string, error) {
+	var bad []string
+	root := filepath.Join(s.dir, "objects", "sha256")
+	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		f, err := os.Open(path)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		h := sha256.New()
+		if _, err := io.Copy(h, f); err != nil {
+			return err
+		}
+		if hex.EncodeToString(h.Sum(nil)) != d.Name() {
+			bad = append(bad, path)
+		}
+		return nil
+	})
+	sort.Strings(bad)
+	return bad, err
+}
+
+// Objects lists the sha256 of every object in the store.
+func (s *Store) Objects() ([]string, error) {
+	var out []string
+	err := filepath.WalkDir(filepath.Join(s.dir, "objects", "sha256"), func(path string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() {
+			out = append(out, d.Name())
+		}
+		return err
+	})
+	sort.Strings(out)
+	return out, err
+}
+
+// index maps "repo/NEVRA" to object sha256, so a lock without sha256 pins
+// (a header-only source) finds what an earlier run fetched.
+func (s *Store) readIndex() (map[string]string, error) {
+	idx := map[string]string{}
+	data, err := os.ReadFile(filepath.Join(s.dir, "index.json"))
+	if os.IsNotExist(err) {
+		return idx, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := json.Unmarshal(data, &idx); err != nil {
+		return nil, fmt.Errorf("store index %s is corrupt (delete it; objects are kept): %w", filepath.Join(s.dir, "index.json"), err)
+	}
+	return idx, nil
+}
+
+func (s *Store) writeIndex(idx map[string]string) error {
+	data, err := json.MarshalIndent(idx, "", " ")
+	if err != nil {
+		return err
+	}
+	return writeFileAtomic(filepath.Join(s.dir, "index.json"), data)
+}
