@@ -50,8 +50,9 @@ fuzz:
 
 test: deps lint target-binary unit fuzz
 
-demo: deps build
-	bin/rpmvault demo
+# The demo runs the static go1.23.12 binary, which is also what it bundles.
+demo: deps target-binary
+	bin/rpmvault-el6 demo
 
 bench: deps build
 	$(GO) test -run='^$$' -bench=. -benchmem ./...

@@ -240,8 +240,10 @@ func (m *mirrorer) done(p *LockPackage, key string, f *RPMFacts, cached bool) {
 	}
 	if m.bar != nil {
 		m.bar.Add64(p.Size)
+	} else if cached {
+		m.opts.Log.Debug("already in the store", "package", p.NEVRA(), "sha256", f.SHA256[:12])
 	} else {
-		m.opts.Log.Info("stored", "package", p.NEVRA(), "sha256", f.SHA256[:12], "from_store", cached)
+		m.opts.Log.Info("fetched", "package", p.NEVRA(), "sha256", f.SHA256[:12])
 	}
 }
 

@@ -52,7 +52,7 @@ func worldLock(t *testing.T, srv *fixtures.Server, manifest string) *mirror.Lock
 	if err != nil {
 		t.Fatal(err)
 	}
-	return mirror.NewLock(m.Name, m.Arch, plan, m.Sources(), u.Sources, nil)
+	return mirror.NewLock(m, plan, u.Sources, nil)
 }
 
 func serveSigned(t *testing.T) (*fixtures.World, *fixtures.Server) {
@@ -210,7 +210,7 @@ func TestMirrorRefusesWhatTheLockDoesNotPin(t *testing.T) {
 	}
 	plan := &resolver.Plan{Packages: []resolver.PlannedPackage{{Package: u.Packages[0], Action: resolver.ActionInstall}}}
 	resolver.AttachURLs(plan, m.Sources())
-	lock := mirror.NewLock("x", "x86_64", plan, m.Sources(), u.Sources, nil)
+	lock := mirror.NewLock(m, plan, u.Sources, nil)
 	store, _ := mirror.OpenStore(t.TempDir())
 	_, err = mirror.Mirror(context.Background(), lock, mirror.Options{Store: store, Backoff: time.Millisecond})
 	if err == nil || !strings.Contains(err.Error(), "not signed") {
@@ -248,7 +248,7 @@ func TestMirrorResumesAfterSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	lockFile := filepath.Join(dir, "lock.yaml")
-	if err := mirror.WriteLock(lockFile, mirror.NewLock("x", "x86_64", plan, m.Sources(), u.Sources, nil)); err != nil {
+	if err := mirror.WriteLock(lockFile, mirror.NewLock(m, plan, u.Sources, nil)); err != nil {
 		t.Fatal(err)
 	}
 	storeDir := filepath.Join(dir, "store")

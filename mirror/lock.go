@@ -56,10 +56,15 @@ type LockPackage struct {
 
 // LockMeta is the rest of what reproducing a bundle needs.
 type LockMeta struct {
-	Manifest string     `yaml:"manifest"`
-	Baseline []string   `yaml:"baseline,omitempty"` // NEVRAs of the installed set resolved against
-	Repos    []LockRepo `yaml:"repos"`
-	Steps    int        `yaml:"steps"`
+	Manifest string `yaml:"manifest"`
+	// The request, so the target can re-plan against its own installed set.
+	Install     []string   `yaml:"install"`
+	Constraints []string   `yaml:"constraints,omitempty"`
+	Exclude     []string   `yaml:"exclude,omitempty"`
+	Multilib    bool       `yaml:"multilib,omitempty"`
+	Baseline    []string   `yaml:"baseline,omitempty"` // NEVRAs of the installed set resolved against
+	Repos       []LockRepo `yaml:"repos"`
+	Steps       int        `yaml:"steps"`
 }
 
 // LockRepo records the snapshot a repo was resolved against.
@@ -74,8 +79,9 @@ type LockRepo struct {
 // LockVendor is what konflux's tooling writes as lockfileVendor.
 const LockVendor = "redhat"
 
-// NewLock pins a resolved plan.
-func NewLock(manifest string, arch string, plan *resolver.Plan, repos []resolver.Repo, sources []resolver.SourceState, baseline []*resolver.Package) *Lock {
+// NewLock pins a resolved plan of manifest m.
+func NewLock(m *resolver.Manifest, plan *resolver.Plan, sources []resolver.SourceState, baseline []*resolver.Package) *Lock {
+	arch, repos := m.Arch, m.Sources()
 	l := &Lock{LockfileVersion: 1, LockfileVendor: LockVendor}
 	la := LockArch{Arch: arch, Packages: []LockPackage{}, Source: []LockPackage{}}
 	for _, pp := range plan.Packages {
@@ -107,7 +113,8 @@ func NewLock(manifest string, arch string, plan *resolver.Plan, repos []resolver
 		l.RPMVault.Baseline = append(l.RPMVault.Baseline, b.NEVRA())
 	}
 	sort.Strings(l.RPMVault.Baseline)
-	l.RPMVault.Manifest, l.RPMVault.Steps = manifest, plan.Steps
+	l.RPMVault.Manifest, l.RPMVault.Steps = m.Name, plan.Steps
+	l.RPMVault.Install, l.RPMVault.Constraints, l.RPMVault.Exclude, l.RPMVault.Multilib = m.Install, m.Constraints, m.Exclude, m.Multilib
 	return l
 }
 

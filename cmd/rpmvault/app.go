@@ -61,6 +61,11 @@ func (a *app) commands() []*cobra.Command {
 	return []*cobra.Command{
 		a.resolveCommand(),
 		a.whyCommand(),
+		a.mirrorCommand(),
+		a.bundleCommand(),
+		a.verifyCommand(),
+		a.installCommand(),
+		a.demoCommand(),
 		a.versionCommand(),
 	}
 }

@@ -4,6 +4,9 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/rpmvault/rpmvault/bundle"
+	"github.com/rpmvault/rpmvault/installer"
+	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
 )
 
@@ -63,4 +66,7 @@ var errorCodes = []struct {
 }{
 	{func(err error) bool { var e *resolver.UnsatisfiableError; return errors.As(err, &e) }, exitUnresolvable},
 	{func(err error) bool { var e *resolver.ChecksumMismatchError; return errors.As(err, &e) }, exitVerification},
+	{func(err error) bool { var e *mirror.VerifyError; return errors.As(err, &e) }, exitVerification},
+	{func(err error) bool { var e *bundle.Error; return errors.As(err, &e) }, exitVerification},
+	{func(err error) bool { var e *installer.TransactionError; return errors.As(err, &e) }, exitPreflight},
 }

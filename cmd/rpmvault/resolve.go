@@ -76,7 +76,7 @@ type resolution struct {
 }
 
 func (r *resolution) lock() *mirror.Lock {
-	return mirror.NewLock(r.manifest.Name, r.manifest.Arch, r.plan, r.manifest.Sources(), r.universe.Sources, r.installed)
+	return mirror.NewLock(r.manifest, r.plan, r.universe.Sources, r.installed)
 }
 
 // resolve loads the manifest and baseline named by the flags and resolves them.

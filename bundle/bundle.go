@@ -1,0 +1,489 @@
+package bundle
+
+import (
+	"archive/tar"
+	"bufio"
+	"compress/gzip"
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/rpmvault/rpmvault/mirror"
+)
+
+//go:embed install.sh
+var installScript []byte
+
+// mtime is the fixed modification time of every bundle entry, so two bundles
+// of one lock are byte-identical.
+var mtime = time.Date(2015, 7, 14, 0, 0, 0, 0, time.UTC)
+
+// Input is what a bundle is made of.
+type Input struct {
+	Lock  *mirror.Lock
+	Store *mirror.Store
+	// Keys are the repos' public keys, by file name under keys/.
+	Keys map[string][]byte
+	// Binary is the static rpmvault to ship as bin/rpmvault.
+	Binary string
+}
+
+// Write builds the bundle for in at out (a .tar.gz), deterministically: the
+// same lock and store give the same bytes. Everything is staged in a temporary
+// directory and the archive is renamed into place only when complete.
+func Write(out string, in Input) error {
+	name := Name(out)
+	stage, err := os.MkdirTemp(filepath.Dir(out), ".bundle-*")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(stage)
+	root := filepath.Join(stage, name)
+	if err := stageFiles(root, in); err != nil {
+		return err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(out), ".bundle-*.tar.gz")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if err := writeTarGz(tmp, stage); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", out, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), out)
+}
+
+// Name is the bundle's top directory: the archive name without .tar.gz.
+func Name(archive string) string {
+	base := filepath.Base(archive)
+	for _, ext := range []string{".tar.gz", ".tgz"} {
+		base = strings.TrimSuffix(base, ext)
+	}
+	return base
+}
+
+func stageFiles(root string, in Input) error {
+	rpms := filepath.Join(root, "rpms")
+	for _, d := range []string{rpms, filepath.Join(root, "keys"), filepath.Join(root, "bin")} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			return err
+		}
+	}
+	var plan strings.Builder
+	plan.WriteString("# STEP NEVRA FILE, in install order (read by install.sh)\n")
+	for _, p := range in.Lock.Packages() {
+		sha := p.SHA256()
+		if sha == "" || !in.Store.Has(sha) {
+			return fmt.Errorf("%s is not in the store %s (run rpmvault mirror first)", p.NEVRA(), in.Store.Dir())
+		}
+		dst := filepath.Join(rpms, p.FileName())
+		if err := copyFile(in.Store.Path(sha), dst, 0o644); err != nil {
+			return err
+		}
+		// repodata records file times: keep them fixed for determinism.
+		if err := os.Chtimes(dst, mtime, mtime); err != nil {
+			return err
+		}
+		fmt.Fprintf(&plan, "%d %s rpms/%s\n", p.Step, p.NEVRA(), p.FileName())
+	}
+	// The bundle is a yum repository too: repodata over rpms/.
+	if err := mirror.CreateRepo(root); err != nil {
+		return fmt.Errorf("repodata: %w", err)
+	}
+	lockBytes, err := in.Lock.Marshal()
+	if err != nil {
+		return err
+	}
+	files := map[string][]byte{"lock.yaml": lockBytes, "plan.txt": []byte(plan.String()), "install.sh": installScript}
+	for name, b := range in.Keys {
+		files[path.Join("keys", filepath.Base(name))] = b
+	}
+	for name, b := range files {
+		mode := os.FileMode(0o644)
+		if name == "install.sh" {
+			mode = 0o755
+		}
+		if err := os.WriteFile(filepath.Join(root, name), b, mode); err != nil {
+			return err
+		}
+	}
+	if in.Binary != "" {
+		if err := copyFile(in.Binary, filepath.Join(root, "bin", "rpmvault"), 0o755); err != nil {
+			return fmt.Errorf("bundle binary: %w", err)
+		}
+	}
+	sums, err := checksums(root)
+	if err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(root, "SHA256SUMS"), sums, 0o644)
+}
+
+func copyFile(src, dst string, mode os.FileMode) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
+// checksums lists "sha256  path" for every file below root but SHA256SUMS.
+func checksums(root string) ([]byte, error) {
+	var lines []string
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(root, p)
+		if rel == "SHA256SUMS" {
+			return nil
+		}
+		sum, err := fileSHA256(p)
+		if err != nil {
+			return err
+		}
+		lines = append(lines, sum+"  "+filepath.ToSlash(rel))
+		return nil
+	})
+	sort.Slice(lines, func(i, j int) bool { return lines[i][66:] < lines[j][66:] })
+	return []byte(strings.Join(lines, "\n") + "\n"), err
+}
+
+func fileSHA256(p string) (string, error) {
+	f, err := os.Open(p)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// writeTarGz archives dir's contents with sorted names, fixed times and
+// owners, and a gzip header without name or time.
+func writeTarGz(w io.Writer, dir string) error {
+	var paths []string
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if p != dir {
+			paths = append(paths, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	sort.Strings(paths)
+	gz, err := gzip.NewWriterLevel(w, gzip.BestCompression)
+	if err != nil {
+		return err
+	}
+	tw := tar.NewWriter(gz)
+	for _, p := range paths {
+		st, err := os.Lstat(p)
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		hdr := &tar.Header{Name: filepath.ToSlash(rel), ModTime: mtime, Uname: "root", Gname: "root", Format: tar.FormatPAX}
+		switch {
+		case st.IsDir():
+			hdr.Typeflag, hdr.Mode, hdr.Name = tar.TypeDir, 0o755, hdr.Name+"/"
+		case st.Mode().IsRegular():
+			hdr.Typeflag, hdr.Size, hdr.Mode = tar.TypeReg, st.Size(), 0o644
+			if st.Mode()&0o111 != 0 {
+				hdr.Mode = 0o755
+			}
+		default:
+			return fmt.Errorf("%s: only files and directories go into a bundle", rel)
+		}
+		if err := tw.WriteHeader(hdr); err != nil {
+			return err
+		}
+		if hdr.Typeflag == tar.TypeReg {
+			f, err := os.Open(p)
+			if err != nil {
+				return err
+			}
+			_, err = io.Copy(tw, f)
+			f.Close()
+			if err != nil {
+				return err
+			}
+		}
+	}
+	if err := tw.Close(); err != nil {
+		return err
+	}
+	return gz.Close()
+}
+
+// Limits on what Extract accepts from an archive.
+const (
+	maxEntries   = 100_000
+	maxTotalSize = 64 << 30
+)
+
+// Extract unpacks a bundle archive into dir and returns the bundle's
+// directory. It refuses absolute or climbing paths, links and devices, and
+// absurd sizes, so a hostile archive cannot write outside dir.
+func Extract(archive, dir string) (string, error) {
+	f, err := os.Open(archive)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	gz, err := gzip.NewReader(bufio.NewReader(f))
+	if err != nil {
+		return "", fmt.Errorf("%s is not a gzip bundle: %w", archive, err)
+	}
+	tr := tar.NewReader(gz)
+	var total int64
+	top := ""
+	for n := 0; ; n++ {
+		hdr, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return "", fmt.Errorf("read %s: %w", archive, err)
+		}
+		if n > maxEntries {
+			return "", fmt.Errorf("%s has more than %d entries", archive, maxEntries)
+		}
+		name := path.Clean(hdr.Name)
+		if path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") {
+			return "", &Error{File: hdr.Name, Detail: "path leaves the bundle"}
+		}
+		first, _, _ := strings.Cut(name, "/")
+		if top == "" {
+			top = first
+		} else if first != top {
+			return "", &Error{File: hdr.Name, Detail: "outside the bundle's top directory " + top}
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(name))
+		switch hdr.Typeflag {
+		case tar.TypeDir:
+			if err := os.MkdirAll(dst, 0o755); err != nil {
+				return "", err
+			}
+		case tar.TypeReg:
+			total += hdr.Size
+			if hdr.Size < 0 || total > maxTotalSize {
+				return "", &Error{File: hdr.Name, Detail: "size out of bounds"}
+			}
+			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+				return "", err
+			}
+			mode := os.FileMode(0o644)
+			if hdr.Mode&0o111 != 0 {
+				mode = 0o755
+			}
+			out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode)
+			if err != nil {
+				return "", err
+			}
+			_, err = io.Copy(out, io.LimitReader(tr, hdr.Size))
+			if cerr := out.Close(); err == nil {
+				err = cerr
+			}
+			if err != nil {
+				return "", err
+			}
+		default:
+			return "", &Error{File: hdr.Name, Detail: "links and special files are not allowed in a bundle"}
+		}
+	}
+	if top == "" {
+		return "", fmt.Errorf("%s is empty", archive)
+	}
+	return filepath.Join(dir, top), nil
+}
+
+// Error is a bundle that fails verification; the CLI exits 4 on it.
+type Error struct {
+	File   string
+	Detail string
+}
+
+func (e *Error) Error() string { return "bundle file " + e.File + ": " + e.Detail }
+
+// Verify checks an extracted bundle: every file listed in SHA256SUMS has
+// its checksum, no file is missing or extra, and the lock names exactly the
+// RPMs present with their pinned sha256. Signatures are checked against
+// keys/ when keys are present.
+func Verify(dir string) (*mirror.Lock, error) {
+	sums, err := os.ReadFile(filepath.Join(dir, "SHA256SUMS"))
+	if err != nil {
+		return nil, &Error{File: "SHA256SUMS", Detail: "missing"}
+	}
+	listed := map[string]string{}
+	for i, line := range strings.Split(strings.TrimSpace(string(sums)), "\n") {
+		sum, name, ok := strings.Cut(line, "  ")
+		if !ok || len(sum) != 64 {
+			return nil, &Error{File: "SHA256SUMS", Detail: fmt.Sprintf("line %d is malformed", i+1)}
+		}
+		listed[name] = sum
+	}
+	present := map[string]bool{}
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		rel = filepath.ToSlash(rel)
+		if rel == "SHA256SUMS" || rel == "sha256.err" {
+			return nil
+		}
+		present[rel] = true
+		want, ok := listed[rel]
+		if !ok {
+			return &Error{File: rel, Detail: "is not listed in SHA256SUMS (extra or renamed file)"}
+		}
+		got, err := fileSHA256(p)
+		if err != nil {
+			return err
+		}
+		if got != want {
+			return &Error{File: rel, Detail: fmt.Sprintf("sha256 %s, SHA256SUMS says %s", got, want)}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	var missing []string
+	for name := range listed {
+		if !present[name] {
+			missing = append(missing, name)
+		}
+	}
+	if len(missing) > 0 {
+		sort.Strings(missing)
+		return nil, &Error{File: missing[0], Detail: fmt.Sprintf("is missing (%d file(s) missing)", len(missing))}
+	}
+	lock, err := mirror.ReadLock(filepath.Join(dir, "lock.yaml"))
+	if err != nil {
+		return nil, &Error{File: "lock.yaml", Detail: err.Error()}
+	}
+	inLock := map[string]bool{}
+	for _, p := range lock.Packages() {
+		name := "rpms/" + p.FileName()
+		inLock[name] = true
+		if listed[name] == "" {
+			return nil, &Error{File: name, Detail: "pinned by lock.yaml but not in the bundle"}
+		}
+		if listed[name] != p.SHA256() {
+			return nil, &Error{File: name, Detail: fmt.Sprintf("sha256 %s, lock.yaml pins %s", listed[name], p.SHA256())}
+		}
+	}
+	for name := range listed {
+		if strings.HasPrefix(name, "rpms/") && !inLock[name] {
+			return nil, &Error{File: name, Detail: "is not pinned by lock.yaml"}
+		}
+	}
+	if err := verifySignatures(dir, lock); err != nil {
+		return nil, err
+	}
+	return lock, nil
+}
+
+// verifySignatures checks every RPM's digests, and its signature against
+// keys/ for repos with gpgcheck on.
+func verifySignatures(dir string, lock *mirror.Lock) error {
+	var blobs [][]byte
+	keyFiles, _ := filepath.Glob(filepath.Join(dir, "keys", "*"))
+	for _, k := range keyFiles {
+		b, err := os.ReadFile(k)
+		if err != nil {
+			return err
+		}
+		blobs = append(blobs, b)
+	}
+	var keys *mirror.Keyring
+	if len(blobs) > 0 {
+		var err error
+		if keys, err = mirror.ParseKeys(blobs...); err != nil {
+			return &Error{File: "keys/", Detail: err.Error()}
+		}
+	}
+	for _, p := range lock.Packages() {
+		repo, _ := lock.Repo(p.RepoID)
+		k := keys
+		if !repo.GPGCheck {
+			k = nil
+		}
+		name := "rpms/" + p.FileName()
+		f, err := os.Open(filepath.Join(dir, name))
+		if err != nil {
+			return err
+		}
+		_, err = mirror.VerifyRPM(f, k)
+		f.Close()
+		if err != nil {
+			return &Error{File: name, Detail: err.Error()}
+		}
+	}
+	return nil
+}
+
+// Open returns the directory of a bundle given as an archive (extracted to
+// a temporary directory, removed by cleanup) or as an extracted directory.
+func Open(path string) (dir string, cleanup func(), err error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return "", nil, err
+	}
+	if st.IsDir() {
+		return path, func() {}, nil
+	}
+	tmp, err := os.MkdirTemp("", "rpmvault-bundle-")
+	if err != nil {
+		return "", nil, err
+	}
+	dir, err = Extract(path, tmp)
+	if err != nil {
+		os.RemoveAll(tmp)
+		var be *Error
+		if errors.As(err, &be) {
+			return "", nil, err
+		}
+		return "", nil, &Error{File: filepath.Base(path), Detail: err.Error()}
+	}
+	return dir, func() { os.RemoveAll(tmp) }, nil
+}

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rpmvault/rpmvault/bundle"
+	"github.com/rpmvault/rpmvault/installer"
+	"github.com/rpmvault/rpmvault/mirror"
+)
+
+func (a *app) bundleCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "bundle (-m MANIFEST | --lock LOCK) [--store DIR] -o BUNDLE.tar.gz",
+		Short: "Write one self-verifying bundle of a lock's packages (mirroring what is missing first)",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			out := a.cfg.GetString("output")
+			if out == "" {
+				return usagef("bundle needs -o BUNDLE.tar.gz")
+			}
+			lock, _, err := a.lockFor(cmd)
+			if err != nil {
+				return err
+			}
+			store, err := a.mirror(cmd, lock)
+			if err != nil {
+				return err
+			}
+			keys, err := mirror.KeyBlobs(store, lock)
+			if err != nil {
+				return err
+			}
+			bin := a.cfg.GetString("binary")
+			if bin == "" {
+				if bin, err = os.Executable(); err != nil {
+					return err
+				}
+				if !strings.HasPrefix(runtime.Version(), "go1.23") {
+					a.log.Warn("bundling this rpmvault, built with "+runtime.Version()+"; binaries of Go 1.24+ do not run on CentOS 6's kernel 2.6.32 (use make target-binary, or --binary)", "binary", bin)
+				}
+			}
+			if err := bundle.Write(out, bundle.Input{Lock: lock, Store: store, Keys: keys, Binary: bin}); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "wrote %s (%d packages)\n", out, len(lock.Packages()))
+			return nil
+		},
+	}
+	manifestFlags(cmd)
+	storeFlags(cmd)
+	cmd.Flags().String("lock", "", "lockfile to bundle exactly (with -m: where to write the lock)")
+	cmd.Flags().StringP("output", "o", "", "bundle file to write (.tar.gz)")
+	cmd.Flags().String("binary", "", "static rpmvault to ship as bin/rpmvault (default: this executable)")
+	return cmd
+}
+
+func (a *app) verifyCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "verify BUNDLE",
+		Short: "Check a bundle's checksums, lock and signatures",
+		Args:  exactArgs("BUNDLE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir, cleanup, err := bundle.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			lock, err := bundle.Verify(dir)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "%s: OK (%d packages, checksums, lock and signatures verified)\n", args[0], len(lock.Packages()))
+			return nil
+		},
+	}
+}
+
+func (a *app) installCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "install BUNDLE [--root DIR] [--dry-run] [--stepwise] [--installed FILE]",
+		Short: "Verify a bundle, re-plan it against the installed packages, check it with rpm --test and apply it",
+		Args:  exactArgs("BUNDLE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dir, cleanup, err := bundle.Open(args[0])
+			if err != nil {
+				return err
+			}
+			defer cleanup()
+			lock, err := bundle.Verify(dir)
+			if err != nil {
+				return err
+			}
+			plan, err := installer.Install(cmd.Context(), dir, lock, installer.Options{
+				Root: a.cfg.GetString("root"), InstalledFile: a.cfg.GetString("installed"),
+				DryRun: a.cfg.GetBool("dry-run"), Stepwise: a.cfg.GetBool("stepwise"), Out: a.stderr,
+			})
+			if err != nil {
+				return err
+			}
+			if a.cfg.GetBool("dry-run") {
+				return writePlanTable(a.stdout, plan)
+			}
+			fmt.Fprintf(a.stdout, "installed %d packages\n", len(plan.Packages))
+			return nil
+		},
+	}
+	cmd.Flags().String("root", "", "install into this root directory (rpm --root)")
+	cmd.Flags().Bool("dry-run", false, "print the plan; change nothing")
+	cmd.Flags().Bool("stepwise", false, "one rpm transaction per plan step, journaled so an interrupted install resumes")
+	cmd.Flags().String("installed", "", "installed set of the target (rpm -qa output) instead of querying rpm")
+	return cmd
+}

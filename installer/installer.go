@@ -1,0 +1,246 @@
+package installer
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/rpmvault/rpmvault/mirror"
+	"github.com/rpmvault/rpmvault/resolver"
+)
+
+// Options tunes Install.
+type Options struct {
+	Root string // target root ("" or "/" for the running system)
+	// InstalledFile, when set, is the installed set instead of querying rpm.
+	InstalledFile string
+	DryRun        bool
+	// Stepwise applies the plan's steps one rpm transaction each, journaled
+	// so an interrupted install resumes.
+	Stepwise bool
+	Out      io.Writer // progress for people
+}
+
+// TransactionError is rpm refusing the transaction in --test: nothing was
+// changed. The CLI exits 5 on it.
+type TransactionError struct {
+	Output string
+}
+
+func (e *TransactionError) Error() string {
+	return "rpm --test refused the transaction, nothing was installed:\n" + strings.TrimSpace(e.Output)
+}
+
+// Install applies a verified bundle in dir (whose lock is lock) to the target:
+// it re-plans offline from the bundle's own repodata against what the target
+// has installed, checks the whole plan with rpm --test, and only then applies
+// it with rpm.
+func Install(ctx context.Context, dir string, lock *mirror.Lock, opts Options) (*resolver.Plan, error) {
+	out := opts.Out
+	if out == nil {
+		out = io.Discard
+	}
+	installed, err := installedSet(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	u, err := resolver.LoadUniverse(ctx, []resolver.Repo{{ID: "bundle", BaseURLs: []string{dir}}}, resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+	if err != nil {
+		return nil, fmt.Errorf("read the bundle's repodata: %w", err)
+	}
+	arch := "x86_64"
+	if len(lock.Arches) > 0 {
+		arch = lock.Arches[0].Arch
+	}
+	plan, err := resolver.Solve(u, resolver.Request{
+		Install: lock.RPMVault.Install, Constraints: lock.RPMVault.Constraints, Exclude: lock.RPMVault.Exclude,
+		Installed: installed, Arch: arch, Multilib: lock.RPMVault.Multilib,
+	})
+	if err != nil {
+		return nil, err
+	}
+	resolver.AttachURLs(plan, []resolver.Repo{{ID: "bundle", BaseURLs: []string{dir}}})
+	if len(plan.Packages) == 0 {
+		fmt.Fprintln(out, "everything the bundle provides is already installed")
+		return plan, nil
+	}
+	if opts.DryRun {
+		return plan, nil
+	}
+	files := make([]string, 0, len(plan.Packages))
+	for _, pp := range plan.Packages {
+		files = append(files, pp.URLs[0])
+	}
+	fmt.Fprintf(out, "checking %d packages with rpm --test\n", len(files))
+	if o, err := rpm(ctx, opts.Root, append([]string{"-U", "--test"}, files...)...); err != nil {
+		return nil, &TransactionError{Output: o}
+	}
+	keys, _ := filepath.Glob(filepath.Join(dir, "keys", "*"))
+	for _, k := range keys {
+		if o, err := rpm(ctx, opts.Root, "--import", k); err != nil {
+			return nil, fmt.Errorf("import key %s: %v: %s", filepath.Base(k), err, o)
+		}
+	}
+	if !opts.Stepwise {
+		fmt.Fprintf(out, "installing %d packages in one transaction\n", len(files))
+		if o, err := rpm(ctx, opts.Root, append([]string{"-U"}, files...)...); err != nil {
+			return nil, fmt.Errorf("rpm -U: %v\n%s", err, o)
+		}
+		return plan, nil
+	}
+	return plan, applyStepwise(ctx, plan, lock, opts, out)
+}
+
+// applyStepwise runs one rpm transaction per plan step, recording finished
+// steps in a journal inside the root so a rerun continues where it stopped.
+func applyStepwise(ctx context.Context, plan *resolver.Plan, lock *mirror.Lock, opts Options, out io.Writer) error {
+	journal := filepath.Join(rootPath(opts.Root), "var", "lib", "rpmvault", "journal-"+lock.RPMVault.Manifest)
+	done := map[int]bool{}
+	if b, err := os.ReadFile(journal); err == nil {
+		for _, f := range strings.Fields(string(b)) {
+			if n, err := strconv.Atoi(f); err == nil {
+				done[n] = true
+			}
+		}
+	}
+	if err := os.MkdirAll(filepath.Dir(journal), 0o755); err != nil {
+		return err
+	}
+	for step := 1; step <= plan.Steps; step++ {
+		var files []string
+		for _, pp := range plan.Packages {
+			if pp.Step == step {
+				files = append(files, pp.URLs[0])
+			}
+		}
+		if done[step] || len(files) == 0 {
+			continue
+		}
+		fmt.Fprintf(out, "step %d/%d: %d packages\n", step, plan.Steps, len(files))
+		if o, err := rpm(ctx, opts.Root, append([]string{"-U"}, files...)...); err != nil {
+			return fmt.Errorf("step %d of %d failed (rerun to resume from it): %v\n%s", step, plan.Steps, err, o)
+		}
+		f, err := os.OpenFile(journal, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(f, "%d\n", step)
+		if err := f.Sync(); err != nil {
+			f.Close()
+			return err
+		}
+		f.Close()
+	}
+	return os.Remove(journal)
+}
+
+func rootPath(root string) string {
+	if root == "" {
+		return "/"
+	}
+	return root
+}
+
+func rpm(ctx context.Context, root string, args ...string) (string, error) {
+	if root != "" && root != "/" {
+		args = append([]string{"--root", root}, args...)
+	}
+	cmd := exec.CommandContext(ctx, "rpm", args...)
+	var buf bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &buf, &buf
+	err := cmd.Run()
+	return buf.String(), err
+}
+
+// installedSet reads what the target has: from a file, or from the rpmdb
+// with each package's provides, requires and files, so that the re-plan
+// knows what the installed packages already satisfy.
+func installedSet(ctx context.Context, opts Options) ([]*resolver.Package, error) {
+	if opts.InstalledFile != "" {
+		return resolver.LoadInstalled(opts.InstalledFile)
+	}
+	// Tags and formats rpm 4.8 (CentOS 6) understands.
+	const qf = `@ %{NAME} %{EPOCH} %{VERSION} %{RELEASE} %{ARCH}\n[P %{PROVIDEFLAGS} %{PROVIDENAME} %{PROVIDEVERSION}\n][R %{REQUIREFLAGS} %{REQUIRENAME} %{REQUIREVERSION}\n][C %{CONFLICTFLAGS} %{CONFLICTNAME} %{CONFLICTVERSION}\n][O %{OBSOLETEFLAGS} %{OBSOLETENAME} %{OBSOLETEVERSION}\n][F %{FILENAMES}\n]`
+	o, err := rpm(ctx, opts.Root, "-qa", "--qf", qf)
+	if err != nil {
+		return nil, fmt.Errorf("query the installed packages with rpm: %v: %s", err, o)
+	}
+	return parseQuery(o)
+}
+
+func parseQuery(o string) ([]*resolver.Package, error) {
+	var out []*resolver.Package
+	var cur *resolver.Package
+	sc := bufio.NewScanner(strings.NewReader(o))
+	sc.Buffer(make([]byte, 64<<10), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		kind, rest, _ := strings.Cut(line, " ")
+		switch kind {
+		case "@":
+			ps, err := resolver.ParseInstalled(strings.NewReader(rest))
+			if err != nil || len(ps) != 1 {
+				cur = nil // gpg-pubkey and the like
+				continue
+			}
+			cur = ps[0]
+			out = append(out, cur)
+		case "P", "R", "C", "O":
+			if cur == nil {
+				continue
+			}
+			d, ok := parseQueryDep(rest)
+			if !ok {
+				continue
+			}
+			switch kind {
+			case "P":
+				cur.Provides = append(cur.Provides, d)
+			case "R":
+				if !strings.HasPrefix(d.Name, "rpmlib(") {
+					cur.Requires = append(cur.Requires, d)
+				}
+			case "C":
+				cur.Conflicts = append(cur.Conflicts, d)
+			case "O":
+				cur.Obsoletes = append(cur.Obsoletes, d)
+			}
+		case "F":
+			if cur != nil {
+				cur.Files = append(cur.Files, rest)
+				cur.FullFiles = true
+			}
+		}
+	}
+	return out, sc.Err()
+}
+
+// parseQueryDep reads "FLAGS NAME VERSION" (VERSION may be empty).
+func parseQueryDep(s string) (resolver.Dep, bool) {
+	f := strings.SplitN(s, " ", 3)
+	if len(f) < 2 {
+		return resolver.Dep{}, false
+	}
+	flags, err := strconv.Atoi(f[0])
+	if err != nil {
+		return resolver.Dep{}, false
+	}
+	d := resolver.Dep{Name: f[1], Flags: resolver.Flags(flags) & (resolver.Less | resolver.Greater | resolver.Equal)}
+	if len(f) == 3 && f[2] != "" && d.Flags != 0 {
+		evr, err := resolver.ParseEVR(f[2])
+		if err != nil {
+			return resolver.Dep{}, false
+		}
+		d.EVR = evr
+	} else {
+		d.Flags = 0
+	}
+	return d, true
+}
