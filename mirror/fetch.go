@@ -162,7 +162,11 @@ func (m *mirrorer) fetch(ctx context.Context, p *LockPackage) error {
 	}
 	m.mu.Unlock()
 	if want != "" && m.opts.Store.Has(want) {
-		m.done(p, key, &RPMFacts{SHA256: want, Size: p.Size}, true)
+		facts, err := m.opts.Store.facts(want)
+		if err != nil {
+			return fmt.Errorf("%s in the store: %w", p.NEVRA(), err)
+		}
+		m.done(p, key, facts, true)
 		return nil
 	}
 	if m.opts.Offline {

@@ -141,6 +141,25 @@ func syncDir(dir string) error {
 	return d.Sync()
 }
 
+// facts describes a stored object the way verification did when it entered:
+// size and signer (objects are verified on entry, so only the header is read).
+func (s *Store) facts(sha string) (*RPMFacts, error) {
+	f, err := os.Open(s.Path(sha))
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	keyID, err := signerKeyID(f)
+	if err != nil {
+		return nil, err
+	}
+	return &RPMFacts{SHA256: sha, Size: st.Size(), KeyID: keyID}, nil
+}
+
 // Verify re-hashes every object and returns the names of those whose
 // content does not match (which Put and Adopt never let in).
 func (s *Store) Verify() ([]string, error) {

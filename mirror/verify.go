@@ -165,6 +165,26 @@ func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
 	return &RPMFacts{SHA256: hex.EncodeToString(whole.Sum(nil)), Size: int64(len(raw.Bytes)) + n, KeyID: signer}, nil
 }
 
+// signerKeyID returns the key id of an RPM's signature ("" if unsigned),
+// without verifying it.
+func signerKeyID(r io.Reader) (string, error) {
+	raw, err := resolver.ReadRawHeader(r)
+	if err != nil {
+		return "", err
+	}
+	sigs, err := parseIndex(raw.Bytes[96:raw.Start])
+	if err != nil {
+		return "", err
+	}
+	for _, tag := range []int{sigTagRSA, sigTagDSA, sigTagPGP, sigTagGPG} {
+		if blob, ok := sigs.bin(tag); ok {
+			_, _, id, err := signatureCheck(blob, nil)
+			return id, err
+		}
+	}
+	return "", nil
+}
+
 // signatureCheck parses an OpenPGP signature packet (V3 as CentOS 6 uses, or
 // V4) and returns the hash to feed and the check to run on it.
 func signatureCheck(blob []byte, keys *Keyring) (hash.Hash, func(hash.Hash) error, string, error) {

@@ -29,4 +29,6 @@ type PlannedPackage struct {
 type Plan struct {
 	Packages []PlannedPackage // sorted by Step, then name
 	Steps    int
+	// Warnings are things a person should know about the answer.
+	Warnings []string
 }

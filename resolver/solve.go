@@ -118,6 +118,7 @@ type solver struct {
 	lim    []int // trail length at each decision level
 
 	chosenFor map[int]string // package -> why it was decided
+	warnings  []string
 }
 
 func newSolver(u *Universe, req Request) (*solver, error) {
@@ -145,6 +146,7 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 		repoByNEVRA[p.NEVRA()] = p
 	}
 	seen := map[string]bool{}
+	var unknown []string
 	for _, ip := range req.Installed {
 		p := ip
 		if rp, ok := repoByNEVRA[ip.NEVRA()]; ok && len(ip.Provides) == 0 {
@@ -152,6 +154,7 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 			cp.Repo = InstalledRepo
 			p = &cp
 		} else if len(p.Provides) == 0 {
+			unknown = append(unknown, ip.NEVRA())
 			cp := *ip
 			cp.Provides = []Dep{{Name: ip.Name, Flags: Equal, EVR: ip.EVR}}
 			p = &cp
@@ -168,6 +171,10 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 			prio = v
 		}
 		s.add(p, false, prio)
+	}
+	if len(unknown) > 0 {
+		s.warnings = append(s.warnings, fmt.Sprintf("%d installed packages are in no repo (e.g. %s), so their dependencies are unknown and upgrades they force may be missed: add the repos of the target's release (e.g. its os tree) to the manifest",
+			len(unknown), unknown[0]))
 	}
 	s.indexFiles()
 	n := len(s.pkgs)
@@ -787,7 +794,7 @@ func (s *solver) policy(cands []int) int {
 
 // plan collects the installed-to-be packages that are not installed yet.
 func (s *solver) plan() *Plan {
-	plan := &Plan{}
+	plan := &Plan{Warnings: s.warnings}
 	for i, p := range s.pkgs {
 		if s.value[i] != 1 || s.installed[i] {
 			continue

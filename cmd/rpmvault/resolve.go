@@ -107,6 +107,9 @@ func (a *app) resolve(cmd *cobra.Command) (*resolution, error) {
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", path, err)
 	}
+	for _, w := range plan.Warnings {
+		a.log.Warn(w)
+	}
 	return &resolution{manifest: m, plan: plan, universe: u, installed: installed}, nil
 }
 
