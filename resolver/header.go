@@ -77,16 +77,16 @@ func readHeaderBlock(r io.Reader, buf *bytes.Buffer, what string, padded bool) e
 	if size > maxHeaderData {
 		return fmt.Errorf("%s: implausible data size %d bytes (limit %d)", what, size, maxHeaderData)
 	}
-	index := make([]byte, int(entries)*entrySize)
-	if _, err := io.ReadFull(r, index); err != nil {
+	index, err := readN(r, int64(entries)*entrySize)
+	if err != nil {
 		return fmt.Errorf("read %s index: %w", what, truncated(err))
 	}
-	dataLen := int(size)
+	dataLen := int64(size)
 	if padded {
 		dataLen = (dataLen + 7) / 8 * 8
 	}
-	data := make([]byte, dataLen)
-	if _, err := io.ReadFull(r, data); err != nil {
+	data, err := readN(r, dataLen)
+	if err != nil {
 		return fmt.Errorf("read %s data: %w", what, truncated(err))
 	}
 	for i := 0; i < int(entries); i++ {
@@ -108,6 +108,23 @@ func readHeaderBlock(r io.Reader, buf *bytes.Buffer, what string, padded bool) e
 	buf.Write(index)
 	buf.Write(data)
 	return nil
+}
+
+// readN reads exactly n bytes, growing the buffer as data arrives, so a
+// header that claims much more than the input holds costs no big allocation.
+func readN(r io.Reader, n int64) ([]byte, error) {
+	var b bytes.Buffer
+	if n < 1<<20 {
+		b.Grow(int(n))
+	}
+	got, err := io.CopyN(&b, r, n)
+	if got < n {
+		if err == nil || err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // fixedWidth gives the element size of rpm's fixed-width header types.

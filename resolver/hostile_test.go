@@ -1,0 +1,167 @@
+package resolver_test
+
+import (
+	"bytes"
+	"compress/gzip"
+	"encoding/binary"
+	"io"
+	"strings"
+	"testing"
+
+	"github.com/rpmvault/rpmvault/fixtures"
+	"github.com/rpmvault/rpmvault/resolver"
+)
+
+func dockerRPM(t testing.TB) []byte {
+	t.Helper()
+	b, err := fixtures.Build(fixtures.DockerEngine())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestReadPackageRefusesHostileHeaders(t *testing.T) {
+	good := dockerRPM(t)
+	if p, err := resolver.ReadPackage(bytes.NewReader(good)); err != nil || p.Name != "docker-engine" {
+		t.Fatalf("good rpm: %v", err)
+	}
+	mutate := func(f func(b []byte) []byte) []byte { return f(append([]byte(nil), good...)) }
+	sigIntro := 96
+	tests := []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"empty", nil, "truncated"},
+		{"bad magic", mutate(func(b []byte) []byte { b[0] = 'X'; return b }), "not an RPM"},
+		{"truncated lead", good[:50], "truncated"},
+		{"truncated header", good[:sigIntro+40], "truncated"},
+		{"absurd index count", mutate(func(b []byte) []byte {
+			binary.BigEndian.PutUint32(b[sigIntro+8:], 0xfffffff0)
+			return b
+		}), "implausible index count"},
+		{"absurd data size", mutate(func(b []byte) []byte {
+			binary.BigEndian.PutUint32(b[sigIntro+12:], 0x7ffffff0)
+			return b
+		}), "implausible data size"},
+		{"entry outside data", mutate(func(b []byte) []byte {
+			binary.BigEndian.PutUint32(b[sigIntro+16+8:], 0x00ffffff)
+			return b
+		}), "outside the data"},
+		{"bad header magic", mutate(func(b []byte) []byte { b[sigIntro] = 0; return b }), "bad magic"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := resolver.ReadPackage(bytes.NewReader(tt.data))
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+}
+
+func TestMetadataReadersRefuseHostileInput(t *testing.T) {
+	// A gzip bomb: 64 MiB of zeros compress to ~64 KiB.
+	var bomb bytes.Buffer
+	gz := gzip.NewWriter(&bomb)
+	gz.Write(make([]byte, 64<<20))
+	gz.Close()
+	r, err := resolver.Decompress(bytes.NewReader(bomb.Bytes()), "primary.xml.gz", 1<<20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := io.Copy(io.Discard, r); err == nil || !strings.Contains(err.Error(), "exceeds the limit") {
+		t.Errorf("gzip bomb: %v", err)
+	}
+	tests := []struct {
+		name, xml, want string
+	}{
+		{"malformed", `<metadata><package type="rpm"><name>a</name>`, "primary.xml"},
+		{"no root", ``, "no <metadata>"},
+		{"traversal href", `<metadata><package><name>a</name><arch>x86_64</arch><version ver="1" rel="1"/><location href="../../etc/passwd"/></package></metadata>`, "leaves the repository"},
+		{"absolute href", `<metadata><package><name>a</name><arch>x86_64</arch><version ver="1" rel="1"/><location href="/etc/passwd"/></package></metadata>`, "leaves the repository"},
+		{"bad epoch", `<metadata><package><name>a</name><arch>x86_64</arch><version epoch="x" ver="1" rel="1"/><location href="a.rpm"/></package></metadata>`, "bad epoch"},
+		{"bad flags", `<metadata><package><name>a</name><arch>x86_64</arch><version ver="1" rel="1"/><location href="a.rpm"/><format><rpm:requires xmlns:rpm="r"><rpm:entry name="b" flags="XX"/></rpm:requires></format></package></metadata>`, "unknown flags"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := resolver.ReadPrimary(strings.NewReader(tt.xml), "r", func(*resolver.Package) error { return nil })
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("error %v, want %q", err, tt.want)
+			}
+		})
+	}
+	if _, err := resolver.ParseRepomd(strings.NewReader(`<repomd><data type="primary"><checksum type="md5">00</checksum><location href="repodata/p.xml.gz"/></data></repomd>`)); err == nil || !strings.Contains(err.Error(), "unsupported checksum") {
+		t.Errorf("md5 repomd: %v", err)
+	}
+}
+
+func TestParseInstalled(t *testing.T) {
+	in := "# rpm -qa --qf ...\ntar 2 1.23 11.el6 x86_64\nbash (none) 4.1.2 29.el6 x86_64\ngpg-pubkey (none) c105b9de 4e0fd3a3 (none)\nglibc-2.12-1.149.el6.x86_64\nlibcgroup-0:0.40.rc1-15.el6_6.x86_64\n\n"
+	pkgs, err := resolver.ParseInstalled(strings.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, p := range pkgs {
+		got = append(got, p.NEVRA())
+	}
+	want := "tar-2:1.23-11.el6.x86_64 bash-4.1.2-29.el6.x86_64 glibc-2.12-1.149.el6.x86_64 libcgroup-0.40.rc1-15.el6_6.x86_64"
+	if strings.Join(got, " ") != want {
+		t.Errorf("got %v", got)
+	}
+	for _, bad := range []string{"tar x 1 1 x86_64\n", "just-a-name\n", "a b c\n"} {
+		if _, err := resolver.ParseInstalled(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "line 1") {
+			t.Errorf("%q: %v", bad, err)
+		}
+	}
+}
+
+func FuzzReadPackage(f *testing.F) {
+	f.Add(dockerRPM(f))
+	f.Add([]byte{0xed, 0xab, 0xee, 0xdb})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		resolver.ReadPackage(bytes.NewReader(data))
+	})
+}
+
+func FuzzReadPrimary(f *testing.F) {
+	f.Add(`<metadata><package type="rpm"><name>a</name><arch>noarch</arch><version epoch="0" ver="1" rel="1"/><location href="a.rpm"/><format><rpm:provides><rpm:entry name="a" flags="EQ" epoch="0" ver="1" rel="1"/></rpm:provides><file>/usr/bin/a</file></format></package></metadata>`)
+	f.Fuzz(func(t *testing.T, xml string) {
+		resolver.ReadPrimary(strings.NewReader(xml), "r", func(p *resolver.Package) error {
+			if p.Name == "" {
+				t.Fatal("a package without a name got through")
+			}
+			return nil
+		})
+	})
+}
+
+func FuzzParseRepomd(f *testing.F) {
+	f.Add(`<repomd><data type="primary"><checksum type="sha256">00</checksum><location href="repodata/p.xml.gz"/><size>1</size></data></repomd>`)
+	f.Fuzz(func(t *testing.T, xml string) {
+		md, err := resolver.ParseRepomd(strings.NewReader(xml))
+		if err == nil {
+			for _, mf := range md.Files {
+				if resolver.CheckHref(mf.Href) != nil {
+					t.Fatalf("unsafe href %q accepted", mf.Href)
+				}
+			}
+		}
+	})
+}
+
+func FuzzParseInstalled(f *testing.F) {
+	f.Add("tar 2 1.23 11.el6 x86_64\nglibc-2.12-1.149.el6.x86_64\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		pkgs, err := resolver.ParseInstalled(strings.NewReader(s))
+		if err == nil {
+			for _, p := range pkgs {
+				if p.Name == "" || p.EVR.Version == "" {
+					t.Fatalf("empty package from %q", s)
+				}
+			}
+		}
+	})
+}
