@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -82,7 +83,7 @@ func (a *app) verifyCommand() *cobra.Command {
 
 func (a *app) installCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "install BUNDLE [--root DIR] [--dry-run] [--stepwise] [--installed FILE]",
+		Use:   "install BUNDLE [--root DIR] [--dry-run] [--stepwise] [--extract] [--installed FILE]",
 		Short: "Verify a bundle, re-plan it against the installed packages, check it with rpm --test and apply it",
 		Args:  exactArgs("BUNDLE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -94,6 +95,21 @@ func (a *app) installCommand() *cobra.Command {
 			lock, err := bundle.Verify(dir)
 			if err != nil {
 				return err
+			}
+			if a.cfg.GetBool("extract") {
+				root := a.cfg.GetString("root")
+				if root == "" || root == "/" {
+					return usagef("--extract needs --root DIR (a sysroot to unpack into)")
+				}
+				var files []string
+				for _, p := range lock.Packages() {
+					files = append(files, filepath.Join(dir, "rpms", p.FileName()))
+				}
+				if err := installer.Extract(root, files); err != nil {
+					return err
+				}
+				fmt.Fprintf(a.stdout, "extracted %d packages into %s\n", len(files), root)
+				return nil
 			}
 			plan, err := installer.Install(cmd.Context(), dir, lock, installer.Options{
 				Root: a.cfg.GetString("root"), InstalledFile: a.cfg.GetString("installed"),
@@ -113,5 +129,6 @@ func (a *app) installCommand() *cobra.Command {
 	cmd.Flags().Bool("dry-run", false, "print the plan; change nothing")
 	cmd.Flags().Bool("stepwise", false, "one rpm transaction per plan step, journaled so an interrupted install resumes")
 	cmd.Flags().String("installed", "", "installed set of the target (rpm -qa output) instead of querying rpm")
+	cmd.Flags().Bool("extract", false, "unpack the payloads into --root in pure Go (no rpm, no privileges): a sysroot")
 	return cmd
 }

@@ -80,6 +80,29 @@ func TestBundleInstallIntoEmptyRoot(t *testing.T) {
 	}
 }
 
+func TestInstallExtractAndDryRun(t *testing.T) {
+	b, _, _, _ := makeBundle(t)
+	root := filepath.Join(t.TempDir(), "sysroot")
+	if code, _, stderr := rpmvault(t, "install", b, "--extract", "--root", root); code != 0 {
+		t.Fatalf("extract: exit %d: %s", code, stderr)
+	}
+	if target, err := os.Readlink(filepath.Join(root, "bin/sh")); err != nil || target != "bash" {
+		t.Errorf("sysroot /bin/sh: %q %v", target, err)
+	}
+	if _, err := os.Stat(filepath.Join(root, "usr/bin/docker")); err != nil {
+		t.Error(err)
+	}
+	fixtures.NeedTool(t, "rpm")
+	empty := t.TempDir()
+	code, stdout, stderr := rpmvault(t, "install", b, "--root", empty, "--dry-run")
+	if code != 0 || !strings.Contains(stdout, "docker-engine-1.7.1-1.el6.x86_64") {
+		t.Fatalf("dry run: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if q, _ := rpmQ(t, empty, "-a"); strings.TrimSpace(q) != "" {
+		t.Errorf("--dry-run changed the root: %s", q)
+	}
+}
+
 func TestBundleInstallShAlone(t *testing.T) {
 	fixtures.NeedTool(t, "rpm")
 	fixtures.NeedTool(t, "dash")
