@@ -166,6 +166,46 @@ func TestBundleOntoCentOS65Baseline(t *testing.T) {
 		"device-mapper-event-1.02.90-2.el6_6.1.x86_64", "lvm2-2.02.111-2.el6_6.1.x86_64")
 }
 
+func TestStepwiseInstallResumes(t *testing.T) {
+	fixtures.NeedTool(t, "rpm")
+	b, _, _, _ := makeBundle(t)
+	dir, err := bundle.Extract(b, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The first step went in before the box lost power.
+	plan, err := os.ReadFile(filepath.Join(dir, "plan.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	args := []string{"--root", root, "-U", "--nosignature"}
+	for _, line := range strings.Split(string(plan), "\n") {
+		if f := strings.Fields(line); len(f) == 3 && f[0] == "1" {
+			args = append(args, filepath.Join(dir, f[2]))
+		}
+	}
+	if len(args) == 4 {
+		t.Fatal("no step 1 in plan.txt")
+	}
+	if out, err := exec.Command("rpm", args...).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	code, _, stderr := rpmvault(t, "install", dir, "--root", root, "--stepwise")
+	if code != 0 {
+		t.Fatalf("resume: exit %d: %s", code, stderr)
+	}
+	if strings.Contains(stderr, "step 1/") && strings.Contains(stderr, "setup") {
+		t.Errorf("the finished step ran again: %s", stderr)
+	}
+	assertInstalledCleanly(t, root, "docker-engine-1.7.1-1.el6.x86_64", "setup-2.8.14-20.el6_4.1.noarch")
+	if _, err := os.Stat(filepath.Join(root, "var/lib/rpmvault")); err == nil {
+		if ents, _ := os.ReadDir(filepath.Join(root, "var/lib/rpmvault")); len(ents) > 0 {
+			t.Errorf("journal left behind after a complete install: %v", ents)
+		}
+	}
+}
+
 func TestInstallRefusesConflictAndChangesNothing(t *testing.T) {
 	fixtures.NeedTool(t, "rpm")
 	w, _ := fixtureWorld(t)
