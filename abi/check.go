@@ -1,0 +1,555 @@
+package abi
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/rpmvault/rpmvault/resolver"
+)
+
+// Opener opens the RPM file of a package: from a local store, a repo
+// mirror, a file. The caller closes the returned reader.
+type Opener interface {
+	OpenRPM(ctx context.Context, p *resolver.Package) (io.ReadCloser, error)
+}
+
+// Options configure Check.
+type Options struct {
+	// Opener reads the RPMs of the closure, of the baseline's installed
+	// versions and of the candidate versions for a fix.
+	Opener Opener
+	// Installed is the target's installed set (the baseline); nil for an empty root.
+	Installed []*resolver.Package
+	// Available are the packages whose RPMs can be opened, usually the
+	// universe the plan was solved from. An installed package is read from
+	// the Available package of the same NEVRA; fixes are searched here too.
+	// To check a baseline whose versions are not in the manifest's repos
+	// (CentOS 6.5 packages under a 6.6 manifest), add the archive tree that
+	// has them (vault 6.5/os).
+	Available []*resolver.Package
+	// CacheDir holds per-package summaries keyed by sha256; "" disables it.
+	CacheDir string
+}
+
+// Finding is one symbol an ELF file of the closure imports that the library
+// providing its soname on the target does not export.
+type Finding struct {
+	File    string `json:"file"`    // the binary or library, e.g. /usr/bin/docker
+	Package string `json:"package"` // NEVRA of the package that ships File
+	Symbol  string `json:"symbol"`
+	Version string `json:"version,omitempty"` // the symbol version required; "" if unversioned
+	Library string `json:"library"`           // the soname, e.g. libdevmapper.so.1.02
+	// Provider is the NEVRA of the package that provides Library on the
+	// target and lacks the symbol; ProviderName its name.
+	Provider     string `json:"provider"`
+	ProviderName string `json:"provider_name"`
+	// Installed says Provider is the baseline's installed version, left
+	// in place by the plan.
+	Installed bool `json:"installed"`
+	// Fix is the lowest version in the repos that exports the symbol, as a
+	// constraint ("device-mapper-libs >= 1.02.90-2.el6"); "" if none does.
+	Fix    string       `json:"fix,omitempty"`
+	FixEVR resolver.EVR `json:"-"`
+}
+
+// symbolString returns name@version, or the name of an unversioned symbol.
+func (f Finding) symbolString() string {
+	if f.Version == "" {
+		return f.Symbol
+	}
+	return f.Symbol + "@" + f.Version
+}
+
+func (f Finding) String() string {
+	where := f.Provider
+	if f.Installed {
+		where += " (installed)"
+	}
+	fix := "no version in the repos exports it"
+	if f.Fix != "" {
+		fix = "fix: " + f.Fix
+	}
+	return fmt.Sprintf("%s (%s) needs %s from %s, which %s does not export; %s",
+		f.File, f.Package, f.symbolString(), f.Library, where, fix)
+}
+
+// Report is the result of Check.
+type Report struct {
+	Findings []Finding `json:"findings"`
+	// Unverified says what could not be checked, and why: a soname whose
+	// provider's RPM is not available, a provider whose payload has no ELF
+	// library of that soname, an ELF file that could not be parsed.
+	Unverified []string `json:"unverified,omitempty"`
+	// Packages is how many closure packages were examined, Objects how many
+	// dynamically linked ELF files they hold, Read how many RPMs were read
+	// (the rest came from the cache).
+	Packages int `json:"packages"`
+	Objects  int `json:"objects"`
+	Read     int `json:"read"`
+}
+
+// OpenError says a package's RPM could not be read for the check.
+type OpenError struct {
+	Package string
+	Err     error
+}
+
+func (e *OpenError) Error() string {
+	return fmt.Sprintf("abi check: read %s: %v", e.Package, e.Err)
+}
+func (e *OpenError) Unwrap() error { return e.Err }
+
+// Check examines every ELF file in the payloads of plan's packages against
+// the libraries that will provide their sonames on the target.
+func Check(ctx context.Context, plan *resolver.Plan, opts Options) (*Report, error) {
+	if opts.Opener == nil {
+		return nil, errors.New("abi check: no Opener to read packages with")
+	}
+	c := &checker{opts: opts, cache: cache{dir: opts.CacheDir}, memo: map[*resolver.Package]*Summary{},
+		rep: &Report{}, fixes: map[string]fixResult{}, unverified: map[string]bool{}}
+	return c.run(ctx, plan)
+}
+
+type checker struct {
+	opts       Options
+	cache      cache
+	memo       map[*resolver.Package]*Summary
+	rep        *Report
+	fixes      map[string]fixResult
+	unverified map[string]bool
+
+	closure []*resolver.Package
+	target  []member
+	libs    map[string]*libRef // by soname and class
+}
+
+type member struct {
+	pkg       *resolver.Package
+	installed bool
+}
+
+// libRef is the library that provides a soname on the target; obj is nil
+// when it could not be verified.
+type libRef struct {
+	obj       *Object
+	pkg       *resolver.Package
+	installed bool
+}
+
+type fixResult struct {
+	evr resolver.EVR
+	ok  bool
+}
+
+func (c *checker) note(s string) {
+	if !c.unverified[s] {
+		c.unverified[s] = true
+		c.rep.Unverified = append(c.rep.Unverified, s)
+	}
+}
+
+func (c *checker) run(ctx context.Context, plan *resolver.Plan) (*Report, error) {
+	for _, pp := range plan.Packages {
+		if pp.Package != nil {
+			c.closure = append(c.closure, pp.Package)
+			c.target = append(c.target, member{pkg: pp.Package})
+		}
+	}
+	for _, ip := range c.opts.Installed {
+		if !shadowed(ip, plan) {
+			c.target = append(c.target, member{pkg: ip, installed: true})
+		}
+	}
+	c.rep.Packages = len(c.closure)
+	for _, p := range c.closure {
+		s, err := c.summary(ctx, p)
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range s.Notes {
+			c.note(p.NEVRA() + ": " + n)
+		}
+	}
+	c.libs = map[string]*libRef{}
+	for _, p := range c.closure {
+		for _, o := range c.memo[p].Objects {
+			c.rep.Objects++
+			if err := c.checkObject(ctx, p, o); err != nil {
+				return nil, err
+			}
+		}
+	}
+	sort.Slice(c.rep.Findings, func(i, j int) bool {
+		a, b := c.rep.Findings[i], c.rep.Findings[j]
+		if a.Package != b.Package {
+			return a.Package < b.Package
+		}
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.symbolString() < b.symbolString()
+	})
+	sort.Strings(c.rep.Unverified)
+	return c.rep, nil
+}
+
+// shadowed reports whether the plan replaces an installed package: a
+// planned package of the same name and arch, or one that says it replaces
+// or obsoletes it.
+func shadowed(ip *resolver.Package, plan *resolver.Plan) bool {
+	for _, pp := range plan.Packages {
+		p := pp.Package
+		if p == nil {
+			continue
+		}
+		if p.Name == ip.Name && (p.Arch == ip.Arch || p.Arch == "noarch" || ip.Arch == "noarch") {
+			return true
+		}
+		if pp.Replaces != nil && pp.Replaces.NEVRA() == ip.NEVRA() {
+			return true
+		}
+		for _, o := range p.Obsoletes {
+			if o.Name == ip.Name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func (c *checker) checkObject(ctx context.Context, p *resolver.Package, o *Object) error {
+	resolved := map[string]*libRef{}
+	for _, soname := range o.Needed {
+		l, err := c.lib(ctx, soname, o, p)
+		if err != nil {
+			return err
+		}
+		resolved[soname] = l
+	}
+	var unversioned []Import
+	for _, imp := range o.Imports {
+		if imp.Weak {
+			continue // the loader leaves a missing weak symbol at zero
+		}
+		if imp.Library == "" {
+			unversioned = append(unversioned, imp)
+			continue
+		}
+		l, seen := resolved[imp.Library]
+		if !seen {
+			var err error
+			if l, err = c.lib(ctx, imp.Library, o, p); err != nil {
+				return err
+			}
+			resolved[imp.Library] = l
+		}
+		if l == nil || l.obj == nil || l.obj.exports(imp.Name, imp.Version) {
+			continue
+		}
+		if err := c.addFinding(ctx, p, o, imp, l); err != nil {
+			return err
+		}
+	}
+	// Unversioned references are looked up in the executable's whole global
+	// scope, so they are checked only for executables (a library may rely on
+	// symbols of whatever loads it) and only when every library of that
+	// scope could be read.
+	if len(unversioned) == 0 || !o.Interp {
+		return nil
+	}
+	scope, complete, err := c.scope(ctx, o, p)
+	if err != nil {
+		return err
+	}
+	if !complete {
+		c.note(fmt.Sprintf("%s (%s): %d unversioned imports not checked: not every library it loads could be read", o.Path, p.NEVRA(), len(unversioned)))
+		return nil
+	}
+	for _, imp := range unversioned {
+		found := false
+		for _, l := range scope {
+			if l.obj.exports(imp.Name, "") {
+				found = true
+				break
+			}
+		}
+		if found {
+			continue
+		}
+		// Blame the first directly needed library with a version that exports it.
+		var blame *libRef
+		var soname string
+		for _, n := range o.Needed {
+			l := resolved[n]
+			if l == nil || l.obj == nil {
+				continue
+			}
+			if blame == nil {
+				blame, soname = l, n
+			}
+			fr, err := c.findFix(ctx, l, n, o, imp)
+			if err != nil {
+				return err
+			}
+			if fr.ok {
+				blame, soname = l, n
+				break
+			}
+		}
+		if blame == nil {
+			continue
+		}
+		imp.Library = soname
+		if err := c.addFinding(ctx, p, o, imp, blame); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// scope returns the libraries the loader would search for o's unversioned
+// symbols: its DT_NEEDED, breadth first, transitively.
+func (c *checker) scope(ctx context.Context, o *Object, p *resolver.Package) ([]*libRef, bool, error) {
+	var out []*libRef
+	seen := map[string]bool{}
+	queue := append([]string(nil), o.Needed...)
+	for len(queue) > 0 && len(seen) < 4096 {
+		n := queue[0]
+		queue = queue[1:]
+		if seen[n] {
+			continue
+		}
+		seen[n] = true
+		l, err := c.lib(ctx, n, o, p)
+		if err != nil {
+			return nil, false, err
+		}
+		if l == nil || l.obj == nil {
+			return nil, false, nil
+		}
+		out = append(out, l)
+		queue = append(queue, l.obj.Needed...)
+	}
+	return out, true, nil
+}
+
+func (c *checker) addFinding(ctx context.Context, p *resolver.Package, o *Object, imp Import, l *libRef) error {
+	f := Finding{
+		File: o.Path, Package: p.NEVRA(), Symbol: imp.Name, Version: imp.Version,
+		Library: imp.Library, Provider: l.pkg.NEVRA(), ProviderName: l.pkg.Name, Installed: l.installed,
+	}
+	fr, err := c.findFix(ctx, l, imp.Library, o, imp)
+	if err != nil {
+		return err
+	}
+	if fr.ok {
+		f.FixEVR = fr.evr
+		f.Fix = l.pkg.Name + " >= " + fr.evr.String()
+	}
+	c.rep.Findings = append(c.rep.Findings, f)
+	return nil
+}
+
+// depName is the Provides entry rpm generates for a soname of that class.
+func depName(soname string, bits int) string {
+	if bits == 64 {
+		return soname + "()(64bit)"
+	}
+	return soname
+}
+
+// lib finds the library that provides soname to o on the target. nil means
+// no package provides it (the metadata would have said so); a libRef with
+// a nil obj means its provider could not be read as ELF.
+func (c *checker) lib(ctx context.Context, soname string, o *Object, self *resolver.Package) (*libRef, error) {
+	key := fmt.Sprintf("%s/%d/%s", soname, o.Bits, o.Machine)
+	if l, ok := c.libs[key]; ok {
+		return l, nil
+	}
+	l, err := c.findLib(ctx, soname, o, self)
+	if err != nil {
+		return nil, err
+	}
+	c.libs[key] = l
+	return l, nil
+}
+
+func (c *checker) findLib(ctx context.Context, soname string, o *Object, self *resolver.Package) (*libRef, error) {
+	// The package itself, then any closure package whose payload has it.
+	for _, p := range append([]*resolver.Package{self}, c.closure...) {
+		if obj := findObject(c.memo[p], soname, o); obj != nil {
+			return &libRef{obj: obj, pkg: p}, nil
+		}
+	}
+	dep := depName(soname, o.Bits)
+	var provider *member
+	for i := range c.target {
+		if providesName(c.target[i].pkg, dep) {
+			provider = &c.target[i]
+			break
+		}
+	}
+	if provider == nil {
+		c.note(fmt.Sprintf("%s: no package on the target provides %s", soname, dep))
+		return nil, nil
+	}
+	ref := &libRef{pkg: provider.pkg, installed: provider.installed}
+	src := provider.pkg
+	if provider.installed {
+		src = c.available(provider.pkg)
+		if src == nil {
+			c.note(fmt.Sprintf("%s: provided by installed %s, whose RPM is in none of the repos: add the repo of the baseline's release to check it", soname, provider.pkg.NEVRA()))
+			return ref, nil
+		}
+	}
+	s, err := c.summary(ctx, src)
+	if err != nil {
+		var oe *OpenError
+		if provider.installed && errors.As(err, &oe) {
+			c.note(fmt.Sprintf("%s: provided by installed %s: %v", soname, provider.pkg.NEVRA(), err))
+			return ref, nil
+		}
+		return nil, err
+	}
+	if ref.obj = findObject(s, soname, o); ref.obj == nil {
+		c.note(fmt.Sprintf("%s: %s provides %s but ships no ELF library with that soname", soname, provider.pkg.NEVRA(), dep))
+	}
+	return ref, nil
+}
+
+func providesName(p *resolver.Package, name string) bool {
+	for _, d := range p.Provides {
+		if d.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// findObject returns the library of s with that soname (or, lacking a
+// DT_SONAME, that file name) and the same class and machine as o.
+func findObject(s *Summary, soname string, o *Object) *Object {
+	if s == nil {
+		return nil
+	}
+	var byName *Object
+	for _, x := range s.Objects {
+		if x.Bits != o.Bits || x.Machine != o.Machine {
+			continue
+		}
+		if x.Soname == soname {
+			return x
+		}
+		if x.Soname == "" && path.Base(x.Path) == soname && byName == nil {
+			byName = x
+		}
+	}
+	return byName
+}
+
+// available returns the package of ip's NEVRA among the openable ones.
+func (c *checker) available(ip *resolver.Package) *resolver.Package {
+	for _, p := range c.opts.Available {
+		if p.Name == ip.Name && p.Arch == ip.Arch && p.EVR.Compare(ip.EVR) == 0 && p.EVR.Release == ip.EVR.Release {
+			return p
+		}
+	}
+	return nil
+}
+
+// findFix returns the lowest version above l's of l's package (same name
+// and arch) whose library exports imp.
+func (c *checker) findFix(ctx context.Context, l *libRef, soname string, o *Object, imp Import) (fixResult, error) {
+	key := strings.Join([]string{l.pkg.Name, l.pkg.Arch, l.pkg.EVR.String(), soname, imp.Name, imp.Version}, "\x00")
+	if fr, ok := c.fixes[key]; ok {
+		return fr, nil
+	}
+	var cands []*resolver.Package
+	for _, p := range c.opts.Available {
+		if p.Name == l.pkg.Name && p.Arch == l.pkg.Arch && p.EVR.Compare(l.pkg.EVR) > 0 {
+			cands = append(cands, p)
+		}
+	}
+	sort.SliceStable(cands, func(i, j int) bool { return cands[i].EVR.Compare(cands[j].EVR) < 0 })
+	var fr fixResult
+	for _, p := range cands {
+		s, err := c.summary(ctx, p)
+		if err != nil {
+			var oe *OpenError
+			if errors.As(err, &oe) {
+				c.note(fmt.Sprintf("fix candidate %s: %v", p.NEVRA(), err))
+				continue
+			}
+			return fixResult{}, err
+		}
+		if lib := findObject(s, soname, o); lib != nil && lib.exports(imp.Name, imp.Version) {
+			fr = fixResult{evr: p.EVR, ok: true}
+			break
+		}
+	}
+	c.fixes[key] = fr
+	return fr, nil
+}
+
+// summary returns the ELF summary of p's payload: from memory, from the
+// disk cache (by sha256), or by reading the RPM through the Opener. When
+// the metadata declares a checksum the bytes read are verified against it.
+func (c *checker) summary(ctx context.Context, p *resolver.Package) (*Summary, error) {
+	if s, ok := c.memo[p]; ok {
+		return s, nil
+	}
+	known := ""
+	if strings.EqualFold(p.Checksum.Type, "sha256") && validSHA256(strings.ToLower(p.Checksum.Hex)) {
+		known = strings.ToLower(p.Checksum.Hex)
+		if s, ok := c.cache.get(known); ok {
+			c.memo[p] = s
+			return s, nil
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	rc, err := c.opts.Opener.OpenRPM(ctx, p)
+	if err != nil {
+		return nil, &OpenError{Package: p.NEVRA(), Err: err}
+	}
+	defer rc.Close()
+	var r io.Reader = rc
+	if p.Checksum.Hex != "" {
+		size := p.Size
+		if size <= 0 {
+			size = -1
+		}
+		if r, err = resolver.VerifyingReader(r, p.Checksum, size, p.NEVRA()); err != nil {
+			return nil, &OpenError{Package: p.NEVRA(), Err: err}
+		}
+	}
+	h := sha256.New()
+	r = io.TeeReader(r, h)
+	s, err := summarizeRPM(p.NEVRA(), r)
+	if err != nil {
+		return nil, err
+	}
+	// Read to the end: the checksum is verified at EOF, and the content
+	// hash names the cache entry.
+	if _, err := io.Copy(io.Discard, r); err != nil {
+		return nil, &OpenError{Package: p.NEVRA(), Err: err}
+	}
+	c.rep.Read++
+	sum := hexSum(h)
+	if err := c.cache.put(sum, s); err != nil {
+		c.note(err.Error())
+	}
+	c.memo[p] = s
+	return s, nil
+}
+
+func hexSum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
