@@ -392,7 +392,15 @@ func (c *checker) findLib(ctx context.Context, soname string, o *Object, self *r
 	dep := depName(soname, o.Bits)
 	var provider *member
 	for i := range c.target {
-		if providesName(c.target[i].pkg, dep) {
+		rec := c.target[i].pkg
+		if c.target[i].installed && len(rec.Provides) == 0 {
+			// An installed-set listing has no dependencies: use the repo's
+			// record of the same NEVRA, as the solver does.
+			if a := c.available(rec); a != nil {
+				rec = a
+			}
+		}
+		if providesName(rec, dep) {
 			provider = &c.target[i]
 			break
 		}
