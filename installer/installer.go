@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
@@ -74,6 +75,9 @@ func Install(ctx context.Context, dir string, lock *mirror.Lock, opts Options) (
 	if opts.DryRun {
 		return plan, nil
 	}
+	if err := preflight(opts.Root, arch, plan); err != nil {
+		return nil, err
+	}
 	files := make([]string, 0, len(plan.Packages))
 	for _, pp := range plan.Packages {
 		files = append(files, pp.URLs[0])
@@ -96,6 +100,27 @@ func Install(ctx context.Context, dir string, lock *mirror.Lock, opts Options) (
 		return plan, nil
 	}
 	return plan, applyStepwise(ctx, plan, lock, opts, out)
+}
+
+// preflight checks what installing needs of the box itself (running Docker
+// needs more; that is rpmvault doctor's job): the arch and room for the packages.
+func preflight(root, arch string, plan *resolver.Plan) error {
+	var failed []string
+	if _, machine := kernel(rootPath(root)); machine != "" && machine != arch && !(arch == "i686" && machine == "x86_64") {
+		failed = append(failed, fmt.Sprintf("arch: the bundle is for %s, this machine is %s", arch, machine))
+	}
+	var need uint64
+	for _, pp := range plan.Packages {
+		need += uint64(pp.Package.Size) * 3 // unpacked, roughly
+	}
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(rootPath(root), &st); err == nil && st.Bavail*uint64(st.Bsize) < need {
+		failed = append(failed, fmt.Sprintf("disk: %d MB free in %s, the packages need about %d MB", st.Bavail*uint64(st.Bsize)>>20, rootPath(root), need>>20))
+	}
+	if len(failed) > 0 {
+		return &PreflightError{Failed: failed}
+	}
+	return nil
 }
 
 // applyStepwise runs one rpm transaction per plan step, recording finished
