@@ -239,6 +239,9 @@ func (m *mirrorer) done(p *LockPackage, key string, f *RPMFacts, cached bool) {
 		p.SigningKey = f.KeyID
 	}
 	m.idx[key] = f.SHA256
+	for _, u := range append([]string{p.URL}, p.Mirrors...) {
+		m.idx["url:"+u] = f.SHA256 // lets --offline read header-only sources from the store
+	}
 	if cached {
 		m.cached++
 	}

@@ -23,6 +23,12 @@ type Fetcher interface {
 	Fetch(ctx context.Context, rawURL string, start, end int64) (io.ReadCloser, error)
 }
 
+// MetadataCache is implemented by fetchers that keep rpm-md files by
+// checksum, so a second resolve asks the network only for repomd.xml.
+type MetadataCache interface {
+	FetchMetadata(ctx context.Context, rawURL string, sum Checksum) (io.ReadCloser, error)
+}
+
 // Rewrite replaces a URL prefix, as --mirror-map FROM=TO.
 type Rewrite struct{ From, To string }
 
@@ -289,7 +295,13 @@ func loadRepomdFrom(ctx context.Context, id, base string, opts LoadOptions) ([]*
 // reading, decompresses it and hands the XML stream to read.
 func readMetadata(ctx context.Context, base string, mf MetadataFile, opts LoadOptions, read func(io.Reader) error) error {
 	u := joinURL(base, mf.Href)
-	rc, err := opts.Fetcher.Fetch(ctx, u, 0, -1)
+	var rc io.ReadCloser
+	var err error
+	if mc, ok := opts.Fetcher.(MetadataCache); ok {
+		rc, err = mc.FetchMetadata(ctx, u, mf.Checksum)
+	} else {
+		rc, err = opts.Fetcher.Fetch(ctx, u, 0, -1)
+	}
 	if err != nil {
 		return fmt.Errorf("read %s: %w", u, err)
 	}

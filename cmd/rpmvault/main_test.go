@@ -2,10 +2,23 @@ package main
 
 import (
 	"bytes"
+	"os"
 	"context"
 	"strings"
 	"testing"
 )
+
+func TestMain(m *testing.M) {
+	// Keep the default store (the user cache dir) inside a temporary directory.
+	dir, err := os.MkdirTemp("", "rpmvault-cmd-cache-")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv("XDG_CACHE_HOME", dir)
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
 
 // rpmvault runs one command line in-process and returns exit code and output.
 func rpmvault(t *testing.T, args ...string) (code int, stdout, stderr string) {

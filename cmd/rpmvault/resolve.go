@@ -32,6 +32,7 @@ func (a *app) resolveCommand() *cobra.Command {
 		},
 	}
 	manifestFlags(cmd)
+	cmd.Flags().String("store", defaultStore(), "store whose metadata cache to use")
 	cmd.Flags().String("lock", "", "write the lockfile here")
 	cmd.Flags().Bool("json", false, "print the plan as JSON")
 	return cmd
@@ -58,6 +59,7 @@ func (a *app) whyCommand() *cobra.Command {
 		},
 	}
 	manifestFlags(cmd)
+	cmd.Flags().String("store", defaultStore(), "store whose metadata cache to use")
 	return cmd
 }
 
@@ -113,11 +115,20 @@ func (a *app) resolve(cmd *cobra.Command) (*resolution, error) {
 	return &resolution{manifest: m, plan: plan, universe: u, installed: installed}, nil
 }
 
-// fetcher builds the metadata fetcher from --mirror-map.
-func (a *app) fetcher() (*resolver.HTTPFetcher, error) {
+// fetcher builds the metadata fetcher: --mirror-map rewrites, metadata
+// cached in the store by checksum, --offline served from the cache alone.
+func (a *app) fetcher() (resolver.Fetcher, error) {
 	rw, err := resolver.ParseRewrites(a.cfg.GetStringSlice("mirror-map"))
 	if err != nil {
 		return nil, usageError{err}
 	}
-	return &resolver.HTTPFetcher{Rewrites: rw}, nil
+	dir := a.cfg.GetString("store")
+	if dir == "" {
+		dir = defaultStore()
+	}
+	store, err := mirror.OpenStore(dir)
+	if err != nil {
+		return nil, err
+	}
+	return &mirror.MetadataFetcher{Inner: &resolver.HTTPFetcher{Rewrites: rw}, Store: store, Offline: a.cfg.GetBool("offline")}, nil
 }

@@ -109,3 +109,44 @@ func TestWhy(t *testing.T) {
 		t.Errorf("why of a package outside the closure: exit %d, want 1", code)
 	}
 }
+
+func TestResolveCachesMetadataAndWorksOffline(t *testing.T) {
+	_, maps := fixtureWorld(t)
+	store := t.TempDir()
+	args := append([]string{"resolve", "-m", shippedManifest, "--json", "--store", store}, maps...)
+	code, first, stderr := rpmvault(t, args...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, stderr)
+	}
+	primary := func() int {
+		n := 0
+		for _, tree := range []string{"os", "updates"} {
+			dir := filepath.Join(world.Root, "vault/6.6", tree, "x86_64/repodata")
+			ents, _ := os.ReadDir(dir)
+			for _, e := range ents {
+				if strings.HasSuffix(e.Name(), "-primary.xml.gz") {
+					n += worldSrv.Requests("/vault/6.6/" + tree + "/x86_64/repodata/" + e.Name())
+				}
+			}
+		}
+		return n
+	}
+	before := primary()
+	if code, _, stderr := rpmvault(t, args...); code != 0 {
+		t.Fatalf("second resolve: exit %d: %s", code, stderr)
+	}
+	if primary() != before {
+		t.Errorf("the second resolve fetched primary.xml again")
+	}
+	// Mirror once so the header-only docker-engine is in the store, then
+	// resolve with the server refusing everything.
+	if code, _, stderr := rpmvault(t, append([]string{"mirror", "-m", shippedManifest, "--store", store, "--lock", filepath.Join(t.TempDir(), "l.yaml")}, maps...)...); code != 0 {
+		t.Fatalf("mirror: exit %d: %s", code, stderr)
+	}
+	worldSrv.SetFaults(fixtures.Faults{FailEvery: 1})
+	defer worldSrv.SetFaults(fixtures.Faults{})
+	code, offline, stderr := rpmvault(t, append(args, "--offline")...)
+	if code != 0 || offline != first {
+		t.Fatalf("offline resolve: exit %d, same answer %v: %s", code, offline == first, stderr)
+	}
+}

@@ -1,0 +1,133 @@
+package mirror
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/rpmvault/rpmvault/resolver"
+)
+
+// MetadataFetcher is a resolver.Fetcher that keeps repo metadata in the
+// store: rpm-md files by their checksum (so they are fetched once), and the
+// last repomd.xml of each URL (so --offline can resolve from the cache alone).
+type MetadataFetcher struct {
+	Inner   resolver.Fetcher
+	Store   *Store
+	Offline bool
+}
+
+func (f *MetadataFetcher) dir(parts ...string) string {
+	return filepath.Join(append([]string{f.Store.Dir(), "metadata"}, parts...)...)
+}
+
+// Fetch serves repomd.xml through the cache and everything else (RPM
+// headers of header-only sources) from the network, unless offline.
+func (f *MetadataFetcher) Fetch(ctx context.Context, rawURL string, start, end int64) (io.ReadCloser, error) {
+	if !strings.HasSuffix(rawURL, "/repodata/repomd.xml") {
+		if f.Offline {
+			return f.fromStore(rawURL, start, end)
+		}
+		return f.Inner.Fetch(ctx, rawURL, start, end)
+	}
+	sum := sha256.Sum256([]byte(rawURL))
+	cached := f.dir("repomd", hex.EncodeToString(sum[:16])+".xml")
+	if f.Offline {
+		b, err := os.ReadFile(cached)
+		if err != nil {
+			return nil, fmt.Errorf("--offline: no cached copy of %s (run once online first)", rawURL)
+		}
+		return io.NopCloser(bytes.NewReader(b)), nil
+	}
+	rc, err := f.Inner.Fetch(ctx, rawURL, 0, -1)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, resolver.MaxRepomdSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if err := os.MkdirAll(filepath.Dir(cached), 0o755); err == nil {
+		_ = writeFileAtomic(cached, b) // a cache: failing to keep it only costs a refetch
+	}
+	return io.NopCloser(bytes.NewReader(b)), nil
+}
+
+// fromStore serves a package URL that an earlier mirror stored.
+func (f *MetadataFetcher) fromStore(rawURL string, start, end int64) (io.ReadCloser, error) {
+	idx, err := f.Store.readIndex()
+	if err != nil {
+		return nil, err
+	}
+	sha, ok := idx["url:"+rawURL]
+	if !ok {
+		return nil, fmt.Errorf("--offline: %s is not in the store (mirror it once online)", rawURL)
+	}
+	file, err := os.Open(f.Store.Path(sha))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := file.Seek(start, io.SeekStart); err != nil {
+		file.Close()
+		return nil, err
+	}
+	if end < 0 {
+		return file, nil
+	}
+	return struct {
+		io.Reader
+		io.Closer
+	}{io.LimitReader(file, end-start), file}, nil
+}
+
+// FetchMetadata serves a metadata file by its checksum from the store,
+// fetching and verifying it first if it is not there yet.
+func (f *MetadataFetcher) FetchMetadata(ctx context.Context, rawURL string, sum resolver.Checksum) (io.ReadCloser, error) {
+	path := f.dir(sum.Type, sum.Hex)
+	if file, err := os.Open(path); err == nil {
+		return file, nil
+	}
+	if f.Offline {
+		return nil, fmt.Errorf("--offline: %s (%s) is not in the cache", rawURL, sum)
+	}
+	rc, err := f.Inner.Fetch(ctx, rawURL, 0, -1)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, err
+	}
+	tmp, err := os.CreateTemp(filepath.Dir(path), ".fetch-*")
+	if err != nil {
+		return nil, err
+	}
+	defer os.Remove(tmp.Name())
+	vr, err := resolver.VerifyingReader(rc, sum, -1, rawURL)
+	if err != nil {
+		tmp.Close()
+		return nil, err
+	}
+	if _, err := io.Copy(tmp, vr); err != nil {
+		tmp.Close()
+		return nil, err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return nil, err
+	}
+	if err := tmp.Close(); err != nil {
+		return nil, err
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return nil, err
+	}
+	return os.Open(path)
+}
