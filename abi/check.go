@@ -540,8 +540,13 @@ func (c *checker) summary(ctx context.Context, p *resolver.Package) (*Summary, e
 			return nil, &OpenError{Package: p.NEVRA(), Err: err}
 		}
 	}
-	h := sha256.New()
-	r = io.TeeReader(r, h)
+	// The cache key is the declared sha256 (verified at EOF), else the
+	// sha256 of what was read.
+	var h hash.Hash
+	if known == "" {
+		h = sha256.New()
+		r = io.TeeReader(r, h)
+	}
 	s, err := summarizeRPM(p.NEVRA(), r)
 	if err != nil {
 		return nil, err
@@ -552,7 +557,10 @@ func (c *checker) summary(ctx context.Context, p *resolver.Package) (*Summary, e
 		return nil, &OpenError{Package: p.NEVRA(), Err: err}
 	}
 	c.rep.Read++
-	sum := hexSum(h)
+	sum := known
+	if h != nil {
+		sum = hexSum(h)
+	}
 	if err := c.cache.put(sum, s); err != nil {
 		c.note(err.Error())
 	}

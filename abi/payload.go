@@ -1,6 +1,8 @@
 package abi
 
 import (
+	"bufio"
+	"bytes"
 	"debug/elf"
 	"errors"
 	"fmt"
@@ -42,12 +44,16 @@ const colorELF = 1 | 2
 // summarizeRPM reads an RPM file and summarizes the ELF files of its payload.
 // When the header carries rpmbuild's FILECOLORS and no file is colored ELF,
 // the payload is not read at all.
-func summarizeRPM(name string, r io.Reader) (s *Summary, err error) {
+func summarizeRPM(name string, in io.Reader) (s *Summary, err error) {
 	defer func() {
 		if rec := recover(); rec != nil {
 			s, err = nil, &PayloadError{Package: name, Err: fmt.Errorf("malformed RPM: %v", rec)}
 		}
 	}()
+	r, ok := in.(*bufio.Reader)
+	if !ok {
+		r = bufio.NewReaderSize(in, 64<<10)
+	}
 	rpm, err := rpmutils.ReadRpm(r)
 	if err != nil {
 		return nil, &PayloadError{Package: name, Err: fmt.Errorf("read header: %w", err)}
@@ -60,42 +66,49 @@ func summarizeRPM(name string, r io.Reader) (s *Summary, err error) {
 	if len(files) == 0 || !mayHoldELF(rpm.Header, files) {
 		return s, nil
 	}
-	pr, err := rpm.PayloadReaderExtended()
+	stream, release, err := payloadStream(r, rpm.Header)
+	defer release()
 	if err != nil {
-		return nil, &PayloadError{Package: name, Err: fmt.Errorf("open payload: %w", err)}
+		return nil, &PayloadError{Package: name, Err: err}
 	}
+	cr := &cpioReader{r: stream, files: files}
 	var magic [4]byte
 	for {
-		fi, err := pr.Next()
+		e, err := cr.next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return nil, &PayloadError{Package: name, Err: fmt.Errorf("read payload: %w", err)}
 		}
-		p := fi.Name()
+		p := e.name
 		if err := checkPath(p); err != nil {
 			return nil, &PayloadError{Package: name, Err: err}
 		}
-		if fi.Mode()&0o170000 != 0o100000 || pr.IsLink() || fi.Size() < 52 {
+		if e.mode&0o170000 != 0o100000 || e.size < 52 {
 			continue
 		}
-		if _, err := io.ReadFull(pr, magic[:]); err != nil {
+		if _, err := io.ReadFull(cr, magic[:]); err != nil {
 			return nil, &PayloadError{Package: name, Err: fmt.Errorf("read %s: %w", p, err)}
 		}
 		if string(magic[:]) != elf.ELFMAG {
 			continue
 		}
-		if fi.Size() > maxELFSize {
-			s.Notes = append(s.Notes, fmt.Sprintf("%s: %d bytes, larger than the %d this check reads", p, fi.Size(), maxELFSize))
+		if e.size > maxELFSize {
+			s.Notes = append(s.Notes, fmt.Sprintf("%s: %d bytes, larger than the %d this check reads", p, e.size, maxELFSize))
 			continue
 		}
-		data := make([]byte, fi.Size())
-		copy(data, magic[:])
-		if _, err := io.ReadFull(pr, data[4:]); err != nil {
+		// Grow with the data actually read, not with the size declared.
+		var buf bytes.Buffer
+		buf.Grow(int(min(e.size, 16<<20)))
+		buf.Write(magic[:])
+		if _, err := buf.ReadFrom(io.LimitReader(cr, e.size-4)); err != nil {
 			return nil, &PayloadError{Package: name, Err: fmt.Errorf("read %s: %w", p, err)}
 		}
-		obj, err := readObject(p, data)
+		if int64(buf.Len()) != e.size {
+			return nil, &PayloadError{Package: name, Err: fmt.Errorf("read %s: %w: short file", p, errCPIO)}
+		}
+		obj, err := readObject(p, buf.Bytes())
 		var ee *ELFError
 		switch {
 		case errors.As(err, &ee):
@@ -106,12 +119,25 @@ func summarizeRPM(name string, r io.Reader) (s *Summary, err error) {
 			s.Objects = append(s.Objects, obj)
 		}
 	}
+	// The payload must end where the archive says; trailing garbage is fine
+	// (rpm pads), so nothing more is read.
 	return s, nil
 }
 
-// mayHoldELF is false only when rpmbuild's file classification (FILECOLORS)
-// is present, consistent, and marks no file as ELF.
+// mayHoldELF is false when the header alone shows there is no ELF file: no
+// regular file large enough for an ELF header, or rpmbuild's file
+// classification (FILECOLORS) present, consistent, and marking none as ELF.
 func mayHoldELF(h *rpmutils.RpmHeader, files []rpmutils.FileInfo) bool {
+	candidates := false
+	for _, f := range files {
+		if f.Mode()&0o170000 == 0o100000 && f.Size() >= 52 {
+			candidates = true
+			break
+		}
+	}
+	if !candidates {
+		return false
+	}
 	if !h.HasTag(rpmutils.FILECOLORS) {
 		return true
 	}
