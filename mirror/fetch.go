@@ -198,7 +198,7 @@ func (m *mirrorer) fetch(ctx context.Context, p *LockPackage) error {
 				var facts *RPMFacts
 				facts, err = m.verify(p, part, real)
 				if err == nil {
-					if _, err = m.opts.Store.Adopt(part, facts.SHA256); err == nil {
+					if err = m.opts.Store.adoptVerified(part, facts.SHA256); err == nil {
 						m.done(p, key, facts, false)
 						return nil
 					}
@@ -332,15 +332,19 @@ func (m *mirrorer) verify(p *LockPackage, path, url string) (*RPMFacts, error) {
 		return nil, err
 	}
 	defer f.Close()
+	typ, want, _ := strings.Cut(p.Checksum, ":")
+	var r io.Reader = f
 	sha1sum := sha1.New()
-	facts, err := VerifyRPM(io.TeeReader(f, sha1sum), m.keys[p.RepoID])
+	if typ == "sha1" { // old trees declare sha1; hash it only then
+		r = io.TeeReader(f, sha1sum)
+	}
+	facts, err := VerifyRPM(r, m.keys[p.RepoID])
 	if err != nil {
 		return nil, &VerifyError{Package: p.NEVRA(), URL: url, Detail: err.Error()}
 	}
 	if p.Size > 0 && facts.Size != p.Size {
 		return nil, &VerifyError{Package: p.NEVRA(), URL: url, Detail: fmt.Sprintf("size %d bytes, the lock says %d", facts.Size, p.Size)}
 	}
-	typ, want, _ := strings.Cut(p.Checksum, ":")
 	got := facts.SHA256
 	if typ == "sha1" {
 		got = hex.EncodeToString(sha1sum.Sum(nil))

@@ -322,7 +322,17 @@ func TestMirrorChildProcess(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mirror.Mirror(context.Background(), lock, mirror.Options{Store: store, Jobs: 2})
+	if _, err := mirror.Mirror(context.Background(), lock, mirror.Options{Store: store, Jobs: 2}); err != nil {
+		t.Log(err)
+	}
+	// The peak resident memory of this process image alone (rusage's maxrss
+	// would include the parent's memory from before exec).
+	status, _ := os.ReadFile("/proc/self/status")
+	for _, line := range strings.Split(string(status), "\n") {
+		if strings.HasPrefix(line, "VmHWM:") {
+			fmt.Println(line)
+		}
+	}
 }
 
 // incompressible returns n bytes gzip cannot shrink, so the RPM is as big as asked.
