@@ -1,8 +1,10 @@
 package abi
 
 import (
+	"bufio"
 	"bytes"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 
@@ -13,8 +15,12 @@ import (
 // buildRPM writes an RPM with rpmpack directly (the fixtures builder refuses
 // unclean paths, which is what some of these cases need).
 func buildRPM(t testing.TB, files []rpmpack.RPMFile, colors []uint32) []byte {
+	return buildRPMWith(t, "gzip", files, colors)
+}
+
+func buildRPMWith(t testing.TB, compressor string, files []rpmpack.RPMFile, colors []uint32) []byte {
 	t.Helper()
-	r, err := rpmpack.NewRPM(rpmpack.RPMMetaData{Name: "p", Version: "1", Release: "1", Arch: "x86_64", Compressor: "gzip"})
+	r, err := rpmpack.NewRPM(rpmpack.RPMMetaData{Name: "p", Version: "1", Release: "1", Arch: "x86_64", Compressor: compressor})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -94,4 +100,89 @@ func TestSummarizeRPMTruncated(t *testing.T) {
 			t.Fatalf("%d of %d bytes accepted", n, len(data))
 		}
 	}
+}
+
+// TestSummarizeRPMCompressors: CentOS 6 payloads are xz, older ones gzip,
+// newer distributions' zstd; each must be read.
+func TestSummarizeRPMCompressors(t *testing.T) {
+	files := []rpmpack.RPMFile{
+		{Name: "/usr/share/doc/p/README", Body: []byte(strings.Repeat("readme ", 100)), Mode: 0o100644},
+		{Name: "/usr/bin/docker", Body: readTestdata(t, "docker"), Mode: 0o100755},
+		{Name: "/usr/lib64", Mode: 0o40755},
+	}
+	for _, comp := range []string{"gzip", "xz", "lzma", "zstd"} {
+		t.Run(comp, func(t *testing.T) {
+			s, err := summarizeRPM("p", bytes.NewReader(buildRPMWith(t, comp, files, nil)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(s.Objects) != 1 || s.Objects[0].Path != "/usr/bin/docker" || len(s.Objects[0].Imports) != 3 {
+				t.Fatalf("objects %+v", s.Objects)
+			}
+		})
+	}
+}
+
+func FuzzSummarizeRPM(f *testing.F) {
+	f.Add(buildRPM(f, []rpmpack.RPMFile{
+		{Name: "/usr/bin/docker", Body: readTestdata(f, "docker"), Mode: 0o100755},
+		{Name: "/etc/x", Body: []byte("x\n"), Mode: 0o100644},
+	}, nil))
+	f.Add(buildRPMWith(f, "", []rpmpack.RPMFile{
+		{Name: "/lib64/libdevmapper.so.1.02", Body: readTestdata(f, "libdevmapper-old.so"), Mode: 0o100755},
+	}, nil))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		s, err := summarizeRPM("p", bytes.NewReader(data))
+		if err == nil {
+			for _, o := range s.Objects {
+				if checkPath(o.Path) != nil {
+					t.Fatalf("unclean path %q accepted", o.Path)
+				}
+			}
+		}
+	})
+}
+
+// FuzzCPIO drives the archive walker directly, without summarizeRPM's
+// panic guard, from the uncompressed payload of a real package.
+func FuzzCPIO(f *testing.F) {
+	rpm := buildRPM(f, []rpmpack.RPMFile{
+		{Name: "/usr/bin/docker", Body: readTestdata(f, "docker"), Mode: 0o100755},
+		{Name: "/etc/x", Body: []byte("x\n"), Mode: 0o100644},
+		{Name: "/lib64/l", Body: []byte("docker"), Mode: 0o120777},
+	}, nil)
+	br := bufio.NewReader(bytes.NewReader(rpm))
+	h, err := rpmutils.ReadRpm(br)
+	if err != nil {
+		f.Fatal(err)
+	}
+	stream, release, err := payloadStream(br, h.Header)
+	if err != nil {
+		f.Fatal(err)
+	}
+	archive, err := io.ReadAll(stream)
+	release()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(archive)
+	f.Add([]byte("07070X00000000"))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		c := &cpioReader{r: bytes.NewReader(data)}
+		buf := make([]byte, 512)
+		for n := 0; n < 1000; n++ {
+			e, err := c.next()
+			if err != nil {
+				return
+			}
+			if e.size < 0 {
+				t.Fatalf("negative size %d", e.size)
+			}
+			for {
+				if _, err := c.Read(buf); err != nil {
+					break
+				}
+			}
+		}
+	})
 }
