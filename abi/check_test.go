@@ -117,13 +117,13 @@ func (w *miniWorld) baseline(t testing.TB, vr string) []*resolver.Package {
 }
 
 func (w *miniWorld) resolveFunc(inst []*resolver.Package) abi.ResolveFunc {
-	return func(ctx context.Context, extra []string) (*resolver.Plan, error) {
+	return func(ctx context.Context, extra []string) (*resolver.Plan, *resolver.Universe, error) {
 		plan, err := resolver.Solve(w.u, resolver.Request{Install: []string{"docker-engine"}, Constraints: extra, Installed: inst, Arch: "x86_64"})
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		resolver.AttachURLs(plan, w.repos)
-		return plan, nil
+		return plan, w.u, nil
 	}
 }
 
@@ -163,7 +163,7 @@ func TestCheck(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			ctx := context.Background()
-			plan, err := w.resolveFunc(tc.installed)(ctx, nil)
+			plan, _, err := w.resolveFunc(tc.installed)(ctx, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -205,7 +205,7 @@ func TestCheck(t *testing.T) {
 func TestCheckInstalledNotInRepos(t *testing.T) {
 	w := buildMiniWorld(t)
 	inst := w.baseline(t, dmOld)
-	plan, err := w.resolveFunc(inst)(context.Background(), nil)
+	plan, _, err := w.resolveFunc(inst)(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,7 +258,7 @@ func TestFixInstallsAndRuns(t *testing.T) {
 	if got := planNames(res.Plan); strings.Join(got, " ") != strings.Join(wantFixed, " ") {
 		t.Fatalf("fixed plan %v, want %v", got, wantFixed)
 	}
-	initial, err := w.resolveFunc(inst)(ctx, nil)
+	initial, _, err := w.resolveFunc(inst)(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -341,7 +341,7 @@ func TestCheckCache(t *testing.T) {
 	w := buildMiniWorld(t)
 	ctx := context.Background()
 	inst := w.baseline(t, dmOld)
-	plan, err := w.resolveFunc(inst)(ctx, nil)
+	plan, _, err := w.resolveFunc(inst)(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,7 +393,7 @@ func TestCheckCache(t *testing.T) {
 func TestCheckRefusesCorruptRPM(t *testing.T) {
 	w := buildMiniWorld(t)
 	ctx := context.Background()
-	plan, err := w.resolveFunc(nil)(ctx, nil)
+	plan, _, err := w.resolveFunc(nil)(ctx, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

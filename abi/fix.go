@@ -29,8 +29,10 @@ func FixConstraints(findings []Finding) []string {
 	return out
 }
 
-// ResolveFunc resolves the manifest with extra constraints added to its own.
-type ResolveFunc func(ctx context.Context, extra []string) (*resolver.Plan, error)
+// ResolveFunc resolves the manifest with extra constraints added to its own,
+// returning the plan and the universe it was solved from; resolver.Resolve
+// wrapped in a closure fits.
+type ResolveFunc func(ctx context.Context, extra []string) (*resolver.Plan, *resolver.Universe, error)
 
 // FixResult is the outcome of Fix.
 type FixResult struct {
@@ -51,18 +53,23 @@ const maxFixRounds = 4
 // Fix resolves, checks, and while findings have fixes, adds their
 // constraints and resolves again, so the solver brings along whatever the
 // fixed packages require (the device-mapper family at the same version).
+// When opts.Available is nil the universe of each resolve is used.
 func Fix(ctx context.Context, resolve ResolveFunc, opts Options) (*FixResult, error) {
 	res := &FixResult{}
 	have := map[string]bool{}
 	for round := 0; ; round++ {
-		plan, err := resolve(ctx, res.Constraints)
+		plan, u, err := resolve(ctx, res.Constraints)
 		if err != nil {
 			if round == 0 {
 				return nil, err
 			}
 			return nil, fmt.Errorf("abi fix: re-resolve with %v: %w", res.Constraints, err)
 		}
-		rep, err := Check(ctx, plan, opts)
+		o := opts
+		if o.Available == nil && u != nil {
+			o.Available = u.Packages
+		}
+		rep, err := Check(ctx, plan, o)
 		if err != nil {
 			return nil, err
 		}
