@@ -11,12 +11,14 @@ import (
 	"path"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/rpmvault/rpmvault/resolver"
 )
 
 // Opener opens the RPM file of a package: from a local store, a repo
-// mirror, a file. The caller closes the returned reader.
+// mirror, a file. The caller closes the returned reader. Check calls it
+// from several goroutines at once.
 type Opener interface {
 	OpenRPM(ctx context.Context, p *resolver.Package) (io.ReadCloser, error)
 }
@@ -169,6 +171,9 @@ func (c *checker) run(ctx context.Context, plan *resolver.Plan) (*Report, error)
 		}
 	}
 	c.rep.Packages = len(c.closure)
+	if err := c.prefetch(ctx, c.closure); err != nil {
+		return nil, err
+	}
 	for _, p := range c.closure {
 		s, err := c.summary(ctx, p)
 		if err != nil {
@@ -514,20 +519,87 @@ func (c *checker) summary(ctx context.Context, p *resolver.Package) (*Summary, e
 	if s, ok := c.memo[p]; ok {
 		return s, nil
 	}
+	l, err := c.load(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	c.record(p, l)
+	return l.s, nil
+}
+
+func (c *checker) record(p *resolver.Package, l loaded) {
+	if l.read {
+		c.rep.Read++
+	}
+	if l.cacheErr != nil {
+		c.note(l.cacheErr.Error())
+	}
+	c.memo[p] = l.s
+}
+
+// prefetchWorkers bounds how many RPMs are read at once.
+const prefetchWorkers = 4
+
+// prefetch loads the summaries of pkgs concurrently: opening RPMs is
+// mostly waiting on the network or the disk.
+func (c *checker) prefetch(ctx context.Context, pkgs []*resolver.Package) error {
+	type result struct {
+		l   loaded
+		err error
+	}
+	results := make([]result, len(pkgs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < prefetchWorkers && w < len(pkgs); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				results[i].l, results[i].err = c.load(ctx, pkgs[i])
+			}
+		}()
+	}
+	for i, p := range pkgs {
+		if _, ok := c.memo[p]; !ok {
+			next <- i
+		}
+	}
+	close(next)
+	wg.Wait()
+	for i, p := range pkgs {
+		if _, ok := c.memo[p]; ok {
+			continue
+		}
+		if results[i].err != nil {
+			return results[i].err
+		}
+		c.record(p, results[i].l)
+	}
+	return nil
+}
+
+type loaded struct {
+	s        *Summary
+	read     bool  // the RPM was read (a cache miss)
+	cacheErr error // the summary could not be cached
+}
+
+// load gets p's summary without touching the checker's state, so several
+// loads may run at once (cache entries are written atomically).
+func (c *checker) load(ctx context.Context, p *resolver.Package) (loaded, error) {
 	known := ""
 	if strings.EqualFold(p.Checksum.Type, "sha256") && validSHA256(strings.ToLower(p.Checksum.Hex)) {
 		known = strings.ToLower(p.Checksum.Hex)
 		if s, ok := c.cache.get(known); ok {
-			c.memo[p] = s
-			return s, nil
+			return loaded{s: s}, nil
 		}
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, err
+		return loaded{}, err
 	}
 	rc, err := c.opts.Opener.OpenRPM(ctx, p)
 	if err != nil {
-		return nil, &OpenError{Package: p.NEVRA(), Err: err}
+		return loaded{}, &OpenError{Package: p.NEVRA(), Err: err}
 	}
 	defer rc.Close()
 	var r io.Reader = rc
@@ -537,7 +609,7 @@ func (c *checker) summary(ctx context.Context, p *resolver.Package) (*Summary, e
 			size = -1
 		}
 		if r, err = resolver.VerifyingReader(r, p.Checksum, size, p.NEVRA()); err != nil {
-			return nil, &OpenError{Package: p.NEVRA(), Err: err}
+			return loaded{}, &OpenError{Package: p.NEVRA(), Err: err}
 		}
 	}
 	// The cache key is the declared sha256 (verified at EOF), else the
@@ -548,24 +620,23 @@ func (c *checker) summary(ctx context.Context, p *resolver.Package) (*Summary, e
 		r = io.TeeReader(r, h)
 	}
 	s, err := summarizeRPM(p.NEVRA(), r)
-	if err != nil {
-		return nil, err
-	}
 	// Read to the end: the checksum is verified at EOF, and the content
-	// hash names the cache entry.
-	if _, err := io.Copy(io.Discard, r); err != nil {
-		return nil, &OpenError{Package: p.NEVRA(), Err: err}
+	// hash names the cache entry. A damaged download is reported as such
+	// rather than as whatever the damage did to the payload.
+	if _, derr := io.Copy(io.Discard, r); derr != nil {
+		var mismatch *resolver.ChecksumMismatchError
+		if err == nil || errors.As(derr, &mismatch) {
+			return loaded{}, &OpenError{Package: p.NEVRA(), Err: derr}
+		}
 	}
-	c.rep.Read++
+	if err != nil {
+		return loaded{}, err
+	}
 	sum := known
 	if h != nil {
 		sum = hexSum(h)
 	}
-	if err := c.cache.put(sum, s); err != nil {
-		c.note(err.Error())
-	}
-	c.memo[p] = s
-	return s, nil
+	return loaded{s: s, read: true, cacheErr: c.cache.put(sum, s)}, nil
 }
 
 func hexSum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
