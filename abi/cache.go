@@ -29,7 +29,7 @@ func (c cache) path(sha string) string {
 	return filepath.Join(c.dir, sha[:2], sha+".json")
 }
 
-func (c cache) get(sha string) (*Summary, bool) {
+func (c cache) get(sha string) (*pkgSummary, bool) {
 	if c.dir == "" || !validSHA256(sha) {
 		return nil, false
 	}
@@ -37,7 +37,7 @@ func (c cache) get(sha string) (*Summary, bool) {
 	if err != nil {
 		return nil, false
 	}
-	var s Summary
+	var s pkgSummary
 	if err := json.Unmarshal(data, &s); err != nil || s.Format != summaryFormat {
 		return nil, false
 	}
@@ -46,7 +46,7 @@ func (c cache) get(sha string) (*Summary, bool) {
 
 // put writes the entry atomically: a temp file in the same directory,
 // fsynced, renamed over the final name, and the directory fsynced.
-func (c cache) put(sha string, s *Summary) error {
+func (c cache) put(sha string, s *pkgSummary) error {
 	if c.dir == "" || !validSHA256(sha) {
 		return nil
 	}

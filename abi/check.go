@@ -115,7 +115,7 @@ func Check(ctx context.Context, plan *resolver.Plan, opts Options) (*Report, err
 	if opts.Opener == nil {
 		return nil, errors.New("abi check: no Opener to read packages with")
 	}
-	c := &checker{opts: opts, cache: cache{dir: opts.CacheDir}, memo: map[*resolver.Package]*Summary{},
+	c := &checker{opts: opts, cache: cache{dir: opts.CacheDir}, memo: map[*resolver.Package]*pkgSummary{},
 		rep: &Report{}, fixes: map[string]fixResult{}, unverified: map[string]bool{}}
 	return c.run(ctx, plan)
 }
@@ -123,7 +123,7 @@ func Check(ctx context.Context, plan *resolver.Plan, opts Options) (*Report, err
 type checker struct {
 	opts       Options
 	cache      cache
-	memo       map[*resolver.Package]*Summary
+	memo       map[*resolver.Package]*pkgSummary
 	rep        *Report
 	fixes      map[string]fixResult
 	unverified map[string]bool
@@ -141,7 +141,7 @@ type member struct {
 // libRef is the library that provides a soname on the target; obj is nil
 // when it could not be verified.
 type libRef struct {
-	obj       *Object
+	obj       *elfObject
 	pkg       *resolver.Package
 	installed bool
 }
@@ -230,7 +230,7 @@ func shadowed(ip *resolver.Package, plan *resolver.Plan) bool {
 	return false
 }
 
-func (c *checker) checkObject(ctx context.Context, p *resolver.Package, o *Object) error {
+func (c *checker) checkObject(ctx context.Context, p *resolver.Package, o *elfObject) error {
 	resolved := map[string]*libRef{}
 	for _, soname := range o.Needed {
 		l, err := c.lib(ctx, soname, o, p)
@@ -239,7 +239,7 @@ func (c *checker) checkObject(ctx context.Context, p *resolver.Package, o *Objec
 		}
 		resolved[soname] = l
 	}
-	var unversioned []Import
+	var unversioned []elfImport
 	for _, imp := range o.Imports {
 		if imp.Weak {
 			continue // the loader leaves a missing weak symbol at zero
@@ -322,7 +322,7 @@ func (c *checker) checkObject(ctx context.Context, p *resolver.Package, o *Objec
 
 // scope returns the libraries the loader would search for o's unversioned
 // symbols: its DT_NEEDED, breadth first, transitively.
-func (c *checker) scope(ctx context.Context, o *Object, p *resolver.Package) ([]*libRef, bool, error) {
+func (c *checker) scope(ctx context.Context, o *elfObject, p *resolver.Package) ([]*libRef, bool, error) {
 	var out []*libRef
 	seen := map[string]bool{}
 	queue := append([]string(nil), o.Needed...)
@@ -346,7 +346,7 @@ func (c *checker) scope(ctx context.Context, o *Object, p *resolver.Package) ([]
 	return out, true, nil
 }
 
-func (c *checker) addFinding(ctx context.Context, p *resolver.Package, o *Object, imp Import, l *libRef) error {
+func (c *checker) addFinding(ctx context.Context, p *resolver.Package, o *elfObject, imp elfImport, l *libRef) error {
 	f := Finding{
 		File: o.Path, Package: p.NEVRA(), Symbol: imp.Name, Version: imp.Version,
 		Library: imp.Library, Provider: l.pkg.NEVRA(), ProviderName: l.pkg.Name, Installed: l.installed,
@@ -374,7 +374,7 @@ func depName(soname string, bits int) string {
 // lib finds the library that provides soname to o on the target. nil means
 // no package provides it (the metadata would have said so); a libRef with
 // a nil obj means its provider could not be read as ELF.
-func (c *checker) lib(ctx context.Context, soname string, o *Object, self *resolver.Package) (*libRef, error) {
+func (c *checker) lib(ctx context.Context, soname string, o *elfObject, self *resolver.Package) (*libRef, error) {
 	key := fmt.Sprintf("%s/%d/%s", soname, o.Bits, o.Machine)
 	if l, ok := c.libs[key]; ok {
 		return l, nil
@@ -387,7 +387,7 @@ func (c *checker) lib(ctx context.Context, soname string, o *Object, self *resol
 	return l, nil
 }
 
-func (c *checker) findLib(ctx context.Context, soname string, o *Object, self *resolver.Package) (*libRef, error) {
+func (c *checker) findLib(ctx context.Context, soname string, o *elfObject, self *resolver.Package) (*libRef, error) {
 	// The package itself, then any closure package whose payload has it.
 	for _, p := range append([]*resolver.Package{self}, c.closure...) {
 		if obj := findObject(c.memo[p], soname, o); obj != nil {
@@ -449,11 +449,11 @@ func providesName(p *resolver.Package, name string) bool {
 
 // findObject returns the library of s with that soname (or, lacking a
 // DT_SONAME, that file name) and the same class and machine as o.
-func findObject(s *Summary, soname string, o *Object) *Object {
+func findObject(s *pkgSummary, soname string, o *elfObject) *elfObject {
 	if s == nil {
 		return nil
 	}
-	var byName *Object
+	var byName *elfObject
 	for _, x := range s.Objects {
 		if x.Bits != o.Bits || x.Machine != o.Machine {
 			continue
@@ -480,7 +480,7 @@ func (c *checker) available(ip *resolver.Package) *resolver.Package {
 
 // findFix returns the lowest version above l's of l's package (same name
 // and arch) whose library exports imp.
-func (c *checker) findFix(ctx context.Context, l *libRef, soname string, o *Object, imp Import) (fixResult, error) {
+func (c *checker) findFix(ctx context.Context, l *libRef, soname string, o *elfObject, imp elfImport) (fixResult, error) {
 	key := strings.Join([]string{l.pkg.Name, l.pkg.Arch, l.pkg.EVR.String(), soname, imp.Name, imp.Version}, "\x00")
 	if fr, ok := c.fixes[key]; ok {
 		return fr, nil
@@ -515,7 +515,7 @@ func (c *checker) findFix(ctx context.Context, l *libRef, soname string, o *Obje
 // summary returns the ELF summary of p's payload: from memory, from the
 // disk cache (by sha256), or by reading the RPM through the Opener. When
 // the metadata declares a checksum the bytes read are verified against it.
-func (c *checker) summary(ctx context.Context, p *resolver.Package) (*Summary, error) {
+func (c *checker) summary(ctx context.Context, p *resolver.Package) (*pkgSummary, error) {
 	if s, ok := c.memo[p]; ok {
 		return s, nil
 	}
@@ -579,7 +579,7 @@ func (c *checker) prefetch(ctx context.Context, pkgs []*resolver.Package) error 
 }
 
 type loaded struct {
-	s        *Summary
+	s        *pkgSummary
 	read     bool  // the RPM was read (a cache miss)
 	cacheErr error // the summary could not be cached
 }

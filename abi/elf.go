@@ -9,8 +9,8 @@ import (
 	"sort"
 )
 
-// Object is the dynamic-linking summary of one ELF file of a payload.
-type Object struct {
+// elfObject is the dynamic-linking summary of one ELF file of a payload.
+type elfObject struct {
 	Path    string `json:"path"`
 	Bits    int    `json:"bits"` // 32 or 64
 	Machine string `json:"machine"`
@@ -19,7 +19,7 @@ type Object struct {
 	Interp bool     `json:"interp,omitempty"`
 	Needed []string `json:"needed,omitempty"`
 	// Imports are the undefined global and weak dynamic symbols.
-	Imports []Import `json:"imports,omitempty"`
+	Imports []elfImport `json:"imports,omitempty"`
 	// Exports are the defined global and weak dynamic symbols as
 	// "name@version" ("name@" when unversioned), sorted.
 	Exports []string `json:"exports,omitempty"`
@@ -28,10 +28,10 @@ type Object struct {
 	Versions []string `json:"versions,omitempty"`
 }
 
-// Import is one undefined dynamic symbol. Library and Version come from the
+// elfImport is one undefined dynamic symbol. Library and Version come from the
 // version requirement (verneed) the linker recorded; both are empty for an
 // unversioned reference.
-type Import struct {
+type elfImport struct {
 	Name    string `json:"name"`
 	Version string `json:"version,omitempty"`
 	Library string `json:"library,omitempty"`
@@ -39,7 +39,7 @@ type Import struct {
 }
 
 // exports reports whether o defines name at version ("" accepts any version).
-func (o *Object) exports(name, version string) bool {
+func (o *elfObject) exports(name, version string) bool {
 	if version != "" {
 		key := name + "@" + version
 		i := sort.SearchStrings(o.Exports, key)
@@ -49,14 +49,14 @@ func (o *Object) exports(name, version string) bool {
 	return i < len(o.Exports) && len(o.Exports[i]) > len(name) && o.Exports[i][:len(name)+1] == name+"@"
 }
 
-// ELFError says an ELF file could not be summarized.
-type ELFError struct {
+// elfError says an ELF file could not be summarized.
+type elfError struct {
 	Path string
 	Err  error
 }
 
-func (e *ELFError) Error() string { return fmt.Sprintf("ELF file %s: %v", e.Path, e.Err) }
-func (e *ELFError) Unwrap() error { return e.Err }
+func (e *elfError) Error() string { return fmt.Sprintf("ELF file %s: %v", e.Path, e.Err) }
+func (e *elfError) Unwrap() error { return e.Err }
 
 var errTruncated = errors.New("truncated or malformed")
 
@@ -69,26 +69,26 @@ const (
 
 // readObject summarizes an ELF file. It returns (nil, nil) for ELF files that
 // take no part in dynamic linking (relocatable objects, core files, static
-// executables). Malformed input gives an *ELFError, never a panic.
-func readObject(path string, data []byte) (obj *Object, err error) {
+// executables). Malformed input gives an *elfError, never a panic.
+func readObject(path string, data []byte) (obj *elfObject, err error) {
 	defer func() {
 		// debug/elf is hardened but not guaranteed against every malformed
 		// input; one bad file in a payload must not take the process down.
 		if r := recover(); r != nil {
-			obj, err = nil, &ELFError{Path: path, Err: fmt.Errorf("%w: %v", errTruncated, r)}
+			obj, err = nil, &elfError{Path: path, Err: fmt.Errorf("%w: %v", errTruncated, r)}
 		}
 	}()
 	return parseObject(path, data)
 }
 
 // parseObject is readObject without the panic guard, for the fuzz target.
-func parseObject(path string, data []byte) (*Object, error) {
+func parseObject(path string, data []byte) (*elfObject, error) {
 	if err := precheck(data); err != nil {
-		return nil, &ELFError{Path: path, Err: err}
+		return nil, &elfError{Path: path, Err: err}
 	}
 	f, err := elf.NewFile(bytes.NewReader(data))
 	if err != nil {
-		return nil, &ELFError{Path: path, Err: err}
+		return nil, &elfError{Path: path, Err: err}
 	}
 	if f.Type != elf.ET_DYN && f.Type != elf.ET_EXEC {
 		return nil, nil
@@ -96,7 +96,7 @@ func parseObject(path string, data []byte) (*Object, error) {
 	if f.SectionByType(elf.SHT_DYNAMIC) == nil {
 		return nil, nil // static executable
 	}
-	o := &Object{Path: path, Machine: machineName(f.Machine), Bits: 32}
+	o := &elfObject{Path: path, Machine: machineName(f.Machine), Bits: 32}
 	if f.Class == elf.ELFCLASS64 {
 		o.Bits = 64
 	}
@@ -106,11 +106,11 @@ func parseObject(path string, data []byte) (*Object, error) {
 		}
 	}
 	if o.Needed, err = f.DynString(elf.DT_NEEDED); err != nil {
-		return nil, &ELFError{Path: path, Err: err}
+		return nil, &elfError{Path: path, Err: err}
 	}
 	sonames, err := f.DynString(elf.DT_SONAME)
 	if err != nil {
-		return nil, &ELFError{Path: path, Err: err}
+		return nil, &elfError{Path: path, Err: err}
 	}
 	if len(sonames) > 0 {
 		o.Soname = sonames[0]
@@ -122,19 +122,19 @@ func parseObject(path string, data []byte) (*Object, error) {
 			symSize = elf.Sym64Size
 		}
 		if ds.Size < symSize || ds.Size%symSize != 0 || ds.Size > uint64(len(data)) {
-			return nil, &ELFError{Path: path, Err: fmt.Errorf("%w: .dynsym of %d bytes", errTruncated, ds.Size)}
+			return nil, &elfError{Path: path, Err: fmt.Errorf("%w: .dynsym of %d bytes", errTruncated, ds.Size)}
 		}
 	}
 	syms, err := f.DynamicSymbols()
 	if err != nil && !errors.Is(err, elf.ErrNoSymbols) {
-		return nil, &ELFError{Path: path, Err: err}
+		return nil, &elfError{Path: path, Err: err}
 	}
 	if len(syms) > maxDynSyms {
-		return nil, &ELFError{Path: path, Err: fmt.Errorf("%d dynamic symbols", len(syms))}
+		return nil, &elfError{Path: path, Err: fmt.Errorf("%d dynamic symbols", len(syms))}
 	}
 	vi, err := readVersions(f)
 	if err != nil {
-		return nil, &ELFError{Path: path, Err: err}
+		return nil, &elfError{Path: path, Err: err}
 	}
 	o.Versions = vi.defNames()
 	for i, s := range syms {
@@ -144,7 +144,7 @@ func parseObject(path string, data []byte) (*Object, error) {
 		}
 		idx := vi.index(i + 1) // DynamicSymbols drops the null symbol 0
 		if s.Section == elf.SHN_UNDEF {
-			imp := Import{Name: s.Name, Weak: bind == elf.STB_WEAK}
+			imp := elfImport{Name: s.Name, Weak: bind == elf.STB_WEAK}
 			if n, ok := vi.need[idx&0x7fff]; ok {
 				imp.Library, imp.Version = n.file, n.name
 			}

@@ -33,12 +33,12 @@ func TestReadObjectFixtures(t *testing.T) {
 		needed  []string
 		interp  bool
 		exports []string
-		imports []Import
+		imports []elfImport
 	}{
 		{"libdevmapper-old.so", "libdevmapper.so.1.02", nil, false, base, nil},
 		{"libdevmapper-new.so", "libdevmapper.so.1.02", nil, false,
 			[]string{"dm_get_library_version@Base", "dm_task_create@Base", "dm_task_destroy@Base", "dm_task_get_info@Base", "dm_task_get_info_with_deferred_remove@Base", "dm_task_run@Base"}, nil},
-		{"docker", "", []string{"libdevmapper.so.1.02"}, true, nil, []Import{
+		{"docker", "", []string{"libdevmapper.so.1.02"}, true, nil, []elfImport{
 			{Name: "dm_task_create", Version: "Base", Library: "libdevmapper.so.1.02"},
 			{Name: "dm_task_destroy", Version: "Base", Library: "libdevmapper.so.1.02"},
 			{Name: "dm_task_get_info_with_deferred_remove", Version: "Base", Library: "libdevmapper.so.1.02"},
@@ -69,7 +69,7 @@ func TestReadObjectFixtures(t *testing.T) {
 }
 
 func TestObjectExports(t *testing.T) {
-	o := &Object{Exports: []string{"a@", "dm@Base", "dm_task@Base", "x@V1", "x@V2"}}
+	o := &elfObject{Exports: []string{"a@", "dm@Base", "dm_task@Base", "x@V1", "x@V2"}}
 	for _, tc := range []struct {
 		name, version string
 		want          bool
@@ -191,9 +191,9 @@ func TestReadObjectHostile(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o, err := parseObject("/hostile", tc.data)
-			var ee *ELFError
+			var ee *elfError
 			if err == nil || !errors.As(err, &ee) {
-				t.Fatalf("want an *ELFError, got %v (object %v)", err, o)
+				t.Fatalf("want an *elfError, got %v (object %v)", err, o)
 			}
 		})
 	}

@@ -13,14 +13,14 @@ import (
 	rpmutils "github.com/sassoftware/go-rpmutils"
 )
 
-// summaryFormat is bumped whenever Object or the rules of readObject change,
+// summaryFormat is bumped whenever elfObject or the rules of readObject change,
 // so old cache entries are ignored.
 const summaryFormat = 1
 
-// Summary is the ELF summary of one package's payload.
-type Summary struct {
-	Format  int       `json:"format"`
-	Objects []*Object `json:"objects,omitempty"`
+// pkgSummary is the ELF summary of one package's payload.
+type pkgSummary struct {
+	Format  int          `json:"format"`
+	Objects []*elfObject `json:"objects,omitempty"`
 	// Notes name ELF files that could not be summarized, and why.
 	Notes []string `json:"notes,omitempty"`
 }
@@ -44,7 +44,7 @@ const colorELF = 1 | 2
 // summarizeRPM reads an RPM file and summarizes the ELF files of its payload.
 // When the header carries rpmbuild's FILECOLORS and no file is colored ELF,
 // the payload is not read at all.
-func summarizeRPM(name string, in io.Reader) (s *Summary, err error) {
+func summarizeRPM(name string, in io.Reader) (s *pkgSummary, err error) {
 	defer func() {
 		if rec := recover(); rec != nil {
 			s, err = nil, &PayloadError{Package: name, Err: fmt.Errorf("malformed RPM: %v", rec)}
@@ -58,7 +58,7 @@ func summarizeRPM(name string, in io.Reader) (s *Summary, err error) {
 	if err != nil {
 		return nil, &PayloadError{Package: name, Err: fmt.Errorf("read header: %w", err)}
 	}
-	s = &Summary{Format: summaryFormat}
+	s = &pkgSummary{Format: summaryFormat}
 	files, err := rpm.Header.GetFiles()
 	if err != nil {
 		return nil, &PayloadError{Package: name, Err: fmt.Errorf("file list: %w", err)}
@@ -109,7 +109,7 @@ func summarizeRPM(name string, in io.Reader) (s *Summary, err error) {
 			return nil, &PayloadError{Package: name, Err: fmt.Errorf("read %s: %w: short file", p, errCPIO)}
 		}
 		obj, err := readObject(p, buf.Bytes())
-		var ee *ELFError
+		var ee *elfError
 		switch {
 		case errors.As(err, &ee):
 			s.Notes = append(s.Notes, ee.Error())
