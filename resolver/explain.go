@@ -126,6 +126,8 @@ func (s *solver) unsat(confl int) error {
 			add(4, fmt.Sprintf("only one of %s and %s can be installed", s.label(c.lits[0].v()), s.label(c.lits[1].v())))
 		case kindConstraint:
 			add(2, fmt.Sprintf("installed %s fails the constraint %s and must be upgraded", s.pkgs[c.pkg].NEVRA(), c.dep))
+		case kindInfArch:
+			add(4, fmt.Sprintf("%s has an inferior architecture: it may only be installed beside the same version for %s", s.label(c.pkg), s.req.Arch))
 		case kindKeepInstalled:
 			add(5, fmt.Sprintf("installed %s may be kept or upgraded, not removed", s.pkgs[c.pkg].NEVRA()))
 		}

@@ -61,6 +61,7 @@ const (
 	kindSameName
 	kindKeepInstalled
 	kindConstraint
+	kindInfArch
 	kindLearned
 )
 
@@ -119,6 +120,12 @@ type solver struct {
 
 	chosenFor map[int]string // package -> why it was decided
 	warnings  []string
+
+	// libsolv's walk over requirement rules (see resolveDependencies).
+	reqOrder  []int
+	reqSorted int
+	cursor    int
+	postponed int
 }
 
 func newSolver(u *Universe, req Request) (*solver, error) {
@@ -225,6 +232,16 @@ func (s *solver) indexFiles() {
 			s.files[f] = append(s.files[f], i)
 		}
 	}
+}
+
+// requestsArch: does a spec name p with its arch ("glibc.i686")?
+func requestsArch(specs []string, p *Package) bool {
+	for _, spec := range specs {
+		if strings.HasSuffix(spec, "."+p.Arch) && nevraMatches(p, spec) {
+			return true
+		}
+	}
+	return false
 }
 
 func meets(p *Package, cons []Dep) bool {
@@ -366,6 +383,7 @@ func (s *solver) addRules(start int) {
 			}
 			id := s.addClause(&clause{lits: lits, kind: kindRequires, pkg: i, dep: d})
 			s.requiresOf[i] = append(s.requiresOf[i], id)
+			s.reqOrder = append(s.reqOrder, id)
 		}
 		for _, d := range p.Conflicts {
 			for _, q := range s.whatProvides(d) {
@@ -389,6 +407,7 @@ func (s *solver) addRules(start int) {
 				}
 			}
 		}
+		queue = append(queue, s.addInfArch(i)...)
 		if !s.installOnly(p.Name) {
 			for _, q := range s.byName[p.Name] {
 				key := [2]int{min(i, q), max(i, q)}
@@ -399,6 +418,38 @@ func (s *solver) addRules(start int) {
 			}
 		}
 	}
+}
+
+// addInfArch is libsolv's lock-step rule for multilib (dnf's setting): a
+// package of an inferior arch (i686 on x86_64) may only be installed beside
+// the same name and version of the target arch, unless a spec asks for that
+// arch by name or it is already installed.
+// It returns the lock-step partners, whose rules are needed too.
+func (s *solver) addInfArch(i int) []int {
+	p := s.pkgs[i]
+	if p.Arch == s.req.Arch || p.Arch == "noarch" || s.installed[i] || requestsArch(s.req.Install, p) {
+		return nil
+	}
+	lits := []lit{neg(i)}
+	hasBest := false
+	for _, q := range s.byName[p.Name] {
+		qa := s.pkgs[q].Arch
+		if qa == s.req.Arch {
+			hasBest = true
+		}
+		if (qa == s.req.Arch || qa == "noarch") && s.pkgs[q].EVR == p.EVR {
+			lits = append(lits, pos(q))
+		}
+	}
+	if !hasBest {
+		return nil // nothing better exists: the 32-bit package stands alone
+	}
+	s.addClause(&clause{lits: lits, kind: kindInfArch, pkg: i})
+	partners := make([]int, 0, len(lits)-1)
+	for _, l := range lits[1:] {
+		partners = append(partners, l.v())
+	}
+	return partners
 }
 
 type conflictRef struct {
@@ -662,6 +713,7 @@ func (s *solver) solve() error {
 			}
 			learnt, back := s.analyze(confl)
 			s.backjump(back)
+			s.cursor, s.postponed = 0, 0 // libsolv starts its walk over
 			id := s.addClause(learnt)
 			head = len(s.trail)
 			if len(learnt.lits) == 1 || s.val(learnt.lits[0]) == 0 {
@@ -713,16 +765,8 @@ func (s *solver) nextDecision() lit {
 			return s.choose(l, id)
 		}
 	}
-	for t := 0; t < len(s.trail); t++ {
-		l := s.trail[t]
-		if !l.pos() {
-			continue
-		}
-		for _, id := range s.requiresOf[l.v()] {
-			if cands := s.open(id); cands != nil {
-				return s.choose(cands, id)
-			}
-		}
+	if l := s.resolveDependencies(); l != 0 {
+		return l
 	}
 	for id := range s.clauses {
 		if cands := s.open(id); cands != nil {
@@ -731,6 +775,62 @@ func (s *solver) nextDecision() lit {
 	}
 	return 0
 }
+
+// resolveDependencies picks the next requirement to satisfy the way
+// libsolv's resolve_dependencies does, so that ties come out as dnf's: it
+// walks the requirement rules in libsolv's rule order (requirers from the
+// highest package id down) round-robin from where the last choice was made;
+// requirements whose best candidate is clear go first, and one where the
+// policy leaves several names to pick from is postponed until no clear one
+// is left (after that pass nothing is postponed any more).
+func (s *solver) resolveDependencies() lit {
+	if len(s.reqOrder) != s.reqSorted {
+		sort.SliceStable(s.reqOrder, func(a, b int) bool {
+			ra, rb := s.rank(s.clauses[s.reqOrder[a]].pkg), s.rank(s.clauses[s.reqOrder[b]].pkg)
+			if ra != rb {
+				return ra > rb
+			}
+			return s.reqOrder[a] < s.reqOrder[b]
+		})
+		s.reqSorted = len(s.reqOrder)
+	}
+	n := len(s.reqOrder)
+	if n == 0 {
+		return 0
+	}
+	i := s.cursor % n
+	for k := 1; ; i, k = i+1, k+1 {
+		if k > n {
+			if s.postponed <= 0 {
+				return 0
+			}
+			i, s.postponed, k = s.postponed-1, -1, 1
+		}
+		if i >= n {
+			i = 0
+		}
+		id := s.reqOrder[i]
+		if s.value[s.clauses[id].pkg] != 1 {
+			continue
+		}
+		cands := s.open(id)
+		if cands == nil {
+			continue
+		}
+		if len(cands) > 1 && s.postponed >= 0 && len(s.pruneToBest(cands)) > 1 {
+			if s.postponed == 0 {
+				s.postponed = i + 1
+			}
+			continue
+		}
+		s.cursor = i + 1
+		return s.choose(cands, id)
+	}
+}
+
+// rank orders packages as libsolv numbers them in dnf: the installed ones
+// first (dnf loads @System first), then repo packages in metadata order.
+func (s *solver) rank(i int) int { return i }
 
 // open returns the undecided packages that could satisfy clause id if it is
 // not yet satisfied (counting undecided packages as not installed), else nil.
@@ -763,6 +863,48 @@ func (s *solver) choose(cands []int, clauseID int) lit {
 		s.chosenFor[best] = "upgrade of installed " + s.pkgs[c.pkg].NEVRA()
 	}
 	return pos(best)
+}
+
+// pruneToBest keeps what libsolv's policy filter keeps before it has to
+// break a tie between different names: installed packages if any, the best
+// repo priority, and per name the best arch and newest version.
+func (s *solver) pruneToBest(cands []int) []int {
+	var inst []int
+	for _, c := range cands {
+		if s.installed[c] {
+			inst = append(inst, c)
+		}
+	}
+	if len(inst) > 0 {
+		cands = inst
+	}
+	bestPrio := s.priority[cands[0]]
+	for _, c := range cands {
+		bestPrio = min(bestPrio, s.priority[c])
+	}
+	best := map[string]int{}
+	for _, c := range cands {
+		if s.priority[c] != bestPrio {
+			continue
+		}
+		n := s.pkgs[c].Name
+		if b, ok := best[n]; !ok || s.better(c, b) {
+			best[n] = c
+		}
+	}
+	out := make([]int, 0, len(best))
+	for _, c := range best {
+		out = append(out, c)
+	}
+	return out
+}
+
+// better: same name, is a preferable to b (arch, then EVR)?
+func (s *solver) better(a, b int) bool {
+	if sa, sb := s.archScore(s.pkgs[a].Arch), s.archScore(s.pkgs[b].Arch); sa != sb {
+		return sa > sb
+	}
+	return s.pkgs[a].EVR.Compare(s.pkgs[b].EVR) > 0
 }
 
 // policy orders candidates as libsolv does for a choice: installed first,

@@ -24,11 +24,12 @@ def solve(case):
     # As dnf: packages of one name but different arches (glibc.x86_64 and
     # glibc.i686) may be installed side by side.
     pool.set_flag(solv.Pool.POOL_FLAG_IMPLICITOBSOLETEUSESCOLORS, 1)
-    add_rpmmd(pool.add_repo("repo"), case["primary"], case.get("filelists"))
+    # As dnf: the installed packages (@System) are loaded first.
     if case.get("installed_primary"):
         inst = pool.add_repo("@System")
         add_rpmmd(inst, case["installed_primary"], case.get("installed_filelists"))
         pool.installed = inst
+    add_rpmmd(pool.add_repo("repo"), case["primary"], case.get("filelists"))
     pool.addfileprovides()
     pool.createwhatprovides()
     jobs = []
@@ -46,10 +47,39 @@ def solve(case):
     return {"install": sorted(s.str() for s in trans.newsolvables())}
 
 
+def check(case):
+    """Is installing exactly case["check"] (NEVRAs) a valid transaction for
+    libsolv, needing nothing more?"""
+    pool = solv.Pool()
+    pool.setdisttype(solv.Pool.DISTTYPE_RPM)
+    pool.setarch(case.get("arch", "x86_64"))
+    pool.set_flag(solv.Pool.POOL_FLAG_IMPLICITOBSOLETEUSESCOLORS, 1)
+    if case.get("installed_primary"):
+        inst = pool.add_repo("@System")
+        add_rpmmd(inst, case["installed_primary"], case.get("installed_filelists"))
+        pool.installed = inst
+    add_rpmmd(pool.add_repo("repo"), case["primary"], case.get("filelists"))
+    pool.addfileprovides()
+    pool.createwhatprovides()
+    jobs = []
+    for nevra in case["check"]:
+        sel = pool.select(nevra, solv.Selection.SELECTION_CANON | solv.Selection.SELECTION_DOTARCH)
+        found = [s for s in sel.solvables() if s.repo != pool.installed and s.str() == nevra]
+        if len(found) != 1:
+            return {"valid": False, "why": "cannot select " + nevra}
+        jobs.append(pool.Job(solv.Job.SOLVER_INSTALL | solv.Job.SOLVER_SOLVABLE, found[0].id))
+    solver = pool.Solver()
+    problems = solver.solve(jobs)
+    if problems:
+        return {"valid": False, "why": "; ".join(str(p) for p in problems)}
+    extra = sorted(set(s.str() for s in solver.transaction().newsolvables()) - set(case["check"]))
+    return {"valid": not extra, "why": "needs more: " + " ".join(extra) if extra else ""}
+
+
 def main():
     with open(sys.argv[1]) as f:
         cases = json.load(f)
-    json.dump([solve(c) for c in cases], sys.stdout)
+    json.dump([check(c) if "check" in c else solve(c) for c in cases], sys.stdout)
 
 
 main()
