@@ -30,6 +30,8 @@ type Manifest struct {
 
 	// Dir is the directory of the manifest file; relative paths resolve against it.
 	Dir string `yaml:"-"`
+
+	fileRepos []Repo // the enabled repos of RepoFiles, read by LoadManifest
 }
 
 // ManifestRepo is one source of packages.
@@ -80,6 +82,13 @@ func LoadManifest(path string) (*Manifest, error) {
 		return nil, fmt.Errorf("manifest %s: %w", path, err)
 	}
 	m.Dir = abs
+	for _, rf := range m.RepoFiles {
+		repos, err := LoadRepoFile(m.localPath(rf), m.Releasever, m.Arch)
+		if err != nil {
+			return nil, fmt.Errorf("manifest %s: %w", path, err)
+		}
+		m.fileRepos = append(m.fileRepos, repos...)
+	}
 	return m, nil
 }
 
@@ -169,7 +178,7 @@ func (m *Manifest) Sources() []Repo {
 		}
 		repos = append(repos, repo)
 	}
-	return repos
+	return append(repos, m.fileRepos...)
 }
 
 // BaselinePath returns the installed-set file of the baseline, or "" for an

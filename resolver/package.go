@@ -132,6 +132,9 @@ func (p *Package) NVRA() string {
 type Repo struct {
 	ID       string
 	BaseURLs []string // tried in order; empty for a header-only source
+	// Mirrorlist is a URL serving base URLs one per line (yum's mirrorlist);
+	// its answers are tried after BaseURLs.
+	Mirrorlist string
 	Packages []string // URLs or paths of individual RPMs (sources without repodata)
 	GPGKeys  []string
 	GPGCheck bool

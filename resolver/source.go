@@ -242,7 +242,15 @@ func LoadUniverse(ctx context.Context, repos []Repo, opts LoadOptions) (*Univers
 
 func loadRepomd(ctx context.Context, r Repo, opts LoadOptions) ([]*Package, SourceState, error) {
 	var errs []error
-	for _, base := range r.BaseURLs {
+	bases := r.BaseURLs
+	if r.Mirrorlist != "" {
+		more, err := readMirrorlist(ctx, opts.Fetcher, r.Mirrorlist)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		bases = append(append([]string(nil), bases...), more...)
+	}
+	for _, base := range bases {
 		pkgs, st, err := loadRepomdFrom(ctx, r.ID, base, opts)
 		if err == nil {
 			return pkgs, st, nil
@@ -253,6 +261,27 @@ func loadRepomd(ctx context.Context, r Repo, opts LoadOptions) ([]*Package, Sour
 		}
 	}
 	return nil, SourceState{}, fmt.Errorf("repo %s: no base URL could be read (check the URL, or add a working mirror to its baseurl list or --mirror-map): %w", r.ID, errors.Join(errs...))
+}
+
+// readMirrorlist reads yum's mirrorlist: one base URL per line.
+func readMirrorlist(ctx context.Context, f Fetcher, u string) ([]string, error) {
+	rc, err := f.Fetch(ctx, u, 0, -1)
+	if err != nil {
+		return nil, fmt.Errorf("mirrorlist %s: %w", u, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, 1<<20))
+	if err != nil {
+		return nil, fmt.Errorf("mirrorlist %s: %w", u, err)
+	}
+	var out []string
+	for _, line := range strings.Split(string(b), "\n") {
+		line = strings.TrimSpace(line)
+		if line != "" && !strings.HasPrefix(line, "#") {
+			out = append(out, line)
+		}
+	}
+	return out, nil
 }
 
 func loadRepomdFrom(ctx context.Context, id, base string, opts LoadOptions) ([]*Package, SourceState, error) {
