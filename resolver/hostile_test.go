@@ -3,8 +3,10 @@ package resolver_test
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"encoding/binary"
 	"io"
+	"os"
 	"strings"
 	"testing"
 
@@ -164,4 +166,46 @@ func FuzzParseInstalled(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestHeaderOnlySourceReadsOnlyTheHeader reads a header-only package over
+// HTTP and checks, by the bytes the server sent, that its payload was not.
+func TestHeaderOnlySourceReadsOnlyTheHeader(t *testing.T) {
+	dir := t.TempDir()
+	blob := make([]byte, 4<<20) // incompressible, so the payload stays big
+	x := uint64(88172645463325252)
+	for i := range blob {
+		x ^= x << 13
+		x ^= x >> 7
+		x ^= x << 17
+		blob[i] = byte(x)
+	}
+	spec := fixtures.Spec{Name: "bigdocker", Version: "1", Release: "1", Compressor: "gzip:1",
+		Requires: []string{"libcgroup"}, Files: []fixtures.File{{Path: "/usr/bin/bigdocker", Body: blob}}}
+	path, err := fixtures.WriteRPM(dir, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv, err := fixtures.Serve(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	repos := []resolver.Repo{{ID: "docker", Packages: []string{srv.URL + "/" + spec.FileName()}}}
+	u, err := resolver.LoadUniverse(context.Background(), repos, resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(u.Packages) != 1 || u.Packages[0].Requires[0].Name != "libcgroup" {
+		t.Fatalf("packages %+v", u.Packages)
+	}
+	st, _ := os.Stat(path)
+	if served := srv.BytesServed(); served >= st.Size()/4 {
+		t.Errorf("read %d bytes of a %d-byte package to learn its header", served, st.Size())
+	}
+	// A server that ignores Range still works; then the client stops reading.
+	srv.SetFaults(fixtures.Faults{IgnoreRange: true})
+	if _, err := resolver.LoadUniverse(context.Background(), repos, resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}}); err != nil {
+		t.Fatalf("server without Range support: %v", err)
+	}
 }

@@ -135,10 +135,10 @@ type Repo struct {
 	// Mirrorlist is a URL serving base URLs one per line (yum's mirrorlist);
 	// its answers are tried after BaseURLs.
 	Mirrorlist string
-	Packages []string // URLs or paths of individual RPMs (sources without repodata)
-	GPGKeys  []string
-	GPGCheck bool
-	Priority int // lower wins, as yum's priorities plugin and dnf; default 99
+	Packages   []string // URLs or paths of individual RPMs (sources without repodata)
+	GPGKeys    []string
+	GPGCheck   bool
+	Priority   int // lower wins, as yum's priorities plugin and dnf; default 99
 }
 
 // Universe is every package a solve may choose from.
