@@ -65,6 +65,7 @@ func (a *app) commands() []*cobra.Command {
 		a.bundleCommand(),
 		a.verifyCommand(),
 		a.installCommand(),
+		a.abiCommand(),
 		a.doctorCommand(),
 		a.demoCommand(),
 		a.versionCommand(),

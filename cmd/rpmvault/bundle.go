@@ -57,6 +57,7 @@ func (a *app) bundleCommand() *cobra.Command {
 	cmd.Flags().String("lock", "", "lockfile to bundle exactly (with -m: where to write the lock)")
 	cmd.Flags().StringP("output", "o", "", "bundle file to write (.tar.gz)")
 	cmd.Flags().String("binary", "", "static rpmvault to ship as bin/rpmvault (default: this executable)")
+	cmd.Flags().Bool("no-abi", false, "with -m: skip the check that the closure's binaries find every symbol they need")
 	return cmd
 }
 

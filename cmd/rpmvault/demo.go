@@ -51,7 +51,7 @@ func (a *app) demo(cmd *cobra.Command, work string) error {
 
 	step("building the fixture world (CentOS 6.6 vault trees, get.docker.com) in %s", work)
 	worldDir := filepath.Join(work, "world")
-	w, err := fixtures.BuildWorld(worldDir, fixtures.WorldOptions{Sign: true})
+	w, err := fixtures.BuildWorld(worldDir, fixtures.WorldOptions{Sign: true, ELF: true})
 	if err != nil {
 		return err
 	}

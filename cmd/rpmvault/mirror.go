@@ -62,6 +62,18 @@ func (a *app) lockFor(cmd *cobra.Command) (*mirror.Lock, string, error) {
 	if err != nil {
 		return nil, "", err
 	}
+	if !a.cfg.GetBool("no-abi") {
+		rep, err := a.abiCheck(cmd.Context(), r)
+		if err != nil {
+			return nil, "", err
+		}
+		for _, f := range rep.Findings {
+			a.log.Error("abi: " + f.String())
+		}
+		if err := abiVerdict(rep); err != nil {
+			return nil, "", err
+		}
+	}
 	if lockFile == "" {
 		lockFile = r.manifest.Name + ".lock.yaml"
 	}

@@ -20,6 +20,18 @@ func (a *app) resolveCommand() *cobra.Command {
 				return err
 			}
 			plan := r.plan
+			if !a.cfg.GetBool("no-abi") {
+				rep, err := a.abiCheck(cmd.Context(), r)
+				if err != nil {
+					return err
+				}
+				for _, f := range rep.Findings {
+					a.log.Error("abi: " + f.String())
+				}
+				if err := abiVerdict(rep); err != nil {
+					return err
+				}
+			}
 			if out := a.cfg.GetString("lock"); out != "" {
 				if err := mirror.WriteLock(out, r.lock()); err != nil {
 					return err
@@ -35,6 +47,7 @@ func (a *app) resolveCommand() *cobra.Command {
 	cmd.Flags().String("store", defaultStore(), "store whose metadata cache to use")
 	cmd.Flags().String("lock", "", "write the lockfile here")
 	cmd.Flags().Bool("json", false, "print the plan as JSON")
+	cmd.Flags().Bool("no-abi", false, "skip the check that the closure's binaries find every symbol they need")
 	return cmd
 }
 

@@ -31,7 +31,7 @@ func fixtureWorld(t *testing.T) (*fixtures.World, []string) {
 			worldErr = err
 			return
 		}
-		if world, worldErr = fixtures.BuildWorld(dir, fixtures.WorldOptions{Sign: true}); worldErr == nil {
+		if world, worldErr = fixtures.BuildWorld(dir, fixtures.WorldOptions{Sign: true, ELF: true}); worldErr == nil {
 			worldSrv, worldErr = fixtures.Serve(dir)
 		}
 	})
