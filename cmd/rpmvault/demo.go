@@ -108,6 +108,18 @@ func (a *app) demo(cmd *cobra.Command, work string) error {
 	if err != nil {
 		return fmt.Errorf("rpm -q after the install: %w", err)
 	}
-	fmt.Fprintf(a.stdout, "\ndemo done: the world had %d trees; the bundle is %s\n", len(w.Trees), out)
+	step("running the installed docker against the installed libdevmapper")
+	docker := exec.Command(filepath.Join(root, "usr/bin/docker"))
+	docker.Env = []string{"LD_LIBRARY_PATH=" + filepath.Join(root, "lib64")}
+	o, err = docker.CombinedOutput()
+	fmt.Fprint(a.stdout, string(o))
+	if err != nil {
+		return fmt.Errorf("the installed docker does not run: %w", err)
+	}
+	keep := " (removed with the temporary work directory; --workdir DIR keeps it)"
+	if a.cfg.GetString("workdir") != "" {
+		keep = ""
+	}
+	fmt.Fprintf(a.stdout, "\ndemo done: %d trees served, bundle %s%s\n", len(w.Trees), out, keep)
 	return nil
 }
