@@ -1,0 +1,290 @@
+// Command bench measures rpmvault's resolver beside dnf and libsolv on one
+// large generated repository, in one run on one machine, and prints a table
+// of median wall times, peak RSS and ratios. It is `make bench`'s comparison;
+// the Go benchmarks (`go test -bench`) cover the hot paths.
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"syscall"
+	"text/tabwriter"
+	"time"
+
+	"github.com/rpmvault/rpmvault/fixtures"
+	"github.com/rpmvault/rpmvault/resolver"
+)
+
+func main() {
+	work := flag.String("work", filepath.Join(os.TempDir(), "rpmvault-bench"), "work directory (the generated repo is kept for later runs)")
+	packages := flag.Int("packages", 60000, "packages in the generated repo")
+	seed := flag.Int64("seed", 1, "generator seed")
+	runs := flag.Int("runs", 3, "runs per measurement (the median is reported)")
+	bin := flag.String("rpmvault", "bin/rpmvault", "rpmvault binary to measure")
+	generate := flag.Bool("generate-only", false, "only generate the repo (used in a child process)")
+	flag.Parse()
+	repo := filepath.Join(*work, fmt.Sprintf("repo-%d-%d", *packages, *seed))
+	if *generate {
+		r, err := fixtures.GenerateLargeRepo(repo, fixtures.LargeRepoOptions{Seed: *seed, Packages: *packages})
+		check(err)
+		data, _ := json.Marshal(r.Targets)
+		check(os.WriteFile(filepath.Join(repo, "targets.json"), data, 0o644))
+		return
+	}
+	check(os.MkdirAll(*work, 0o755))
+	if _, err := os.Stat(filepath.Join(repo, "targets.json")); err != nil {
+		fmt.Fprintf(os.Stderr, "generating a %d-package repo in %s ...\n", *packages, repo)
+		// In a child, so this process stays small: a child's peak RSS is
+		// counted from the parent's when it starts.
+		run(exec.Command(os.Args[0], "-generate-only", "-work", *work, "-packages", fmt.Sprint(*packages), "-seed", fmt.Sprint(*seed)))
+	}
+	var targets map[string]string
+	data, err := os.ReadFile(filepath.Join(repo, "targets.json"))
+	check(err)
+	check(json.Unmarshal(data, &targets))
+
+	b := &bench{work: *work, repo: repo, runs: *runs, bin: *bin}
+	fmt.Printf("%d-package repo (seed %d), %d runs each, median wall time, peak RSS of the process\n\n", *packages, *seed, *runs)
+	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "target\ttool\tmode\tpackages\twall (median)\tpeak RSS\tvs libsolv cold\t")
+	var diffs []string
+	for _, size := range []string{"small", "medium", "large"} {
+		target := targets[size]
+		rows := []row{
+			b.measure("libsolv", "cold (XML)", func(i int) (*exec.Cmd, func([]byte) []string) { return b.libsolv(target, false) }),
+			b.measure("libsolv", "warm (.solv)", func(i int) (*exec.Cmd, func([]byte) []string) { return b.libsolv(target, true) }),
+			b.measure("rpmvault", "cold", func(i int) (*exec.Cmd, func([]byte) []string) {
+				return b.rpmvault(target, fmt.Sprintf("cold-%s-%d", size, i))
+			}),
+			b.measure("rpmvault", "warm (metadata cache)", func(i int) (*exec.Cmd, func([]byte) []string) { return b.rpmvault(target, "warm") }),
+			b.measure("dnf", "cold", func(i int) (*exec.Cmd, func([]byte) []string) {
+				return b.dnf(target, fmt.Sprintf("cold-%s-%d", size, i))
+			}),
+			b.measure("dnf", "warm", func(i int) (*exec.Cmd, func([]byte) []string) { return b.dnf(target, "warm") }),
+		}
+		ref := rows[0]
+		for _, r := range rows {
+			same := ""
+			if strings.Join(r.set, " ") != strings.Join(ref.set, " ") {
+				same = " (DIFFERENT SET)"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%d%s\t%.3fs\t%.0f MB\t%.2fx time, %.2fx RSS\t\n", size, r.tool, r.mode, len(r.set), same,
+				r.wall.Seconds(), float64(r.rssKB)/1024, r.wall.Seconds()/ref.wall.Seconds(), float64(r.rssKB)/float64(ref.rssKB))
+		}
+		for _, r := range rows[1:] {
+			if d := diff(ref.set, r.set); d != "" {
+				diffs = append(diffs, fmt.Sprintf("%s: %s %s differs from libsolv: %s", size, r.tool, r.mode, d))
+			}
+		}
+	}
+	tw.Flush()
+	if len(diffs) == 0 {
+		fmt.Println("\nrpmvault, dnf and libsolv chose the same package set for every target")
+	}
+	for _, d := range diffs {
+		fmt.Println(d)
+	}
+	b.parseThroughput()
+}
+
+type bench struct {
+	work, repo, bin string
+	runs            int
+}
+
+type row struct {
+	tool, mode string
+	wall       time.Duration
+	rssKB      int64
+	set        []string
+}
+
+// measure runs a command several times and keeps the median wall time and
+// the largest peak RSS.
+func (b *bench) measure(tool, mode string, mk func(i int) (*exec.Cmd, func([]byte) []string)) row {
+	r := row{tool: tool, mode: mode}
+	var walls []time.Duration
+	for i := 0; i < b.runs; i++ {
+		cmd, parse := mk(i)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		start := time.Now()
+		err := cmd.Run()
+		walls = append(walls, time.Since(start))
+		if cmd.ProcessState == nil {
+			fail(fmt.Errorf("%s %s: %v\n%s", tool, mode, err, out.Bytes()))
+		}
+		r.rssKB = max(r.rssKB, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)
+		r.set = parse(out.Bytes())
+		if len(r.set) == 0 {
+			fail(fmt.Errorf("%s %s resolved nothing (%v):\n%s", tool, mode, err, out.Bytes()))
+		}
+	}
+	sort.Slice(walls, func(i, j int) bool { return walls[i] < walls[j] })
+	r.wall = walls[len(walls)/2]
+	return r
+}
+
+func (b *bench) rpmvault(target, store string) (*exec.Cmd, func([]byte) []string) {
+	manifest := filepath.Join(b.work, "bench.yaml")
+	os.WriteFile(manifest, []byte(fmt.Sprintf("name: bench\nrepos:\n  - id: big\n    baseurl: [%s]\n    gpgcheck: false\ninstall: [%s]\n", b.repo, target)), 0o644)
+	storeDir := filepath.Join(b.work, "stores", store)
+	if strings.HasPrefix(store, "cold") {
+		os.RemoveAll(storeDir)
+	}
+	cmd := exec.Command(b.bin, "resolve", "-m", manifest, "--json", "--no-abi", "--quiet", "--store", storeDir)
+	return cmd, func(out []byte) []string {
+		var plan struct {
+			Packages []struct {
+				Name, Version, Release, Arch string
+				Epoch                        int
+			}
+		}
+		if i := bytes.IndexByte(out, '{'); i >= 0 {
+			json.Unmarshal(out[i:], &plan)
+		}
+		var set []string
+		for _, p := range plan.Packages {
+			evr := resolver.EVR{Epoch: p.Epoch, Version: p.Version, Release: p.Release}
+			set = append(set, p.Name+"-"+evr.String()+"."+p.Arch)
+		}
+		sort.Strings(set)
+		return set
+	}
+}
+
+func (b *bench) dnf(target, cache string) (*exec.Cmd, func([]byte) []string) {
+	dir := filepath.Join(b.work, "dnf", cache)
+	if strings.HasPrefix(cache, "cold") {
+		os.RemoveAll(dir)
+	}
+	os.MkdirAll(dir, 0o755)
+	conf := filepath.Join(b.work, "dnf.conf")
+	os.WriteFile(conf, []byte("[main]\n"), 0o644)
+	cmd := exec.Command("dnf", "--config="+conf, "--setopt=reposdir="+dir, "--installroot="+filepath.Join(dir, "root"),
+		"--setopt=cachedir="+filepath.Join(dir, "cache"), "--releasever=6", "--forcearch=x86_64", "--nogpgcheck",
+		"--repofrompath=big,"+b.repo, "install", "--assumeno", target)
+	return cmd, parseDnf
+}
+
+func parseDnf(out []byte) []string {
+	var set []string
+	in := false
+	for _, line := range strings.Split(string(out), "\n") {
+		switch {
+		case strings.HasPrefix(line, "Installing"):
+			in = true
+			continue
+		case strings.HasPrefix(line, "Transaction Summary"), line == "":
+			in = false
+			continue
+		}
+		if f := strings.Fields(line); in && len(f) >= 5 {
+			set = append(set, f[0]+"-"+f[2]+"."+f[1])
+		}
+	}
+	sort.Strings(set)
+	return set
+}
+
+const libsolvScript = `
+import glob, os, sys, solv
+repo_dir, target, solvfile, warm = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4] == "1"
+pool = solv.Pool(); pool.setdisttype(solv.Pool.DISTTYPE_RPM); pool.setarch("x86_64")
+pool.set_flag(solv.Pool.POOL_FLAG_IMPLICITOBSOLETEUSESCOLORS, 1)
+r = pool.add_repo("big")
+if warm:
+    f = solv.xfopen(solvfile); r.add_solv(f); f.close()
+else:
+    f = solv.xfopen(glob.glob(repo_dir + "/repodata/*-primary.xml.gz")[0]); r.add_rpmmd(f, None); f.close()
+    f = solv.xfopen(glob.glob(repo_dir + "/repodata/*-filelists.xml.gz")[0]); r.add_rpmmd(f, None, solv.Repo.REPO_EXTEND_SOLVABLES); f.close()
+    pool.addfileprovides()
+    if not os.path.exists(solvfile):
+        f = solv.xfopen(solvfile, "w"); r.write(f); f.close()
+pool.createwhatprovides()
+s = pool.Solver()
+if s.solve(pool.select(target, solv.Selection.SELECTION_NAME).jobs(solv.Job.SOLVER_INSTALL)):
+    sys.exit("unsatisfiable")
+for p in sorted(x.str() for x in s.transaction().newsolvables()):
+    print(p)
+`
+
+func (b *bench) libsolv(target string, warm bool) (*exec.Cmd, func([]byte) []string) {
+	w := "0"
+	if warm {
+		w = "1"
+	}
+	cmd := exec.Command("/usr/bin/python3", "-c", libsolvScript, b.repo, target, filepath.Join(b.work, "big.solv"), w)
+	return cmd, func(out []byte) []string {
+		set := strings.Fields(string(out))
+		sort.Strings(set)
+		return set
+	}
+}
+
+// parseThroughput times resolver.ReadPrimary over the uncompressed primary.xml.
+func (b *bench) parseThroughput() {
+	files, _ := filepath.Glob(filepath.Join(b.repo, "repodata", "*-primary.xml.gz"))
+	if len(files) != 1 {
+		return
+	}
+	f, err := os.Open(files[0])
+	check(err)
+	defer f.Close()
+	r, err := resolver.Decompress(f, files[0], resolver.DefaultMaxMetadataSize)
+	check(err)
+	xml, err := io.ReadAll(r)
+	check(err)
+	start := time.Now()
+	n := 0
+	check(resolver.ReadPrimary(bytes.NewReader(xml), "big", func(*resolver.Package) error { n++; return nil }))
+	secs := time.Since(start).Seconds()
+	fmt.Printf("\nprimary.xml parse: %d packages, %.0f MB uncompressed in %.2fs = %.1f MB/s\n", n, float64(len(xml))/1e6, secs, float64(len(xml))/1e6/secs)
+}
+
+func diff(a, b []string) string {
+	in := map[string]int{}
+	for _, x := range a {
+		in[x]++
+	}
+	for _, x := range b {
+		in[x]--
+	}
+	var only []string
+	for x, n := range in {
+		if n > 0 {
+			only = append(only, "-"+x)
+		} else if n < 0 {
+			only = append(only, "+"+x)
+		}
+	}
+	sort.Strings(only)
+	if len(only) > 10 {
+		only = append(only[:10], fmt.Sprintf("... %d more", len(only)-10))
+	}
+	return strings.Join(only, " ")
+}
+
+func run(cmd *exec.Cmd) {
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	check(cmd.Run())
+}
+
+func check(err error) {
+	if err != nil {
+		fail(err)
+	}
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "bench:", err)
+	os.Exit(1)
+}
