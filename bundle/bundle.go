@@ -462,6 +462,20 @@ func verifySignatures(dir string, lock *mirror.Lock) error {
 	return nil
 }
 
+// OpenVerified opens a bundle (archive or directory) and verifies it; the
+// caller runs cleanup when done with dir.
+func OpenVerified(path string) (dir string, lock *mirror.Lock, cleanup func(), err error) {
+	dir, cleanup, err = Open(path)
+	if err != nil {
+		return "", nil, nil, err
+	}
+	if lock, err = Verify(dir); err != nil {
+		cleanup()
+		return "", nil, nil, err
+	}
+	return dir, lock, cleanup, nil
+}
+
 // Open returns the directory of a bundle given as an archive (extracted to
 // a temporary directory, removed by cleanup) or as an extracted directory.
 func Open(path string) (dir string, cleanup func(), err error) {

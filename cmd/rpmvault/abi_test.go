@@ -84,14 +84,7 @@ func TestFixedBundleRunsDocker(t *testing.T) {
 	fixtures.NeedTool(t, "rpm")
 	w, _ := fixtureWorld(t)
 	manifest, baseline := on65(t)
-	root := t.TempDir()
-	args := []string{"--root", root, "-i", "--nosignature"}
-	for _, s := range w.Baseline65Specs() {
-		args = append(args, w.RPMPath("vault/6.5/os/x86_64", s.NEVRA()))
-	}
-	if out, err := exec.Command("rpm", args...).CombinedOutput(); err != nil {
-		t.Fatalf("seed the 6.5 root: %v\n%s", err, out)
-	}
+	root := seedBaseline65(t, w)
 	// Unfixed: metadata is satisfied, so install docker-engine alone.
 	docker := w.RPMPath("docker/rpm/1.7.1/centos-6/RPMS/x86_64", "docker-engine-1.7.1-1.el6.x86_64")
 	before := t.TempDir()

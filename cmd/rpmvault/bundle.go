@@ -67,15 +67,11 @@ func (a *app) verifyCommand() *cobra.Command {
 		Short: "Check a bundle's checksums, lock and signatures",
 		Args:  exactArgs("BUNDLE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, cleanup, err := bundle.Open(args[0])
+			_, lock, cleanup, err := bundle.OpenVerified(args[0])
 			if err != nil {
 				return err
 			}
 			defer cleanup()
-			lock, err := bundle.Verify(dir)
-			if err != nil {
-				return err
-			}
 			fmt.Fprintf(a.stdout, "%s: OK (%d packages, checksums, lock and signatures verified)\n", args[0], len(lock.Packages()))
 			return nil
 		},
@@ -88,15 +84,11 @@ func (a *app) installCommand() *cobra.Command {
 		Short: "Verify a bundle, re-plan it against the installed packages, check it with rpm --test and apply it",
 		Args:  exactArgs("BUNDLE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, cleanup, err := bundle.Open(args[0])
+			dir, lock, cleanup, err := bundle.OpenVerified(args[0])
 			if err != nil {
 				return err
 			}
 			defer cleanup()
-			lock, err := bundle.Verify(dir)
-			if err != nil {
-				return err
-			}
 			if a.cfg.GetBool("extract") {
 				root := a.cfg.GetString("root")
 				if root == "" || root == "/" {

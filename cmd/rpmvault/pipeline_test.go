@@ -148,14 +148,7 @@ func TestBundleOntoCentOS65Baseline(t *testing.T) {
 	os.WriteFile(manifest, bytes.Replace(data, []byte("repos:\n"), []byte("repos:\n  - id: base65\n    baseurl: [https://vault.centos.org/6.5/os/x86_64/]\n    gpgkey: https://vault.centos.org/RPM-GPG-KEY-CentOS-6\n"), 1), 0o644)
 	b, _, _, _ := makeBundleFrom(t, manifest, "--baseline", baseline)
 	// A root that really is the 6.5 baseline.
-	root := t.TempDir()
-	args := []string{"--root", root, "-i", "--nosignature"}
-	for _, s := range w.Baseline65Specs() {
-		args = append(args, w.RPMPath("vault/6.5/os/x86_64", s.NEVRA()))
-	}
-	if out, err := exec.Command("rpm", args...).CombinedOutput(); err != nil {
-		t.Fatalf("seed the 6.5 root: %v\n%s", err, out)
-	}
+	root := seedBaseline65(t, w)
 	code, stdout, stderr := rpmvault(t, "install", b, "--root", root, "--stepwise")
 	if code != 0 {
 		t.Fatalf("install: exit %d\n%s\n%s", code, stdout, stderr)
@@ -301,4 +294,18 @@ func TestDemo(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(work, "docker-engine-1.7.1-el6.tar.gz")); err != nil {
 		t.Errorf("--workdir did not keep the bundle: %v", err)
 	}
+}
+
+// seedBaseline65 installs the fixture CentOS 6.5 baseline into a new root.
+func seedBaseline65(t *testing.T, w *fixtures.World) string {
+	t.Helper()
+	root := t.TempDir()
+	args := []string{"--root", root, "-i", "--nosignature"}
+	for _, s := range w.Baseline65Specs() {
+		args = append(args, w.RPMPath("vault/6.5/os/x86_64", s.NEVRA()))
+	}
+	if out, err := exec.Command("rpm", args...).CombinedOutput(); err != nil {
+		t.Fatalf("seed the 6.5 root: %v\n%s", err, out)
+	}
+	return root
 }

@@ -17,7 +17,7 @@ def add_rpmmd(repo, primary, filelists):
         f.close()
 
 
-def solve(case):
+def make_pool(case):
     pool = solv.Pool()
     pool.setdisttype(solv.Pool.DISTTYPE_RPM)
     pool.setarch(case.get("arch", "x86_64"))
@@ -32,6 +32,11 @@ def solve(case):
     add_rpmmd(pool.add_repo("repo"), case["primary"], case.get("filelists"))
     pool.addfileprovides()
     pool.createwhatprovides()
+    return pool
+
+
+def solve(case):
+    pool = make_pool(case)
     jobs = []
     for spec in case["install"]:
         flags = solv.Selection.SELECTION_NAME | solv.Selection.SELECTION_PROVIDES | solv.Selection.SELECTION_CANON | solv.Selection.SELECTION_DOTARCH | solv.Selection.SELECTION_REL
@@ -50,17 +55,7 @@ def solve(case):
 def check(case):
     """Is installing exactly case["check"] (NEVRAs) a valid transaction for
     libsolv, needing nothing more?"""
-    pool = solv.Pool()
-    pool.setdisttype(solv.Pool.DISTTYPE_RPM)
-    pool.setarch(case.get("arch", "x86_64"))
-    pool.set_flag(solv.Pool.POOL_FLAG_IMPLICITOBSOLETEUSESCOLORS, 1)
-    if case.get("installed_primary"):
-        inst = pool.add_repo("@System")
-        add_rpmmd(inst, case["installed_primary"], case.get("installed_filelists"))
-        pool.installed = inst
-    add_rpmmd(pool.add_repo("repo"), case["primary"], case.get("filelists"))
-    pool.addfileprovides()
-    pool.createwhatprovides()
+    pool = make_pool(case)
     jobs = []
     for nevra in case["check"]:
         sel = pool.select(nevra, solv.Selection.SELECTION_CANON | solv.Selection.SELECTION_DOTARCH)
