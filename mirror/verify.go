@@ -147,7 +147,7 @@ func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read payload: %w", err)
 	}
-	if want, ok := main.strArrayFirst(tagPayloadDigest); ok {
+	if want, ok := main.str(tagPayloadDigest); ok { // a string array: its first element
 		if got := hex.EncodeToString(payloadSum.Sum(nil)); got != want {
 			return nil, fmt.Errorf("payload digest mismatch: want %s, got %s", want, got)
 		}
@@ -274,8 +274,6 @@ func (h *headerIndex) str(tag int) (string, bool) {
 	}
 	return "", false
 }
-
-func (h *headerIndex) strArrayFirst(tag int) (string, bool) { return h.str(tag) }
 
 func (h *headerIndex) bin(tag int) ([]byte, bool) {
 	e, ok := h.entries[tag]

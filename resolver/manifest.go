@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -99,7 +100,7 @@ func ParseManifest(data []byte) (*Manifest, error) {
 	dec.KnownFields(true)
 	var m Manifest
 	if err := dec.Decode(&m); err != nil {
-		if errors.Is(err, errEOF) {
+		if errors.Is(err, io.EOF) {
 			return nil, errors.New("empty manifest: it needs at least name, repos and install")
 		}
 		return nil, err
@@ -112,11 +113,6 @@ func ParseManifest(data []byte) (*Manifest, error) {
 	}
 	return &m, nil
 }
-
-var errEOF = func() error {
-	var v any
-	return yaml.NewDecoder(bytes.NewReader(nil)).Decode(&v)
-}()
 
 func (m *Manifest) validate() error {
 	var problems []string
