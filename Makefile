@@ -3,7 +3,7 @@ GO          ?= go
 # CentOS 6 runs kernel 2.6.32; Go 1.23 is the last release whose binaries run there.
 TARGET_GO   ?= go1.23.12
 FUZZTIME    ?= 10s
-APT_PACKAGES = rpm createrepo-c dnf python3-solv gnupg gnupg1 cpio rpm2cpio dash gcc curl
+APT_PACKAGES = rpm createrepo-c dnf python3-solv gnupg gnupg1 cpio rpm2cpio dash gcc curl xz-utils bzip2
 VERSION     ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS      = -s -w -X main.version=$(VERSION)
 
@@ -21,7 +21,7 @@ target-binary:
 
 # The real tools the tests and the demo drive: rpm, createrepo_c, dnf, libsolv, gpg1.
 deps:
-	@missing=; for t in rpm rpmsign createrepo_c dnf gpg1 cpio dash gcc curl; do \
+	@missing=; for t in rpm rpmsign createrepo_c dnf gpg1 cpio dash gcc curl xz bzip2; do \
 	  command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	/usr/bin/python3 -c 'import solv' 2>/dev/null || missing="$$missing python3-solv"; \
 	if [ -n "$$missing" ]; then \

@@ -5,8 +5,10 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/binary"
+	"errors"
 	"io"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 
@@ -207,5 +209,74 @@ func TestHeaderOnlySourceReadsOnlyTheHeader(t *testing.T) {
 	srv.SetFaults(fixtures.Faults{IgnoreRange: true})
 	if _, err := resolver.LoadUniverse(context.Background(), repos, resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}}); err != nil {
 		t.Fatalf("server without Range support: %v", err)
+	}
+}
+
+func TestDecompressFormats(t *testing.T) {
+	const xml = `<metadata><package type="rpm"><name>a</name><arch>noarch</arch><version ver="1" rel="1"/><location href="a.rpm"/></package></metadata>`
+	compressed := map[string][]byte{"plain": []byte(xml)}
+	var gz bytes.Buffer
+	zw := gzip.NewWriter(&gz)
+	zw.Write([]byte(xml))
+	zw.Close()
+	compressed["gzip"] = gz.Bytes()
+	for _, tool := range []string{"xz", "bzip2"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			continue
+		}
+		cmd := exec.Command(tool, "-c")
+		cmd.Stdin = strings.NewReader(xml)
+		out, err := cmd.Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		compressed[tool] = out
+	}
+	for name, data := range compressed {
+		r, err := resolver.Decompress(bytes.NewReader(data), "primary.xml", 1<<20)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		n := 0
+		if err := resolver.ReadPrimary(r, "r", func(*resolver.Package) error { n++; return nil }); err != nil || n != 1 {
+			t.Errorf("%s: %d packages, %v", name, n, err)
+		}
+	}
+	if len(compressed) < 4 && os.Getenv("CI") != "" {
+		t.Errorf("xz and bzip2 must be installed in CI (have %d formats)", len(compressed))
+	}
+}
+
+func TestVerifyingReaderSHA1(t *testing.T) {
+	data := []byte("primary")
+	sum := "b8e0a6eaab5a1fa19c0b5c7f4b0b9f0a6a1d6bbd" // not sha1("primary")
+	r, err := resolver.VerifyingReader(bytes.NewReader(data), resolver.Checksum{Type: "sha1", Hex: sum}, int64(len(data)), "primary.xml.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(r)
+	var ce *resolver.ChecksumMismatchError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "primary.xml.gz") {
+		t.Fatalf("want a checksum mismatch naming the file, got %v", err)
+	}
+	r, _ = resolver.VerifyingReader(bytes.NewReader(data), resolver.Checksum{Type: "sha1", Hex: "3ec4ffad7ab9ef8e6a3f2a1b5b4d9c8b7a6f5e4d"}, 3, "x")
+	if _, err := io.ReadAll(r); err == nil || !strings.Contains(err.Error(), "larger than the declared 3 bytes") {
+		t.Errorf("oversized: %v", err)
+	}
+}
+
+func TestLocalDirectorySource(t *testing.T) {
+	dir := t.TempDir()
+	for _, s := range []fixtures.Spec{fixtures.DockerEngine(), {Name: "libcgroup", Version: "0.40.rc1", Release: "12.el6"}} {
+		if _, err := fixtures.WriteRPM(dir, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{{ID: "local", Packages: []string{dir}}}, resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(u.Packages) != 2 || u.Packages[0].Name != "docker-engine" || !strings.HasSuffix(u.Packages[0].Location, ".rpm") {
+		t.Fatalf("local directory source: %+v", u.Packages)
 	}
 }
