@@ -203,6 +203,7 @@ pool.set_flag(solv.Pool.POOL_FLAG_IMPLICITOBSOLETEUSESCOLORS, 1)
 r = pool.add_repo("big")
 if warm:
     f = solv.xfopen(solvfile); r.add_solv(f); f.close()
+    pool.addfileprovides()
 else:
     f = solv.xfopen(glob.glob(repo_dir + "/repodata/*-primary.xml.gz")[0]); r.add_rpmmd(f, None); f.close()
     f = solv.xfopen(glob.glob(repo_dir + "/repodata/*-filelists.xml.gz")[0]); r.add_rpmmd(f, None, solv.Repo.REPO_EXTEND_SOLVABLES); f.close()
