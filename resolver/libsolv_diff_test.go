@@ -237,7 +237,7 @@ func TestDifferentialAgainstLibsolv(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := iu.LoadFileLists(); err != nil {
+			if err := iu.LoadFileLists(nil); err != nil {
 				t.Fatal(err)
 			}
 			installed = iu.Packages

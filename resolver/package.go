@@ -149,6 +149,8 @@ type Universe struct {
 	// LoadFileLists, when set, merges complete file lists (rpm-md filelists) into
 	// Packages and sets their FullFiles. The solver calls it at most once, the first
 	// time a file requirement is not met by the primary file lists, so the large
-	// filelists are only read when they are needed.
-	LoadFileLists func() error
+	// filelists are only read when they are needed. With wanted set, only those
+	// paths are kept (the ones something can require): millions of file entries
+	// then cost no memory.
+	LoadFileLists func(wanted map[string]bool) error
 }

@@ -316,7 +316,7 @@ func (s *solver) whatProvides(d Dep) []int {
 		// to have the file, read the complete file lists (once).
 		if !s.filesFull && s.u.LoadFileLists != nil && !s.anyAvailable(out) && !s.anyAvailable(files) {
 			s.filesFull = true
-			if err := s.u.LoadFileLists(); err == nil {
+			if err := s.u.LoadFileLists(s.wantedPaths()); err == nil {
 				s.indexFiles()
 				files = s.files[d.Name]
 			}
@@ -330,6 +330,27 @@ func (s *solver) whatProvides(d Dep) []int {
 	sort.Ints(out)
 	s.whatCache[d] = out
 	return out
+}
+
+// wantedPaths are the file paths anything could ask the solver for: file
+// requires, conflicts and obsoletes of every candidate, and path specs.
+func (s *solver) wantedPaths() map[string]bool {
+	want := map[string]bool{}
+	for _, p := range s.pkgs {
+		for _, deps := range [][]Dep{p.Requires, p.Conflicts, p.Obsoletes} {
+			for _, d := range deps {
+				if strings.HasPrefix(d.Name, "/") {
+					want[d.Name] = true
+				}
+			}
+		}
+	}
+	for _, spec := range s.req.Install {
+		if strings.HasPrefix(spec, "/") {
+			want[spec] = true
+		}
+	}
+	return want
 }
 
 func (s *solver) anyAvailable(pkgs []int) bool {

@@ -233,8 +233,8 @@ func LoadUniverse(ctx context.Context, repos []Repo, opts LoadOptions) (*Univers
 	}
 	var once sync.Once
 	var loadErr error
-	u.LoadFileLists = func() error {
-		once.Do(func() { loadErr = loadFileLists(ctx, u, opts) })
+	u.LoadFileLists = func(wanted map[string]bool) error {
+		once.Do(func() { loadErr = loadFileLists(ctx, u, opts, wanted) })
 		return loadErr
 	}
 	return u, nil
@@ -358,7 +358,7 @@ func readMetadata(ctx context.Context, base string, mf MetadataFile, opts LoadOp
 	return nil
 }
 
-func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions) error {
+func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted map[string]bool) error {
 	byID := map[string]*Package{}
 	for _, p := range u.Packages {
 		if !p.FullFiles && p.Checksum.Hex != "" {
@@ -371,9 +371,20 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions) error {
 		}
 		err := readMetadata(ctx, st.BaseURL, *st.filelists, opts, func(r io.Reader) error {
 			return ReadFilelists(r, func(pkgid string, files []string) error {
-				if p := byID[st.Repo+"\x00"+pkgid]; p != nil {
-					p.Files, p.FullFiles = files, true
+				p := byID[st.Repo+"\x00"+pkgid]
+				if p == nil {
+					return nil
 				}
+				if wanted != nil {
+					kept := p.Files[:0:0]
+					for _, f := range files {
+						if wanted[f] {
+							kept = append(kept, f)
+						}
+					}
+					files = append(kept, p.Files...) // keep primary's paths too
+				}
+				p.Files, p.FullFiles = files, true
 				return nil
 			})
 		})
