@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/rpmvault/rpmvault/resolver"
 )
@@ -21,6 +22,10 @@ type MetadataFetcher struct {
 	Inner   resolver.Fetcher
 	Store   *Store
 	Offline bool
+	// Expire is how long a cached repomd.xml is used without asking the
+	// server again, like yum's metadata_expire (yum's default is 6h).
+	// Zero asks every time.
+	Expire time.Duration
 }
 
 func (f *MetadataFetcher) dir(parts ...string) string {
@@ -44,6 +49,11 @@ func (f *MetadataFetcher) Fetch(ctx context.Context, rawURL string, start, end i
 			return nil, fmt.Errorf("--offline: no cached copy of %s (run once online first)", rawURL)
 		}
 		return io.NopCloser(bytes.NewReader(b)), nil
+	}
+	if st, err := os.Stat(cached); err == nil && f.Expire > 0 && time.Since(st.ModTime()) < f.Expire {
+		if b, err := os.ReadFile(cached); err == nil {
+			return io.NopCloser(bytes.NewReader(b)), nil
+		}
 	}
 	rc, err := f.Inner.Fetch(ctx, rawURL, 0, -1)
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -49,6 +50,7 @@ bundle, and installs it on an air-gapped box in the right order.`,
 	pf.StringSlice("mirror-map", nil, "rewrite URL prefixes FROM=TO (repeatable), e.g. https://vault.centos.org=http://mirror.local/vault")
 	pf.Bool("offline", false, "use only the store and cached metadata; make no network request")
 	pf.BoolP("quiet", "q", false, "print only errors and the result")
+	pf.Duration("metadata-expire", 6*time.Hour, "use cached repo metadata this long before asking the server again (0: always ask)")
 
 	for _, c := range a.commands() {
 		root.AddCommand(c)

@@ -131,12 +131,24 @@ func TestResolveCachesMetadataAndWorksOffline(t *testing.T) {
 		}
 		return n
 	}
-	before := primary()
+	before, requests := primary(), worldSrv.TotalRequests()
 	if code, _, stderr := rpmvault(t, args...); code != 0 {
 		t.Fatalf("second resolve: exit %d: %s", code, stderr)
 	}
 	if primary() != before {
 		t.Errorf("the second resolve fetched primary.xml again")
+	}
+	// Within metadata-expire only the header-only source is read again (its
+	// header, and the package for the ABI check: it has no checksum to cache by).
+	if n := worldSrv.TotalRequests() - requests; n > 2 {
+		t.Errorf("the second resolve made %d requests", n)
+	}
+	requests = worldSrv.TotalRequests()
+	if code, _, stderr := rpmvault(t, append(args, "--metadata-expire", "0")...); code != 0 {
+		t.Fatalf("resolve with expired metadata: exit %d: %s", code, stderr)
+	}
+	if n := worldSrv.TotalRequests() - requests; n < 3 {
+		t.Errorf("with --metadata-expire 0 the repomd files must be asked for again (%d requests)", n)
 	}
 	// Mirror once so the header-only docker-engine is in the store, then
 	// resolve with the server refusing everything.
