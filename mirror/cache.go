@@ -19,9 +19,12 @@ import (
 // store: rpm-md files by their checksum (so they are fetched once), and the
 // last repomd.xml of each URL (so --offline can resolve from the cache alone).
 type MetadataFetcher struct {
-	Inner   resolver.Fetcher
-	Store   *Store
-	Offline bool
+	Inner resolver.Fetcher
+	// Rewrites are applied before fetching (--mirror-map); the cache is keyed
+	// by the URL actually fetched, so two mirrors never share an entry.
+	Rewrites []resolver.Rewrite
+	Store    *Store
+	Offline  bool
 	// Expire is how long a cached repomd.xml is used without asking the
 	// server again, like yum's metadata_expire (yum's default is 6h).
 	// Zero asks every time.
@@ -39,9 +42,10 @@ func (f *MetadataFetcher) Fetch(ctx context.Context, rawURL string, start, end i
 		if f.Offline {
 			return f.fromStore(rawURL, start, end)
 		}
-		return f.Inner.Fetch(ctx, rawURL, start, end)
+		return f.Inner.Fetch(ctx, resolver.ApplyRewrites(f.Rewrites, rawURL), start, end)
 	}
-	sum := sha256.Sum256([]byte(rawURL))
+	effective := resolver.ApplyRewrites(f.Rewrites, rawURL)
+	sum := sha256.Sum256([]byte(effective))
 	cached := f.dir("repomd", hex.EncodeToString(sum[:16])+".xml")
 	if f.Offline {
 		b, err := os.ReadFile(cached)
@@ -55,7 +59,7 @@ func (f *MetadataFetcher) Fetch(ctx context.Context, rawURL string, start, end i
 			return io.NopCloser(bytes.NewReader(b)), nil
 		}
 	}
-	rc, err := f.Inner.Fetch(ctx, rawURL, 0, -1)
+	rc, err := f.Inner.Fetch(ctx, effective, 0, -1)
 	if err != nil {
 		return nil, err
 	}
@@ -107,7 +111,7 @@ func (f *MetadataFetcher) FetchMetadata(ctx context.Context, rawURL string, sum 
 	if f.Offline {
 		return nil, fmt.Errorf("--offline: %s (%s) is not in the cache", rawURL, sum)
 	}
-	rc, err := f.Inner.Fetch(ctx, rawURL, 0, -1)
+	rc, err := f.Inner.Fetch(ctx, resolver.ApplyRewrites(f.Rewrites, rawURL), 0, -1)
 	if err != nil {
 		return nil, err
 	}

@@ -86,8 +86,8 @@ func (a *app) demo(cmd *cobra.Command, work string) error {
 		title string
 		args  []string
 	}{
-		{"resolve: the exact closure of docker-engine-1.7.1, in install order", append([]string{"resolve", "-m", manifest, "--lock", lock}, maps...)},
-		{"why: what pulls in device-mapper", append([]string{"why", "-m", manifest, "device-mapper"}, maps...)},
+		{"resolve: the exact closure of docker-engine-1.7.1, in install order", append([]string{"resolve", "-m", manifest, "--lock", lock, "--store", store}, maps...)},
+		{"why: what pulls in device-mapper", append([]string{"why", "-m", manifest, "device-mapper", "--store", store}, maps...)},
 		{"mirror: fetch and verify every pinned RPM into the store", append([]string{"mirror", "--lock", lock, "--store", store}, maps...)},
 		{"bundle: one self-verifying archive", append([]string{"bundle", "--lock", lock, "--store", store, "-o", out}, maps...)},
 		{"verify: checksums, lock and signatures", []string{"verify", out}},
