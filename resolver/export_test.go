@@ -73,3 +73,6 @@ func ValidAnswer(u *Universe, req Request, nevras []string) error {
 	}
 	return nil
 }
+
+// ReadPrimaryStd is the encoding/xml reference reader of primary.xml.
+var ReadPrimaryStd = readPrimaryStd

@@ -312,59 +312,142 @@ func parseEpoch(s string) (int, error) {
 // ReadPrimary streams primary.xml (uncompressed) and calls fn for each
 // package. Memory stays proportional to one package plus the strings kept.
 func ReadPrimary(r io.Reader, repo string, fn func(*Package) error) error {
-	dec := xml.NewDecoder(r)
+	s := newXMLScanner(r)
 	strs := map[string]string{}
-	intern := func(s string) string {
-		if v, ok := strs[s]; ok {
+	intern := func(b []byte) string {
+		if v, ok := strs[string(b)]; ok {
 			return v
 		}
-		strs[s] = s
-		return s
+		v := string(b)
+		strs[v] = v
+		return v
 	}
-	seenRoot := false
+	var (
+		seenRoot bool
+		xp       *xmlPackage
+		text     *string     // where character data goes
+		deps     *[]xmlEntry // the dependency list being read
+		stack    []string    // open elements, to catch mismatched tags
+	)
 	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
-			if !seenRoot {
+		err := s.next()
+		if err == errXMLEOF {
+			switch {
+			case !seenRoot:
 				return errors.New("primary.xml: no <metadata> element")
+			case len(stack) > 0:
+				return fmt.Errorf("primary.xml: ends inside <%s>", stack[len(stack)-1])
 			}
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("primary.xml: %w", err)
+			return fmt.Errorf("primary.xml %w", err)
 		}
-		se, ok := tok.(xml.StartElement)
-		if !ok {
-			continue
-		}
-		switch se.Name.Local {
-		case "metadata":
-			seenRoot = true
-			continue
-		case "package":
-		default:
-			if err := dec.Skip(); err != nil {
-				return fmt.Errorf("primary.xml: %w", err)
+		switch s.kind {
+		case tokText:
+			if text != nil {
+				*text += string(s.text)
 			}
 			continue
+		case tokEnd:
+			if len(stack) == 0 || stack[len(stack)-1] != string(s.name) {
+				return fmt.Errorf("primary.xml line %d: unexpected </%s>", s.line, s.name)
+			}
+			stack = stack[:len(stack)-1]
+		case tokStart:
+			if !s.empty {
+				stack = append(stack, intern(s.name))
+			}
 		}
-		var xp xmlPackage
-		if err := dec.DecodeElement(&xp, &se); err != nil {
-			line, _ := dec.InputPos()
-			return fmt.Errorf("primary.xml line %d: %w", line, err)
+		if s.kind == tokStart {
+			switch string(s.name) {
+			case "metadata":
+				seenRoot = true
+			case "package":
+				xp = &xmlPackage{}
+			}
 		}
-		p, err := xp.pkg(repo, intern)
-		if err != nil {
-			line, _ := dec.InputPos()
-			return fmt.Errorf("primary.xml line %d: %w", line, err)
+		if xp == nil {
+			continue
 		}
-		if p == nil {
-			continue // source package
+		if s.kind == tokEnd {
+			switch string(s.name) {
+			case "package":
+				p, err := xp.pkg(repo, func(v string) string { return intern([]byte(v)) })
+				if err != nil {
+					return fmt.Errorf("primary.xml line %d: %w", s.line, err)
+				}
+				xp = nil
+				if p != nil {
+					if err := fn(p); err != nil {
+						return err
+					}
+				}
+			case "provides", "requires", "conflicts", "obsoletes":
+				deps = nil
+			}
+			text = nil
+			continue
 		}
-		if err := fn(p); err != nil {
-			return err
+		text = nil
+		switch string(s.name) {
+		case "name":
+			text = &xp.Name
+		case "arch":
+			text = &xp.Arch
+		case "version":
+			xp.Version.Epoch, xp.Version.Ver, xp.Version.Rel = intern(s.attr("epoch")), intern(s.attr("ver")), intern(s.attr("rel"))
+		case "checksum":
+			xp.Checksum.Type = intern(s.attr("type"))
+			text = &xp.Checksum.Value
+		case "size":
+			if xp.Size.Package, err = parseIntAttr(s, "package"); err != nil {
+				return err
+			}
+		case "location":
+			xp.Location.Href = string(s.attr("href"))
+		case "sourcerpm":
+			text = &xp.Format.SourceRPM
+		case "header-range":
+			if xp.Format.HeaderRange.Start, err = parseIntAttr(s, "start"); err != nil {
+				return err
+			}
+			if xp.Format.HeaderRange.End, err = parseIntAttr(s, "end"); err != nil {
+				return err
+			}
+		case "provides":
+			deps = &xp.Format.Provides
+		case "requires":
+			deps = &xp.Format.Requires
+		case "conflicts":
+			deps = &xp.Format.Conflicts
+		case "obsoletes":
+			deps = &xp.Format.Obsoletes
+		case "entry":
+			if deps != nil {
+				*deps = append(*deps, xmlEntry{Name: intern(s.attr("name")), Flags: intern(s.attr("flags")),
+					Epoch: intern(s.attr("epoch")), Ver: intern(s.attr("ver")), Rel: intern(s.attr("rel")), Pre: intern(s.attr("pre"))})
+			}
+		case "file":
+			xp.Format.Files = append(xp.Format.Files, "")
+			text = &xp.Format.Files[len(xp.Format.Files)-1]
+		}
+		if s.empty {
+			text = nil
 		}
 	}
+}
+
+func parseIntAttr(s *xmlScanner, name string) (int64, error) {
+	v := s.attr(name)
+	if len(v) == 0 {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(string(v), 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("primary.xml line %d: attribute %s=%q is not a number", s.line, name, v)
+	}
+	return n, nil
 }
 
 func (xp *xmlPackage) pkg(repo string, intern func(string) string) (*Package, error) {
@@ -415,29 +498,55 @@ func (xp *xmlPackage) pkg(repo string, intern func(string) string) (*Package, er
 // ReadFilelists streams filelists.xml (uncompressed), calling fn with each
 // package's pkgid and complete file list.
 func ReadFilelists(r io.Reader, fn func(pkgid string, files []string) error) error {
-	dec := xml.NewDecoder(r)
+	s := newXMLScanner(r)
+	var (
+		pkgid  string
+		files  []string
+		inPkg  bool
+		inFile bool
+		depth  int
+	)
 	for {
-		tok, err := dec.Token()
-		if err == io.EOF {
+		err := s.next()
+		if err == errXMLEOF {
+			if depth != 0 {
+				return errors.New("filelists.xml: ends inside an element")
+			}
 			return nil
 		}
 		if err != nil {
-			return fmt.Errorf("filelists.xml: %w", err)
+			return fmt.Errorf("filelists.xml %w", err)
 		}
-		se, ok := tok.(xml.StartElement)
-		if !ok || se.Name.Local != "package" {
-			continue
-		}
-		var xp struct {
-			PkgID string   `xml:"pkgid,attr"`
-			Files []string `xml:"file"`
-		}
-		if err := dec.DecodeElement(&xp, &se); err != nil {
-			line, _ := dec.InputPos()
-			return fmt.Errorf("filelists.xml line %d: %w", line, err)
-		}
-		if err := fn(strings.ToLower(xp.PkgID), xp.Files); err != nil {
-			return err
+		switch s.kind {
+		case tokStart:
+			if !s.empty {
+				depth++
+			}
+			switch string(s.name) {
+			case "package":
+				pkgid, files, inPkg = strings.ToLower(string(s.attr("pkgid"))), files[:0], !s.empty
+			case "file":
+				if inPkg && !s.empty {
+					files = append(files, "")
+					inFile = true
+				}
+			}
+		case tokText:
+			if inFile {
+				files[len(files)-1] += string(s.text)
+			}
+		case tokEnd:
+			depth--
+			switch string(s.name) {
+			case "file":
+				inFile = false
+			case "package":
+				inPkg = false
+				if err := fn(pkgid, files); err != nil {
+					return err
+				}
+				files = nil // fn may keep the slice
+			}
 		}
 	}
 }
