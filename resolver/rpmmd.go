@@ -231,7 +231,8 @@ func (l *limitedReadCloser) Close() error {
 	return nil
 }
 
-// xmlPackage is one <package> of primary.xml.
+// xmlPackage is one <package> of primary.xml, as the scanner fills it (the
+// xml tags serve the encoding/xml reference reader the tests compare with).
 type xmlPackage struct {
 	Name    string `xml:"name"`
 	Arch    string `xml:"arch"`
