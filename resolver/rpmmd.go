@@ -426,8 +426,8 @@ func ReadPrimary(r io.Reader, repo string, fn func(*Package) error) error {
 			deps = &xp.Format.Obsoletes
 		case "entry":
 			if deps != nil {
-				*deps = append(*deps, xmlEntry{Name: intern(s.attr("name")), Flags: intern(s.attr("flags")),
-					Epoch: intern(s.attr("epoch")), Ver: intern(s.attr("ver")), Rel: intern(s.attr("rel")), Pre: intern(s.attr("pre"))})
+				*deps = append(*deps, xmlEntry{Name: intern(s.attr("name")), Flags: internSmall(s.attr("flags"), intern),
+					Epoch: internSmall(s.attr("epoch"), intern), Ver: intern(s.attr("ver")), Rel: intern(s.attr("rel")), Pre: internSmall(s.attr("pre"), intern)})
 			}
 		case "file":
 			xp.Format.Files = append(xp.Format.Files, "")
@@ -437,6 +437,30 @@ func ReadPrimary(r io.Reader, repo string, fn func(*Package) error) error {
 			text = nil
 		}
 	}
+}
+
+// internSmall interns the few values of flags, epoch and pre attributes
+// without a map look-up.
+func internSmall(b []byte, intern func([]byte) string) string {
+	switch string(b) {
+	case "":
+		return ""
+	case "0":
+		return "0"
+	case "1":
+		return "1"
+	case "EQ":
+		return "EQ"
+	case "GE":
+		return "GE"
+	case "LE":
+		return "LE"
+	case "LT":
+		return "LT"
+	case "GT":
+		return "GT"
+	}
+	return intern(b)
 }
 
 func parseIntAttr(s *xmlScanner, name string) (int64, error) {
@@ -497,12 +521,15 @@ func (xp *xmlPackage) pkg(repo string, intern func(string) string) (*Package, er
 }
 
 // ReadFilelists streams filelists.xml (uncompressed), calling fn with each
-// package's pkgid and complete file list.
-func ReadFilelists(r io.Reader, fn func(pkgid string, files []string) error) error {
+// package's pkgid and the files of it that keep accepts (all with keep nil).
+// Paths keep refuses are never turned into strings: a repo's file lists run
+// to millions of entries, and a resolve needs a handful of them.
+func ReadFilelists(r io.Reader, keep func(path []byte) bool, fn func(pkgid string, files []string) error) error {
 	s := newXMLScanner(r)
 	var (
 		pkgid  string
 		files  []string
+		path   []byte // the <file> being read
 		inPkg  bool
 		inFile bool
 		depth  int
@@ -525,28 +552,29 @@ func ReadFilelists(r io.Reader, fn func(pkgid string, files []string) error) err
 			}
 			switch string(s.name) {
 			case "package":
-				pkgid, files, inPkg = strings.ToLower(string(s.attr("pkgid"))), files[:0], !s.empty
+				pkgid, files, inPkg = strings.ToLower(string(s.attr("pkgid"))), nil, !s.empty
 			case "file":
 				if inPkg && !s.empty {
-					files = append(files, "")
-					inFile = true
+					path, inFile = path[:0], true
 				}
 			}
 		case tokText:
 			if inFile {
-				files[len(files)-1] += string(s.text)
+				path = append(path, s.text...)
 			}
 		case tokEnd:
 			depth--
 			switch string(s.name) {
 			case "file":
+				if inFile && (keep == nil || keep(path)) {
+					files = append(files, string(path))
+				}
 				inFile = false
 			case "package":
 				inPkg = false
 				if err := fn(pkgid, files); err != nil {
 					return err
 				}
-				files = nil // fn may keep the slice
 			}
 		}
 	}

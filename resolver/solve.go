@@ -3,6 +3,7 @@ package resolver
 import (
 	"fmt"
 	"path"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -108,8 +109,9 @@ type solver struct {
 	keeps       []int
 	added       []bool // rules generated for package
 	pairs       map[[2]int]bool
-	conflicters []conflictRef // every candidate's Conflicts, for reverse look-ups
-	obsoleters  []int         // candidates that obsolete something
+	conflicters []conflictRef    // every candidate's Conflicts, for reverse look-ups
+	conflictsOn map[string][]int // dep name -> indexes into conflicters
+	obsoleters  []int            // candidates that obsolete something
 
 	// assignment
 	value  []int8 // 0 unassigned, 1 true, -1 false
@@ -135,7 +137,7 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 	if req.InstallOnly == nil {
 		req.InstallOnly = []string{"kernel", "kernel-*"}
 	}
-	s := &solver{req: req, u: u, byName: map[string][]int{}, provides: map[string][]int{},
+	s := &solver{req: req, u: u, byName: map[string][]int{}, provides: map[string][]int{}, conflictsOn: map[string][]int{},
 		whatCache: map[Dep][]int{}, pairs: map[[2]int]bool{}, occ: map[int][]int{}, requiresOf: map[int][]int{}, chosenFor: map[int]string{}}
 
 	constraints := map[string][]Dep{}
@@ -149,8 +151,14 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 	// Installed packages: use the repo's record of the same NEVRA when there
 	// is one, since an installed-set listing carries no dependencies.
 	repoByNEVRA := map[string]*Package{}
+	installedNames := map[string]bool{}
+	for _, ip := range req.Installed {
+		installedNames[ip.Name] = true
+	}
 	for _, p := range u.Packages {
-		repoByNEVRA[p.NEVRA()] = p
+		if installedNames[p.Name] {
+			repoByNEVRA[p.NEVRA()] = p
+		}
 	}
 	seen := map[string]bool{}
 	var unknown []string
@@ -170,7 +178,7 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 		s.add(p, true, 0)
 	}
 	for _, p := range u.Packages {
-		if seen[p.NEVRA()] || !s.archOK(p.Arch) || s.excluded(p.Name) || !meets(p, constraints[p.Name]) {
+		if (installedNames[p.Name] && seen[p.NEVRA()]) || !s.archOK(p.Arch) || s.excluded(p.Name) || !meets(p, constraints[p.Name]) {
 			continue
 		}
 		prio := DefaultPriority
@@ -218,6 +226,7 @@ func (s *solver) add(p *Package, installed bool, prio int) {
 		s.provides[d.Name] = append(s.provides[d.Name], i)
 	}
 	for _, d := range p.Conflicts {
+		s.conflictsOn[d.Name] = append(s.conflictsOn[d.Name], len(s.conflicters))
 		s.conflicters = append(s.conflicters, conflictRef{i, d})
 	}
 	if len(p.Obsoletes) > 0 {
@@ -480,8 +489,19 @@ type conflictRef struct {
 
 // reverseConflicts finds candidates whose Conflicts match package i.
 func (s *solver) reverseConflicts(i int) []conflictRef {
+	// Only conflicts on a name i provides or a path it has can match.
+	var idx []int
+	p := s.pkgs[i]
+	for _, d := range p.Provides {
+		idx = append(idx, s.conflictsOn[d.Name]...)
+	}
+	for _, f := range p.Files {
+		idx = append(idx, s.conflictsOn[f]...)
+	}
+	slices.Sort(idx)
 	var out []conflictRef
-	for _, c := range s.conflicters {
+	for _, k := range slices.Compact(idx) {
+		c := s.conflicters[k]
 		if c.pkg != i && containsInt(s.whatProvides(c.dep), i) {
 			out = append(out, c)
 		}

@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -369,22 +370,17 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 		if st.filelists == nil {
 			continue
 		}
+		var keep func([]byte) bool
+		if wanted != nil {
+			keep = func(path []byte) bool { return wanted[string(path)] }
+		}
 		err := readMetadata(ctx, st.BaseURL, *st.filelists, opts, func(r io.Reader) error {
-			return ReadFilelists(r, func(pkgid string, files []string) error {
-				p := byID[st.Repo+"\x00"+pkgid]
-				if p == nil {
-					return nil
+			return ReadFilelists(r, keep, func(pkgid string, files []string) error {
+				if p := byID[st.Repo+"\x00"+pkgid]; p != nil {
+					// Primary's paths stay: filelists repeats them, but
+					// the wanted set may not name them.
+					p.Files, p.FullFiles = mergePaths(p.Files, files), true
 				}
-				if wanted != nil {
-					kept := p.Files[:0:0]
-					for _, f := range files {
-						if wanted[f] {
-							kept = append(kept, f)
-						}
-					}
-					files = append(kept, p.Files...) // keep primary's paths too
-				}
-				p.Files, p.FullFiles = files, true
 				return nil
 			})
 		})
@@ -393,6 +389,17 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 		}
 	}
 	return nil
+}
+
+// mergePaths returns the paths of a and b, each once, a's first.
+func mergePaths(a, b []string) []string {
+	out := a[:len(a):len(a)]
+	for _, f := range b {
+		if !slices.Contains(a, f) {
+			out = append(out, f)
+		}
+	}
+	return out
 }
 
 // loadHeaders reads the packages of a repo without repodata from their RPM

@@ -1,7 +1,6 @@
 package resolver
 
 import (
-	"bufio"
 	"bytes"
 	"errors"
 	"fmt"
@@ -16,9 +15,17 @@ import (
 // understands elements, attributes, character data, entity and character
 // references, CDATA, comments and processing instructions (skipped), which
 // is all rpm-md uses; anything malformed is an error with a line number.
+//
+// It scans a window of the input with bytes.IndexByte and friends rather
+// than byte by byte, and a token's names, values and text point into that
+// window unless they needed unescaping: they are valid until the next call
+// to next.
 type xmlScanner struct {
-	r    *bufio.Reader
-	line int
+	r        io.Reader
+	buf      []byte // the window: unread input is buf[pos:end]
+	pos, end int
+	eof      bool
+	line     int
 
 	// The current token.
 	kind  tokenKind
@@ -27,7 +34,6 @@ type xmlScanner struct {
 	text  []byte
 	empty bool // <name/>
 
-	buf  []byte // token bytes, reused
 	tbuf []byte // unescaped text/attribute values, reused
 }
 
@@ -41,11 +47,17 @@ const (
 
 type xmlAttr struct {
 	name, value []byte
-	start, end  int // of value in tbuf, fixed up once all values are in
+	start, end  int // of an unescaped value in tbuf, fixed up once all values are in
+	inTbuf      bool
 }
 
+// maxXMLToken bounds one tag, text run, comment or CDATA section: rpm-md
+// has nothing near it, and hostile input must not make the window grow
+// without end.
+const maxXMLToken = 32 << 20
+
 func newXMLScanner(r io.Reader) *xmlScanner {
-	return &xmlScanner{r: bufio.NewReaderSize(r, 256<<10), line: 1}
+	return &xmlScanner{r: r, buf: make([]byte, 256<<10), line: 1}
 }
 
 var errXMLEOF = errors.New("end of XML")
@@ -54,167 +66,226 @@ func (s *xmlScanner) errorf(format string, args ...any) error {
 	return fmt.Errorf("line %d: %s", s.line, fmt.Sprintf(format, args...))
 }
 
+// fill reads more input into the window, moving the unread part to the
+// front and growing the window when the unread part already fills it.
+// It reports whether anything was added.
+func (s *xmlScanner) fill() (bool, error) {
+	if s.eof {
+		return false, nil
+	}
+	if s.pos > 0 {
+		s.end = copy(s.buf, s.buf[s.pos:s.end])
+		s.pos = 0
+	}
+	if s.end == len(s.buf) {
+		if len(s.buf) >= maxXMLToken {
+			return false, s.errorf("a token longer than %d MiB: not rpm-md", maxXMLToken>>20)
+		}
+		s.buf = append(s.buf, make([]byte, len(s.buf))...)
+	}
+	for {
+		n, err := s.r.Read(s.buf[s.end:])
+		s.end += n
+		if err == io.EOF {
+			s.eof = true
+			return n > 0, nil
+		}
+		if err != nil {
+			return n > 0, err
+		}
+		if n > 0 {
+			return true, nil
+		}
+	}
+}
+
+// find returns the offset from s.pos of the first match of search in the
+// unread input at or after offset from, reading more input as needed; -1 at
+// the end of the input. A match may be up to overlap+1 bytes long, so that
+// much is searched again after each read.
+func (s *xmlScanner) find(from, overlap int, search func([]byte) int) (int, error) {
+	for {
+		if i := search(s.buf[s.pos+from : s.end]); i >= 0 {
+			return from + i, nil
+		}
+		from = max(from, s.end-s.pos-overlap)
+		more, err := s.fill()
+		if err != nil {
+			return -1, err
+		}
+		if !more {
+			return -1, nil
+		}
+	}
+}
+
 // next reads the next token. Empty elements produce a start token with
 // empty set and no end token.
 func (s *xmlScanner) next() error {
 	for {
-		c, err := s.r.ReadByte()
-		if err == io.EOF {
-			return errXMLEOF
-		}
-		if err != nil {
-			return err
-		}
-		if c != '<' {
-			s.r.UnreadByte()
-			if err := s.readText(); err != nil {
+		if s.pos == s.end {
+			more, err := s.fill()
+			if err != nil {
 				return err
 			}
-			if len(bytes.TrimSpace(s.text)) == 0 {
+			if !more {
+				return errXMLEOF
+			}
+		}
+		if s.buf[s.pos] != '<' {
+			n, err := s.find(0, 0, func(b []byte) int { return bytes.IndexByte(b, '<') })
+			if err != nil {
+				return err
+			}
+			if n < 0 {
+				n = s.end - s.pos
+			}
+			raw := s.buf[s.pos : s.pos+n]
+			s.pos += n
+			s.line += bytes.Count(raw, []byte{'\n'})
+			if len(bytes.TrimSpace(raw)) == 0 {
 				continue // whitespace between elements
 			}
 			s.kind = tokText
-			return nil
+			var err2 error
+			s.text, err2 = s.unescape(raw)
+			return err2
 		}
-		c, err = s.r.ReadByte()
-		if err != nil {
-			return s.errorf("unexpected end of file in a tag")
+		if s.end-s.pos < 2 {
+			if _, err := s.fill(); err != nil {
+				return err
+			}
+			if s.end-s.pos < 2 {
+				return s.errorf("unexpected end of file in a tag")
+			}
 		}
-		switch c {
+		switch s.buf[s.pos+1] {
 		case '?':
-			if err := s.skipUntil("?>"); err != nil {
+			if err := s.skipPast(2, "?>"); err != nil {
 				return err
 			}
 			continue
 		case '!':
-			if err := s.readBang(); err != nil {
+			isText, err := s.readBang()
+			if err != nil {
 				return err
 			}
-			if s.kind == tokText {
+			if isText {
 				return nil
 			}
 			continue
 		case '/':
-			if err := s.readTagBytes(); err != nil {
+			tag, err := s.readTag()
+			if err != nil {
 				return err
 			}
-			s.kind, s.name = tokEnd, localName(bytes.TrimSpace(s.buf))
+			s.kind, s.name = tokEnd, localName(bytes.TrimSpace(tag[2:len(tag)-1]))
 			return nil
 		default:
-			s.r.UnreadByte()
-			if err := s.readTagBytes(); err != nil {
+			tag, err := s.readTag()
+			if err != nil {
 				return err
 			}
-			return s.parseStart()
+			return s.parseStart(tag[1 : len(tag)-1])
 		}
 	}
 }
 
-// readText reads character data up to the next '<' and unescapes it.
-func (s *xmlScanner) readText() error {
-	s.buf = s.buf[:0]
+// readTag consumes a tag, '<' to the closing '>' outside quotes, and returns it.
+func (s *xmlScanner) readTag() ([]byte, error) {
+	i := 1
 	for {
-		chunk, err := s.r.ReadSlice('<')
-		if err == nil {
-			s.buf = append(s.buf, chunk[:len(chunk)-1]...)
-			s.r.UnreadByte()
-			break
+		b := s.buf[s.pos:s.end]
+		for i < len(b) && !tagStop[b[i]] {
+			i++
 		}
-		s.buf = append(s.buf, chunk...)
-		if err == bufio.ErrBufferFull {
+		if i == len(b) {
+			more, err := s.fill()
+			if err != nil {
+				return nil, err
+			}
+			if !more {
+				return nil, s.errorf("unexpected end of file in a tag")
+			}
 			continue
 		}
-		if err == io.EOF {
-			break
+		switch c := b[i]; c {
+		case '<':
+			return nil, s.errorf("'<' inside a tag")
+		case '>':
+			tag := b[:i+1]
+			s.pos += i + 1
+			s.line += bytes.Count(tag, []byte{'\n'})
+			return tag, nil
+		default:
+			k, err := s.find(i+1, 0, func(b []byte) int { return bytes.IndexByte(b, c) })
+			if err != nil {
+				return nil, err
+			}
+			if k < 0 {
+				return nil, s.errorf("unexpected end of file in a tag")
+			}
+			i = k + 1
 		}
+	}
+}
+
+// tagStop marks the bytes readTag stops at.
+var tagStop = [256]bool{'<': true, '>': true, '"': true, '\'': true}
+
+// skipPast consumes input up to and including end, starting the search at
+// offset from.
+func (s *xmlScanner) skipPast(from int, end string) error {
+	i, err := s.find(from, len(end)-1, func(b []byte) int { return bytes.Index(b, []byte(end)) })
+	if err != nil {
 		return err
 	}
-	s.line += bytes.Count(s.buf, []byte{'\n'})
-	var err error
-	s.text, err = s.unescape(s.tbuf[:0], s.buf)
-	s.tbuf = s.text
-	return err
-}
-
-// readTagBytes reads up to the closing '>' of a tag, honouring quotes.
-func (s *xmlScanner) readTagBytes() error {
-	s.buf = s.buf[:0]
-	var quote byte
-	for {
-		c, err := s.r.ReadByte()
-		if err != nil {
-			return s.errorf("unexpected end of file in a tag")
-		}
-		switch {
-		case quote != 0:
-			if c == quote {
-				quote = 0
-			}
-		case c == '"' || c == '\'':
-			quote = c
-		case c == '>':
-			s.line += bytes.Count(s.buf, []byte{'\n'})
-			return nil
-		case c == '<':
-			return s.errorf("'<' inside a tag")
-		}
-		s.buf = append(s.buf, c)
+	if i < 0 {
+		return s.errorf("unexpected end of file looking for %q", end)
 	}
+	s.line += bytes.Count(s.buf[s.pos:s.pos+i], []byte{'\n'})
+	s.pos += i + len(end)
+	return nil
 }
 
-func (s *xmlScanner) skipUntil(end string) error {
-	var tail []byte
-	for {
-		c, err := s.r.ReadByte()
+// readBang handles <!-- -->, <![CDATA[ ]]> and <!DOCTYPE ...>, and reports
+// whether it read a text token (CDATA).
+func (s *xmlScanner) readBang() (bool, error) {
+	const cdata = "<![CDATA["
+	for s.end-s.pos < len(cdata) {
+		more, err := s.fill()
 		if err != nil {
-			return s.errorf("unexpected end of file looking for %q", end)
+			return false, err
 		}
-		if c == '\n' {
-			s.line++
-		}
-		tail = append(tail, c)
-		if len(tail) > len(end) {
-			tail = tail[1:]
-		}
-		if string(tail) == end {
-			return nil
+		if !more {
+			break
 		}
 	}
-}
-
-// readBang handles <!-- -->, <![CDATA[ ]]> and <!DOCTYPE ...>.
-func (s *xmlScanner) readBang() error {
-	peek, _ := s.r.Peek(7)
+	rest := s.buf[s.pos:s.end]
 	switch {
-	case bytes.HasPrefix(peek, []byte("--")):
-		s.r.Discard(2)
-		s.kind = 0
-		return s.skipUntil("-->")
-	case bytes.HasPrefix(peek, []byte("[CDATA[")):
-		s.r.Discard(7)
-		s.buf = s.buf[:0]
-		for {
-			c, err := s.r.ReadByte()
-			if err != nil {
-				return s.errorf("unexpected end of file in CDATA")
-			}
-			s.buf = append(s.buf, c)
-			if bytes.HasSuffix(s.buf, []byte("]]>")) {
-				s.text = append(s.tbuf[:0], s.buf[:len(s.buf)-3]...)
-				s.tbuf = s.text
-				s.line += bytes.Count(s.text, []byte{'\n'})
-				s.kind = tokText
-				return nil
-			}
+	case bytes.HasPrefix(rest, []byte("<!--")):
+		return false, s.skipPast(4, "-->")
+	case bytes.HasPrefix(rest, []byte(cdata)):
+		i, err := s.find(len(cdata), 2, func(b []byte) int { return bytes.Index(b, []byte("]]>")) })
+		if err != nil {
+			return false, err
 		}
+		if i < 0 {
+			return false, s.errorf("unexpected end of file in CDATA")
+		}
+		s.text = s.buf[s.pos+len(cdata) : s.pos+i]
+		s.line += bytes.Count(s.text, []byte{'\n'})
+		s.pos += i + 3
+		s.kind = tokText
+		return true, nil
 	default:
-		s.kind = 0
-		return s.readTagBytes() // <!DOCTYPE ...> without an internal subset
+		_, err := s.readTag() // <!DOCTYPE ...> without an internal subset
+		return false, err
 	}
 }
 
-func (s *xmlScanner) parseStart() error {
-	b := s.buf
+// parseStart parses the inside of a start tag: name and attributes.
+func (s *xmlScanner) parseStart(b []byte) error {
 	s.empty = false
 	if n := len(b); n > 0 && b[n-1] == '/' {
 		s.empty = true
@@ -235,8 +306,10 @@ func (s *xmlScanner) parseStart() error {
 		}
 		if i >= len(b) {
 			// tbuf may have moved while growing: slice the values now.
-			for k := range s.attrs {
-				s.attrs[k].value = s.tbuf[s.attrs[k].start:s.attrs[k].end]
+			for k, a := range s.attrs {
+				if a.inTbuf {
+					s.attrs[k].value = s.tbuf[a.start:a.end]
+				}
 			}
 			return nil
 		}
@@ -264,12 +337,16 @@ func (s *xmlScanner) parseStart() error {
 		if end < 0 {
 			return s.errorf("unterminated value of attribute %q", name)
 		}
-		before := len(s.tbuf)
-		var err error
-		if s.tbuf, err = s.unescape(s.tbuf, b[i:i+end]); err != nil {
-			return err
+		a := xmlAttr{name: localName(name), value: b[i : i+end]}
+		if bytes.IndexByte(a.value, '&') >= 0 {
+			a.start, a.inTbuf = len(s.tbuf), true
+			var err error
+			if s.tbuf, err = s.appendUnescaped(s.tbuf, a.value); err != nil {
+				return err
+			}
+			a.end = len(s.tbuf)
 		}
-		s.attrs = append(s.attrs, xmlAttr{name: localName(name), start: before, end: len(s.tbuf)})
+		s.attrs = append(s.attrs, a)
 		i += end + 1
 	}
 }
@@ -292,8 +369,18 @@ func localName(b []byte) []byte {
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
 
-// unescape appends b to dst with entity and character references resolved.
-func (s *xmlScanner) unescape(dst, b []byte) ([]byte, error) {
+// unescape returns b with references resolved: b itself when it has none.
+func (s *xmlScanner) unescape(b []byte) ([]byte, error) {
+	if bytes.IndexByte(b, '&') < 0 {
+		return b, nil
+	}
+	var err error
+	s.tbuf, err = s.appendUnescaped(s.tbuf[:0], b)
+	return s.tbuf, err
+}
+
+// appendUnescaped appends b to dst with entity and character references resolved.
+func (s *xmlScanner) appendUnescaped(dst, b []byte) ([]byte, error) {
 	for {
 		i := bytes.IndexByte(b, '&')
 		if i < 0 {
