@@ -145,3 +145,21 @@ func (f *MetadataFetcher) FetchMetadata(ctx context.Context, rawURL string, sum 
 	}
 	return os.Open(path)
 }
+
+// OpenParsed opens the parsed form of a repo (resolver.ParsedCache).
+func (f *MetadataFetcher) OpenParsed(key string) (io.ReadCloser, error) {
+	return os.Open(f.dir("parsed", filepath.Base(key)))
+}
+
+// SaveParsed keeps the parsed form of a repo (resolver.ParsedCache).
+func (f *MetadataFetcher) SaveParsed(key string, write func(io.Writer) error) error {
+	var b bytes.Buffer
+	if err := write(&b); err != nil {
+		return err
+	}
+	path := f.dir("parsed", filepath.Base(key))
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return writeFileAtomic(path, b.Bytes())
+}

@@ -153,4 +153,6 @@ type Universe struct {
 	// paths are kept (the ones something can require): millions of file entries
 	// then cost no memory.
 	LoadFileLists func(wanted map[string]bool) error
+
+	parsedCache ParsedCache // where Sources' parsed entries are saved; nil for none
 }

@@ -37,6 +37,7 @@ func Resolve(ctx context.Context, m *Manifest, opts ResolveOptions) (*Plan, *Uni
 		Multilib:     m.Multilib,
 		RepoPriority: prio,
 	})
+	u.saveParsed()
 	if err != nil {
 		return nil, u, err
 	}

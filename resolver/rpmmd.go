@@ -352,7 +352,7 @@ func ReadPrimary(r io.Reader, repo string, fn func(*Package) error) error {
 			continue
 		case tokEnd:
 			if len(stack) == 0 || stack[len(stack)-1] != string(s.name) {
-				return fmt.Errorf("primary.xml line %d: unexpected </%s>", s.line, s.name)
+				return fmt.Errorf("primary.xml line %d: unexpected </%s>", s.line(), s.name)
 			}
 			stack = stack[:len(stack)-1]
 		case tokStart:
@@ -376,7 +376,7 @@ func ReadPrimary(r io.Reader, repo string, fn func(*Package) error) error {
 			case "package":
 				p, err := xp.pkg(repo, func(v string) string { return intern([]byte(v)) })
 				if err != nil {
-					return fmt.Errorf("primary.xml line %d: %w", s.line, err)
+					return fmt.Errorf("primary.xml line %d: %w", s.line(), err)
 				}
 				xp = nil
 				if p != nil {
@@ -470,7 +470,7 @@ func parseIntAttr(s *xmlScanner, name string) (int64, error) {
 	}
 	n, err := strconv.ParseInt(string(v), 10, 64)
 	if err != nil {
-		return 0, fmt.Errorf("primary.xml line %d: attribute %s=%q is not a number", s.line, name, v)
+		return 0, fmt.Errorf("primary.xml line %d: attribute %s=%q is not a number", s.line(), name, v)
 	}
 	return n, nil
 }

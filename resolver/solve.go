@@ -6,6 +6,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 )
 
 // Request is what to solve: the manifest's install specs, constraints and
@@ -137,7 +138,7 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 	if req.InstallOnly == nil {
 		req.InstallOnly = []string{"kernel", "kernel-*"}
 	}
-	s := &solver{req: req, u: u, byName: map[string][]int{}, provides: map[string][]int{}, conflictsOn: map[string][]int{},
+	s := &solver{req: req, u: u,
 		whatCache: map[Dep][]int{}, pairs: map[[2]int]bool{}, occ: map[int][]int{}, requiresOf: map[int][]int{}, chosenFor: map[int]string{}}
 
 	constraints := map[string][]Dep{}
@@ -191,7 +192,7 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 		s.warnings = append(s.warnings, fmt.Sprintf("%d installed packages are in no repo (e.g. %s), so their dependencies are unknown and upgrades they force may be missed: add the repos of the target's release (e.g. its os tree) to the manifest",
 			len(unknown), unknown[0]))
 	}
-	s.indexFiles()
+	s.index()
 	n := len(s.pkgs)
 	s.value, s.level, s.reason = make([]int8, n), make([]int, n), make([]int, n)
 	s.added = make([]bool, n)
@@ -217,25 +218,55 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 }
 
 func (s *solver) add(p *Package, installed bool, prio int) {
-	i := len(s.pkgs)
 	s.pkgs = append(s.pkgs, p)
 	s.installed = append(s.installed, installed)
 	s.priority = append(s.priority, prio)
-	s.byName[p.Name] = append(s.byName[p.Name], i)
-	for _, d := range p.Provides {
-		s.provides[d.Name] = append(s.provides[d.Name], i)
+}
+
+// index builds the look-ups over the candidates, the two largest on other
+// goroutines: on a big repo this is a good part of a warm resolve. The maps
+// are sized up front for the same reason.
+func (s *solver) index() {
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		n := 0
+		for _, p := range s.pkgs {
+			n += len(p.Provides)
+		}
+		s.provides = make(map[string][]int, n/2)
+		for i, p := range s.pkgs {
+			for _, d := range p.Provides {
+				s.provides[d.Name] = append(s.provides[d.Name], i)
+			}
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		s.indexFiles()
+	}()
+	s.byName = make(map[string][]int, len(s.pkgs)/2)
+	s.conflictsOn = map[string][]int{}
+	for i, p := range s.pkgs {
+		s.byName[p.Name] = append(s.byName[p.Name], i)
+		for _, d := range p.Conflicts {
+			s.conflictsOn[d.Name] = append(s.conflictsOn[d.Name], len(s.conflicters))
+			s.conflicters = append(s.conflicters, conflictRef{i, d})
+		}
+		if len(p.Obsoletes) > 0 {
+			s.obsoleters = append(s.obsoleters, i)
+		}
 	}
-	for _, d := range p.Conflicts {
-		s.conflictsOn[d.Name] = append(s.conflictsOn[d.Name], len(s.conflicters))
-		s.conflicters = append(s.conflicters, conflictRef{i, d})
-	}
-	if len(p.Obsoletes) > 0 {
-		s.obsoleters = append(s.obsoleters, i)
-	}
+	wg.Wait()
 }
 
 func (s *solver) indexFiles() {
-	s.files = map[string][]int{}
+	n := 0
+	for _, p := range s.pkgs {
+		n += len(p.Files)
+	}
+	s.files = make(map[string][]int, n)
 	for i, p := range s.pkgs {
 		for _, f := range p.Files {
 			s.files[f] = append(s.files[f], i)

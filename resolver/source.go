@@ -174,6 +174,7 @@ type SourceState struct {
 	BaseURL   string // the base URL that answered
 	RepomdSum string // sha256 of repomd.xml
 	filelists *MetadataFile
+	parsed    *parsedRepo // nil without a ParsedCache
 }
 
 // LoadOptions tunes LoadUniverse.
@@ -232,6 +233,7 @@ func LoadUniverse(ctx context.Context, repos []Repo, opts LoadOptions) (*Univers
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
+	u.parsedCache, _ = opts.Fetcher.(ParsedCache)
 	var once sync.Once
 	var loadErr error
 	u.LoadFileLists = func(wanted map[string]bool) error {
@@ -285,8 +287,8 @@ func readMirrorlist(ctx context.Context, f Fetcher, u string) ([]string, error) 
 	return out, nil
 }
 
-func loadRepomdFrom(ctx context.Context, id, base string, opts LoadOptions) ([]*Package, SourceState, error) {
-	st := SourceState{Repo: id, BaseURL: base}
+func loadRepomdFrom(ctx context.Context, id, base string, opts LoadOptions) (pkgs []*Package, st SourceState, err error) {
+	st = SourceState{Repo: id, BaseURL: base}
 	mdURL := joinURL(base, "repodata/repomd.xml")
 	rc, err := opts.Fetcher.Fetch(ctx, mdURL, 0, -1)
 	if err != nil {
@@ -306,7 +308,14 @@ func loadRepomdFrom(ctx context.Context, id, base string, opts LoadOptions) ([]*
 	if fl, ok := md.Files["filelists"]; ok {
 		st.filelists = &fl
 	}
-	var pkgs []*Package
+	if pc, ok := opts.Fetcher.(ParsedCache); ok {
+		key := parsedKey(id, md)
+		if pr, ok := openParsed(pc, key, id); ok {
+			st.parsed = pr
+			return pr.pkgs, st, nil
+		}
+		defer func() { st.parsed = &parsedRepo{key: key, pkgs: pkgs, dirty: true} }()
+	}
 	err = readMetadata(ctx, base, md.Files["primary"], opts, func(r io.Reader) error {
 		return ReadPrimary(r, id, func(p *Package) error {
 			if p != nil {
@@ -349,7 +358,10 @@ func readMetadata(ctx context.Context, base string, mf MetadataFile, opts LoadOp
 		return err
 	}
 	defer dr.Close()
-	if err := read(dr); err != nil {
+	ra := newReadAhead(dr)
+	err = read(ra)
+	ra.Close()
+	if err != nil {
 		return fmt.Errorf("%s: %w", u, err)
 	}
 	// Drain so the checksum is checked even if the XML ended early.
@@ -362,17 +374,22 @@ func readMetadata(ctx context.Context, base string, mf MetadataFile, opts LoadOp
 func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted map[string]bool) error {
 	byID := map[string]*Package{}
 	for _, p := range u.Packages {
-		if !p.FullFiles && p.Checksum.Hex != "" {
+		if p.Checksum.Hex != "" {
 			byID[p.Repo+"\x00"+p.Checksum.Hex] = p
 		}
 	}
-	for _, st := range u.Sources {
+	for i := range u.Sources {
+		st := &u.Sources[i]
 		if st.filelists == nil {
 			continue
 		}
+		want, need := st.parsed.missing(wanted)
+		if !need {
+			continue // merged already, in the parsed cache
+		}
 		var keep func([]byte) bool
-		if wanted != nil {
-			keep = func(path []byte) bool { return wanted[string(path)] }
+		if want != nil {
+			keep = func(path []byte) bool { return want[string(path)] }
 		}
 		err := readMetadata(ctx, st.BaseURL, *st.filelists, opts, func(r io.Reader) error {
 			return ReadFilelists(r, keep, func(pkgid string, files []string) error {
@@ -386,6 +403,19 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 		})
 		if err != nil {
 			return fmt.Errorf("repo %s file lists: %w", st.Repo, err)
+		}
+		if pr := st.parsed; pr != nil {
+			if want == nil {
+				st.parsed = nil // every path: too many to cache
+				continue
+			}
+			if pr.kept == nil {
+				pr.kept = map[string]bool{}
+			}
+			for p := range want {
+				pr.kept[p] = true
+			}
+			pr.dirty = true
 		}
 	}
 	return nil

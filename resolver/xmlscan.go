@@ -25,7 +25,9 @@ type xmlScanner struct {
 	buf      []byte // the window: unread input is buf[pos:end]
 	pos, end int
 	eof      bool
-	line     int
+	// lines counts the newlines that have left the window; line() adds
+	// those in the window before pos. Counting per token costs more.
+	lines int
 
 	// The current token.
 	kind  tokenKind
@@ -57,13 +59,18 @@ type xmlAttr struct {
 const maxXMLToken = 32 << 20
 
 func newXMLScanner(r io.Reader) *xmlScanner {
-	return &xmlScanner{r: r, buf: make([]byte, 256<<10), line: 1}
+	return &xmlScanner{r: r, buf: make([]byte, 256<<10)}
 }
 
 var errXMLEOF = errors.New("end of XML")
 
 func (s *xmlScanner) errorf(format string, args ...any) error {
-	return fmt.Errorf("line %d: %s", s.line, fmt.Sprintf(format, args...))
+	return fmt.Errorf("line %d: %s", s.line(), fmt.Sprintf(format, args...))
+}
+
+// line is the line number of the input at the scanner's position.
+func (s *xmlScanner) line() int {
+	return 1 + s.lines + bytes.Count(s.buf[:s.pos], []byte{'\n'})
 }
 
 // fill reads more input into the window, moving the unread part to the
@@ -74,6 +81,7 @@ func (s *xmlScanner) fill() (bool, error) {
 		return false, nil
 	}
 	if s.pos > 0 {
+		s.lines += bytes.Count(s.buf[:s.pos], []byte{'\n'})
 		s.end = copy(s.buf, s.buf[s.pos:s.end])
 		s.pos = 0
 	}
@@ -132,7 +140,14 @@ func (s *xmlScanner) next() error {
 				return errXMLEOF
 			}
 		}
-		if s.buf[s.pos] != '<' {
+		// Whitespace before a tag is skipped here, the common case; text
+		// (or whitespace running past the window) takes the longer way.
+		start := s.pos
+		for s.pos < s.end && isSpace(s.buf[s.pos]) {
+			s.pos++
+		}
+		if s.pos == s.end || s.buf[s.pos] != '<' {
+			s.pos = start
 			n, err := s.find(0, 0, func(b []byte) int { return bytes.IndexByte(b, '<') })
 			if err != nil {
 				return err
@@ -142,7 +157,6 @@ func (s *xmlScanner) next() error {
 			}
 			raw := s.buf[s.pos : s.pos+n]
 			s.pos += n
-			s.line += bytes.Count(raw, []byte{'\n'})
 			if len(bytes.TrimSpace(raw)) == 0 {
 				continue // whitespace between elements
 			}
@@ -215,7 +229,6 @@ func (s *xmlScanner) readTag() ([]byte, error) {
 		case '>':
 			tag := b[:i+1]
 			s.pos += i + 1
-			s.line += bytes.Count(tag, []byte{'\n'})
 			return tag, nil
 		default:
 			k, err := s.find(i+1, 0, func(b []byte) int { return bytes.IndexByte(b, c) })
@@ -243,7 +256,6 @@ func (s *xmlScanner) skipPast(from int, end string) error {
 	if i < 0 {
 		return s.errorf("unexpected end of file looking for %q", end)
 	}
-	s.line += bytes.Count(s.buf[s.pos:s.pos+i], []byte{'\n'})
 	s.pos += i + len(end)
 	return nil
 }
@@ -274,7 +286,6 @@ func (s *xmlScanner) readBang() (bool, error) {
 			return false, s.errorf("unexpected end of file in CDATA")
 		}
 		s.text = s.buf[s.pos+len(cdata) : s.pos+i]
-		s.line += bytes.Count(s.text, []byte{'\n'})
 		s.pos += i + 3
 		s.kind = tokText
 		return true, nil

@@ -1,0 +1,353 @@
+package resolver
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// parsedSample returns packages exercising every field the cache stores.
+func parsedSample() []*Package {
+	return []*Package{
+		{
+			Name: "bash",
+			EVR:  EVR{Version: "4.1.2", Release: "48.el6"},
+			Arch: "x86_64",
+			Provides: []Dep{
+				{Name: "bash", Flags: Equal, EVR: EVR{Version: "4.1.2", Release: "48.el6"}},
+				{Name: "/bin/sh"},
+				{Name: "config(bash)", Flags: Equal, EVR: EVR{Epoch: 0, Version: "4.1.2"}},
+			},
+			Requires: []Dep{
+				{Name: "libc.so.6()(64bit)"},
+				{Name: "/sbin/install-info", Phase: PhasePost | PhasePreun},
+				{Name: "glibc", Flags: Greater | Equal, EVR: EVR{Epoch: 2, Version: "2.12", Release: ""}, Phase: PhasePre},
+				{Name: "ncurses-libs", Flags: Less, EVR: EVR{Version: "6"}, Phase: PhasePostun},
+			},
+			Conflicts:   []Dep{{Name: "bash-completion", Flags: Less | Equal, EVR: EVR{Version: "1.0"}}},
+			Obsoletes:   []Dep{{Name: "bash2", Flags: Less, EVR: EVR{Epoch: 1, Version: "2", Release: "1"}}},
+			Files:       []string{"/bin/bash", "/bin/sh", "/etc/skel/.bashrc"},
+			FullFiles:   true,
+			SourceRPM:   "bash-4.1.2-48.el6.src.rpm",
+			Repo:        "base",
+			Location:    "Packages/bash-4.1.2-48.el6.x86_64.rpm",
+			Checksum:    Checksum{Type: "sha256", Hex: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
+			Size:        925804,
+			HeaderStart: 1384,
+			HeaderEnd:   62640,
+		},
+		{
+			// Epoch, empty release, non-ASCII, a dep whose EVR is set
+			// without flags (kept as is), and no files at all.
+			Name:     "naïve-日本語",
+			EVR:      EVR{Epoch: 12, Version: "1.0~rc1^git", Release: ""},
+			Arch:     "noarch",
+			Provides: []Dep{{Name: "naïve", EVR: EVR{Version: "ignored"}}},
+			Requires: []Dep{{Name: "bash"}, {Name: "bash"}},
+			Location: "https://example.com/naïve.rpm",
+			Repo:     "base",
+			Checksum: Checksum{Type: "sha", Hex: "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
+			Size:     -1,
+		},
+		{
+			// Only what an installed-set line knows; negative epoch and
+			// huge sizes stress the varints.
+			Name:        "",
+			EVR:         EVR{Epoch: -3},
+			Repo:        "base",
+			Files:       []string{""},
+			Size:        1<<63 - 1,
+			HeaderStart: -1 << 63,
+			HeaderEnd:   1 << 40,
+		},
+	}
+}
+
+func parsedEncode(t testing.TB, pkgs []*Package, kept []string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := writeParsed(&buf, pkgs, kept); err != nil {
+		t.Fatalf("writeParsed: %v", err)
+	}
+	return buf.Bytes()
+}
+
+func TestParsedRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		pkgs []*Package
+		kept []string
+	}{
+		{"empty", nil, nil},
+		{"empty kept", nil, []string{}},
+		{"sample", parsedSample(), nil},
+		{"sample with kept", parsedSample(), []string{"/bin/sh", "/usr/bin/naïve", ""}},
+		{"primary files only", []*Package{{Name: "a", Repo: "base", Files: []string{"/usr/bin/a"}}}, nil},
+		{"installed-like", []*Package{{Name: "a", EVR: EVR{Version: "1", Release: "1"}, Arch: "x86_64", Repo: "base"}}, []string{"/x"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			enc := parsedEncode(t, tc.pkgs, tc.kept)
+			got, kept, err := readParsed(bytes.NewReader(enc), "base")
+			if err != nil {
+				t.Fatalf("readParsed: %v", err)
+			}
+			if !reflect.DeepEqual(got, tc.pkgs) {
+				t.Errorf("packages differ\ngot  %+v\nwant %+v", parsedDeref(got), parsedDeref(tc.pkgs))
+			}
+			if !reflect.DeepEqual(kept, tc.kept) || (kept == nil) != (tc.kept == nil) {
+				t.Errorf("kept = %#v, want %#v", kept, tc.kept)
+			}
+			if again := parsedEncode(t, got, kept); !bytes.Equal(again, enc) {
+				t.Errorf("re-encoding differs: %d bytes, first %d", len(again), len(enc))
+			}
+		})
+	}
+}
+
+func parsedDeref(pkgs []*Package) []Package {
+	out := make([]Package, len(pkgs))
+	for i, p := range pkgs {
+		out[i] = *p
+	}
+	return out
+}
+
+func TestParsedEmptyListsDecodeAsNil(t *testing.T) {
+	in := []*Package{{Name: "a", Provides: []Dep{}, Requires: []Dep{}, Files: []string{}}}
+	got, _, err := readParsed(bytes.NewReader(parsedEncode(t, in, nil)), "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := got[0]
+	if p.Provides != nil || p.Requires != nil || p.Conflicts != nil || p.Obsoletes != nil || p.Files != nil {
+		t.Errorf("empty lists should decode as nil: %+v", *p)
+	}
+	if p.Repo != "r" {
+		t.Errorf("Repo = %q, want %q", p.Repo, "r")
+	}
+}
+
+// An append to one package's list must not write into the next package's.
+func TestParsedSubslicesDoNotAlias(t *testing.T) {
+	in := []*Package{
+		{Name: "a", Requires: []Dep{{Name: "x"}}, Files: []string{"/a"}},
+		{Name: "b", Requires: []Dep{{Name: "y"}}, Files: []string{"/b"}},
+	}
+	got, kept, err := readParsed(bytes.NewReader(parsedEncode(t, in, []string{"/k"})), "r")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = append(got[0].Requires, Dep{Name: "clobber"})
+	_ = append(got[0].Files, "clobber")
+	_ = append(got[1].Files, "clobber")
+	if got[1].Requires[0].Name != "y" || got[1].Files[0] != "/b" || kept[0] != "/k" {
+		t.Errorf("append clobbered a neighbour: %+v %+v", *got[1], kept)
+	}
+}
+
+func TestParsedDeterministic(t *testing.T) {
+	a := parsedEncode(t, parsedSample(), []string{"/bin/sh"})
+	b := parsedEncode(t, parsedSample(), []string{"/bin/sh"})
+	if !bytes.Equal(a, b) {
+		t.Error("two encodings of the same packages differ")
+	}
+}
+
+func TestParsedFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "base.parsed")
+	if err := os.WriteFile(path, parsedEncode(t, parsedSample(), nil), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	got, _, err := readParsed(f, "base")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, parsedSample()) {
+		t.Error("packages read from a file differ")
+	}
+}
+
+func TestParsedTruncated(t *testing.T) {
+	enc := parsedEncode(t, parsedSample(), []string{"/bin/sh"})
+	for n := range len(enc) {
+		if _, _, err := readParsed(bytes.NewReader(enc[:n]), "base"); err == nil {
+			t.Errorf("truncated to %d of %d bytes: no error", n, len(enc))
+		}
+	}
+}
+
+func TestParsedCorrupt(t *testing.T) {
+	enc := parsedEncode(t, parsedSample(), nil)
+	for _, tc := range []struct {
+		name string
+		edit func([]byte) []byte
+		want string
+	}{
+		{"flipped byte", func(b []byte) []byte { b[len(b)/2] ^= 0x40; return b }, "sha256"},
+		{"flipped checksum", func(b []byte) []byte { b[len(b)-1] ^= 1; return b }, "sha256"},
+		{"wrong magic", func(b []byte) []byte { return append([]byte("<?xml version="), b...) }, "magic"},
+		{"other version", func(b []byte) []byte { b[len(parsedMagic)-2] = '9'; return b }, "version"},
+		{"appended byte", func(b []byte) []byte { return append(b, 0) }, "sha256"},
+		{"empty", func([]byte) []byte { return nil }, "truncated"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := readParsed(bytes.NewReader(tc.edit(bytes.Clone(enc))), "base")
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want one mentioning %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// parsedResum replaces the trailing checksum so hand-made or fuzzed bodies
+// reach the decoder instead of stopping at the checksum.
+func parsedResum(b []byte) []byte {
+	if len(b) < len(parsedMagic)+sha256.Size {
+		return b
+	}
+	b = bytes.Clone(b)
+	sum := sha256.Sum256(b[:len(b)-sha256.Size])
+	copy(b[len(b)-sha256.Size:], sum[:])
+	return b
+}
+
+// Bodies with a valid checksum but hostile content must be refused without
+// panicking or allocating for the counts they claim.
+func TestParsedHostileBody(t *testing.T) {
+	seal := func(body ...byte) []byte {
+		b := append([]byte(parsedMagic), body...)
+		return parsedResum(append(b, make([]byte, sha256.Size)...))
+	}
+	huge := []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}
+	for _, tc := range []struct {
+		name string
+		in   []byte
+		want string
+	}{
+		{"huge string count", seal(huge...), "strings cannot fit"},
+		{"huge string length", seal(append([]byte{2, 0}, huge...)...), "string lengths exceed"},
+		{"first string not empty", seal(1, 1, 'x', 0, 0, 0, 0), "entry 0"},
+		{"huge package count", seal(append([]byte{1, 0}, huge...)...), "packages cannot fit"},
+		{"huge dep count", seal(append([]byte{1, 0, 0}, huge...)...), "deps cannot fit"},
+		{"huge kept count", seal(append([]byte{1, 0, 0, 0, 0}, huge...)...), "kept paths exceed"},
+		{"varint overflow", seal(append([]byte{1, 0}, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01)...), "overflows"},
+		{"kept index out of range", seal(1, 0, 0, 0, 0, 2, 5), "string index 5"},
+		{"trailing bytes", seal(1, 0, 0, 0, 0, 0, 0), "trailing"},
+		{"unused deps", seal(append([]byte{1, 0, 0, 1, 0, 0}, make([]byte, 8)...)...), "more than the packages use"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, _, err := readParsed(bytes.NewReader(tc.in), "base")
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("err = %v, want one mentioning %q", err, tc.want)
+			}
+		})
+	}
+
+	// A package claiming more deps than were declared in total.
+	enc := parsedEncode(t, []*Package{{Name: "a", Requires: []Dep{{Name: "b"}}}}, nil)
+	// Body: strings (3: "", "a", "b"), lengths, "ab", counts 1 1 0, kept 0,
+	// then name 1, epoch 0, version 0, release 0, arch 0, provides 0, requires 1.
+	i := bytes.Index(enc, []byte("ab")) + 2 + 4 + 6
+	if enc[i] != 1 {
+		t.Fatalf("test out of date with the format: byte %d is %d", i, enc[i])
+	}
+	enc[i] = 2
+	_, _, err := readParsed(bytes.NewReader(parsedResum(enc)), "base")
+	if err == nil || !strings.Contains(err.Error(), "package 0") || !strings.Contains(err.Error(), "2 deps") {
+		t.Errorf("err = %v, want one about package 0 claiming 2 deps", err)
+	}
+}
+
+func FuzzReadParsed(f *testing.F) {
+	f.Add(parsedEncode(f, parsedSample(), []string{"/bin/sh", "/usr/bin/x"}))
+	f.Add(parsedEncode(f, parsedSample()[:1], nil))
+	f.Add(parsedEncode(f, nil, []string{}))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		// Almost every mutation breaks the checksum, so also try the input
+		// with a fixed checksum: that is what reaches the decoder.
+		for _, in := range [][]byte{data, parsedResum(data)} {
+			pkgs, kept, err := readParsed(bytes.NewReader(in), "r")
+			if err != nil {
+				continue
+			}
+			var buf bytes.Buffer
+			if err := writeParsed(&buf, pkgs, kept); err != nil {
+				t.Fatalf("re-encoding decoded packages: %v", err)
+			}
+			pkgs2, kept2, err := readParsed(&buf, "r")
+			if err != nil {
+				t.Fatalf("decoding re-encoded packages: %v", err)
+			}
+			if !reflect.DeepEqual(pkgs, pkgs2) || !reflect.DeepEqual(kept, kept2) || (kept == nil) != (kept2 == nil) {
+				t.Fatalf("round trip changed the value:\n%+v %#v\n%+v %#v", parsedDeref(pkgs), kept, parsedDeref(pkgs2), kept2)
+			}
+		}
+	})
+}
+
+// parsedSynthetic makes n packages shaped like a CentOS repo's: about 4.5
+// deps and 2 files each, with names shared the way real dep names are.
+func parsedSynthetic(n int) []*Package {
+	pkgs := make([]*Package, n)
+	for i := range pkgs {
+		name := fmt.Sprintf("pkg%d", i)
+		evr := EVR{Epoch: i % 3, Version: fmt.Sprintf("%d.%d", i%17, i%5), Release: fmt.Sprintf("%d.el6", i%9)}
+		p := &Package{
+			Name: name, EVR: evr, Arch: []string{"x86_64", "noarch", "i686"}[i%3],
+			Provides: []Dep{
+				{Name: name, Flags: Equal, EVR: evr},
+				{Name: fmt.Sprintf("lib%d.so.1()(64bit)", i)},
+			},
+			Requires: []Dep{
+				{Name: "libc.so.6()(64bit)"},
+				{Name: fmt.Sprintf("pkg%d", (i*7+1)%n), Flags: Greater | Equal, EVR: EVR{Version: "1.0"}},
+			},
+			Files:       []string{"/usr/bin/" + name, "/usr/share/doc/" + name},
+			SourceRPM:   name + "-src.src.rpm",
+			Repo:        "base",
+			Location:    "Packages/" + name + ".rpm",
+			Checksum:    Checksum{Type: "sha256", Hex: fmt.Sprintf("%064x", i)},
+			Size:        int64(i) * 1000,
+			HeaderStart: 1384,
+			HeaderEnd:   int64(5000 + i),
+		}
+		if i%2 == 0 {
+			p.Requires = append(p.Requires, Dep{Name: "/bin/sh", Phase: PhasePost})
+		}
+		pkgs[i] = p
+	}
+	return pkgs
+}
+
+func TestParsedSynthetic(t *testing.T) {
+	in := parsedSynthetic(1000)
+	got, _, err := readParsed(bytes.NewReader(parsedEncode(t, in, nil)), "base")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, in) {
+		t.Error("synthetic packages differ after a round trip")
+	}
+}
+
+func BenchmarkReadParsed(b *testing.B) {
+	enc := parsedEncode(b, parsedSynthetic(60000), nil)
+	b.SetBytes(int64(len(enc)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, _, err := readParsed(bytes.NewReader(enc), "base"); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
