@@ -1009,11 +1009,12 @@ func (s *solver) policy(cands []int) int {
 // plan collects the installed-to-be packages that are not installed yet.
 func (s *solver) plan() *Plan {
 	plan := &Plan{Warnings: s.warnings}
+	requiredBy := s.firstRequirers()
 	for i, p := range s.pkgs {
 		if s.value[i] != 1 || s.installed[i] {
 			continue
 		}
-		pp := PlannedPackage{Package: p, Action: ActionInstall, Reason: s.reasonFor(i)}
+		pp := PlannedPackage{Package: p, Action: ActionInstall, Reason: s.reasonFor(i, requiredBy)}
 		if r := s.replaces(i); r >= 0 {
 			pp.Action, pp.Replaces = ActionUpgrade, s.pkgs[r]
 		}
@@ -1051,8 +1052,27 @@ func (s *solver) replaces(i int) int {
 	return -1
 }
 
+// firstRequirers maps each package to the first requires clause, in trail
+// order, of a chosen package that it can satisfy.
+func (s *solver) firstRequirers() map[int]int {
+	first := map[int]int{}
+	for _, t := range s.trail {
+		if !t.pos() {
+			continue
+		}
+		for _, id := range s.requiresOf[t.v()] {
+			for _, l := range s.clauses[id].lits[1:] {
+				if _, ok := first[l.v()]; !ok && l.pos() {
+					first[l.v()] = id
+				}
+			}
+		}
+	}
+	return first
+}
+
 // reasonFor explains why package i is in the plan.
-func (s *solver) reasonFor(i int) string {
+func (s *solver) reasonFor(i int, requiredBy map[int]int) string {
 	if r, ok := s.chosenFor[i]; ok && r != "installed" {
 		return r
 	}
@@ -1064,18 +1084,9 @@ func (s *solver) reasonFor(i int) string {
 		}
 	}
 	// Forced by propagation: name the first chosen package that needs it.
-	for _, t := range s.trail {
-		if !t.pos() {
-			continue
-		}
-		for _, id := range s.requiresOf[t.v()] {
-			c := s.clauses[id]
-			for _, l := range c.lits[1:] {
-				if l == pos(i) {
-					return fmt.Sprintf("required by %s (%s)", s.pkgs[c.pkg].NEVRA(), c.dep)
-				}
-			}
-		}
+	if id, ok := requiredBy[i]; ok {
+		c := s.clauses[id]
+		return fmt.Sprintf("required by %s (%s)", s.pkgs[c.pkg].NEVRA(), c.dep)
 	}
 	if r := s.replaces(i); r >= 0 {
 		return "upgrade of installed " + s.pkgs[r].NEVRA()

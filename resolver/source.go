@@ -372,16 +372,16 @@ func readMetadata(ctx context.Context, base string, mf MetadataFile, opts LoadOp
 }
 
 func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted map[string]bool) error {
-	byID := map[string]*Package{}
-	for _, p := range u.Packages {
-		if p.Checksum.Hex != "" {
-			byID[p.Repo+"\x00"+p.Checksum.Hex] = p
-		}
-	}
 	for i := range u.Sources {
 		st := &u.Sources[i]
 		if st.filelists == nil {
 			continue
+		}
+		byID := map[string]*Package{}
+		for _, p := range u.Packages {
+			if p.Repo == st.Repo && p.Checksum.Hex != "" {
+				byID[p.Checksum.Hex] = p
+			}
 		}
 		want, need := st.parsed.missing(wanted)
 		if !need {
@@ -393,7 +393,7 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 		}
 		err := readMetadata(ctx, st.BaseURL, *st.filelists, opts, func(r io.Reader) error {
 			return ReadFilelists(r, keep, func(pkgid string, files []string) error {
-				if p := byID[st.Repo+"\x00"+pkgid]; p != nil {
+				if p := byID[pkgid]; p != nil {
 					// Primary's paths stay: filelists repeats them, but
 					// the wanted set may not name them.
 					p.Files, p.FullFiles = mergePaths(p.Files, files), true
