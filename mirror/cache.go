@@ -119,28 +119,14 @@ func (f *MetadataFetcher) FetchMetadata(ctx context.Context, rawURL string, sum 
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), ".fetch-*")
-	if err != nil {
-		return nil, err
-	}
-	defer os.Remove(tmp.Name())
 	vr, err := resolver.VerifyingReader(rc, sum, -1, rawURL)
 	if err != nil {
-		tmp.Close()
 		return nil, err
 	}
-	if _, err := io.Copy(tmp, vr); err != nil {
-		tmp.Close()
-		return nil, err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return nil, err
-	}
-	if err := tmp.Close(); err != nil {
-		return nil, err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := writeAtomic(path, func(w io.Writer) error {
+		_, err := io.Copy(w, vr)
+		return err
+	}); err != nil {
 		return nil, err
 	}
 	return os.Open(path)
@@ -153,13 +139,9 @@ func (f *MetadataFetcher) OpenParsed(key string) (io.ReadCloser, error) {
 
 // SaveParsed keeps the parsed form of a repo (resolver.ParsedCache).
 func (f *MetadataFetcher) SaveParsed(key string, write func(io.Writer) error) error {
-	var b bytes.Buffer
-	if err := write(&b); err != nil {
-		return err
-	}
 	path := f.dir("parsed", filepath.Base(key))
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return writeFileAtomic(path, b.Bytes())
+	return writeAtomic(path, write)
 }

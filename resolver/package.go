@@ -70,8 +70,8 @@ const (
 // Dep is one Provides/Requires/Conflicts/Obsoletes entry.
 type Dep struct {
 	Name  string
-	Flags Flags // zero when unversioned
 	EVR   EVR   // meaningful only when Flags != 0
+	Flags Flags // zero when unversioned
 	Phase Phase // Requires only
 }
 

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"io"
 	"maps"
+	"runtime"
 	"slices"
 )
 
@@ -103,9 +104,18 @@ func (u *Universe) saveParsed() {
 	if u.parsedCache == nil {
 		return
 	}
+	collected := false
 	for _, st := range u.Sources {
-		if st.parsed != nil {
-			_ = st.parsed.save(u.parsedCache) // only costs a parse next time
+		if st.parsed == nil || !st.parsed.dirty {
+			continue
 		}
+		if !collected {
+			// Called after a solve: collect the solver's memory first so
+			// encoding reuses it instead of growing the heap past the
+			// solve's peak.
+			runtime.GC()
+			collected = true
+		}
+		_ = st.parsed.save(u.parsedCache) // only costs a parse next time
 	}
 }

@@ -1,6 +1,7 @@
 package resolver
 
 import (
+	"bufio"
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
@@ -51,7 +52,9 @@ const (
 // writeParsed encodes pkgs (all of one repo) and kept (the file paths merged
 // from filelists into Files, nil when filelists were never merged) to w.
 func writeParsed(w io.Writer, pkgs []*Package, kept []string) error {
-	e := parsedEncoder{ids: map[string]uint64{"": 0}, strs: []string{""}}
+	// Sized for the usual number of distinct strings a package brings.
+	e := parsedEncoder{ids: make(map[string]uint64, 4*len(pkgs)), strs: []string{""}}
+	e.ids[""] = 0
 
 	var nDeps, nFiles int
 	for i, p := range pkgs {
@@ -102,25 +105,25 @@ func writeParsed(w io.Writer, pkgs []*Package, kept []string) error {
 		e.varint(p.HeaderEnd)
 	}
 
-	// The table is only complete once the body has been encoded, so assemble
-	// the output afterwards, in one buffer, and hash it.
-	total := len(parsedMagic) + binary.MaxVarintLen64*(1+len(e.strs)) + len(e.body) + sha256.Size
+	// The table is only complete once the body has been encoded, so it is
+	// written afterwards, straight to w: a copy of the whole would be a
+	// second universe's worth of memory at the end of a resolve.
+	h := sha256.New()
+	bw := bufio.NewWriterSize(io.MultiWriter(w, h), 256<<10)
+	bw.WriteString(parsedMagic)
+	var n [binary.MaxVarintLen64]byte
+	bw.Write(binary.AppendUvarint(n[:0], uint64(len(e.strs))))
 	for _, s := range e.strs {
-		total += len(s)
-	}
-	out := make([]byte, 0, total)
-	out = append(out, parsedMagic...)
-	out = binary.AppendUvarint(out, uint64(len(e.strs)))
-	for _, s := range e.strs {
-		out = binary.AppendUvarint(out, uint64(len(s)))
+		bw.Write(binary.AppendUvarint(n[:0], uint64(len(s))))
 	}
 	for _, s := range e.strs {
-		out = append(out, s...)
+		bw.WriteString(s)
 	}
-	out = append(out, e.body...)
-	sum := sha256.Sum256(out)
-	out = append(out, sum[:]...)
-	if _, err := w.Write(out); err != nil {
+	bw.Write(e.body)
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("parsed cache: %w", err)
+	}
+	if _, err := w.Write(h.Sum(nil)); err != nil {
 		return fmt.Errorf("parsed cache: %w", err)
 	}
 	return nil

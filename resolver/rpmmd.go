@@ -325,7 +325,8 @@ func ReadPrimary(r io.Reader, repo string, fn func(*Package) error) error {
 	}
 	var (
 		seenRoot bool
-		xp       *xmlPackage
+		xp       *xmlPackage // the package being read
+		spare    *xmlPackage // reused for the next one
 		text     *string     // where character data goes
 		deps     *[]xmlEntry // the dependency list being read
 		stack    []string    // open elements, to catch mismatched tags
@@ -365,7 +366,8 @@ func ReadPrimary(r io.Reader, repo string, fn func(*Package) error) error {
 			case "metadata":
 				seenRoot = true
 			case "package":
-				xp = &xmlPackage{}
+				xp = spare.reset()
+				spare = xp
 			}
 		}
 		if xp == nil {
@@ -475,6 +477,19 @@ func parseIntAttr(s *xmlScanner, name string) (int64, error) {
 	return n, nil
 }
 
+// reset returns xp cleared for the next package, keeping the capacity of
+// its dependency lists; the Files slice goes to the Package, so it starts anew.
+func (xp *xmlPackage) reset() *xmlPackage {
+	if xp == nil {
+		return &xmlPackage{}
+	}
+	f := xp.Format
+	*xp = xmlPackage{}
+	xp.Format.Provides, xp.Format.Requires = f.Provides[:0], f.Requires[:0]
+	xp.Format.Conflicts, xp.Format.Obsoletes = f.Conflicts[:0], f.Obsoletes[:0]
+	return xp
+}
+
 func (xp *xmlPackage) pkg(repo string, intern func(string) string) (*Package, error) {
 	epoch, err := parseEpoch(xp.Version.Epoch)
 	if err != nil {
@@ -483,7 +498,7 @@ func (xp *xmlPackage) pkg(repo string, intern func(string) string) (*Package, er
 	p := &Package{
 		Name: intern(xp.Name), Arch: intern(xp.Arch),
 		EVR:       EVR{Epoch: epoch, Version: intern(xp.Version.Ver), Release: intern(xp.Version.Rel)},
-		SourceRPM: xp.Format.SourceRPM, Repo: repo, Location: xp.Location.Href,
+		SourceRPM: intern(xp.Format.SourceRPM), Repo: repo, Location: xp.Location.Href,
 		Checksum: Checksum{Type: normalizeSumType(xp.Checksum.Type), Hex: strings.ToLower(strings.TrimSpace(xp.Checksum.Value))},
 		Size:     xp.Size.Package, HeaderStart: xp.Format.HeaderRange.Start, HeaderEnd: xp.Format.HeaderRange.End,
 		Files: xp.Format.Files,
