@@ -276,8 +276,8 @@ type xmlEntry struct {
 
 var xmlFlagBits = map[string]Flags{"LT": Less, "LE": Less | Equal, "EQ": Equal, "GE": Greater | Equal, "GT": Greater}
 
-func (e xmlEntry) dep(intern func(string) string) (Dep, error) {
-	d := Dep{Name: intern(e.Name)}
+func (e xmlEntry) dep() (Dep, error) {
+	d := Dep{Name: e.Name}
 	if d.Name == "" {
 		return d, errors.New("dependency entry without a name")
 	}
@@ -291,7 +291,7 @@ func (e xmlEntry) dep(intern func(string) string) (Dep, error) {
 		if err != nil {
 			return d, fmt.Errorf("dependency %s: %w", e.Name, err)
 		}
-		d.EVR = EVR{Epoch: epoch, Version: intern(e.Ver), Release: intern(e.Rel)}
+		d.EVR = EVR{Epoch: epoch, Version: e.Ver, Release: e.Rel}
 	}
 	if e.Pre == "1" {
 		d.Phase = PhasePre
@@ -314,12 +314,21 @@ func parseEpoch(s string) (int, error) {
 // package. Memory stays proportional to one package plus the strings kept.
 func ReadPrimary(r io.Reader, repo string, fn func(*Package) error) error {
 	s := newXMLScanner(r)
-	strs := map[string]string{}
+	// Names and versions repeat across packages and dependencies: one copy
+	// of each is kept.
+	strs := make(map[string]string, 1<<16)
 	intern := func(b []byte) string {
 		if v, ok := strs[string(b)]; ok {
 			return v
 		}
 		v := string(b)
+		strs[v] = v
+		return v
+	}
+	internString := func(v string) string {
+		if c, ok := strs[v]; ok {
+			return c
+		}
 		strs[v] = v
 		return v
 	}
@@ -376,7 +385,7 @@ func ReadPrimary(r io.Reader, repo string, fn func(*Package) error) error {
 		if s.kind == tokEnd {
 			switch string(s.name) {
 			case "package":
-				p, err := xp.pkg(repo, func(v string) string { return intern([]byte(v)) })
+				p, err := xp.pkg(repo, internString)
 				if err != nil {
 					return fmt.Errorf("primary.xml line %d: %w", s.line(), err)
 				}
@@ -521,7 +530,7 @@ func (xp *xmlPackage) pkg(repo string, intern func(string) string) (*Package, er
 	}{{&p.Provides, xp.Format.Provides}, {&p.Requires, xp.Format.Requires}, {&p.Conflicts, xp.Format.Conflicts}, {&p.Obsoletes, xp.Format.Obsoletes}} {
 		deps := make([]Dep, 0, len(l.src))
 		for _, e := range l.src {
-			d, err := e.dep(intern)
+			d, err := e.dep()
 			if err != nil {
 				return nil, fmt.Errorf("package %s: %w", p.NEVRA(), err)
 			}
