@@ -1,0 +1,141 @@
+package resolver_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/rpmvault/rpmvault/fixtures"
+	"github.com/rpmvault/rpmvault/resolver"
+)
+
+// The hot paths of a resolve, on a generated repo of benchPackages packages
+// (the 60,000-package comparison with dnf and libsolv is `make bench`).
+const benchPackages = 10000
+
+var (
+	benchOnce sync.Once
+	benchRepo *fixtures.LargeRepo
+	benchErr  error
+)
+
+func largeRepo(b *testing.B) *fixtures.LargeRepo {
+	b.Helper()
+	benchOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "rpmvault-bench-")
+		if err != nil {
+			benchErr = err
+			return
+		}
+		benchRepo, benchErr = fixtures.GenerateLargeRepo(dir, fixtures.LargeRepoOptions{Seed: 1, Packages: benchPackages})
+	})
+	if benchErr != nil {
+		b.Fatal(benchErr)
+	}
+	return benchRepo
+}
+
+func uncompressed(b *testing.B, dir, kind string) []byte {
+	b.Helper()
+	m, _ := filepath.Glob(filepath.Join(dir, "repodata", "*-"+kind+".xml.gz"))
+	if len(m) != 1 {
+		b.Fatalf("no %s in %s", kind, dir)
+	}
+	f, err := os.Open(m[0])
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	r, err := resolver.Decompress(f, m[0], 1<<30)
+	if err != nil {
+		b.Fatal(err)
+	}
+	data, err := io.ReadAll(r)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return data
+}
+
+func BenchmarkReadPrimary(b *testing.B) {
+	data := uncompressed(b, largeRepo(b).Dir, "primary")
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for range b.N {
+		n := 0
+		if err := resolver.ReadPrimary(bytes.NewReader(data), "big", func(*resolver.Package) error { n++; return nil }); err != nil {
+			b.Fatal(err)
+		}
+		if n < benchPackages {
+			b.Fatalf("read %d packages", n)
+		}
+	}
+}
+
+func BenchmarkReadFilelists(b *testing.B) {
+	data := uncompressed(b, largeRepo(b).Dir, "filelists")
+	keep := func(path []byte) bool { return strings.HasSuffix(string(path), "/file02") }
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for range b.N {
+		if err := resolver.ReadFilelists(bytes.NewReader(data), keep, func(string, []string) error { return nil }); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchResolve(b *testing.B, target string, f resolver.Fetcher) {
+	repo := largeRepo(b)
+	m, err := resolver.ParseManifest([]byte("name: bench\nrepos:\n  - id: big\n    baseurl: [" + repo.Dir + "]\n    gpgcheck: false\ninstall: [" + repo.Targets[target] + "]\n"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for range b.N {
+		if _, _, err := resolver.Resolve(context.Background(), m, resolver.ResolveOptions{Fetcher: f}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkResolveCold reads the XML metadata every time.
+func BenchmarkResolveCold(b *testing.B) {
+	for _, target := range []string{"small", "large"} {
+		b.Run(target, func(b *testing.B) { benchResolve(b, target, &resolver.HTTPFetcher{}) })
+	}
+}
+
+// BenchmarkResolveWarm reads the parsed cache.
+func BenchmarkResolveWarm(b *testing.B) {
+	for _, target := range []string{"small", "large"} {
+		b.Run(target, func(b *testing.B) {
+			f := &cachingFetcher{entries: map[string][]byte{}}
+			benchResolve(b, target, f) // the first run fills the cache
+		})
+	}
+}
+
+// BenchmarkSolve is the solver alone, on a universe already read.
+func BenchmarkSolve(b *testing.B) {
+	repo := largeRepo(b)
+	u, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{{ID: "big", BaseURLs: []string{repo.Dir}}},
+		resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, target := range []string{"small", "large"} {
+		b.Run(target, func(b *testing.B) {
+			b.ReportAllocs()
+			for range b.N {
+				if _, err := resolver.Solve(u, resolver.Request{Install: []string{repo.Targets[target]}}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
