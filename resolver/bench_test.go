@@ -95,11 +95,18 @@ func benchResolve(b *testing.B, target string, f resolver.Fetcher) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	b.ReportAllocs()
-	for range b.N {
+	resolve := func() {
 		if _, _, err := resolver.Resolve(context.Background(), m, resolver.ResolveOptions{Fetcher: f}); err != nil {
 			b.Fatal(err)
 		}
+	}
+	if _, ok := f.(resolver.ParsedCache); ok {
+		resolve() // fill the cache
+		b.ResetTimer()
+	}
+	b.ReportAllocs()
+	for range b.N {
+		resolve()
 	}
 }
 
@@ -114,8 +121,7 @@ func BenchmarkResolveCold(b *testing.B) {
 func BenchmarkResolveWarm(b *testing.B) {
 	for _, target := range []string{"small", "large"} {
 		b.Run(target, func(b *testing.B) {
-			f := &cachingFetcher{entries: map[string][]byte{}}
-			benchResolve(b, target, f) // the first run fills the cache
+			benchResolve(b, target, &cachingFetcher{entries: map[string][]byte{}})
 		})
 	}
 }
