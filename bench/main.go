@@ -31,7 +31,7 @@ func main() {
 	bin := flag.String("rpmvault", "bin/rpmvault", "rpmvault binary to measure")
 	generate := flag.Bool("generate-only", false, "only generate the repo (used in a child process)")
 	flag.Parse()
-	repo := filepath.Join(*work, fmt.Sprintf("repo-%d-%d", *packages, *seed))
+	repo := filepath.Join(*work, fmt.Sprintf("repo-v%d-%d-%d", fixtures.LargeRepoVersion, *packages, *seed))
 	if *generate {
 		r, err := fixtures.GenerateLargeRepo(repo, fixtures.LargeRepoOptions{Seed: *seed, Packages: *packages})
 		check(err)
@@ -232,7 +232,7 @@ func (b *bench) libsolv(target string, warm bool) (*exec.Cmd, func([]byte) []str
 	if warm {
 		w = "1"
 	}
-	cmd := exec.Command("/usr/bin/python3", "-c", libsolvScript, b.repo, target, filepath.Join(b.work, "big.solv"), w)
+	cmd := exec.Command("/usr/bin/python3", "-c", libsolvScript, b.repo, target, filepath.Join(b.repo, "big.solv"), w)
 	return cmd, func(out []byte) []string {
 		set := strings.Fields(string(out))
 		sort.Strings(set)
