@@ -5,8 +5,8 @@ import (
 	"encoding/hex"
 	"io"
 	"maps"
-	"runtime"
 	"slices"
+	"sync"
 )
 
 // ParsedCache is implemented by fetchers that keep parsed repos: the binary
@@ -19,14 +19,30 @@ type ParsedCache interface {
 	SaveParsed(key string, write func(io.Writer) error) error
 }
 
-// parsedRepo is what a repo's parsed-cache entry holds, or will.
+// parsedRepo is a repo's packages and what its parsed-cache entries hold, or
+// will: the packages as primary.xml gives them (writeParsed), and what
+// filelists added to them (writeParsedFiles, under key+"-files").
 type parsedRepo struct {
 	key  string
 	pkgs []*Package
+	// primary is how many of each package's Files primary.xml gave; the
+	// rest came from filelists.
+	primary []int
 	// kept are the paths merged into pkgs from filelists; nil when filelists
 	// were not read.
-	kept  map[string]bool
-	dirty bool // pkgs or kept changed since the entry was read
+	kept map[string]bool
+
+	savePkgs  bool           // parsed from XML: the packages entry is to be written
+	saveFiles bool           // kept grew: the file-lists entry is to be written
+	saving    sync.WaitGroup // the packages entry being written
+}
+
+func newParsedRepo(key string, pkgs []*Package) *parsedRepo {
+	pr := &parsedRepo{key: key, pkgs: pkgs, primary: make([]int, len(pkgs))}
+	for i, p := range pkgs {
+		pr.primary[i] = len(p.Files)
+	}
+	return pr
 }
 
 // parsedKey names a repo's entry: the repo id (stored in every package) and
@@ -41,43 +57,30 @@ func parsedKey(repo string, md *RepoMD) string {
 	return hex.EncodeToString(h.Sum(nil))
 }
 
-// openParsed reads the entry for key; ok is false when there is none or it
-// cannot be used (then the repo is parsed from XML and the entry rewritten).
+// openParsed reads the entries for key; ok is false when there are none or
+// they cannot be used (then the repo is parsed from XML and they are
+// rewritten). A file-lists entry that cannot be used only loses its paths.
 func openParsed(c ParsedCache, key, repo string) (*parsedRepo, bool) {
 	rc, err := c.OpenParsed(key)
 	if err != nil {
 		return nil, false
 	}
-	defer rc.Close()
-	pkgs, kept, err := readParsed(rc, repo)
+	pkgs, _, err := readParsed(rc, repo)
+	rc.Close()
 	if err != nil {
 		return nil, false
 	}
-	pr := &parsedRepo{key: key, pkgs: pkgs}
-	if kept != nil {
-		pr.kept = make(map[string]bool, len(kept))
-		for _, k := range kept {
-			pr.kept[k] = true
+	pr := newParsedRepo(key, pkgs)
+	if rc, err := c.OpenParsed(key + "-files"); err == nil {
+		if kept, err := readParsedFiles(rc, pkgs); err == nil {
+			pr.kept = make(map[string]bool, len(kept))
+			for _, k := range kept {
+				pr.kept[k] = true
+			}
 		}
+		rc.Close()
 	}
 	return pr, true
-}
-
-// save writes the entry if it changed. A cache that cannot be written only
-// costs the next resolve a parse, so the caller may ignore the error.
-func (pr *parsedRepo) save(c ParsedCache) error {
-	if !pr.dirty {
-		return nil
-	}
-	var kept []string
-	if pr.kept != nil {
-		kept = slices.Sorted(maps.Keys(pr.kept))
-	}
-	err := c.SaveParsed(pr.key, func(w io.Writer) error { return writeParsed(w, pr.pkgs, kept) })
-	if err == nil {
-		pr.dirty = false
-	}
-	return err
 }
 
 // missing returns the paths of wanted not yet merged from filelists (all of
@@ -98,24 +101,46 @@ func (pr *parsedRepo) missing(wanted map[string]bool) (map[string]bool, bool) {
 	return out, out != nil
 }
 
-// saveParsed writes the parsed-cache entries of repos read or extended by
-// this resolve.
-func (u *Universe) saveParsed() {
+// startSaving writes the packages entries of repos parsed from XML, each on
+// its own goroutine, while the solve goes on. Merging file lists into those
+// packages waits for it (see loadFileLists); finishSaving waits for all.
+func (u *Universe) startSaving() {
 	if u.parsedCache == nil {
 		return
 	}
-	collected := false
 	for _, st := range u.Sources {
-		if st.parsed == nil || !st.parsed.dirty {
+		pr := st.parsed
+		if pr == nil || !pr.savePkgs {
 			continue
 		}
-		if !collected {
-			// Called after a solve: collect the solver's memory first so
-			// encoding reuses it instead of growing the heap past the
-			// solve's peak.
-			runtime.GC()
-			collected = true
+		pr.savePkgs = false
+		pr.saving.Add(1)
+		go func() {
+			defer pr.saving.Done()
+			// A cache that cannot be written only costs the next resolve a parse.
+			_ = u.parsedCache.SaveParsed(pr.key, func(w io.Writer) error { return writeParsed(w, pr.pkgs, nil) })
+		}()
+	}
+}
+
+// finishSaving waits for startSaving and writes the file-lists entries that
+// changed.
+func (u *Universe) finishSaving() {
+	if u.parsedCache == nil {
+		return
+	}
+	for _, st := range u.Sources {
+		pr := st.parsed
+		if pr == nil {
+			continue
 		}
-		_ = st.parsed.save(u.parsedCache) // only costs a parse next time
+		pr.saving.Wait()
+		if pr.saveFiles {
+			kept := slices.Sorted(maps.Keys(pr.kept))
+			_ = u.parsedCache.SaveParsed(pr.key+"-files", func(w io.Writer) error {
+				return writeParsedFiles(w, pr.pkgs, pr.primary, kept)
+			})
+			pr.saveFiles = false
+		}
 	}
 }

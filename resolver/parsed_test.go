@@ -60,8 +60,8 @@ func (f *cachingFetcher) read() (primary, filelists bool) {
 }
 
 // TestParsedCache: a second resolve of an unchanged repo reads no XML and
-// answers the same; a request for a path the entry does not hold reads the
-// file lists again; a damaged entry is parsed anew.
+// answers the same; a request for a path the entries do not hold reads the
+// file lists again; a damaged entry is read from XML anew.
 func TestParsedCache(t *testing.T) {
 	dir := t.TempDir()
 	repo, err := fixtures.GenerateLargeRepo(dir, fixtures.LargeRepoOptions{Seed: 5, Packages: 1500, Files: 4})
@@ -105,24 +105,26 @@ func TestParsedCache(t *testing.T) {
 		name                       string
 		specs                      []string
 		want                       []string
-		damage                     bool
+		damage                     string // the entry to damage: "packages" or "files"
 		readPrimary, readFilelists bool
 	}{
 		{name: "cold", specs: []string{large}, want: want, readPrimary: true, readFilelists: true},
 		{name: "warm", specs: []string{large}, want: want},
 		{name: "a path not kept", specs: []string{path}, want: wantPath, readFilelists: true},
 		{name: "warm again", specs: []string{path}, want: wantPath},
-		{name: "damaged entry", specs: []string{large}, want: want, damage: true, readPrimary: true, readFilelists: true},
+		{name: "damaged file lists", specs: []string{large}, want: want, damage: "files", readFilelists: true},
+		{name: "damaged packages", specs: []string{large}, want: want, damage: "packages", readPrimary: true, readFilelists: true},
 		{name: "rewritten", specs: []string{large}, want: want},
 	}
 	for _, st := range steps {
-		if st.damage {
-			if len(f.entries) != 1 {
-				t.Fatalf("%d parsed entries, want 1", len(f.entries))
+		if st.damage != "" {
+			if len(f.entries) != 2 {
+				t.Fatalf("%d parsed entries, want 2 (packages and file lists)", len(f.entries))
 			}
 			for k, b := range f.entries {
-				b[len(b)/2] ^= 0x55
-				f.entries[k] = b
+				if strings.HasSuffix(k, "-files") == (st.damage == "files") {
+					b[len(b)/2] ^= 0x55
+				}
 			}
 		}
 		got, _ := resolve(f, st.specs...)

@@ -30,7 +30,7 @@ import (
 // they may be negative (Epoch, sizes), zigzag varints.
 const (
 	parsedMagicPrefix = "rpmvault-parsed "
-	parsedMagic       = parsedMagicPrefix + "1\n"
+	parsedMagic       = parsedMagicPrefix + "2\n"
 )
 
 // Bits of the byte that starts each encoded Dep. Most deps are unversioned, so
@@ -52,8 +52,11 @@ const (
 // writeParsed encodes pkgs (all of one repo) and kept (the file paths merged
 // from filelists into Files, nil when filelists were never merged) to w.
 func writeParsed(w io.Writer, pkgs []*Package, kept []string) error {
-	// Sized for the usual number of distinct strings a package brings.
-	e := parsedEncoder{ids: make(map[string]uint64, 4*len(pkgs)), strs: []string{""}}
+	// Sized for what a package usually brings (six distinct strings, 90
+	// bytes of body), so nothing is grown and copied: this runs beside a
+	// solve, and its peak adds to the solve's.
+	e := parsedEncoder{ids: make(map[string]uint32, 6*len(pkgs)), strs: make([]string, 1, 1+6*len(pkgs)),
+		body: make([]byte, 0, 90*len(pkgs))}
 	e.ids[""] = 0
 
 	var nDeps, nFiles int
@@ -130,7 +133,7 @@ func writeParsed(w io.Writer, pkgs []*Package, kept []string) error {
 }
 
 type parsedEncoder struct {
-	ids  map[string]uint64
+	ids  map[string]uint32
 	strs []string // by id
 	body []byte
 }
@@ -141,11 +144,11 @@ func (e *parsedEncoder) varint(v int64)   { e.body = binary.AppendVarint(e.body,
 func (e *parsedEncoder) str(s string) {
 	id, ok := e.ids[s]
 	if !ok {
-		id = uint64(len(e.strs))
+		id = uint32(len(e.strs))
 		e.ids[s] = id
 		e.strs = append(e.strs, s)
 	}
-	e.uvarint(id)
+	e.uvarint(uint64(id))
 }
 
 func (e *parsedEncoder) evr(v EVR) {
@@ -181,32 +184,145 @@ func (e *parsedEncoder) dep(d Dep) {
 // readParsed decodes what writeParsed wrote. repo is assigned to every
 // Package.Repo (not stored).
 func readParsed(r io.Reader, repo string) (pkgs []*Package, kept []string, err error) {
-	data, err := parsedReadAll(r)
+	body, err := readParsedBody(r, parsedMagicPrefix, parsedMagic)
 	if err != nil {
-		return nil, nil, fmt.Errorf("parsed cache: %w", err)
+		return nil, nil, err
 	}
-	if len(data) < len(parsedMagic) && strings.HasPrefix(parsedMagic, string(data)) {
-		return nil, nil, fmt.Errorf("parsed cache: truncated: %d bytes", len(data))
-	}
-	if !bytes.HasPrefix(data, []byte(parsedMagic)) {
-		if bytes.HasPrefix(data, []byte(parsedMagicPrefix)) {
-			line, _, _ := bytes.Cut(data[len(parsedMagicPrefix):], []byte("\n"))
-			return nil, nil, fmt.Errorf("parsed cache: unsupported version %.20q (want %q)", line, strings.TrimSpace(parsedMagic))
-		}
-		return nil, nil, fmt.Errorf("parsed cache: bad magic, not a parsed cache file (want %q)", strings.TrimSpace(parsedMagic))
-	}
-	if len(data) < len(parsedMagic)+sha256.Size {
-		return nil, nil, fmt.Errorf("parsed cache: truncated: %d bytes", len(data))
-	}
-	end := len(data) - sha256.Size
-	if sum := sha256.Sum256(data[:end]); !bytes.Equal(sum[:], data[end:]) {
-		return nil, nil, errors.New("parsed cache: sha256 mismatch (corrupt or truncated)")
-	}
-	pkgs, kept, err = decodeParsed(data[len(parsedMagic):end], repo)
+	pkgs, kept, err = decodeParsed(body, repo)
 	if err != nil {
 		return nil, nil, fmt.Errorf("parsed cache: %w", err)
 	}
 	return pkgs, kept, nil
+}
+
+// readParsedBody reads a parsed-cache file and returns what is between its
+// magic line and its checksum, once both are checked.
+func readParsedBody(r io.Reader, magicPrefix, magic string) ([]byte, error) {
+	data, err := parsedReadAll(r)
+	if err != nil {
+		return nil, fmt.Errorf("parsed cache: %w", err)
+	}
+	if len(data) < len(magic) && strings.HasPrefix(magic, string(data)) {
+		return nil, fmt.Errorf("parsed cache: truncated: %d bytes", len(data))
+	}
+	if !bytes.HasPrefix(data, []byte(magic)) {
+		if bytes.HasPrefix(data, []byte(magicPrefix)) {
+			line, _, _ := bytes.Cut(data[len(magicPrefix):], []byte("\n"))
+			return nil, fmt.Errorf("parsed cache: unsupported version %.20q (want %q)", line, strings.TrimSpace(magic))
+		}
+		return nil, fmt.Errorf("parsed cache: bad magic, not a parsed cache file (want %q)", strings.TrimSpace(magic))
+	}
+	if len(data) < len(magic)+sha256.Size {
+		return nil, fmt.Errorf("parsed cache: truncated: %d bytes", len(data))
+	}
+	end := len(data) - sha256.Size
+	if sum := sha256.Sum256(data[:end]); !bytes.Equal(sum[:], data[end:]) {
+		return nil, errors.New("parsed cache: sha256 mismatch (corrupt or truncated)")
+	}
+	return data[len(magic):end], nil
+}
+
+// The file-list part of a repo's parsed cache is a second, small entry, so
+// that reading filelists for more paths rewrites only it. Layout:
+//
+//	magic      "rpmvault-parsed-files 1\n"
+//	kept       uvarint count, then each path as uvarint length and bytes
+//	packages   uvarint count (the packages of the main entry, in its order),
+//	           then for each: FullFiles (0 or 1), uvarint count, and that
+//	           many indexes into kept: the paths filelists added
+//	sha256     of everything before it
+const (
+	parsedFilesMagicPrefix = "rpmvault-parsed-files "
+	parsedFilesMagic       = parsedFilesMagicPrefix + "1\n"
+)
+
+// writeParsedFiles encodes what filelists added to pkgs: each package's
+// Files after its first primary[i], which must be among kept.
+func writeParsedFiles(w io.Writer, pkgs []*Package, primary []int, kept []string) error {
+	idx := make(map[string]uint64, len(kept))
+	b := []byte(parsedFilesMagic)
+	b = binary.AppendUvarint(b, uint64(len(kept)))
+	for i, k := range kept {
+		idx[k] = uint64(i)
+		b = binary.AppendUvarint(b, uint64(len(k)))
+		b = append(b, k...)
+	}
+	b = binary.AppendUvarint(b, uint64(len(pkgs)))
+	for i, p := range pkgs {
+		added := p.Files[primary[i]:]
+		full := byte(0)
+		if p.FullFiles {
+			full = 1
+		}
+		b = append(b, full)
+		b = binary.AppendUvarint(b, uint64(len(added)))
+		for _, f := range added {
+			id, ok := idx[f]
+			if !ok {
+				return fmt.Errorf("parsed cache: %s has %s, which is not a kept path", p.NEVRA(), f)
+			}
+			b = binary.AppendUvarint(b, id)
+		}
+	}
+	sum := sha256.Sum256(b)
+	if _, err := w.Write(append(b, sum[:]...)); err != nil {
+		return fmt.Errorf("parsed cache: %w", err)
+	}
+	return nil
+}
+
+// readParsedFiles decodes what writeParsedFiles wrote and applies it to
+// pkgs (appending to Files, setting FullFiles), all or nothing: on error
+// pkgs are unchanged.
+func readParsedFiles(r io.Reader, pkgs []*Package) ([]string, error) {
+	body, err := readParsedBody(r, parsedFilesMagicPrefix, parsedFilesMagic)
+	if err != nil {
+		return nil, err
+	}
+	d := parsedDecoder{buf: body}
+	kept := make([]string, d.count(1, "kept paths"))
+	for i := range kept {
+		n := d.count(1, "path bytes")
+		kept[i] = string(d.buf[d.off : d.off+n])
+		d.off += n
+	}
+	if n := d.count(1, "packages"); d.err == nil && n != len(pkgs) {
+		d.fail(fmt.Sprintf("%d packages, the main entry has %d", n, len(pkgs)))
+	}
+	type addition struct {
+		full  bool
+		paths []string
+	}
+	adds := make([]addition, len(pkgs))
+	for i := 0; i < len(pkgs) && d.err == nil; i++ {
+		switch d.readByte() {
+		case 0:
+		case 1:
+			adds[i].full = true
+		default:
+			d.fail("full-files flag is not 0 or 1")
+		}
+		for n := d.count(1, "paths"); n > 0 && d.err == nil; n-- {
+			k := d.uvarint()
+			if k >= uint64(len(kept)) {
+				d.fail(fmt.Sprintf("path index %d out of range (%d paths)", k, len(kept)))
+				break
+			}
+			adds[i].paths = append(adds[i].paths, kept[k])
+		}
+	}
+	if d.err == nil && d.off != len(d.buf) {
+		d.fail("trailing bytes")
+	}
+	if d.err != nil {
+		return nil, fmt.Errorf("parsed cache: file lists: %w", d.err)
+	}
+	for i, a := range adds {
+		p := pkgs[i]
+		p.Files = append(p.Files[:len(p.Files):len(p.Files)], a.paths...)
+		p.FullFiles = a.full
+	}
+	return kept, nil
 }
 
 // parsedReadAll is io.ReadAll that sizes its buffer up front when the reader

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -350,4 +351,71 @@ func BenchmarkReadParsed(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// TestParsedFiles: the file-lists entry restores what filelists added, and
+// a damaged one changes nothing.
+func TestParsedFiles(t *testing.T) {
+	fresh := func() []*Package {
+		return []*Package{
+			{Name: "a", Files: []string{"/usr/bin/a"}},
+			{Name: "b"},
+			{Name: "c", Files: []string{"/etc/c.conf", "/usr/bin/c"}},
+		}
+	}
+	merged := fresh()
+	primary := []int{1, 0, 2}
+	kept := []string{"/usr/lib/x.so", "/usr/share/b/file02"}
+	merged[0].Files = append(merged[0].Files, "/usr/share/b/file02")
+	merged[1].Files = []string{"/usr/lib/x.so", "/usr/share/b/file02"}
+	for _, p := range merged[:2] {
+		p.FullFiles = true
+	}
+	var b bytes.Buffer
+	if err := writeParsedFiles(&b, merged, primary, kept); err != nil {
+		t.Fatal(err)
+	}
+	got := fresh()
+	gotKept, err := readParsedFiles(bytes.NewReader(b.Bytes()), got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(parsedDeref(got), parsedDeref(merged)) || !reflect.DeepEqual(gotKept, kept) {
+		t.Fatalf("round trip:\n got %+v %q\nwant %+v %q", parsedDeref(got), gotKept, parsedDeref(merged), kept)
+	}
+
+	for cut := 0; cut < b.Len(); cut++ {
+		pkgs := fresh()
+		if _, err := readParsedFiles(bytes.NewReader(b.Bytes()[:cut]), pkgs); err == nil {
+			t.Fatalf("truncated at %d: no error", cut)
+		}
+		if !reflect.DeepEqual(parsedDeref(pkgs), parsedDeref(fresh())) {
+			t.Fatalf("truncated at %d: packages changed", cut)
+		}
+	}
+	// A valid entry for another package count is refused too.
+	if _, err := readParsedFiles(bytes.NewReader(b.Bytes()), fresh()[:2]); err == nil || !strings.Contains(err.Error(), "3 packages") {
+		t.Fatalf("wrong package count: %v", err)
+	}
+	// Bad bodies behind a valid checksum.
+	body := func(parts ...byte) []byte { return parsedAppendSum(append([]byte(parsedFilesMagic), parts...)) }
+	for name, data := range map[string][]byte{
+		"path index out of range": body(1, 1, 'x', 1, 1, 1, 5),
+		"bad flag":                body(0, 1, 7, 0),
+		"trailing bytes":          body(0, 1, 0, 0, 9),
+		"huge path":               body(1, 0xff, 0xff, 0x03),
+	} {
+		if _, err := readParsedFiles(bytes.NewReader(data), []*Package{{Name: "x"}}); err == nil {
+			t.Errorf("%s: no error", name)
+		}
+	}
+	// A path the kept set lacks cannot be written.
+	if err := writeParsedFiles(io.Discard, merged, primary, kept[:1]); err == nil {
+		t.Fatal("wrote a path that is not kept")
+	}
+}
+
+func parsedAppendSum(b []byte) []byte {
+	sum := sha256.Sum256(b)
+	return append(b, sum[:]...)
 }

@@ -28,6 +28,7 @@ func Resolve(ctx context.Context, m *Manifest, opts ResolveOptions) (*Plan, *Uni
 	for _, r := range repos {
 		prio[r.ID] = r.Priority
 	}
+	u.startSaving()
 	plan, err := Solve(u, Request{
 		Install:      m.Install,
 		Constraints:  append(append([]string(nil), m.Constraints...), opts.ExtraConstraints...),
@@ -37,7 +38,7 @@ func Resolve(ctx context.Context, m *Manifest, opts ResolveOptions) (*Plan, *Uni
 		Multilib:     m.Multilib,
 		RepoPriority: prio,
 	})
-	u.saveParsed()
+	u.finishSaving()
 	if err != nil {
 		return nil, u, err
 	}

@@ -314,7 +314,12 @@ func loadRepomdFrom(ctx context.Context, id, base string, opts LoadOptions) (pkg
 			st.parsed = pr
 			return pr.pkgs, st, nil
 		}
-		defer func() { st.parsed = &parsedRepo{key: key, pkgs: pkgs, dirty: true} }()
+		defer func() {
+			if err == nil {
+				st.parsed = newParsedRepo(key, pkgs)
+				st.parsed.savePkgs = true
+			}
+		}()
 	}
 	err = readMetadata(ctx, base, md.Files["primary"], opts, func(r io.Reader) error {
 		return ReadPrimary(r, id, func(p *Package) error {
@@ -377,26 +382,29 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 		if st.filelists == nil {
 			continue
 		}
+		want, need := st.parsed.missing(wanted)
+		if !need {
+			continue // merged already, in the parsed cache
+		}
 		byID := map[string]*Package{}
 		for _, p := range u.Packages {
 			if p.Repo == st.Repo && p.Checksum.Hex != "" {
 				byID[p.Checksum.Hex] = p
 			}
 		}
-		want, need := st.parsed.missing(wanted)
-		if !need {
-			continue // merged already, in the parsed cache
-		}
 		var keep func([]byte) bool
 		if want != nil {
 			keep = func(path []byte) bool { return want[string(path)] }
 		}
+		type merge struct {
+			p     *Package
+			files []string
+		}
+		var merges []merge
 		err := readMetadata(ctx, st.BaseURL, *st.filelists, opts, func(r io.Reader) error {
 			return ReadFilelists(r, keep, func(pkgid string, files []string) error {
 				if p := byID[pkgid]; p != nil {
-					// Primary's paths stay: filelists repeats them, but
-					// the wanted set may not name them.
-					p.Files, p.FullFiles = mergePaths(p.Files, files), true
+					merges = append(merges, merge{p, files})
 				}
 				return nil
 			})
@@ -404,7 +412,16 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 		if err != nil {
 			return fmt.Errorf("repo %s file lists: %w", st.Repo, err)
 		}
-		if pr := st.parsed; pr != nil {
+		pr := st.parsed
+		if pr != nil {
+			pr.saving.Wait() // the packages entry is being written from these packages
+		}
+		for _, m := range merges {
+			// Primary's paths stay: filelists repeats them, but the wanted
+			// set may not name them.
+			m.p.Files, m.p.FullFiles = mergePaths(m.p.Files, m.files), true
+		}
+		if pr != nil {
 			if want == nil {
 				st.parsed = nil // every path: too many to cache
 				continue
@@ -415,7 +432,7 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 			for p := range want {
 				pr.kept[p] = true
 			}
-			pr.dirty = true
+			pr.saveFiles = true
 		}
 	}
 	return nil
