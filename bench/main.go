@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -93,6 +94,7 @@ func main() {
 		fmt.Println(d)
 	}
 	b.parseThroughput()
+	b.mirrorThroughput()
 }
 
 type bench struct {
@@ -253,11 +255,54 @@ func (b *bench) parseThroughput() {
 	check(err)
 	xml, err := io.ReadAll(r)
 	check(err)
-	start := time.Now()
+	var secs []float64
 	n := 0
-	check(resolver.ReadPrimary(bytes.NewReader(xml), "big", func(*resolver.Package) error { n++; return nil }))
-	secs := time.Since(start).Seconds()
-	fmt.Printf("\nprimary.xml parse: %d packages, %.0f MB uncompressed in %.2fs = %.1f MB/s\n", n, float64(len(xml))/1e6, secs, float64(len(xml))/1e6/secs)
+	for range b.runs {
+		n = 0
+		start := time.Now()
+		check(resolver.ReadPrimary(bytes.NewReader(xml), "big", func(*resolver.Package) error { n++; return nil }))
+		secs = append(secs, time.Since(start).Seconds())
+	}
+	med := median(secs)
+	fmt.Printf("\nprimary.xml parse: %d packages, %.0f MB uncompressed in %.2fs = %.1f MB/s\n", n, float64(len(xml))/1e6, med, float64(len(xml))/1e6/med)
+}
+
+// mirrorThroughput runs the mirror benchmark (1 GiB of RPMs from the
+// loopback fixture server with verification on, beside curl writing the
+// same files) and prints the medians of its numbers.
+func (b *bench) mirrorThroughput() {
+	out, err := exec.Command("go", "test", "-run", "^$", "-bench", "^BenchmarkMirror1GiB$", "-benchtime", "1x",
+		"-count", fmt.Sprint(b.runs), "./mirror").CombinedOutput()
+	if err != nil {
+		fail(fmt.Errorf("mirror benchmark: %v\n%s", err, out))
+	}
+	metrics := map[string][]float64{}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || !strings.HasPrefix(f[0], "BenchmarkMirror1GiB") {
+			continue
+		}
+		for i := 2; i+1 < len(f); i += 2 {
+			var v float64
+			if _, err := fmt.Sscan(f[i], &v); err == nil {
+				metrics[f[i+1]] = append(metrics[f[i+1]], v)
+			}
+		}
+	}
+	if len(metrics["rpmvault-MB/s"]) == 0 {
+		fail(fmt.Errorf("mirror benchmark printed no numbers:\n%s", out))
+	}
+	fmt.Printf("mirror, 1 GiB from the loopback server, verification on: rpmvault %.0f MB/s, peak RSS %.0f MB; curl %.0f MB/s; %.2fx curl\n",
+		median(metrics["rpmvault-MB/s"]), median(metrics["peak-RSS-MB"]), median(metrics["curl-MB/s"]), median(metrics["x-curl"]))
+}
+
+func median(xs []float64) float64 {
+	if len(xs) == 0 {
+		return 0
+	}
+	xs = slices.Clone(xs)
+	slices.Sort(xs)
+	return xs[len(xs)/2]
 }
 
 func diff(a, b []string) string {

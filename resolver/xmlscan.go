@@ -161,15 +161,15 @@ func (s *xmlScanner) next() error {
 				continue // whitespace between elements
 			}
 			s.kind = tokText
-			var err2 error
-			s.text, err2 = s.unescape(raw)
-			return err2
+			s.text, err = s.unescape(raw)
+			return err
 		}
-		if s.end-s.pos < 2 {
-			if _, err := s.fill(); err != nil {
+		for s.end-s.pos < 2 {
+			more, err := s.fill()
+			if err != nil {
 				return err
 			}
-			if s.end-s.pos < 2 {
+			if !more {
 				return s.errorf("unexpected end of file in a tag")
 			}
 		}
