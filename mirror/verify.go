@@ -90,7 +90,10 @@ const (
 // payload digest and, when keys is not nil, that a key of keys signed it.
 // It streams: memory stays flat whatever the payload size.
 func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
-	whole := sha256.New()
+	// The file's digest and the payload's are two passes over the same
+	// bytes: the file's is taken on another core.
+	whole := newConcurrentHash(sha256.New())
+	defer whole.Close()
 	tee := io.TeeReader(r, whole)
 	raw, err := resolver.ReadRawHeader(tee)
 	if err != nil {
@@ -162,7 +165,58 @@ func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
 			}
 		}
 	}
-	return &RPMFacts{SHA256: hex.EncodeToString(whole.Sum(nil)), Size: int64(len(raw.Bytes)) + n, KeyID: signer}, nil
+	return &RPMFacts{SHA256: hex.EncodeToString(whole.Sum()), Size: int64(len(raw.Bytes)) + n, KeyID: signer}, nil
+}
+
+// concurrentHash hashes what is written to it on its own goroutine, a few
+// chunks behind the writer.
+type concurrentHash struct {
+	h          hash.Hash
+	full, free chan []byte
+	done       chan struct{}
+	closed     bool
+}
+
+func newConcurrentHash(h hash.Hash) *concurrentHash {
+	const chunks = 4
+	c := &concurrentHash{h: h, full: make(chan []byte, chunks), free: make(chan []byte, chunks), done: make(chan struct{})}
+	for range chunks {
+		c.free <- make([]byte, 0, 64<<10)
+	}
+	go func() {
+		defer close(c.done)
+		for b := range c.full {
+			c.h.Write(b)
+			c.free <- b[:0]
+		}
+	}()
+	return c
+}
+
+func (c *concurrentHash) Write(p []byte) (int, error) {
+	n := len(p)
+	for len(p) > 0 {
+		b := <-c.free
+		k := min(len(p), cap(b))
+		c.full <- append(b, p[:k]...)
+		p = p[k:]
+	}
+	return n, nil
+}
+
+// Sum waits until everything written is hashed and returns the digest.
+func (c *concurrentHash) Sum() []byte {
+	c.Close()
+	return c.h.Sum(nil)
+}
+
+// Close stops the goroutine once it has hashed what was written.
+func (c *concurrentHash) Close() {
+	if !c.closed {
+		c.closed = true
+		close(c.full)
+		<-c.done
+	}
 }
 
 // signerKeyID returns the key id of an RPM's signature ("" if unsigned),

@@ -2,6 +2,8 @@ package mirror_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,8 +105,8 @@ func TestVerifyRPM(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if facts.Size != int64(len(tt.data)) || len(facts.SHA256) != 64 {
-				t.Errorf("facts %+v", facts)
+			if sum := sha256.Sum256(tt.data); facts.Size != int64(len(tt.data)) || facts.SHA256 != hex.EncodeToString(sum[:]) {
+				t.Errorf("facts %+v, want size %d and sha256 %x", facts, len(tt.data), sum)
 			}
 			if tt.keys != nil && facts.KeyID != w.Keys[map[bool]string{true: "vault/RPM-GPG-KEY-CentOS-6", false: "docker/gpg"}[tt.keys == centos]] {
 				t.Errorf("signer %s, keys %v", facts.KeyID, w.Keys)

@@ -65,7 +65,7 @@ func openParsed(c ParsedCache, key, repo string) (*parsedRepo, bool) {
 	if err != nil {
 		return nil, false
 	}
-	pkgs, _, err := readParsed(rc, repo)
+	pkgs, err := readParsed(rc, repo)
 	rc.Close()
 	if err != nil {
 		return nil, false
@@ -118,7 +118,7 @@ func (u *Universe) startSaving() {
 		go func() {
 			defer pr.saving.Done()
 			// A cache that cannot be written only costs the next resolve a parse.
-			_ = u.parsedCache.SaveParsed(pr.key, func(w io.Writer) error { return writeParsed(w, pr.pkgs, nil) })
+			_ = u.parsedCache.SaveParsed(pr.key, func(w io.Writer) error { return writeParsed(w, pr.pkgs) })
 		}()
 	}
 }

@@ -16,13 +16,12 @@ import (
 // The parsed cache holds one repo's packages in a compact binary form (the
 // role libsolv's .solv files play), so a warm resolve parses no XML. Layout:
 //
-//	magic      "rpmvault-parsed 1\n"
+//	magic      "rpmvault-parsed 2\n"
 //	strings    uvarint count, count uvarint lengths, then the bytes of all
 //	           strings concatenated; string 0 is always "", the rest are in
 //	           first-use order so the encoding is deterministic
 //	counts     uvarint packages, deps, files (summed over all packages), so the
 //	           decoder allocates each kind once
-//	kept       uvarint 0 for nil, else len+1, then that many string indexes
 //	packages   the fields of Package in declaration order (not Repo)
 //	sha256     of everything before it
 //
@@ -49,9 +48,8 @@ const (
 	parsedMinPackage = 18 // name, epoch, version, release, arch, 4 dep counts, file count, full-files, sourcerpm, location, checksum type and hex, size, header start and end
 )
 
-// writeParsed encodes pkgs (all of one repo) and kept (the file paths merged
-// from filelists into Files, nil when filelists were never merged) to w.
-func writeParsed(w io.Writer, pkgs []*Package, kept []string) error {
+// writeParsed encodes pkgs, all of one repo, to w.
+func writeParsed(w io.Writer, pkgs []*Package) error {
 	// Sized for what a package usually brings (six distinct strings, 90
 	// bytes of body), so nothing is grown and copied: this runs beside a
 	// solve, and its peak adds to the solve's.
@@ -70,15 +68,6 @@ func writeParsed(w io.Writer, pkgs []*Package, kept []string) error {
 	e.uvarint(uint64(len(pkgs)))
 	e.uvarint(uint64(nDeps))
 	e.uvarint(uint64(nFiles))
-
-	if kept == nil {
-		e.uvarint(0)
-	} else {
-		e.uvarint(uint64(len(kept)) + 1)
-		for _, s := range kept {
-			e.str(s)
-		}
-	}
 
 	for _, p := range pkgs {
 		e.str(p.Name)
@@ -183,16 +172,16 @@ func (e *parsedEncoder) dep(d Dep) {
 
 // readParsed decodes what writeParsed wrote. repo is assigned to every
 // Package.Repo (not stored).
-func readParsed(r io.Reader, repo string) (pkgs []*Package, kept []string, err error) {
+func readParsed(r io.Reader, repo string) ([]*Package, error) {
 	body, err := readParsedBody(r, parsedMagicPrefix, parsedMagic)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	pkgs, kept, err = decodeParsed(body, repo)
+	pkgs, err := decodeParsed(body, repo)
 	if err != nil {
-		return nil, nil, fmt.Errorf("parsed cache: %w", err)
+		return nil, fmt.Errorf("parsed cache: %w", err)
 	}
-	return pkgs, kept, nil
+	return pkgs, nil
 }
 
 // readParsedBody reads a parsed-cache file and returns what is between its
@@ -359,7 +348,7 @@ func parsedReadAll(r io.Reader) ([]byte, error) {
 
 // decodeParsed decodes the part of the encoding between magic and checksum.
 // It trusts nothing: the checksum only catches accidents.
-func decodeParsed(body []byte, repo string) ([]*Package, []string, error) {
+func decodeParsed(body []byte, repo string) ([]*Package, error) {
 	d := parsedDecoder{buf: body}
 
 	// The lengths are read twice: once to find the string bytes, which then
@@ -376,10 +365,10 @@ func decodeParsed(body []byte, repo string) ([]*Package, []string, error) {
 		blobLen += n
 	}
 	if d.err != nil {
-		return nil, nil, d.err
+		return nil, d.err
 	}
 	if blobLen > uint64(len(d.buf)-d.off) {
-		return nil, nil, fmt.Errorf("string table: %d bytes of strings, %d left", blobLen, len(d.buf)-d.off)
+		return nil, fmt.Errorf("string table: %d bytes of strings, %d left", blobLen, len(d.buf)-d.off)
 	}
 	blob := string(d.buf[d.off : d.off+int(blobLen)])
 	blobEnd := d.off + int(blobLen)
@@ -393,44 +382,24 @@ func decodeParsed(body []byte, repo string) ([]*Package, []string, error) {
 	}
 	d.off = blobEnd
 	if nStrs == 0 || d.strs[0] != "" {
-		return nil, nil, errors.New("string table: entry 0 is not empty")
+		return nil, errors.New("string table: entry 0 is not empty")
 	}
 
 	nPkgs := d.count(parsedMinPackage, "packages")
 	nDeps := d.count(parsedMinDep, "deps")
 	nFiles := d.count(1, "files")
-	keptN := d.uvarint()
-	var nKept int
-	if keptN > 0 {
-		if keptN-1 > uint64(d.remaining()) {
-			d.fail(fmt.Sprintf("%d kept paths exceed the input", keptN-1))
-		} else {
-			nKept = int(keptN - 1)
-		}
-	}
 	if d.err != nil {
-		return nil, nil, d.err
+		return nil, d.err
 	}
 	// Each count was bounded alone; together they must fit too.
-	if need := uint64(nPkgs)*parsedMinPackage + uint64(nDeps)*parsedMinDep + uint64(nFiles) + uint64(nKept); need > uint64(d.remaining()) {
-		return nil, nil, fmt.Errorf("counts (%d packages, %d deps, %d files, %d kept) need %d bytes, %d left",
-			nPkgs, nDeps, nFiles, nKept, need, d.remaining())
+	if need := uint64(nPkgs)*parsedMinPackage + uint64(nDeps)*parsedMinDep + uint64(nFiles); need > uint64(d.remaining()) {
+		return nil, fmt.Errorf("counts (%d packages, %d deps, %d files) need %d bytes, %d left",
+			nPkgs, nDeps, nFiles, need, d.remaining())
 	}
 
 	// One allocation per kind; each package gets full-slice-expression
 	// subslices so an append to one never writes into its neighbour.
-	paths := make([]string, nFiles+nKept)
-	var kept []string
-	if keptN > 0 {
-		kept = paths[nFiles : nFiles+nKept : nFiles+nKept]
-		for i := range kept {
-			kept[i] = d.str()
-		}
-		if d.err != nil {
-			return nil, nil, fmt.Errorf("kept paths: %w", d.err)
-		}
-	}
-	files := paths[:nFiles:nFiles]
+	files := make([]string, nFiles)
 	deps := make([]Dep, nDeps)
 	slab := make([]Package, nPkgs)
 	pkgs := make([]*Package, nPkgs)
@@ -460,20 +429,20 @@ func decodeParsed(body []byte, repo string) ([]*Package, []string, error) {
 		p.HeaderStart = d.varint()
 		p.HeaderEnd = d.varint()
 		if d.err != nil {
-			return nil, nil, fmt.Errorf("package %d: %w", i, d.err)
+			return nil, fmt.Errorf("package %d: %w", i, d.err)
 		}
 		pkgs[i] = p
 	}
 	if len(deps) != 0 || len(files) != 0 {
-		return nil, nil, fmt.Errorf("declared %d deps and %d files more than the packages use", len(deps), len(files))
+		return nil, fmt.Errorf("declared %d deps and %d files more than the packages use", len(deps), len(files))
 	}
 	if d.off != len(d.buf) {
-		return nil, nil, fmt.Errorf("%d trailing bytes after the packages", len(d.buf)-d.off)
+		return nil, fmt.Errorf("%d trailing bytes after the packages", len(d.buf)-d.off)
 	}
 	if nPkgs == 0 {
 		pkgs = nil // like every other empty list
 	}
-	return pkgs, kept, nil
+	return pkgs, nil
 }
 
 // parsedDecoder reads the body with a sticky error: after the first problem

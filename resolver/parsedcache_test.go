@@ -69,10 +69,10 @@ func parsedSample() []*Package {
 	}
 }
 
-func parsedEncode(t testing.TB, pkgs []*Package, kept []string) []byte {
+func parsedEncode(t testing.TB, pkgs []*Package) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := writeParsed(&buf, pkgs, kept); err != nil {
+	if err := writeParsed(&buf, pkgs); err != nil {
 		t.Fatalf("writeParsed: %v", err)
 	}
 	return buf.Bytes()
@@ -82,28 +82,22 @@ func TestParsedRoundTrip(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		pkgs []*Package
-		kept []string
 	}{
-		{"empty", nil, nil},
-		{"empty kept", nil, []string{}},
-		{"sample", parsedSample(), nil},
-		{"sample with kept", parsedSample(), []string{"/bin/sh", "/usr/bin/naïve", ""}},
-		{"primary files only", []*Package{{Name: "a", Repo: "base", Files: []string{"/usr/bin/a"}}}, nil},
-		{"installed-like", []*Package{{Name: "a", EVR: EVR{Version: "1", Release: "1"}, Arch: "x86_64", Repo: "base"}}, []string{"/x"}},
+		{"empty", nil},
+		{"sample", parsedSample()},
+		{"primary files only", []*Package{{Name: "a", Repo: "base", Files: []string{"/usr/bin/a"}}}},
+		{"installed-like", []*Package{{Name: "a", EVR: EVR{Version: "1", Release: "1"}, Arch: "x86_64", Repo: "base"}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			enc := parsedEncode(t, tc.pkgs, tc.kept)
-			got, kept, err := readParsed(bytes.NewReader(enc), "base")
+			enc := parsedEncode(t, tc.pkgs)
+			got, err := readParsed(bytes.NewReader(enc), "base")
 			if err != nil {
 				t.Fatalf("readParsed: %v", err)
 			}
 			if !reflect.DeepEqual(got, tc.pkgs) {
 				t.Errorf("packages differ\ngot  %+v\nwant %+v", parsedDeref(got), parsedDeref(tc.pkgs))
 			}
-			if !reflect.DeepEqual(kept, tc.kept) || (kept == nil) != (tc.kept == nil) {
-				t.Errorf("kept = %#v, want %#v", kept, tc.kept)
-			}
-			if again := parsedEncode(t, got, kept); !bytes.Equal(again, enc) {
+			if again := parsedEncode(t, got); !bytes.Equal(again, enc) {
 				t.Errorf("re-encoding differs: %d bytes, first %d", len(again), len(enc))
 			}
 		})
@@ -120,7 +114,7 @@ func parsedDeref(pkgs []*Package) []Package {
 
 func TestParsedEmptyListsDecodeAsNil(t *testing.T) {
 	in := []*Package{{Name: "a", Provides: []Dep{}, Requires: []Dep{}, Files: []string{}}}
-	got, _, err := readParsed(bytes.NewReader(parsedEncode(t, in, nil)), "r")
+	got, err := readParsed(bytes.NewReader(parsedEncode(t, in)), "r")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,21 +133,21 @@ func TestParsedSubslicesDoNotAlias(t *testing.T) {
 		{Name: "a", Requires: []Dep{{Name: "x"}}, Files: []string{"/a"}},
 		{Name: "b", Requires: []Dep{{Name: "y"}}, Files: []string{"/b"}},
 	}
-	got, kept, err := readParsed(bytes.NewReader(parsedEncode(t, in, []string{"/k"})), "r")
+	got, err := readParsed(bytes.NewReader(parsedEncode(t, in)), "r")
 	if err != nil {
 		t.Fatal(err)
 	}
 	_ = append(got[0].Requires, Dep{Name: "clobber"})
 	_ = append(got[0].Files, "clobber")
 	_ = append(got[1].Files, "clobber")
-	if got[1].Requires[0].Name != "y" || got[1].Files[0] != "/b" || kept[0] != "/k" {
-		t.Errorf("append clobbered a neighbour: %+v %+v", *got[1], kept)
+	if got[1].Requires[0].Name != "y" || got[1].Files[0] != "/b" {
+		t.Errorf("append clobbered a neighbour: %+v", *got[1])
 	}
 }
 
 func TestParsedDeterministic(t *testing.T) {
-	a := parsedEncode(t, parsedSample(), []string{"/bin/sh"})
-	b := parsedEncode(t, parsedSample(), []string{"/bin/sh"})
+	a := parsedEncode(t, parsedSample())
+	b := parsedEncode(t, parsedSample())
 	if !bytes.Equal(a, b) {
 		t.Error("two encodings of the same packages differ")
 	}
@@ -161,7 +155,7 @@ func TestParsedDeterministic(t *testing.T) {
 
 func TestParsedFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "base.parsed")
-	if err := os.WriteFile(path, parsedEncode(t, parsedSample(), nil), 0o644); err != nil {
+	if err := os.WriteFile(path, parsedEncode(t, parsedSample()), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(path)
@@ -169,7 +163,7 @@ func TestParsedFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	got, _, err := readParsed(f, "base")
+	got, err := readParsed(f, "base")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -179,16 +173,16 @@ func TestParsedFile(t *testing.T) {
 }
 
 func TestParsedTruncated(t *testing.T) {
-	enc := parsedEncode(t, parsedSample(), []string{"/bin/sh"})
+	enc := parsedEncode(t, parsedSample())
 	for n := range len(enc) {
-		if _, _, err := readParsed(bytes.NewReader(enc[:n]), "base"); err == nil {
+		if _, err := readParsed(bytes.NewReader(enc[:n]), "base"); err == nil {
 			t.Errorf("truncated to %d of %d bytes: no error", n, len(enc))
 		}
 	}
 }
 
 func TestParsedCorrupt(t *testing.T) {
-	enc := parsedEncode(t, parsedSample(), nil)
+	enc := parsedEncode(t, parsedSample())
 	for _, tc := range []struct {
 		name string
 		edit func([]byte) []byte
@@ -202,7 +196,7 @@ func TestParsedCorrupt(t *testing.T) {
 		{"empty", func([]byte) []byte { return nil }, "truncated"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := readParsed(bytes.NewReader(tc.edit(bytes.Clone(enc))), "base")
+			_, err := readParsed(bytes.NewReader(tc.edit(bytes.Clone(enc))), "base")
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v, want one mentioning %q", err, tc.want)
 			}
@@ -240,14 +234,13 @@ func TestParsedHostileBody(t *testing.T) {
 		{"first string not empty", seal(1, 1, 'x', 0, 0, 0, 0), "entry 0"},
 		{"huge package count", seal(append([]byte{1, 0}, huge...)...), "packages cannot fit"},
 		{"huge dep count", seal(append([]byte{1, 0, 0}, huge...)...), "deps cannot fit"},
-		{"huge kept count", seal(append([]byte{1, 0, 0, 0, 0}, huge...)...), "kept paths exceed"},
 		{"varint overflow", seal(append([]byte{1, 0}, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01)...), "overflows"},
-		{"kept index out of range", seal(1, 0, 0, 0, 0, 2, 5), "string index 5"},
-		{"trailing bytes", seal(1, 0, 0, 0, 0, 0, 0), "trailing"},
+		{"name index out of range", seal(append([]byte{1, 0, 1, 0, 0, 5}, make([]byte, 17)...)...), "string index 5"},
+		{"trailing bytes", seal(1, 0, 0, 0, 0, 0), "trailing"},
 		{"unused deps", seal(append([]byte{1, 0, 0, 1, 0, 0}, make([]byte, 8)...)...), "more than the packages use"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, _, err := readParsed(bytes.NewReader(tc.in), "base")
+			_, err := readParsed(bytes.NewReader(tc.in), "base")
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v, want one mentioning %q", err, tc.want)
 			}
@@ -255,42 +248,42 @@ func TestParsedHostileBody(t *testing.T) {
 	}
 
 	// A package claiming more deps than were declared in total.
-	enc := parsedEncode(t, []*Package{{Name: "a", Requires: []Dep{{Name: "b"}}}}, nil)
-	// Body: strings (3: "", "a", "b"), lengths, "ab", counts 1 1 0, kept 0,
-	// then name 1, epoch 0, version 0, release 0, arch 0, provides 0, requires 1.
-	i := bytes.Index(enc, []byte("ab")) + 2 + 4 + 6
+	enc := parsedEncode(t, []*Package{{Name: "a", Requires: []Dep{{Name: "b"}}}})
+	// Body: strings (3: "", "a", "b"), lengths, "ab", counts 1 1 0, then
+	// name 1, epoch 0, version 0, release 0, arch 0, provides 0, requires 1.
+	i := bytes.Index(enc, []byte("ab")) + 2 + 3 + 6
 	if enc[i] != 1 {
 		t.Fatalf("test out of date with the format: byte %d is %d", i, enc[i])
 	}
 	enc[i] = 2
-	_, _, err := readParsed(bytes.NewReader(parsedResum(enc)), "base")
+	_, err := readParsed(bytes.NewReader(parsedResum(enc)), "base")
 	if err == nil || !strings.Contains(err.Error(), "package 0") || !strings.Contains(err.Error(), "2 deps") {
 		t.Errorf("err = %v, want one about package 0 claiming 2 deps", err)
 	}
 }
 
 func FuzzReadParsed(f *testing.F) {
-	f.Add(parsedEncode(f, parsedSample(), []string{"/bin/sh", "/usr/bin/x"}))
-	f.Add(parsedEncode(f, parsedSample()[:1], nil))
-	f.Add(parsedEncode(f, nil, []string{}))
+	f.Add(parsedEncode(f, parsedSample()))
+	f.Add(parsedEncode(f, parsedSample()[:1]))
+	f.Add(parsedEncode(f, nil))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		// Almost every mutation breaks the checksum, so also try the input
 		// with a fixed checksum: that is what reaches the decoder.
 		for _, in := range [][]byte{data, parsedResum(data)} {
-			pkgs, kept, err := readParsed(bytes.NewReader(in), "r")
+			pkgs, err := readParsed(bytes.NewReader(in), "r")
 			if err != nil {
 				continue
 			}
 			var buf bytes.Buffer
-			if err := writeParsed(&buf, pkgs, kept); err != nil {
+			if err := writeParsed(&buf, pkgs); err != nil {
 				t.Fatalf("re-encoding decoded packages: %v", err)
 			}
-			pkgs2, kept2, err := readParsed(&buf, "r")
+			pkgs2, err := readParsed(&buf, "r")
 			if err != nil {
 				t.Fatalf("decoding re-encoded packages: %v", err)
 			}
-			if !reflect.DeepEqual(pkgs, pkgs2) || !reflect.DeepEqual(kept, kept2) || (kept == nil) != (kept2 == nil) {
-				t.Fatalf("round trip changed the value:\n%+v %#v\n%+v %#v", parsedDeref(pkgs), kept, parsedDeref(pkgs2), kept2)
+			if !reflect.DeepEqual(pkgs, pkgs2) {
+				t.Fatalf("round trip changed the value:\n%+v\n%+v", parsedDeref(pkgs), parsedDeref(pkgs2))
 			}
 		}
 	})
@@ -332,7 +325,7 @@ func parsedSynthetic(n int) []*Package {
 
 func TestParsedSynthetic(t *testing.T) {
 	in := parsedSynthetic(1000)
-	got, _, err := readParsed(bytes.NewReader(parsedEncode(t, in, nil)), "base")
+	got, err := readParsed(bytes.NewReader(parsedEncode(t, in)), "base")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -342,12 +335,12 @@ func TestParsedSynthetic(t *testing.T) {
 }
 
 func BenchmarkReadParsed(b *testing.B) {
-	enc := parsedEncode(b, parsedSynthetic(60000), nil)
+	enc := parsedEncode(b, parsedSynthetic(60000))
 	b.SetBytes(int64(len(enc)))
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, _, err := readParsed(bytes.NewReader(enc), "base"); err != nil {
+		if _, err := readParsed(bytes.NewReader(enc), "base"); err != nil {
 			b.Fatal(err)
 		}
 	}
