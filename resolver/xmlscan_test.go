@@ -23,11 +23,13 @@ func readAll(t *testing.T, read func(io.Reader, string, func(*resolver.Package) 
 	return out
 }
 
-func primaryOf(t *testing.T, repo string) []byte {
+// metadataOf returns a repo's metadata file of the given kind ("primary",
+// "filelists"), uncompressed.
+func metadataOf(t testing.TB, repo, kind string) []byte {
 	t.Helper()
-	m, _ := filepath.Glob(filepath.Join(repo, "repodata", "*primary.xml*"))
+	m, _ := filepath.Glob(filepath.Join(repo, "repodata", "*"+kind+".xml*"))
 	if len(m) != 1 {
-		t.Fatalf("no primary in %s", repo)
+		t.Fatalf("no %s in %s", kind, repo)
 	}
 	f, err := os.Open(m[0])
 	if err != nil {
@@ -67,7 +69,7 @@ func TestScannerAgreesWithEncodingXML(t *testing.T) {
 		repos = append(repos, out)
 	}
 	for _, repo := range repos {
-		data := primaryOf(t, repo)
+		data := metadataOf(t, repo, "primary")
 		fast, std := readAll(t, resolver.ReadPrimary, data), readAll(t, resolver.ReadPrimaryStd, data)
 		if len(fast) == 0 || !reflect.DeepEqual(fast, std) {
 			t.Errorf("%s: scanner and encoding/xml disagree (%d vs %d packages)", repo, len(fast), len(std))
