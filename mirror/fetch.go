@@ -277,6 +277,7 @@ func (m *mirrorer) download(ctx context.Context, url, part string, size int64) (
 		return 0, err
 	}
 	req = req.WithContext(ctx)
+	req.BufferSize = copyBuffer // fewer, larger reads and writes than grab's 32 KiB
 	if size > 0 {
 		req.Size = size
 	}
