@@ -115,8 +115,10 @@ func Mirror(ctx context.Context, lock *Lock, opts Options) (Summary, error) {
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
-			defer func() { <-sem }()
-			errs[i] = m.fetch(ctx, p)
+			var once sync.Once
+			release := func() { once.Do(func() { <-sem }) }
+			defer release()
+			errs[i] = m.fetch(ctx, p, release)
 		}()
 	}
 	wg.Wait()
@@ -152,8 +154,10 @@ type mirrorer struct {
 	bytes  int64
 }
 
-// fetch brings one package into the store.
-func (m *mirrorer) fetch(ctx context.Context, p *LockPackage) error {
+// fetch brings one package into the store. It calls release once the
+// download is verified, so the next download can start while this file is
+// synced into the store: syncing a large file takes as long as fetching it.
+func (m *mirrorer) fetch(ctx context.Context, p *LockPackage, release func()) error {
 	key := p.RepoID + "/" + p.NEVRA()
 	want := p.SHA256()
 	m.mu.Lock()
@@ -198,10 +202,14 @@ func (m *mirrorer) fetch(ctx context.Context, p *LockPackage) error {
 				var facts *RPMFacts
 				facts, err = m.verify(p, part, real)
 				if err == nil {
-					if err = m.opts.Store.adoptVerified(part, facts.SHA256); err == nil {
-						m.done(p, key, facts, false)
-						return nil
+					release()
+					// A store that cannot take the file is not helped by
+					// fetching it again.
+					if err := m.opts.Store.adoptVerified(part, facts.SHA256); err != nil {
+						return fmt.Errorf("%s: keep it in the store: %w", p.NEVRA(), err)
 					}
+					m.done(p, key, facts, false)
+					return nil
 				}
 				os.Remove(part) // a complete but wrong file cannot be resumed
 				if errors.As(err, &verr) {
