@@ -70,6 +70,13 @@ func openParsed(c ParsedCache, key, repo string) (*parsedRepo, bool) {
 	if err != nil {
 		return nil, false
 	}
+	// The checksum only catches accidents: the records get the checks
+	// primary.xml's get.
+	for _, p := range pkgs {
+		if checkRepoPackage(p) != nil {
+			return nil, false
+		}
+	}
 	pr := newParsedRepo(key, pkgs)
 	if rc, err := c.OpenParsed(key + "-files"); err == nil {
 		if kept, err := readParsedFiles(rc, pkgs); err == nil {

@@ -412,3 +412,47 @@ func parsedAppendSum(b []byte) []byte {
 	sum := sha256.Sum256(b)
 	return append(b, sum[:]...)
 }
+
+type memParsedCache map[string][]byte
+
+func (c memParsedCache) OpenParsed(key string) (io.ReadCloser, error) {
+	b, ok := c[key]
+	if !ok {
+		return nil, os.ErrNotExist
+	}
+	return io.NopCloser(bytes.NewReader(b)), nil
+}
+
+func (c memParsedCache) SaveParsed(key string, write func(io.Writer) error) error {
+	var b bytes.Buffer
+	if err := write(&b); err != nil {
+		return err
+	}
+	c[key] = b.Bytes()
+	return nil
+}
+
+// TestOpenParsedChecksRecords: an entry with a sound checksum still gets the
+// checks primary.xml's records get, so it cannot point outside the repo.
+func TestOpenParsedChecksRecords(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		location string
+		ok       bool
+	}{
+		{"sound", "Packages/a-1-1.x86_64.rpm", true},
+		{"leaves the repo", "../../etc/a.rpm", false},
+		{"absolute", "/etc/a.rpm", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := memParsedCache{}
+			pkgs := []*Package{{Name: "a", EVR: EVR{Version: "1", Release: "1"}, Arch: "x86_64", Location: tc.location}}
+			if err := c.SaveParsed("k", func(w io.Writer) error { return writeParsed(w, pkgs) }); err != nil {
+				t.Fatal(err)
+			}
+			if _, ok := openParsed(c, "k", "base"); ok != tc.ok {
+				t.Errorf("openParsed ok = %v, want %v", ok, tc.ok)
+			}
+		})
+	}
+}

@@ -99,6 +99,21 @@ func CheckHref(href string) error {
 	return nil
 }
 
+// checkRepoPackage refuses a repo's package record that names no package or
+// points outside the repo, whether it came from XML or the parsed cache.
+func checkRepoPackage(p *Package) error {
+	if p.Name == "" || p.Arch == "" || p.EVR.Version == "" {
+		return fmt.Errorf("package entry lacks name, arch or version")
+	}
+	if err := CheckHref(p.Location); err != nil {
+		return fmt.Errorf("package %s: %w", p.NEVRA(), err)
+	}
+	if p.Size < 0 || p.HeaderStart < 0 || p.HeaderEnd < p.HeaderStart {
+		return fmt.Errorf("package %s: negative size or header range", p.NEVRA())
+	}
+	return nil
+}
+
 func normalizeSumType(t string) string {
 	t = strings.ToLower(t)
 	if t == "sha" {
@@ -512,17 +527,11 @@ func (xp *xmlPackage) pkg(repo string, intern func(string) string) (*Package, er
 		Size:     xp.Size.Package, HeaderStart: xp.Format.HeaderRange.Start, HeaderEnd: xp.Format.HeaderRange.End,
 		Files: xp.Format.Files,
 	}
-	if p.Name == "" || p.Arch == "" || p.EVR.Version == "" {
-		return nil, fmt.Errorf("package entry lacks name, arch or version")
-	}
 	if p.Arch == "src" || p.Arch == "nosrc" {
 		return nil, nil
 	}
-	if err := CheckHref(p.Location); err != nil {
-		return nil, fmt.Errorf("package %s: %w", p.NEVRA(), err)
-	}
-	if p.Size < 0 || p.HeaderStart < 0 || p.HeaderEnd < p.HeaderStart {
-		return nil, fmt.Errorf("package %s: negative size or header range", p.NEVRA())
+	if err := checkRepoPackage(p); err != nil {
+		return nil, err
 	}
 	for _, l := range []struct {
 		dst *[]Dep
