@@ -124,7 +124,8 @@ func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
 	// (CentOS 6's packages have no payload digest: rpm 4.14 added it.)
 	payloadSum := sha256.New()
 	wantPayload, hasPayloadDigest := main.str(tagPayloadDigest) // a string array: its first element
-	var writers []io.Writer                                     // none at all still reads through to the file's digest
+	// With no writers the copy still reads through to the file's digest.
+	var writers []io.Writer
 	if hasPayloadDigest {
 		writers = append(writers, payloadSum)
 	}
