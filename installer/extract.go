@@ -1,7 +1,15 @@
 package installer
 
 import (
+	"crypto"
+	_ "crypto/md5" // EL6's file digests are MD5: rpm checks them at unpack, so do we
+	_ "crypto/sha1"
+	_ "crypto/sha256"
+	_ "crypto/sha512"
+	"encoding/hex"
+	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"os"
 	"path"
@@ -20,28 +28,80 @@ func (e *EscapeError) Error() string {
 	return fmt.Sprintf("%s: payload entry %s %s; refusing to extract", e.Package, e.Path, e.Detail)
 }
 
+// DigestError is a payload file whose content does not match the digest its
+// header records (rpm's "cpio: Digest mismatch"): the package was tampered
+// with. The CLI exits 4 on it.
+type DigestError struct {
+	Package, Path string
+}
+
+func (e *DigestError) Error() string {
+	return fmt.Sprintf("%s: payload file %s does not match its header digest (tampered package); refusing to extract", e.Package, e.Path)
+}
+
 // Extract unpacks the payloads of rpmFiles into root in pure Go, without rpm
-// and without privileges: regular files, directories and symlinks with their
-// permission bits (owners are not changed). It refuses entries whose path
-// climbs out of root, symlinks whose target would resolve outside root, and
-// writing through any symlink, so a hostile package cannot touch the host.
-func Extract(root string, rpmFiles []string) error {
+// and without privileges: regular files (with their setuid, setgid and
+// sticky bits, as rpm keeps them), directories and symlinks; owners are not
+// changed. Everything is first unpacked into a private directory inside
+// root and moved into place only when every package unpacked cleanly, so a
+// refused extraction leaves root as it was. Paths that climb out of root,
+// writes through symlinks, and symlinks that resolve (following the links
+// already extracted, and those already in root) to anything outside root
+// are refused; so are files whose content does not match their header digest.
+func Extract(root string, rpmFiles []string) (err error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return err
 	}
+	created := false
+	if _, serr := os.Lstat(abs); os.IsNotExist(serr) {
+		created = true
+	}
 	if err := os.MkdirAll(abs, 0o755); err != nil {
 		return err
 	}
+	stage, err := os.MkdirTemp(abs, ".rpmvault-extract-")
+	if err != nil {
+		return err
+	}
+	x := &extraction{root: abs, stage: stage, dirModes: map[string]os.FileMode{}}
+	defer func() {
+		os.RemoveAll(stage)
+		if err != nil && created {
+			os.Remove(abs) // only if still empty
+		}
+	}()
 	for _, f := range rpmFiles {
-		if err := extractOne(abs, f); err != nil {
+		if err := x.unpack(f); err != nil {
 			return err
 		}
 	}
-	return nil
+	// A later link can change where an earlier one points (b -> c/.. is
+	// harmless until c -> . arrives): check every link against the final tree.
+	if err := x.checkAllLinks(); err != nil {
+		return err
+	}
+	if err := x.merge(stage, abs, "", true); err != nil {
+		return err
+	}
+	if err := x.merge(stage, abs, "", false); err != nil {
+		return fmt.Errorf("move extracted files into %s: %w", abs, err)
+	}
+	return x.applyDirModes()
 }
 
-func extractOne(root, file string) error {
+// extraction is one Extract run: the root, its private staging directory,
+// and the modes of the directories the payloads declare (applied last, so a
+// read-only directory does not stop its own contents being written).
+type extraction struct {
+	root, stage string
+	dirModes    map[string]os.FileMode // virtual path -> mode
+	links       []linkEntry
+}
+
+type linkEntry struct{ pkg, vpath string }
+
+func (x *extraction) unpack(file string) error {
 	f, err := os.Open(file)
 	if err != nil {
 		return err
@@ -50,6 +110,10 @@ func extractOne(root, file string) error {
 	pkg, err := rpmutils.ReadRpm(f)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", file, err)
+	}
+	algo, err := fileDigestAlgo(pkg.Header)
+	if err != nil {
+		return fmt.Errorf("%s: %w", file, err)
 	}
 	pr, err := pkg.PayloadReaderExtended()
 	if err != nil {
@@ -64,104 +128,206 @@ func extractOne(root, file string) error {
 		if err != nil {
 			return fmt.Errorf("payload of %s: %w", file, err)
 		}
-		for _, part := range strings.Split(fi.Name(), "/") {
-			if part == ".." {
-				return &EscapeError{name, fi.Name(), "climbs out of the root"}
-			}
-		}
-		clean := path.Clean("/" + fi.Name())
-		dst := filepath.Join(root, filepath.FromSlash(clean))
-		if err := noSymlinkParents(root, filepath.Dir(dst)); err != nil {
-			return &EscapeError{name, fi.Name(), err.Error()}
-		}
-		mode := os.FileMode(fi.Mode() & 0o7777)
-		switch fi.Mode() & 0o170000 {
-		case 0o040000:
-			if err := os.MkdirAll(dst, mode|0o700); err != nil {
-				return err
-			}
-		case 0o120000:
-			// Absolute targets stay inside the sysroot when it is used as one
-			// (chroot, --root); relative ones must not climb above it.
-			target := fi.Linkname()
-			if !path.IsAbs(target) && climbs(path.Dir(clean), target) {
-				return &EscapeError{name, fi.Name(), "is a symlink to " + target + ", outside the root"}
-			}
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				return err
-			}
-			os.Remove(dst)
-			if err := os.Symlink(target, dst); err != nil {
-				return err
-			}
-		case 0o100000:
-			if pr.IsLink() {
-				continue // hard link data comes with its last entry
-			}
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				return err
-			}
-			out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC|syscallNoFollow, mode)
-			if err != nil {
-				return fmt.Errorf("extract %s: %w", fi.Name(), err)
-			}
-			_, err = io.Copy(out, io.LimitReader(pr, fi.Size()))
-			if cerr := out.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return fmt.Errorf("extract %s: %w", fi.Name(), err)
-			}
-		default:
-			// Devices, fifos and sockets need privileges; a sysroot does without.
+		if err := x.entry(name, fi, pr, algo); err != nil {
+			return err
 		}
 	}
 }
 
-// climbs reports whether a relative link target from dir goes above "/".
-func climbs(dir, target string) bool {
-	depth := len(strings.Split(strings.Trim(dir, "/"), "/"))
-	if strings.Trim(dir, "/") == "" {
-		depth = 0
-	}
-	for _, part := range strings.Split(target, "/") {
-		switch part {
-		case "..":
-			depth--
-			if depth < 0 {
-				return true
-			}
-		case "", ".":
-		default:
-			depth++
+// entry extracts one payload member into the staging directory.
+func (x *extraction) entry(pkgName string, fi rpmutils.FileInfo, pr rpmutils.PayloadReader, algo crypto.Hash) error {
+	for _, part := range strings.Split(fi.Name(), "/") {
+		if part == ".." {
+			return &EscapeError{pkgName, fi.Name(), "climbs out of the root"}
 		}
 	}
-	return false
+	vpath := path.Clean("/" + fi.Name())
+	if vpath == "/" {
+		return nil // the root itself
+	}
+	if strings.HasPrefix(vpath, "/.rpmvault-extract-") {
+		return &EscapeError{pkgName, fi.Name(), "uses rpmvault's staging name"}
+	}
+	dst := filepath.Join(x.stage, filepath.FromSlash(vpath))
+	if err := x.parentDirs(vpath); err != nil {
+		return &EscapeError{pkgName, fi.Name(), err.Error()}
+	}
+	mode := unixMode(uint32(fi.Mode()))
+	switch fi.Mode() & 0o170000 {
+	case 0o040000:
+		st, err := os.Lstat(dst)
+		switch {
+		case os.IsNotExist(err):
+			if err := os.Mkdir(dst, 0o700); err != nil {
+				return err
+			}
+		case err != nil:
+			return err
+		case !st.IsDir():
+			return &EscapeError{pkgName, fi.Name(), "is a directory where an earlier entry put a file or symlink"}
+		}
+		x.dirModes[vpath] = mode
+	case 0o120000:
+		target := fi.Linkname()
+		if strings.ContainsRune(target, 0) || target == "" {
+			return &EscapeError{pkgName, fi.Name(), "is a symlink with an empty or NUL target"}
+		}
+		if err := x.removeNonDir(dst); err != nil {
+			return &EscapeError{pkgName, fi.Name(), err.Error()}
+		}
+		if err := os.Symlink(target, dst); err != nil {
+			return err
+		}
+		// Absolute targets resolve inside the root (as under chroot or
+		// rpm --root); relative ones are followed through what is there.
+		if _, err := x.resolve(vpath, true); err != nil {
+			return &EscapeError{pkgName, fi.Name(), "is a symlink to " + target + ", which " + err.Error()}
+		}
+		x.links = append(x.links, linkEntry{pkgName, vpath})
+	case 0o100000:
+		if pr.IsLink() {
+			return nil // hard link data comes with its last entry
+		}
+		if err := x.removeNonDir(dst); err != nil {
+			return &EscapeError{pkgName, fi.Name(), err.Error()}
+		}
+		out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY|syscallNoFollow, 0o600)
+		if err != nil {
+			return fmt.Errorf("extract %s: %w", fi.Name(), err)
+		}
+		var h hash.Hash
+		w := io.Writer(out)
+		if fi.Digest() != "" {
+			h = algo.New()
+			w = io.MultiWriter(out, h)
+		}
+		_, err = io.Copy(w, io.LimitReader(pr, fi.Size()))
+		if err == nil {
+			// After writing, as rpm does: a umask must not drop the
+			// setuid bit or the sticky bit.
+			err = out.Chmod(mode)
+		}
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("extract %s: %w", fi.Name(), err)
+		}
+		if h != nil && !strings.EqualFold(hex.EncodeToString(h.Sum(nil)), fi.Digest()) {
+			return &DigestError{pkgName, fi.Name()}
+		}
+	default:
+		// Devices, fifos and sockets need privileges; a sysroot does without.
+	}
+	return nil
 }
 
-// noSymlinkParents refuses a directory path below root that passes through a
-// symlink: writing there could land anywhere.
-func noSymlinkParents(root, dir string) error {
-	rel, err := filepath.Rel(root, dir)
-	if err != nil || strings.HasPrefix(rel, "..") {
-		return fmt.Errorf("lands outside the root")
-	}
-	cur := root
-	for _, part := range strings.Split(rel, string(filepath.Separator)) {
-		if part == "." || part == "" {
+// parentDirs creates the staging directories above vpath, refusing to pass
+// through a symlink: writing there could land anywhere.
+func (x *extraction) parentDirs(vpath string) error {
+	cur := x.stage
+	parts := strings.Split(strings.Trim(path.Dir(vpath), "/"), "/")
+	for i, part := range parts {
+		if part == "" {
 			continue
 		}
 		cur = filepath.Join(cur, part)
 		st, err := os.Lstat(cur)
 		if os.IsNotExist(err) {
-			return nil
+			// A directory no entry declares: rpm makes it 0755.
+			if err := os.Mkdir(cur, 0o755); err != nil {
+				return err
+			}
+			continue
 		}
 		if err != nil {
 			return err
 		}
 		if st.Mode()&os.ModeSymlink != 0 {
-			return fmt.Errorf("would be written through the symlink %s", strings.TrimPrefix(cur, root))
+			return fmt.Errorf("would be written through the symlink /%s", strings.Join(parts[:i+1], "/"))
+		}
+		if !st.IsDir() {
+			return fmt.Errorf("would be written below the file /%s", strings.Join(parts[:i+1], "/"))
 		}
 	}
 	return nil
+}
+
+// removeNonDir clears the way for a file or symlink entry that replaces an
+// earlier one of the same path; a directory is never replaced.
+func (x *extraction) removeNonDir(dst string) error {
+	st, err := os.Lstat(dst)
+	if os.IsNotExist(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	if st.IsDir() {
+		return errors.New("would replace a directory")
+	}
+	return os.Remove(dst)
+}
+
+// checkAllLinks re-resolves every extracted symlink against the final tree.
+func (x *extraction) checkAllLinks() error {
+	for _, l := range x.links {
+		if _, err := x.resolve(l.vpath, true); err != nil {
+			target, _ := os.Readlink(filepath.Join(x.stage, filepath.FromSlash(l.vpath)))
+			return &EscapeError{l.pkg, l.vpath, "is a symlink to " + target + ", which " + err.Error()}
+		}
+	}
+	return nil
+}
+
+// unixMode turns an rpm file mode's permission and special bits into an
+// os.FileMode (whose setuid, setgid and sticky bits are not the unix ones).
+func unixMode(m uint32) os.FileMode {
+	mode := os.FileMode(m & 0o777)
+	if m&0o4000 != 0 {
+		mode |= os.ModeSetuid
+	}
+	if m&0o2000 != 0 {
+		mode |= os.ModeSetgid
+	}
+	if m&0o1000 != 0 {
+		mode |= os.ModeSticky
+	}
+	return mode
+}
+
+// fileDigestAlgo is the hash of a header's FILEDIGESTS: FILEDIGESTALGO's
+// PGP hash number, MD5 when absent (rpm before 4.6, and EL6's default).
+func fileDigestAlgo(h *rpmutils.RpmHeader) (crypto.Hash, error) {
+	if !h.HasTag(rpmutils.FILEDIGESTALGO) {
+		return crypto.MD5, nil
+	}
+	v, err := h.GetInts(rpmutils.FILEDIGESTALGO)
+	if err != nil || len(v) == 0 {
+		return 0, fmt.Errorf("file digest algorithm: unreadable tag")
+	}
+	if h := pgpHash(v[0]); h != 0 {
+		return h, nil
+	}
+	return 0, fmt.Errorf("file digest algorithm %d is not supported", v[0])
+}
+
+// pgpHash maps an OpenPGP hash algorithm number, which rpm uses for its
+// digests, to the hash; 0 when unknown.
+func pgpHash(n int) crypto.Hash {
+	switch n {
+	case 1:
+		return crypto.MD5
+	case 2:
+		return crypto.SHA1
+	case 8:
+		return crypto.SHA256
+	case 9:
+		return crypto.SHA384
+	case 10:
+		return crypto.SHA512
+	case 11:
+		return crypto.SHA224
+	}
+	return 0
 }
