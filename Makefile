@@ -37,6 +37,7 @@ lint:
 
 unit:
 	$(GO) test -count=1 ./...
+	$(GO) test -count=1 -tags demo -run '^TestDemo$$' ./cmd/rpmvault
 
 # Every fuzz target runs briefly: hostile input must never panic.
 fuzz:
@@ -50,9 +51,11 @@ fuzz:
 
 test: deps lint target-binary unit fuzz
 
-# The demo runs the static go1.23.12 binary, which is also what it bundles.
-demo: deps target-binary
-	bin/rpmvault-el6 demo
+# The demo runs a static go1.23.12 binary, which is also what it bundles.
+# Only this build (-tags demo) carries the fixture world; releases do not.
+demo: deps
+	GOTOOLCHAIN=$(TARGET_GO) CGO_ENABLED=0 $(GO) build -tags demo -trimpath -ldflags='$(LDFLAGS)' -o bin/rpmvault-demo ./cmd/rpmvault
+	bin/rpmvault-demo demo
 
 # Go benchmarks of the hot paths, then rpmvault beside dnf and libsolv on a
 # generated 60,000-package repo and mirroring 1 GiB beside curl, in one report.

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/rpmvault/rpmvault/internal/digest"
 	"github.com/rpmvault/rpmvault/resolver"
 )
 
@@ -405,7 +406,7 @@ func (c *checker) findLib(ctx context.Context, soname string, o *elfObject, self
 				rec = a
 			}
 		}
-		if providesName(rec, dep) {
+		if rec.ProvidesName(dep) {
 			provider = &c.target[i]
 			break
 		}
@@ -436,15 +437,6 @@ func (c *checker) findLib(ctx context.Context, soname string, o *elfObject, self
 		c.note(fmt.Sprintf("%s: %s provides %s but ships no ELF library with that soname", soname, provider.pkg.NEVRA(), dep))
 	}
 	return ref, nil
-}
-
-func providesName(p *resolver.Package, name string) bool {
-	for _, d := range p.Provides {
-		if d.Name == name {
-			return true
-		}
-	}
-	return false
 }
 
 // findObject returns the library of s with that soname (or, lacking a
@@ -588,7 +580,7 @@ type loaded struct {
 // loads may run at once (cache entries are written atomically).
 func (c *checker) load(ctx context.Context, p *resolver.Package) (loaded, error) {
 	known := ""
-	if strings.EqualFold(p.Checksum.Type, "sha256") && validSHA256(strings.ToLower(p.Checksum.Hex)) {
+	if strings.EqualFold(p.Checksum.Type, "sha256") && digest.ValidSHA256(strings.ToLower(p.Checksum.Hex)) {
 		known = strings.ToLower(p.Checksum.Hex)
 		if s, ok := c.cache.get(known); ok {
 			return loaded{s: s}, nil

@@ -9,8 +9,8 @@
 // 1.02.79 provides both, yet its library lacks
 // dm_task_get_info_with_deferred_remove@Base, and the dynamic loader refuses
 // /usr/bin/docker with a relocation error. Check reads the packages (headers
-// with go-rpmutils, payloads with a streaming cpio reader, ELF files with
-// debug/elf plus its own symbol-version tables), finds the package that provides each needed
+// and payloads with the project's one RPM reader, internal/rpmfile; ELF
+// files with debug/elf plus its own symbol-version tables), finds the package that provides each needed
 // soname on the target (from the closure, else the installed version from the
 // baseline, whose RPM is fetched from the repos), and reports each missing
 // symbol as a Finding with a ready fix: the lowest version in the repos that

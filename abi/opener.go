@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"strings"
 
 	"github.com/rpmvault/rpmvault/resolver"
@@ -14,7 +13,7 @@ import (
 // Store is the part of mirror.Store an opener needs.
 type Store interface {
 	Has(sha string) bool
-	Path(sha string) string
+	Open(sha string) (io.ReadCloser, error)
 }
 
 // URLOpener opens a package from the store when it holds the package's
@@ -30,8 +29,8 @@ type URLOpener struct {
 func (o URLOpener) OpenRPM(ctx context.Context, p *resolver.Package) (io.ReadCloser, error) {
 	if o.Store != nil && strings.EqualFold(p.Checksum.Type, "sha256") {
 		sha := strings.ToLower(p.Checksum.Hex)
-		if validSHA256(sha) && o.Store.Has(sha) {
-			f, err := os.Open(o.Store.Path(sha))
+		if o.Store.Has(sha) {
+			f, err := o.Store.Open(sha)
 			if err == nil {
 				return f, nil
 			}

@@ -1,7 +1,6 @@
 package abi
 
 import (
-	"bufio"
 	"bytes"
 	"debug/elf"
 	"errors"
@@ -11,6 +10,8 @@ import (
 	"strings"
 
 	rpmutils "github.com/sassoftware/go-rpmutils"
+
+	"github.com/rpmvault/rpmvault/internal/rpmfile"
 )
 
 // summaryFormat is bumped whenever elfObject or the rules of readObject change,
@@ -50,42 +51,37 @@ func summarizeRPM(name string, in io.Reader) (s *pkgSummary, err error) {
 			s, err = nil, &PayloadError{Package: name, Err: fmt.Errorf("malformed RPM: %v", rec)}
 		}
 	}()
-	r, ok := in.(*bufio.Reader)
-	if !ok {
-		r = bufio.NewReaderSize(in, 64<<10)
-	}
-	rpm, err := rpmutils.ReadRpm(r)
+	rpm, err := rpmfile.Read(in)
 	if err != nil {
 		return nil, &PayloadError{Package: name, Err: fmt.Errorf("read header: %w", err)}
 	}
 	s = &pkgSummary{Format: summaryFormat}
-	files, err := rpm.Header.GetFiles()
+	files, err := rpm.Files()
 	if err != nil {
-		return nil, &PayloadError{Package: name, Err: fmt.Errorf("file list: %w", err)}
+		return nil, &PayloadError{Package: name, Err: err}
 	}
 	if len(files) == 0 || !mayHoldELF(rpm.Header, files) {
 		return s, nil
 	}
-	stream, release, err := payloadStream(r, rpm.Header)
-	defer release()
+	cr, err := rpm.Payload()
 	if err != nil {
 		return nil, &PayloadError{Package: name, Err: err}
 	}
-	cr := &cpioReader{r: stream, files: files}
+	defer cr.Close()
 	var magic [4]byte
 	for {
-		e, err := cr.next()
+		e, err := cr.Next()
 		if err == io.EOF {
 			break
 		}
 		if err != nil {
 			return nil, &PayloadError{Package: name, Err: fmt.Errorf("read payload: %w", err)}
 		}
-		p := e.name
+		p := e.Name
 		if err := checkPath(p); err != nil {
 			return nil, &PayloadError{Package: name, Err: err}
 		}
-		if e.mode&0o170000 != 0o100000 || e.size < 52 {
+		if e.Mode&rpmfile.ModeType != rpmfile.ModeRegular || e.Size < 52 {
 			continue
 		}
 		if _, err := io.ReadFull(cr, magic[:]); err != nil {
@@ -94,19 +90,19 @@ func summarizeRPM(name string, in io.Reader) (s *pkgSummary, err error) {
 		if string(magic[:]) != elf.ELFMAG {
 			continue
 		}
-		if e.size > maxELFSize {
-			s.Notes = append(s.Notes, fmt.Sprintf("%s: %d bytes, larger than the %d this check reads", p, e.size, maxELFSize))
+		if e.Size > maxELFSize {
+			s.Notes = append(s.Notes, fmt.Sprintf("%s: %d bytes, larger than the %d this check reads", p, e.Size, maxELFSize))
 			continue
 		}
 		// Grow with the data actually read, not with the size declared.
 		var buf bytes.Buffer
-		buf.Grow(int(min(e.size, 16<<20)))
+		buf.Grow(int(min(e.Size, 16<<20)))
 		buf.Write(magic[:])
-		if _, err := buf.ReadFrom(io.LimitReader(cr, e.size-4)); err != nil {
+		if _, err := buf.ReadFrom(io.LimitReader(cr, e.Size-4)); err != nil {
 			return nil, &PayloadError{Package: name, Err: fmt.Errorf("read %s: %w", p, err)}
 		}
-		if int64(buf.Len()) != e.size {
-			return nil, &PayloadError{Package: name, Err: fmt.Errorf("read %s: %w: short file", p, errCPIO)}
+		if int64(buf.Len()) != e.Size {
+			return nil, &PayloadError{Package: name, Err: fmt.Errorf("read %s: %w: short file", p, rpmfile.ErrArchive)}
 		}
 		obj, err := readObject(p, buf.Bytes())
 		var ee *elfError

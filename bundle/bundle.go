@@ -4,9 +4,7 @@ import (
 	"archive/tar"
 	"bufio"
 	"compress/gzip"
-	"crypto/sha256"
 	_ "embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +16,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rpmvault/rpmvault/internal/atomicfile"
+	"github.com/rpmvault/rpmvault/internal/digest"
+	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/mirror"
 )
 
@@ -30,7 +31,7 @@ var mtime = time.Date(2015, 7, 14, 0, 0, 0, 0, time.UTC)
 
 // Input is what a bundle is made of.
 type Input struct {
-	Lock  *mirror.Lock
+	Lock  *lock.Lock
 	Store *mirror.Store
 	// Keys are the repos' public keys, by file name under keys/.
 	Keys map[string][]byte
@@ -52,26 +53,7 @@ func Write(out string, in Input) error {
 	if err := stageFiles(root, in); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(out), ".bundle-*.tar.gz")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := writeTarGz(tmp, stage); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", out, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), out)
+	return atomicfile.Write(out, 0o644, func(w io.Writer) error { return writeTarGz(w, stage) })
 }
 
 // Name is the bundle's top directory: the archive name without .tar.gz.
@@ -98,8 +80,8 @@ func stageFiles(root string, in Input) error {
 			return fmt.Errorf("%s is not in the store %s (run rpmvault mirror first)", p.NEVRA(), in.Store.Dir())
 		}
 		dst := filepath.Join(rpms, p.FileName())
-		if err := copyFile(in.Store.Path(sha), dst, 0o644); err != nil {
-			return err
+		if err := copyObject(in.Store, sha, dst); err != nil {
+			return fmt.Errorf("%s: %w", p.NEVRA(), err)
 		}
 		// repodata records file times: keep them fixed for determinism.
 		if err := os.Chtimes(dst, mtime, mtime); err != nil {
@@ -140,6 +122,24 @@ func stageFiles(root string, in Input) error {
 	return os.WriteFile(filepath.Join(root, "SHA256SUMS"), sums, 0o644)
 }
 
+// copyObject copies a store object, which the store re-verifies as it is read.
+func copyObject(store *mirror.Store, sha, dst string) error {
+	obj, err := store.Open(sha)
+	if err != nil {
+		return err
+	}
+	defer obj.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(out, obj); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
+
 func copyFile(src, dst string, mode os.FileMode) error {
 	in, err := os.Open(src)
 	if err != nil {
@@ -168,7 +168,7 @@ func checksums(root string) ([]byte, error) {
 		if rel == "SHA256SUMS" {
 			return nil
 		}
-		sum, err := fileSHA256(p)
+		sum, err := digest.FileSHA256(p)
 		if err != nil {
 			return err
 		}
@@ -177,19 +177,6 @@ func checksums(root string) ([]byte, error) {
 	})
 	sort.Slice(lines, func(i, j int) bool { return lines[i][66:] < lines[j][66:] })
 	return []byte(strings.Join(lines, "\n") + "\n"), err
-}
-
-func fileSHA256(p string) (string, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // writeTarGz archives dir's contents with sorted names, fixed times and
@@ -347,7 +334,7 @@ func (e *Error) Error() string { return "bundle file " + e.File + ": " + e.Detai
 // its checksum, no file is missing or extra, and the lock names exactly the
 // RPMs present with their pinned sha256. Signatures are checked against
 // keys/ when keys are present.
-func Verify(dir string) (*mirror.Lock, error) {
+func Verify(dir string) (*lock.Lock, error) {
 	sums, err := os.ReadFile(filepath.Join(dir, "SHA256SUMS"))
 	if err != nil {
 		return nil, &Error{File: "SHA256SUMS", Detail: "missing"}
@@ -355,7 +342,7 @@ func Verify(dir string) (*mirror.Lock, error) {
 	listed := map[string]string{}
 	for i, line := range strings.Split(strings.TrimSpace(string(sums)), "\n") {
 		sum, name, ok := strings.Cut(line, "  ")
-		if !ok || len(sum) != 64 {
+		if !ok || !digest.ValidSHA256(sum) {
 			return nil, &Error{File: "SHA256SUMS", Detail: fmt.Sprintf("line %d is malformed", i+1)}
 		}
 		listed[name] = sum
@@ -375,7 +362,7 @@ func Verify(dir string) (*mirror.Lock, error) {
 		if !ok {
 			return &Error{File: rel, Detail: "is not listed in SHA256SUMS (extra or renamed file)"}
 		}
-		got, err := fileSHA256(p)
+		got, err := digest.FileSHA256(p)
 		if err != nil {
 			return err
 		}
@@ -397,7 +384,7 @@ func Verify(dir string) (*mirror.Lock, error) {
 		sort.Strings(missing)
 		return nil, &Error{File: missing[0], Detail: fmt.Sprintf("is missing (%d file(s) missing)", len(missing))}
 	}
-	lock, err := mirror.ReadLock(filepath.Join(dir, "lock.yaml"))
+	lock, err := lock.Read(filepath.Join(dir, "lock.yaml"))
 	if err != nil {
 		return nil, &Error{File: "lock.yaml", Detail: err.Error()}
 	}
@@ -425,7 +412,7 @@ func Verify(dir string) (*mirror.Lock, error) {
 
 // verifySignatures checks every RPM's digests, and its signature against
 // keys/ for repos with gpgcheck on.
-func verifySignatures(dir string, lock *mirror.Lock) error {
+func verifySignatures(dir string, lock *lock.Lock) error {
 	var blobs [][]byte
 	keyFiles, _ := filepath.Glob(filepath.Join(dir, "keys", "*"))
 	for _, k := range keyFiles {
@@ -464,7 +451,7 @@ func verifySignatures(dir string, lock *mirror.Lock) error {
 
 // OpenVerified opens a bundle (archive or directory) and verifies it; the
 // caller runs cleanup when done with dir.
-func OpenVerified(path string) (dir string, lock *mirror.Lock, cleanup func(), err error) {
+func OpenVerified(path string) (dir string, lock *lock.Lock, cleanup func(), err error) {
 	dir, cleanup, err = Open(path)
 	if err != nil {
 		return "", nil, nil, err

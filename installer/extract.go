@@ -17,6 +17,8 @@ import (
 	"strings"
 
 	rpmutils "github.com/sassoftware/go-rpmutils"
+
+	"github.com/rpmvault/rpmvault/internal/rpmfile"
 )
 
 // EscapeError is a payload entry that would land outside the extraction root.
@@ -107,7 +109,7 @@ func (x *extraction) unpack(file string) error {
 		return err
 	}
 	defer f.Close()
-	pkg, err := rpmutils.ReadRpm(f)
+	pkg, err := rpmfile.Read(f)
 	if err != nil {
 		return fmt.Errorf("read %s: %w", file, err)
 	}
@@ -115,27 +117,33 @@ func (x *extraction) unpack(file string) error {
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
-	pr, err := pkg.PayloadReaderExtended()
+	pr, err := pkg.Payload()
 	if err != nil {
 		return fmt.Errorf("payload of %s: %w", file, err)
 	}
+	defer pr.Close()
 	name := filepath.Base(file)
 	for {
-		fi, err := pr.Next()
+		e, err := pr.Next()
 		if err == io.EOF {
 			return nil
 		}
 		if err != nil {
 			return fmt.Errorf("payload of %s: %w", file, err)
 		}
-		if err := x.entry(name, fi, pr, algo); err != nil {
+		// What is written is what the header (which the signature covers)
+		// says: its name, mode, link target and digest.
+		if e.File == nil {
+			return &EscapeError{name, e.Name, "is not in the header's file list"}
+		}
+		if err := x.entry(name, e.File, e.HardLink, pr, algo); err != nil {
 			return err
 		}
 	}
 }
 
 // entry extracts one payload member into the staging directory.
-func (x *extraction) entry(pkgName string, fi rpmutils.FileInfo, pr rpmutils.PayloadReader, algo crypto.Hash) error {
+func (x *extraction) entry(pkgName string, fi rpmutils.FileInfo, hardLink bool, pr io.Reader, algo crypto.Hash) error {
 	for _, part := range strings.Split(fi.Name(), "/") {
 		if part == ".." {
 			return &EscapeError{pkgName, fi.Name(), "climbs out of the root"}
@@ -185,7 +193,7 @@ func (x *extraction) entry(pkgName string, fi rpmutils.FileInfo, pr rpmutils.Pay
 		}
 		x.links = append(x.links, linkEntry{pkgName, vpath})
 	case 0o100000:
-		if pr.IsLink() {
+		if hardLink {
 			return nil // hard link data comes with its last entry
 		}
 		if err := x.removeNonDir(dst); err != nil {

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"syscall"
 
-	"github.com/rpmvault/rpmvault/mirror"
+	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/resolver"
 )
 
@@ -43,7 +43,7 @@ func (e *TransactionError) Error() string {
 // it re-plans offline from the bundle's own repodata against what the target
 // has installed, checks the whole plan with rpm --test, and only then applies
 // it with rpm.
-func Install(ctx context.Context, dir string, lock *mirror.Lock, opts Options) (*resolver.Plan, error) {
+func Install(ctx context.Context, dir string, lock *lock.Lock, opts Options) (*resolver.Plan, error) {
 	out := opts.Out
 	if out == nil {
 		out = io.Discard
@@ -125,7 +125,7 @@ func preflight(root, arch string, plan *resolver.Plan) error {
 
 // applyStepwise runs one rpm transaction per plan step, recording finished
 // steps in a journal inside the root so a rerun continues where it stopped.
-func applyStepwise(ctx context.Context, plan *resolver.Plan, lock *mirror.Lock, opts Options, out io.Writer) error {
+func applyStepwise(ctx context.Context, plan *resolver.Plan, lock *lock.Lock, opts Options, out io.Writer) error {
 	journal := filepath.Join(rootPath(opts.Root), "var", "lib", "rpmvault", "journal-"+lock.RPMVault.Manifest)
 	done := map[int]bool{}
 	if b, err := os.ReadFile(journal); err == nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rpmvault/rpmvault/fixtures"
+	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
 )
@@ -52,7 +53,7 @@ func BenchmarkMirror1GiB(b *testing.B) {
 		b.Fatal(err)
 	}
 	lockFile := filepath.Join(b.TempDir(), "lock.yaml")
-	if err := mirror.WriteLock(lockFile, mirror.NewLock(m, plan, u.Sources, nil)); err != nil {
+	if err := lock.Write(lockFile, lock.New(m, plan, u.Sources, nil)); err != nil {
 		b.Fatal(err)
 	}
 	var total int64

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rpmvault/rpmvault/internal/atomicfile"
 	"github.com/rpmvault/rpmvault/resolver"
 )
 
@@ -69,7 +70,7 @@ func (f *MetadataFetcher) Fetch(ctx context.Context, rawURL string, start, end i
 		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(cached), 0o755); err == nil {
-		_ = writeFileAtomic(cached, b) // a cache: failing to keep it only costs a refetch
+		_ = atomicfile.WriteFile(cached, b, 0o644) // a cache: failing to keep it only costs a refetch
 	}
 	return io.NopCloser(bytes.NewReader(b)), nil
 }
@@ -84,21 +85,22 @@ func (f *MetadataFetcher) fromStore(rawURL string, start, end int64) (io.ReadClo
 	if !ok {
 		return nil, fmt.Errorf("--offline: %s is not in the store (mirror it once online)", rawURL)
 	}
-	file, err := os.Open(f.Store.Path(sha))
+	obj, err := f.Store.Open(sha)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := file.Seek(start, io.SeekStart); err != nil {
-		file.Close()
+	// Ranges asked of a stored package are its headers, at its start.
+	if _, err := io.CopyN(io.Discard, obj, start); err != nil {
+		obj.Close()
 		return nil, err
 	}
 	if end < 0 {
-		return file, nil
+		return obj, nil
 	}
 	return struct {
 		io.Reader
 		io.Closer
-	}{io.LimitReader(file, end-start), file}, nil
+	}{io.LimitReader(obj, end-start), obj}, nil
 }
 
 // FetchMetadata serves a metadata file by its checksum from the store,
@@ -123,7 +125,7 @@ func (f *MetadataFetcher) FetchMetadata(ctx context.Context, rawURL string, sum 
 	if err != nil {
 		return nil, err
 	}
-	if err := writeAtomic(path, func(w io.Writer) error {
+	if err := atomicfile.Write(path, 0o644, func(w io.Writer) error {
 		_, err := io.Copy(w, vr)
 		return err
 	}); err != nil {
@@ -143,5 +145,5 @@ func (f *MetadataFetcher) SaveParsed(key string, write func(io.Writer) error) er
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return err
 	}
-	return writeAtomic(path, write)
+	return atomicfile.Write(path, 0o644, write)
 }

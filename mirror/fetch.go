@@ -20,6 +20,8 @@ import (
 	"github.com/cavaliergopher/grab/v3"
 	"github.com/schollz/progressbar/v3"
 
+	"github.com/rpmvault/rpmvault/internal/atomicfile"
+	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/resolver"
 )
 
@@ -61,7 +63,7 @@ func (s Summary) String() string {
 // before it enters: size, the pinned checksum, the RPM's own digests and its
 // signature against its repo's gpgkey (unless the repo says gpgcheck: false).
 // It fills in what the lock did not pin yet (sha256, size, signing key).
-func Mirror(ctx context.Context, lock *Lock, opts Options) (Summary, error) {
+func Mirror(ctx context.Context, lk *lock.Lock, opts Options) (Summary, error) {
 	start := time.Now()
 	if opts.Jobs <= 0 {
 		opts.Jobs = 4
@@ -83,7 +85,7 @@ func Mirror(ctx context.Context, lock *Lock, opts Options) (Summary, error) {
 		return Summary{}, err
 	}
 	defer unlock()
-	keys, err := loadRepoKeys(ctx, lock, opts)
+	keys, err := loadRepoKeys(ctx, lk, opts)
 	if err != nil {
 		return Summary{}, err
 	}
@@ -97,7 +99,7 @@ func Mirror(ctx context.Context, lock *Lock, opts Options) (Summary, error) {
 	}
 	client.UserAgent = "rpmvault"
 	var total int64
-	pkgs := lockPackagePtrs(lock)
+	pkgs := lockPackagePtrs(lk)
 	for _, p := range pkgs {
 		total += p.Size
 	}
@@ -132,8 +134,8 @@ func Mirror(ctx context.Context, lock *Lock, opts Options) (Summary, error) {
 	return sum, errors.Join(errs...)
 }
 
-func lockPackagePtrs(l *Lock) []*LockPackage {
-	var out []*LockPackage
+func lockPackagePtrs(l *lock.Lock) []*lock.Package {
+	var out []*lock.Package
 	for a := range l.Arches {
 		for i := range l.Arches[a].Packages {
 			out = append(out, &l.Arches[a].Packages[i])
@@ -157,7 +159,7 @@ type mirrorer struct {
 // fetch brings one package into the store. It calls release once the
 // download is verified, so the next download can start while this file is
 // synced into the store: syncing a large file takes as long as fetching it.
-func (m *mirrorer) fetch(ctx context.Context, p *LockPackage, release func()) error {
+func (m *mirrorer) fetch(ctx context.Context, p *lock.Package, release func()) error {
 	key := p.RepoID + "/" + p.NEVRA()
 	want := p.SHA256()
 	m.mu.Lock()
@@ -236,7 +238,7 @@ func (m *mirrorer) addBytes(n int64) {
 	m.mu.Unlock()
 }
 
-func (m *mirrorer) done(p *LockPackage, key string, f *RPMFacts, cached bool) {
+func (m *mirrorer) done(p *lock.Package, key string, f *RPMFacts, cached bool) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	p.Checksum = "sha256:" + f.SHA256
@@ -335,7 +337,7 @@ func copyLocal(src, dst string) (int64, error) {
 }
 
 // verify checks a downloaded file against the lock and the repo's keys.
-func (m *mirrorer) verify(p *LockPackage, path, url string) (*RPMFacts, error) {
+func (m *mirrorer) verify(p *lock.Package, path, url string) (*RPMFacts, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -365,10 +367,10 @@ func (m *mirrorer) verify(p *LockPackage, path, url string) (*RPMFacts, error) {
 }
 
 // loadRepoKeys fetches each repo's gpgkey (cached in the store for --offline).
-func loadRepoKeys(ctx context.Context, lock *Lock, opts Options) (map[string]*Keyring, error) {
+func loadRepoKeys(ctx context.Context, lk *lock.Lock, opts Options) (map[string]*Keyring, error) {
 	fetcher := &resolver.HTTPFetcher{Rewrites: opts.Rewrites, Client: opts.Client}
 	out := map[string]*Keyring{}
-	for _, r := range lock.RPMVault.Repos {
+	for _, r := range lk.RPMVault.Repos {
 		if !r.GPGCheck {
 			out[r.ID] = nil
 			continue
@@ -411,15 +413,15 @@ func fetchKey(ctx context.Context, f *resolver.HTTPFetcher, opts Options, u stri
 		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(cache), 0o755); err == nil {
-		_ = writeFileAtomic(cache, b)
+		_ = atomicfile.WriteFile(cache, b, 0o644)
 	}
 	return b, nil
 }
 
 // KeyBlobs returns the cached key files of the lock's repos, for bundling.
-func KeyBlobs(store *Store, lock *Lock) (map[string][]byte, error) {
+func KeyBlobs(store *Store, lk *lock.Lock) (map[string][]byte, error) {
 	out := map[string][]byte{}
-	for _, r := range lock.RPMVault.Repos {
+	for _, r := range lk.RPMVault.Repos {
 		for _, u := range r.GPGKeys {
 			sum := sha256.Sum256([]byte(u))
 			b, err := os.ReadFile(filepath.Join(store.Dir(), "keys", hex.EncodeToString(sum[:8])+".asc"))

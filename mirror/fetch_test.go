@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/rpmvault/rpmvault/fixtures"
+	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
 )
@@ -42,7 +43,7 @@ func rewrites(srv *fixtures.Server) []resolver.Rewrite {
 }
 
 // worldLock resolves docker-engine on the served signed world into a lock.
-func worldLock(t *testing.T, srv *fixtures.Server, manifest string) *mirror.Lock {
+func worldLock(t *testing.T, srv *fixtures.Server, manifest string) *lock.Lock {
 	t.Helper()
 	m, err := resolver.ParseManifest([]byte(manifest))
 	if err != nil {
@@ -52,7 +53,7 @@ func worldLock(t *testing.T, srv *fixtures.Server, manifest string) *mirror.Lock
 	if err != nil {
 		t.Fatal(err)
 	}
-	return mirror.NewLock(m, plan, u.Sources, nil)
+	return lock.New(m, plan, u.Sources, nil)
 }
 
 func serveSigned(t *testing.T) (*fixtures.World, *fixtures.Server) {
@@ -168,14 +169,14 @@ func TestMirrorRefusesWhatTheLockDoesNotPin(t *testing.T) {
 	w, srv := serveSigned(t)
 	tests := []struct {
 		name   string
-		change func(l *mirror.Lock)
+		change func(l *lock.Lock)
 		want   string
 	}{
-		{"sha256 mismatch", func(l *mirror.Lock) {
+		{"sha256 mismatch", func(l *lock.Lock) {
 			p := &l.Arches[0].Packages[0]
 			p.Checksum = "sha256:" + strings.Repeat("ab", 32)
 		}, "the lock says"},
-		{"unknown key", func(l *mirror.Lock) {
+		{"unknown key", func(l *lock.Lock) {
 			for i := range l.RPMVault.Repos {
 				l.RPMVault.Repos[i].GPGKeys = []string{"https://get.docker.com/gpg"} // the wrong key for vault
 			}
@@ -210,7 +211,7 @@ func TestMirrorRefusesWhatTheLockDoesNotPin(t *testing.T) {
 	}
 	plan := &resolver.Plan{Packages: []resolver.PlannedPackage{{Package: u.Packages[0], Action: resolver.ActionInstall}}}
 	resolver.AttachURLs(plan, m.Sources())
-	lock := mirror.NewLock(m, plan, u.Sources, nil)
+	lock := lock.New(m, plan, u.Sources, nil)
 	store, _ := mirror.OpenStore(t.TempDir())
 	_, err = mirror.Mirror(context.Background(), lock, mirror.Options{Store: store, Backoff: time.Millisecond})
 	if err == nil || !strings.Contains(err.Error(), "not signed") {
@@ -248,7 +249,7 @@ func TestMirrorResumesAfterSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	lockFile := filepath.Join(dir, "lock.yaml")
-	if err := mirror.WriteLock(lockFile, mirror.NewLock(m, plan, u.Sources, nil)); err != nil {
+	if err := lock.Write(lockFile, lock.New(m, plan, u.Sources, nil)); err != nil {
 		t.Fatal(err)
 	}
 	storeDir := filepath.Join(dir, "store")
@@ -282,7 +283,7 @@ func TestMirrorResumesAfterSIGKILL(t *testing.T) {
 	servedBefore := srv.BytesServed()
 
 	srv.SetFaults(fixtures.Faults{})
-	lock, err := mirror.ReadLock(lockFile)
+	lock, err := lock.Read(lockFile)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -314,7 +315,7 @@ func TestMirrorChildProcess(t *testing.T) {
 	if os.Getenv("RPMVAULT_MIRROR_CHILD") == "" {
 		t.Skip("helper process for TestMirrorResumesAfterSIGKILL")
 	}
-	lock, err := mirror.ReadLock(os.Getenv("RPMVAULT_LOCK"))
+	lock, err := lock.Read(os.Getenv("RPMVAULT_LOCK"))
 	if err != nil {
 		t.Fatal(err)
 	}

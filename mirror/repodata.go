@@ -17,6 +17,9 @@ import (
 
 	rpmutils "github.com/sassoftware/go-rpmutils"
 
+	"github.com/rpmvault/rpmvault/internal/atomicfile"
+	"github.com/rpmvault/rpmvault/internal/digest"
+	"github.com/rpmvault/rpmvault/internal/rpmfile"
 	"github.com/rpmvault/rpmvault/resolver"
 )
 
@@ -82,11 +85,11 @@ func scanRPM(path string) (RepoEntry, error) {
 	defer f.Close()
 	sum := sha256.New()
 	tee := io.TeeReader(f, sum)
-	raw, err := resolver.ReadRawHeader(tee)
+	raw, err := rpmfile.ReadRawHeader(tee)
 	if err != nil {
 		return RepoEntry{}, fmt.Errorf("read header of %s: %w", path, err)
 	}
-	h, err := resolver.ParseHeader(raw)
+	h, err := rpmfile.ParseHeader(raw)
 	if err != nil {
 		return RepoEntry{}, fmt.Errorf("read header of %s: %w", path, err)
 	}
@@ -148,7 +151,7 @@ func WriteRepodata(dir string, entries []RepoEntry) error {
 	})
 	var revision int64
 	for _, e := range sorted {
-		if e.Pkg.Checksum.Type != "sha256" || len(e.Pkg.Checksum.Hex) != 64 {
+		if e.Pkg.Checksum.Type != "sha256" || !digest.ValidSHA256(e.Pkg.Checksum.Hex) {
 			return fmt.Errorf("repodata for %s: package needs a sha256 checksum, has %q", e.Pkg.NEVRA(), e.Pkg.Checksum)
 		}
 		if err := checkHref(e.Pkg.Location); err != nil {
@@ -210,12 +213,11 @@ func (c *countingHash) Write(p []byte) (int, error) {
 }
 
 func writeMetadataFile(rd, kind string, ts int64, body func(io.Writer) error) (repomdData, error) {
-	tmp, err := os.CreateTemp(rd, "."+kind+"-*.tmp")
+	tmp, err := atomicfile.Create(rd, "."+kind+"-*.tmp")
 	if err != nil {
 		return repomdData{}, err
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
+	defer tmp.Abort()
 	gzSum := &countingHash{h: sha256.New()}
 	gz := gzip.NewWriter(io.MultiWriter(tmp, gzSum))
 	openSum := &countingHash{h: sha256.New()}
@@ -229,12 +231,6 @@ func writeMetadataFile(rd, kind string, ts int64, body func(io.Writer) error) (r
 	if err := gz.Close(); err != nil {
 		return repomdData{}, err
 	}
-	if err := tmp.Sync(); err != nil {
-		return repomdData{}, err
-	}
-	if err := tmp.Close(); err != nil {
-		return repomdData{}, err
-	}
 	d := repomdData{
 		kind:     kind,
 		checksum: hex.EncodeToString(gzSum.h.Sum(nil)),
@@ -243,8 +239,9 @@ func writeMetadataFile(rd, kind string, ts int64, body func(io.Writer) error) (r
 		openSize: openSum.n,
 		ts:       ts,
 	}
+	// Named by its checksum, as createrepo_c names it: known only now.
 	d.href = "repodata/" + d.checksum + "-" + kind + ".xml.gz"
-	if err := os.Rename(tmp.Name(), filepath.Join(rd, filepath.Base(d.href))); err != nil {
+	if err := tmp.Commit(filepath.Join(rd, filepath.Base(d.href)), 0o644); err != nil {
 		return repomdData{}, err
 	}
 	return d, nil
@@ -266,7 +263,7 @@ func writeRepomd(rd string, revision int64, datas []repomdData) error {
 		b.WriteString("  </data>\n")
 	}
 	b.WriteString("</repomd>\n")
-	return writeFileAtomic(filepath.Join(rd, "repomd.xml"), []byte(b.String()))
+	return atomicfile.WriteFile(filepath.Join(rd, "repomd.xml"), []byte(b.String()), 0o644)
 }
 
 // removeStale deletes metadata files of earlier runs that repomd no longer names.
@@ -287,40 +284,6 @@ func removeStale(rd string, datas []repomdData) error {
 		}
 	}
 	return nil
-}
-
-// writeFileAtomic writes data to path through a synced temporary file.
-func writeFileAtomic(path string, data []byte) error {
-	return writeAtomic(path, func(w io.Writer) error {
-		_, err := w.Write(data)
-		return err
-	})
-}
-
-// writeAtomic writes path through write: to a temporary file beside it,
-// synced, then renamed over it, so a reader sees the old file or the new
-// one and never a part.
-func writeAtomic(path string, write func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+"-*.tmp")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("sync %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 // esc escapes text for XML content and attribute values.

@@ -4,14 +4,18 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"syscall"
+
+	"github.com/rpmvault/rpmvault/internal/atomicfile"
+	"github.com/rpmvault/rpmvault/internal/digest"
 )
 
 // Store is a content-addressed store of package files: each object is named
@@ -55,27 +59,61 @@ func (s *Store) Lock() (func(), error) {
 	}, nil
 }
 
-func validHex(h string) bool {
-	if len(h) != 64 {
-		return false
-	}
-	_, err := hex.DecodeString(h)
-	return err == nil && strings.ToLower(h) == h
-}
-
-// Path returns where the object with this sha256 lives.
-func (s *Store) Path(sha string) string {
+// path returns where the object with this sha256 lives. It is the only
+// place that knows the layout; everything else names objects by sha256.
+func (s *Store) path(sha string) string {
 	return filepath.Join(s.dir, "objects", "sha256", sha[:2], sha)
 }
 
 // Has reports whether the object is in the store.
 func (s *Store) Has(sha string) bool {
-	if !validHex(sha) {
+	if !digest.ValidSHA256(sha) {
 		return false
 	}
-	_, err := os.Stat(s.Path(sha))
+	_, err := os.Stat(s.path(sha))
 	return err == nil
 }
+
+// Open opens the object with this sha256 for reading. Objects were
+// verified when they entered; the reader checks again as it goes and fails
+// at EOF with a *VerifyError if the content no longer hashes to its name
+// (a damaged disk), so a caller that reads to the end has read verified bytes.
+func (s *Store) Open(sha string) (io.ReadCloser, error) {
+	if !digest.ValidSHA256(sha) {
+		return nil, fmt.Errorf("store %s: %q is not a sha256", s.dir, sha)
+	}
+	f, err := os.Open(s.path(sha))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("object %s is not in the store %s: %w", sha, s.dir, ErrNotStored)
+		}
+		return nil, err
+	}
+	return &objectReader{f: f, h: sha256.New(), want: sha}, nil
+}
+
+// ErrNotStored says an object is not in the store.
+var ErrNotStored = errors.New("not in the store")
+
+// objectReader hashes a store object as it is read.
+type objectReader struct {
+	f    *os.File
+	h    hash.Hash
+	want string
+}
+
+func (o *objectReader) Read(p []byte) (int, error) {
+	n, err := o.f.Read(p)
+	o.h.Write(p[:n])
+	if err == io.EOF {
+		if got := hex.EncodeToString(o.h.Sum(nil)); got != o.want {
+			return n, &VerifyError{Package: "store object " + o.want, Detail: "content hashes to " + got + " (the store is damaged: rpmvault store verify --repair)"}
+		}
+	}
+	return n, err
+}
+
+func (o *objectReader) Close() error { return o.f.Close() }
 
 // partialPath is where a download of the named file accumulates.
 func (s *Store) partialPath(name string) string {
@@ -85,79 +123,66 @@ func (s *Store) partialPath(name string) string {
 // Put copies r into the store, hashing as it goes; if want is not empty the
 // content must hash to it. It returns the object's sha256.
 func (s *Store) Put(r io.Reader, want string) (string, error) {
-	tmp, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "put-*")
+	tmp, err := atomicfile.Create(filepath.Join(s.dir, "tmp"), "put-*")
 	if err != nil {
 		return "", err
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
-	h := sha256.New()
-	if _, err := io.Copy(io.MultiWriter(tmp, h), r); err != nil {
+	defer tmp.Abort()
+	got, _, err := digest.SHA256(io.TeeReader(r, tmp))
+	if err != nil {
 		return "", err
 	}
-	return s.commit(tmp, hex.EncodeToString(h.Sum(nil)), want)
+	if err := s.check(tmp.Name(), got, want); err != nil {
+		return "", err
+	}
+	if err := s.mkdir(got); err != nil {
+		return "", err
+	}
+	return got, tmp.Commit(s.path(got), 0o444)
 }
 
 // Adopt moves a downloaded file into the store after re-hashing it.
 func (s *Store) Adopt(path, want string) (string, error) {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	got, err := digest.FileSHA256(path)
 	if err != nil {
 		return "", err
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
+	if err := s.check(path, got, want); err != nil {
 		return "", err
 	}
-	return s.commit(f, hex.EncodeToString(h.Sum(nil)), want)
+	return got, s.adoptVerified(path, got)
 }
 
 // adoptVerified moves a file into the store under a sha256 that VerifyRPM
 // has just computed over its whole content (the file is ours, under the
 // store lock, so it cannot have changed since).
 func (s *Store) adoptVerified(path, sha string) error {
-	f, err := os.OpenFile(path, os.O_RDWR, 0)
+	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	_, err = s.commit(f, sha, sha)
-	return err
-}
-
-func (s *Store) commit(f *os.File, got, want string) (string, error) {
-	if want != "" && got != want {
-		return "", &VerifyError{Package: filepath.Base(f.Name()), Detail: fmt.Sprintf("sha256 %s, want %s", got, want)}
-	}
-	if err := f.Sync(); err != nil {
-		return "", err
-	}
-	dst := s.Path(got)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-		return "", err
-	}
-	if err := os.Chmod(f.Name(), 0o444); err != nil {
-		return "", err
-	}
-	if err := os.Rename(f.Name(), dst); err != nil {
-		return "", err
-	}
-	return got, syncDir(filepath.Dir(dst))
-}
-
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
-	if err != nil {
+	if err := s.mkdir(sha); err != nil {
 		return err
 	}
-	defer d.Close()
-	return d.Sync()
+	return atomicfile.Rename(f, s.path(sha), 0o444)
+}
+
+func (s *Store) check(name, got, want string) error {
+	if want != "" && got != want {
+		return &VerifyError{Package: filepath.Base(name), Detail: fmt.Sprintf("sha256 %s, want %s", got, want)}
+	}
+	return nil
+}
+
+func (s *Store) mkdir(sha string) error {
+	return os.MkdirAll(filepath.Dir(s.path(sha)), 0o755)
 }
 
 // facts describes a stored object the way verification did when it entered:
 // size and signer (objects are verified on entry, so only the header is read).
 func (s *Store) facts(sha string) (*RPMFacts, error) {
-	f, err := os.Open(s.Path(sha))
+	f, err := os.Open(s.path(sha))
 	if err != nil {
 		return nil, err
 	}
@@ -182,16 +207,11 @@ func (s *Store) Verify() ([]string, error) {
 		if err != nil || d.IsDir() {
 			return err
 		}
-		f, err := os.Open(path)
+		got, err := digest.FileSHA256(path)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		h := sha256.New()
-		if _, err := io.Copy(h, f); err != nil {
-			return err
-		}
-		if hex.EncodeToString(h.Sum(nil)) != d.Name() {
+		if got != d.Name() {
 			bad = append(bad, path)
 		}
 		return nil
@@ -235,5 +255,5 @@ func (s *Store) writeIndex(idx map[string]string) error {
 	if err != nil {
 		return err
 	}
-	return writeFileAtomic(filepath.Join(s.dir, "index.json"), data)
+	return atomicfile.WriteFile(filepath.Join(s.dir, "index.json"), data, 0o644)
 }

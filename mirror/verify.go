@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"crypto/sha1"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -16,7 +15,7 @@ import (
 	"golang.org/x/crypto/openpgp"        //nolint:staticcheck // frozen, but the last Go code that verifies V3 signatures
 	"golang.org/x/crypto/openpgp/packet" //nolint:staticcheck
 
-	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/internal/rpmfile"
 )
 
 // VerifyError says that content is not what it must be: a checksum, size,
@@ -95,27 +94,26 @@ func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
 	whole := newConcurrentHash(sha256.New())
 	defer whole.Close()
 	tee := io.TeeReader(r, whole)
-	raw, err := resolver.ReadRawHeader(tee)
+	raw, err := rpmfile.ReadRawHeader(tee)
 	if err != nil {
 		return nil, err
 	}
-	sigStart := int64(96)
-	sigHeader := raw.Bytes[sigStart:raw.Start]
-	hdr := raw.Bytes[raw.Start:raw.End]
-	sigs, err := parseIndex(sigHeader)
+	sigHeader := raw.Signature()
+	hdr := raw.Main()
+	sigs, err := rpmfile.ParseIndex(sigHeader)
 	if err != nil {
 		return nil, fmt.Errorf("signature header: %w", err)
 	}
-	main, err := parseIndex(hdr)
+	main, err := rpmfile.ParseIndex(hdr)
 	if err != nil {
 		return nil, fmt.Errorf("header: %w", err)
 	}
-	if want, ok := sigs.str(sigTagSHA256); ok {
+	if want, ok := sigs.Str(sigTagSHA256); ok {
 		if got := hexSum(sha256.New(), hdr); got != want {
 			return nil, fmt.Errorf("header SHA256 digest mismatch: want %s, got %s", want, got)
 		}
 	}
-	if want, ok := sigs.str(sigTagSHA1); ok {
+	if want, ok := sigs.Str(sigTagSHA1); ok {
 		if got := hexSum(sha1.New(), hdr); got != want {
 			return nil, fmt.Errorf("header SHA1 digest mismatch: want %s, got %s", want, got)
 		}
@@ -123,7 +121,7 @@ func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
 	// Hash the payload once for every digest and signature that covers it.
 	// (CentOS 6's packages have no payload digest: rpm 4.14 added it.)
 	payloadSum := sha256.New()
-	wantPayload, hasPayloadDigest := main.str(tagPayloadDigest) // a string array: its first element
+	wantPayload, hasPayloadDigest := main.Str(tagPayloadDigest) // a string array: its first element
 	// With no writers the copy still reads through to the file's digest.
 	var writers []io.Writer
 	if hasPayloadDigest {
@@ -136,7 +134,7 @@ func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
 	var checks []pending
 	signer := ""
 	for _, tag := range []int{sigTagRSA, sigTagDSA, sigTagPGP, sigTagGPG} {
-		blob, ok := sigs.bin(tag)
+		blob, ok := sigs.Bin(tag)
 		if !ok {
 			continue
 		}
@@ -232,16 +230,16 @@ func (c *concurrentHash) Close() {
 // signerKeyID returns the key id of an RPM's signature ("" if unsigned),
 // without verifying it.
 func signerKeyID(r io.Reader) (string, error) {
-	raw, err := resolver.ReadRawHeader(r)
+	raw, err := rpmfile.ReadRawHeader(r)
 	if err != nil {
 		return "", err
 	}
-	sigs, err := parseIndex(raw.Bytes[96:raw.Start])
+	sigs, err := rpmfile.ParseIndex(raw.Signature())
 	if err != nil {
 		return "", err
 	}
 	for _, tag := range []int{sigTagRSA, sigTagDSA, sigTagPGP, sigTagGPG} {
-		if blob, ok := sigs.bin(tag); ok {
+		if blob, ok := sigs.Bin(tag); ok {
 			_, _, id, err := signatureCheck(blob, nil)
 			return id, err
 		}
@@ -298,55 +296,4 @@ func signatureCheck(blob []byte, keys *Keyring) (hash.Hash, func(hash.Hash) erro
 func hexSum(h hash.Hash, b []byte) string {
 	h.Write(b)
 	return hex.EncodeToString(h.Sum(nil))
-}
-
-// headerIndex is a parsed header structure (already bounds-checked by
-// resolver.ReadRawHeader) for reading the few tags verification needs.
-type headerIndex struct {
-	entries map[int][2]uint32 // tag -> type, offset
-	counts  map[int]uint32
-	data    []byte
-}
-
-func parseIndex(b []byte) (*headerIndex, error) {
-	if len(b) < 16 {
-		return nil, errors.New("truncated")
-	}
-	n := int(binary.BigEndian.Uint32(b[8:12]))
-	size := int(binary.BigEndian.Uint32(b[12:16]))
-	if 16+n*16+size > len(b) {
-		return nil, errors.New("truncated")
-	}
-	hi := &headerIndex{entries: map[int][2]uint32{}, counts: map[int]uint32{}, data: b[16+n*16 : 16+n*16+size]}
-	for i := 0; i < n; i++ {
-		e := b[16+i*16:]
-		tag := int(binary.BigEndian.Uint32(e[0:4]))
-		hi.entries[tag] = [2]uint32{binary.BigEndian.Uint32(e[4:8]), binary.BigEndian.Uint32(e[8:12])}
-		hi.counts[tag] = binary.BigEndian.Uint32(e[12:16])
-	}
-	return hi, nil
-}
-
-func (h *headerIndex) str(tag int) (string, bool) {
-	e, ok := h.entries[tag]
-	if !ok || (e[0] != 6 && e[0] != 8 && e[0] != 9) || int(e[1]) >= len(h.data) {
-		return "", false
-	}
-	rest := h.data[e[1]:]
-	if i := bytes.IndexByte(rest, 0); i >= 0 {
-		return string(rest[:i]), true
-	}
-	return "", false
-}
-
-func (h *headerIndex) bin(tag int) ([]byte, bool) {
-	e, ok := h.entries[tag]
-	if !ok || e[0] != 7 {
-		return nil, false
-	}
-	end := int(e[1]) + int(h.counts[tag])
-	if end > len(h.data) {
-		return nil, false
-	}
-	return h.data[e[1]:end], true
 }

@@ -27,7 +27,7 @@ func (e *UnsatisfiableError) Error() string {
 func (s *solver) noMatch(spec string) error {
 	var excluded, otherArch, constrained []string
 	for _, p := range s.u.Packages {
-		if !nevraMatches(p, spec) && !providesName(p, spec) {
+		if !nevraMatches(p, spec) && !p.ProvidesName(spec) {
 			continue
 		}
 		switch {
@@ -49,20 +49,6 @@ func (s *solver) noMatch(spec string) error {
 		msg = fmt.Sprintf("%q matches only packages of another arch: %s (set multilib to allow 32-bit packages)", spec, strings.Join(otherArch, ", "))
 	}
 	return &UnsatisfiableError{Problems: []string{msg}}
-}
-
-func providesName(p *Package, name string) bool {
-	for _, d := range p.Provides {
-		if d.Name == name {
-			return true
-		}
-	}
-	for _, f := range p.Files {
-		if f == name {
-			return true
-		}
-	}
-	return false
 }
 
 // unsat explains a conflict at decision level 0: the original clauses it was

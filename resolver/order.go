@@ -36,7 +36,7 @@ func order(plan *Plan, s *solver) {
 	for i, oldI := range replaced {
 		for _, d := range oldI.Requires {
 			for j, oldJ := range replaced {
-				if i != j && provides(oldJ, d) && !provides(plan.Packages[j].Package, d) {
+				if i != j && oldJ.Satisfies(d) && !plan.Packages[j].Package.Satisfies(d) {
 					edges[i] = append(edges[i], j)
 					edges[j] = append(edges[j], i)
 				}

@@ -128,6 +128,37 @@ func (p *Package) NVRA() string {
 	return fmt.Sprintf("%s-%s-%s.%s", p.Name, p.EVR.Version, p.EVR.Release, p.Arch)
 }
 
+// Satisfies reports whether p satisfies d: a Provides entry that matches it
+// (name, flags and version), or for a path, a file of p.
+func (p *Package) Satisfies(d Dep) bool {
+	for _, pd := range p.Provides {
+		if pd.Satisfies(d) {
+			return true
+		}
+	}
+	return strings.HasPrefix(d.Name, "/") && p.hasFile(d.Name)
+}
+
+// ProvidesName reports whether p provides name at any version: a Provides
+// entry of that name, or a file of that path.
+func (p *Package) ProvidesName(name string) bool {
+	for _, d := range p.Provides {
+		if d.Name == name {
+			return true
+		}
+	}
+	return strings.HasPrefix(name, "/") && p.hasFile(name)
+}
+
+func (p *Package) hasFile(path string) bool {
+	for _, f := range p.Files {
+		if f == path {
+			return true
+		}
+	}
+	return false
+}
+
 // Repo is one package source of a manifest after variable expansion.
 type Repo struct {
 	ID       string

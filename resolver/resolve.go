@@ -99,7 +99,7 @@ func Why(plan *Plan, name string) ([]string, error) {
 		}
 		for _, d := range plan.Packages[i].Package.Requires {
 			for j, pp := range plan.Packages {
-				if _, seen := prev[j]; seen || j == i || !provides(pp.Package, d) {
+				if _, seen := prev[j]; seen || j == i || !pp.Package.Satisfies(d) {
 					continue
 				}
 				prev[j] = edge{from: i, dep: d}
@@ -120,20 +120,4 @@ func Why(plan *Plan, name string) ([]string, error) {
 		chain = []string{plan.Packages[target].Package.NEVRA() + " is requested"}
 	}
 	return chain, nil
-}
-
-func provides(p *Package, d Dep) bool {
-	for _, pd := range p.Provides {
-		if pd.Satisfies(d) {
-			return true
-		}
-	}
-	if strings.HasPrefix(d.Name, "/") {
-		for _, f := range p.Files {
-			if f == d.Name {
-				return true
-			}
-		}
-	}
-	return false
 }

@@ -53,7 +53,9 @@ bundle, and installs it on an air-gapped box in the right order.`,
 	pf.Duration("metadata-expire", 6*time.Hour, "use cached repo metadata this long before asking the server again (0: always ask)")
 
 	for _, c := range a.commands() {
-		root.AddCommand(c)
+		if c != nil { // a command left out of this build
+			root.AddCommand(c)
+		}
 	}
 	return root
 }

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
 )
@@ -18,15 +19,15 @@ func (a *app) mirrorCommand() *cobra.Command {
 		Short: "Fetch, verify and pin every package of a manifest or lock into the store",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			lock, lockFile, err := a.lockFor(cmd)
+			lk, lockFile, err := a.lockFor(cmd)
 			if err != nil {
 				return err
 			}
-			if _, err := a.mirror(cmd, lock); err != nil {
+			if _, err := a.mirror(cmd, lk); err != nil {
 				return err
 			}
 			// Pin what the lock did not know yet (sha256 of header-only sources).
-			return mirror.WriteLock(lockFile, lock)
+			return lock.Write(lockFile, lk)
 		},
 	}
 	manifestFlags(cmd)
@@ -49,13 +50,13 @@ func defaultStore() string {
 
 // lockFor returns the lock to work from: --lock as given, or -m resolved
 // into a lock written to --lock (default NAME.lock.yaml).
-func (a *app) lockFor(cmd *cobra.Command) (*mirror.Lock, string, error) {
+func (a *app) lockFor(cmd *cobra.Command) (*lock.Lock, string, error) {
 	manifest, lockFile := a.cfg.GetString("manifest"), a.cfg.GetString("lock")
 	switch {
 	case manifest == "" && lockFile == "":
 		return nil, "", usagef("%s needs -m MANIFEST or --lock LOCK", cmd.CommandPath())
 	case manifest == "":
-		l, err := mirror.ReadLock(lockFile)
+		l, err := lock.Read(lockFile)
 		return l, lockFile, err
 	}
 	r, err := a.resolve(cmd)
@@ -81,7 +82,7 @@ func (a *app) lockFor(cmd *cobra.Command) (*mirror.Lock, string, error) {
 }
 
 // mirror runs the mirror for lock with the command's flags.
-func (a *app) mirror(cmd *cobra.Command, lock *mirror.Lock) (*mirror.Store, error) {
+func (a *app) mirror(cmd *cobra.Command, lk *lock.Lock) (*mirror.Store, error) {
 	store, err := mirror.OpenStore(a.cfg.GetString("store"))
 	if err != nil {
 		return nil, err
@@ -94,7 +95,7 @@ func (a *app) mirror(cmd *cobra.Command, lock *mirror.Lock) (*mirror.Store, erro
 	if f, ok := a.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && !a.cfg.GetBool("quiet") {
 		opts.Progress = a.stderr
 	}
-	sum, err := mirror.Mirror(cmd.Context(), lock, opts)
+	sum, err := mirror.Mirror(cmd.Context(), lk, opts)
 	if err != nil {
 		return nil, err
 	}

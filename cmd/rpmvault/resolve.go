@@ -5,6 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
 )
@@ -33,7 +34,7 @@ func (a *app) resolveCommand() *cobra.Command {
 				}
 			}
 			if out := a.cfg.GetString("lock"); out != "" {
-				if err := mirror.WriteLock(out, r.lock()); err != nil {
+				if err := lock.Write(out, r.lock()); err != nil {
 					return err
 				}
 			}
@@ -90,8 +91,8 @@ type resolution struct {
 	installed []*resolver.Package
 }
 
-func (r *resolution) lock() *mirror.Lock {
-	return mirror.NewLock(r.manifest, r.plan, r.universe.Sources, r.installed)
+func (r *resolution) lock() *lock.Lock {
+	return lock.New(r.manifest, r.plan, r.universe.Sources, r.installed)
 }
 
 // resolve loads the manifest and baseline named by the flags and resolves them.

@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/rpmvault/rpmvault/fixtures"
-	"github.com/rpmvault/rpmvault/mirror"
+	"github.com/rpmvault/rpmvault/lock"
 )
 
 var (
@@ -75,7 +75,7 @@ func TestResolveJSONAndLock(t *testing.T) {
 			t.Errorf("docker-engine url %v: lock and output carry the real URL, not the mirror-mapped one", p["url"])
 		}
 	}
-	l, err := mirror.ReadLock(lockFile)
+	l, err := lock.Read(lockFile)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,8 +1,7 @@
-package mirror
+package lock
 
 import (
 	"bytes"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -12,6 +11,8 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/rpmvault/rpmvault/internal/atomicfile"
+	"github.com/rpmvault/rpmvault/internal/digest"
 	"github.com/rpmvault/rpmvault/resolver"
 )
 
@@ -19,21 +20,21 @@ import (
 // sha256 (URLs are hints). It is a superset of the rpms.lock.yaml format of
 // konflux's rpm-lockfile-prototype, so tools that read that format read ours.
 type Lock struct {
-	LockfileVersion int        `yaml:"lockfileVersion"`
-	LockfileVendor  string     `yaml:"lockfileVendor"`
-	Arches          []LockArch `yaml:"arches"`
-	RPMVault        LockMeta   `yaml:"rpmvault"`
+	LockfileVersion int    `yaml:"lockfileVersion"`
+	LockfileVendor  string `yaml:"lockfileVendor"`
+	Arches          []Arch `yaml:"arches"`
+	RPMVault        Meta   `yaml:"rpmvault"`
 }
 
-// LockArch is the package list of one architecture.
-type LockArch struct {
-	Arch     string        `yaml:"arch"`
-	Packages []LockPackage `yaml:"packages"`
-	Source   []LockPackage `yaml:"source"`
+// Arch is the package list of one architecture.
+type Arch struct {
+	Arch     string    `yaml:"arch"`
+	Packages []Package `yaml:"packages"`
+	Source   []Package `yaml:"source"`
 }
 
-// LockPackage pins one RPM.
-type LockPackage struct {
+// Package pins one RPM.
+type Package struct {
 	URL       string `yaml:"url"`
 	RepoID    string `yaml:"repoid"`
 	Size      int64  `yaml:"size"`
@@ -54,21 +55,21 @@ type LockPackage struct {
 	Step       int      `yaml:"step"`
 }
 
-// LockMeta is the rest of what reproducing a bundle needs.
-type LockMeta struct {
+// Meta is the rest of what reproducing a bundle needs.
+type Meta struct {
 	Manifest string `yaml:"manifest"`
 	// The request, so the target can re-plan against its own installed set.
-	Install     []string   `yaml:"install"`
-	Constraints []string   `yaml:"constraints,omitempty"`
-	Exclude     []string   `yaml:"exclude,omitempty"`
-	Multilib    bool       `yaml:"multilib,omitempty"`
-	Baseline    []string   `yaml:"baseline,omitempty"` // NEVRAs of the installed set resolved against
-	Repos       []LockRepo `yaml:"repos"`
-	Steps       int        `yaml:"steps"`
+	Install     []string `yaml:"install"`
+	Constraints []string `yaml:"constraints,omitempty"`
+	Exclude     []string `yaml:"exclude,omitempty"`
+	Multilib    bool     `yaml:"multilib,omitempty"`
+	Baseline    []string `yaml:"baseline,omitempty"` // NEVRAs of the installed set resolved against
+	Repos       []Repo   `yaml:"repos"`
+	Steps       int      `yaml:"steps"`
 }
 
-// LockRepo records the snapshot a repo was resolved against.
-type LockRepo struct {
+// Repo records the snapshot a repo was resolved against.
+type Repo struct {
 	ID           string   `yaml:"id"`
 	BaseURLs     []string `yaml:"baseurls,omitempty"`
 	GPGKeys      []string `yaml:"gpgkeys,omitempty"`
@@ -76,17 +77,17 @@ type LockRepo struct {
 	RepomdSHA256 string   `yaml:"repomdSha256,omitempty"`
 }
 
-// LockVendor is what konflux's tooling writes as lockfileVendor.
-const LockVendor = "redhat"
+// Vendor is what konflux's tooling writes as lockfileVendor.
+const Vendor = "redhat"
 
-// NewLock pins a resolved plan of manifest m.
-func NewLock(m *resolver.Manifest, plan *resolver.Plan, sources []resolver.SourceState, baseline []*resolver.Package) *Lock {
+// New pins a resolved plan of manifest m.
+func New(m *resolver.Manifest, plan *resolver.Plan, sources []resolver.SourceState, baseline []*resolver.Package) *Lock {
 	arch, repos := m.Arch, m.Sources()
-	l := &Lock{LockfileVersion: 1, LockfileVendor: LockVendor}
-	la := LockArch{Arch: arch, Packages: []LockPackage{}, Source: []LockPackage{}}
+	l := &Lock{LockfileVersion: 1, LockfileVendor: Vendor}
+	la := Arch{Arch: arch, Packages: []Package{}, Source: []Package{}}
 	for _, pp := range plan.Packages {
 		p := pp.Package
-		lp := LockPackage{
+		lp := Package{
 			RepoID: p.Repo, Size: p.Size, Name: p.Name, SourceRPM: p.SourceRPM,
 			EVR: p.EVR.String(), Epoch: p.EVR.Epoch, Version: p.EVR.Version, Release: p.EVR.Release, Arch: p.Arch,
 			Mirrors: pp.URLs, Action: string(pp.Action), Reason: pp.Reason, Step: pp.Step,
@@ -99,13 +100,13 @@ func NewLock(m *resolver.Manifest, plan *resolver.Plan, sources []resolver.Sourc
 		}
 		la.Packages = append(la.Packages, lp)
 	}
-	l.Arches = []LockArch{la}
+	l.Arches = []Arch{la}
 	state := map[string]resolver.SourceState{}
 	for _, s := range sources {
 		state[s.Repo] = s
 	}
 	for _, r := range repos {
-		l.RPMVault.Repos = append(l.RPMVault.Repos, LockRepo{
+		l.RPMVault.Repos = append(l.RPMVault.Repos, Repo{
 			ID: r.ID, BaseURLs: r.BaseURLs, GPGKeys: r.GPGKeys, GPGCheck: r.GPGCheck, RepomdSHA256: state[r.ID].RepomdSum,
 		})
 	}
@@ -119,8 +120,8 @@ func NewLock(m *resolver.Manifest, plan *resolver.Plan, sources []resolver.Sourc
 }
 
 // Packages returns every pinned package of every arch, in install order.
-func (l *Lock) Packages() []LockPackage {
-	var out []LockPackage
+func (l *Lock) Packages() []Package {
+	var out []Package
 	for _, a := range l.Arches {
 		out = append(out, a.Packages...)
 	}
@@ -130,7 +131,7 @@ func (l *Lock) Packages() []LockPackage {
 
 // SHA256 returns the package's pinned sha256 in hex, or "" when the lock
 // does not pin one yet.
-func (p LockPackage) SHA256() string {
+func (p Package) SHA256() string {
 	if h, ok := strings.CutPrefix(p.Checksum, "sha256:"); ok {
 		return h
 	}
@@ -138,21 +139,21 @@ func (p LockPackage) SHA256() string {
 }
 
 // FileName is the package's conventional file name.
-func (p LockPackage) FileName() string {
+func (p Package) FileName() string {
 	return fmt.Sprintf("%s-%s-%s.%s.rpm", p.Name, p.Version, p.Release, p.Arch)
 }
 
 // NEVRA returns name-[epoch:]version-release.arch.
-func (p LockPackage) NEVRA() string { return p.Name + "-" + p.EVR + "." + p.Arch }
+func (p Package) NEVRA() string { return p.Name + "-" + p.EVR + "." + p.Arch }
 
 // Repo returns the lock's record of a repo id.
-func (l *Lock) Repo(id string) (LockRepo, bool) {
+func (l *Lock) Repo(id string) (Repo, bool) {
 	for _, r := range l.RPMVault.Repos {
 		if r.ID == id {
 			return r, true
 		}
 	}
-	return LockRepo{}, false
+	return Repo{}, false
 }
 
 // Marshal encodes the lock as YAML.
@@ -170,8 +171,8 @@ func (l *Lock) Marshal() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// WriteLock writes l to path atomically.
-func WriteLock(path string, l *Lock) error {
+// Write writes l to path atomically.
+func Write(path string, l *Lock) error {
 	data, err := l.Marshal()
 	if err != nil {
 		return fmt.Errorf("encode lock: %w", err)
@@ -181,28 +182,28 @@ func WriteLock(path string, l *Lock) error {
 			return err
 		}
 	}
-	if err := writeFileAtomic(path, data); err != nil {
+	if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
 		return fmt.Errorf("write lock %s: %w", path, err)
 	}
 	return nil
 }
 
-// ReadLock reads and validates a lockfile.
-func ReadLock(path string) (*Lock, error) {
+// Read reads and validates a lockfile.
+func Read(path string) (*Lock, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read lock: %w", err)
 	}
-	l, err := ParseLock(data)
+	l, err := Parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("lock %s: %w", path, err)
 	}
 	return l, nil
 }
 
-// ParseLock decodes a lockfile strictly: unknown keys, a foreign version, a
+// Parse decodes a lockfile strictly: unknown keys, a foreign version, a
 // malformed checksum or a duplicate package are errors.
-func ParseLock(data []byte) (*Lock, error) {
+func Parse(data []byte) (*Lock, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var l Lock
@@ -227,10 +228,9 @@ func ParseLock(data []byte) (*Lock, error) {
 			}
 			seen[id] = true
 			if p.Checksum != "" {
-				typ, h, ok := strings.Cut(p.Checksum, ":")
-				if _, err := hex.DecodeString(h); !ok || err != nil || (typ != "sha256" && typ != "sha1") ||
-					(typ == "sha256" && len(h) != 64) || (typ == "sha1" && len(h) != 40) {
-					problems = append(problems, fmt.Sprintf("%s: checksum %q is not sha256:<64 hex> or sha1:<40 hex>", id, p.Checksum))
+				typ, h, _ := strings.Cut(p.Checksum, ":")
+				if !(typ == "sha256" && digest.ValidSHA256(h) || typ == "sha1" && digest.ValidSHA1(h)) {
+					problems = append(problems, fmt.Sprintf("%s: checksum %q is not sha256:<64 lower-case hex> or sha1:<40 lower-case hex>", id, p.Checksum))
 				}
 			}
 			if p.Size < 0 {

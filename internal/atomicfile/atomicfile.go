@@ -1,0 +1,106 @@
+package atomicfile
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// File is a temporary file that becomes its destination only on Commit.
+// Abort (safe to defer, and after Commit) removes it otherwise.
+type File struct {
+	*os.File
+	done bool
+}
+
+// Create opens a new temporary file in dir (pattern as os.CreateTemp). The
+// final name may be chosen later (content-addressed files learn theirs from
+// what was written), but it must be in the same directory or file system for
+// the rename to be atomic.
+func Create(dir, pattern string) (*File, error) {
+	f, err := os.CreateTemp(dir, pattern)
+	if err != nil {
+		return nil, err
+	}
+	return &File{File: f}, nil
+}
+
+// Commit syncs the file, gives it mode perm, and renames it to path.
+func (f *File) Commit(path string, perm fs.FileMode) error {
+	if f.done {
+		return errors.New("atomicfile: commit of a file already committed or aborted")
+	}
+	f.done = true
+	name := f.Name()
+	if err := Rename(f.File, path, perm); err != nil {
+		f.File.Close()
+		os.Remove(name)
+		return err
+	}
+	return f.File.Close()
+}
+
+// Abort discards the file unless it was committed.
+func (f *File) Abort() {
+	if f.done {
+		return
+	}
+	f.done = true
+	f.File.Close()
+	os.Remove(f.Name())
+}
+
+// Rename makes the open file f durable under path: fsync, chmod, rename,
+// fsync of path's directory. f stays open; the caller closes it. f must be a
+// file the caller owns (a download, a temporary file) on path's file system.
+func Rename(f *os.File, path string, perm fs.FileMode) error {
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("sync %s: %w", f.Name(), err)
+	}
+	if err := f.Chmod(perm); err != nil {
+		return fmt.Errorf("chmod %s: %w", f.Name(), err)
+	}
+	if err := os.Rename(f.Name(), path); err != nil {
+		return err
+	}
+	return SyncDir(filepath.Dir(path))
+}
+
+// Write writes path through write, atomically, with mode perm. The
+// directory must exist.
+func Write(path string, perm fs.FileMode, write func(io.Writer) error) error {
+	f, err := Create(filepath.Dir(path), "."+filepath.Base(path)+"-*.tmp")
+	if err != nil {
+		return err
+	}
+	defer f.Abort()
+	if err := write(f); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.Commit(path, perm)
+}
+
+// WriteFile writes data to path atomically, with mode perm.
+func WriteFile(path string, data []byte, perm fs.FileMode) error {
+	return Write(path, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// SyncDir fsyncs a directory, so the names created or renamed in it are
+// durable. File systems that cannot sync a directory are not an error.
+func SyncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	if err := d.Sync(); err != nil && !errors.Is(err, fs.ErrInvalid) {
+		return fmt.Errorf("sync directory %s: %w", dir, err)
+	}
+	return nil
+}
