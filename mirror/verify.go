@@ -72,6 +72,8 @@ type RPMFacts struct {
 	SHA256 string
 	Size   int64
 	KeyID  string // signer, upper-case hex; "" when unsigned
+	// What the header says the package is (epoch "0" when it has none).
+	Name, Epoch, Version, Release, Arch string
 }
 
 // rpm signature and header tags used for verification.
@@ -83,11 +85,19 @@ const (
 	sigTagGPG        = 1005
 	sigTagDSA        = 267
 	tagPayloadDigest = 5092
+	// PAYLOADDIGESTALGO: an OpenPGP hash number; SHA-256 when absent.
+	tagPayloadDigestAlgo = 5093
 )
 
 // VerifyRPM reads a whole RPM from r, checking its header digests, its
-// payload digest and, when keys is not nil, that a key of keys signed it.
-// It streams: memory stays flat whatever the payload size.
+// payload digest and, when keys is not nil (gpgcheck on), that a key of keys
+// signed it in a way that covers the payload: a header+payload signature
+// (1002/1005, as CentOS 6 packages carry); or a header signature over a
+// header whose payload digest (5092) matches; or a header signature over a
+// header whose per-file digests match every file of the payload, none
+// missing or extra (rpm's own check at unpack). A header signature alone
+// proves nothing about the payload. It streams: memory stays flat whatever
+// the payload size.
 func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
 	// The file's digest and the payload's are two passes over the same
 	// bytes: the file's is taken on another core.
@@ -118,10 +128,21 @@ func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
 			return nil, fmt.Errorf("header SHA1 digest mismatch: want %s, got %s", want, got)
 		}
 	}
+	parsed, err := rpmfile.ParseHeader(raw)
+	if err != nil {
+		return nil, fmt.Errorf("header: %w", err)
+	}
 	// Hash the payload once for every digest and signature that covers it.
 	// (CentOS 6's packages have no payload digest: rpm 4.14 added it.)
-	payloadSum := sha256.New()
 	wantPayload, hasPayloadDigest := main.Str(tagPayloadDigest) // a string array: its first element
+	var payloadSum hash.Hash
+	if hasPayloadDigest {
+		algo, err := digestAlgo(parsed, tagPayloadDigestAlgo, crypto.SHA256)
+		if err != nil {
+			return nil, fmt.Errorf("payload digest: %w", err)
+		}
+		payloadSum = algo.New()
+	}
 	// With no writers the copy still reads through to the file's digest.
 	var writers []io.Writer
 	if hasPayloadDigest {
@@ -133,6 +154,7 @@ func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
 	}
 	var checks []pending
 	signer := ""
+	headerSigned, payloadSigned := false, false
 	for _, tag := range []int{sigTagRSA, sigTagDSA, sigTagPGP, sigTagGPG} {
 		blob, ok := sigs.Bin(tag)
 		if !ok {
@@ -147,10 +169,35 @@ func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
 		h.Write(hdr)
 		if coversPayload {
 			writers = append(writers, h)
+			payloadSigned = true
+		} else {
+			headerSigned = true
 		}
 		checks = append(checks, pending{h, verify})
 	}
+	// Signed header, nothing signed over the payload: only the signed
+	// header's file digests can vouch for the payload. Check them as the
+	// payload streams by.
+	var fileCheck chan error
+	var pw *io.PipeWriter
+	if keys != nil && headerSigned && !payloadSigned && !hasPayloadDigest {
+		var pr *io.PipeReader
+		pr, pw = io.Pipe()
+		fileCheck = make(chan error, 1)
+		go func() {
+			err := checkFileDigests(parsed, pr)
+			pr.CloseWithError(err)
+			fileCheck <- err
+		}()
+		writers = append(writers, pw)
+	}
 	n, err := io.CopyBuffer(io.MultiWriter(writers...), tee, make([]byte, copyBuffer))
+	if fileCheck != nil {
+		pw.Close()
+		if ferr := <-fileCheck; ferr != nil {
+			return nil, fmt.Errorf("the header signature does not cover this payload: %w (a tampered package: fetch it again from a trusted source)", ferr)
+		}
+	}
 	if err != nil {
 		return nil, fmt.Errorf("read payload: %w", err)
 	}
@@ -169,7 +216,12 @@ func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
 			}
 		}
 	}
-	return &RPMFacts{SHA256: hex.EncodeToString(whole.Sum()), Size: int64(len(raw.Bytes)) + n, KeyID: signer}, nil
+	facts := &RPMFacts{SHA256: hex.EncodeToString(whole.Sum()), Size: int64(len(raw.Bytes)) + n, KeyID: signer}
+	if nevra, err := parsed.GetNEVRA(); err == nil {
+		facts.Name, facts.Version, facts.Release, facts.Arch = nevra.Name, nevra.Version, nevra.Release, nevra.Arch
+		facts.Epoch = nevra.Epoch
+	}
+	return facts, nil
 }
 
 // copyBuffer is the buffer size for copying package files: large enough

@@ -56,3 +56,23 @@ func (p *Package) Payload() (*Archive, error) {
 	}
 	return newArchive(stream, files, release), nil
 }
+
+// PayloadOf walks the payload read from r, positioned just after the
+// headers of the package whose parsed header is h (for callers that read
+// the headers themselves, as verification does while hashing). The caller
+// closes the archive.
+func PayloadOf(r io.Reader, h *rpmutils.RpmHeader) (*Archive, error) {
+	files, err := h.GetFiles()
+	if err != nil {
+		return nil, fmt.Errorf("file list: %w", err)
+	}
+	br, ok := r.(*bufio.Reader)
+	if !ok {
+		br = bufio.NewReaderSize(r, 64<<10)
+	}
+	stream, release, err := decompress(br, h)
+	if err != nil {
+		return nil, err
+	}
+	return newArchive(stream, files, release), nil
+}
