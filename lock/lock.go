@@ -90,7 +90,7 @@ func New(m *resolver.Manifest, plan *resolver.Plan, sources []resolver.SourceSta
 		lp := Package{
 			RepoID: p.Repo, Size: p.Size, Name: p.Name, SourceRPM: p.SourceRPM,
 			EVR: p.EVR.String(), Epoch: p.EVR.Epoch, Version: p.EVR.Version, Release: p.EVR.Release, Arch: p.Arch,
-			Mirrors: pp.URLs, Action: string(pp.Action), Reason: pp.Reason, Step: pp.Step,
+			Mirrors: pp.URLs, Action: string(pp.Action), Reason: pp.Reason.String(), Step: pp.Step,
 		}
 		if len(pp.URLs) > 0 {
 			lp.URL = pp.URLs[0]

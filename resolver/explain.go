@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/rpmvault/rpmvault/resolver/internal/sat"
 )
 
 // UnsatisfiableError says why a request cannot be met, as statements a person
@@ -51,31 +53,9 @@ func (s *solver) noMatch(spec string) error {
 	return &UnsatisfiableError{Problems: []string{msg}}
 }
 
-// unsat explains a conflict at decision level 0: the original clauses it was
-// derived from, rendered in order of how actionable they are.
-func (s *solver) unsat(confl int) error {
-	core := map[int]bool{}
-	seen := map[int]bool{}
-	queue := []int{confl}
-	for len(queue) > 0 {
-		id := queue[0]
-		queue = queue[1:]
-		if seen[id] {
-			continue
-		}
-		seen[id] = true
-		s.addOrigins(core, id)
-		for _, l := range s.clauses[id].lits {
-			if r := s.reason[l.v()]; r >= 0 && s.value[l.v()] != 0 {
-				queue = append(queue, r)
-			}
-		}
-		if c := s.clauses[id]; c.kind == kindLearned {
-			for _, o := range c.origins {
-				queue = append(queue, o)
-			}
-		}
-	}
+// unsat explains a conflict at level 1 from the rules of its proof,
+// rendered in order of how actionable they are.
+func (s *solver) unsat(u *sat.Unsolvable) error {
 	type line struct {
 		rank int
 		text string
@@ -88,33 +68,29 @@ func (s *solver) unsat(confl int) error {
 			lines = append(lines, line{rank, text})
 		}
 	}
-	for id := range core {
-		c := s.clauses[id]
+	for _, id := range u.Proof {
+		c := s.info[id]
+		ls := s.sat.Rules[id].Lits
 		switch c.kind {
-		case kindJob:
-			add(0, fmt.Sprintf("the request %q needs one of: %s", c.job, s.names(c.lits)))
-		case kindRequires:
-			who := s.pkgs[c.pkg].NEVRA()
-			if len(c.lits) == 1 {
-				add(1, fmt.Sprintf("%s requires %s; no enabled repo provides it%s", who, c.dep, s.filteredProviders(c.dep)))
-			} else {
-				add(3, fmt.Sprintf("%s requires %s, provided by %s", who, c.dep, s.names(c.lits[1:])))
-			}
-		case kindConflicts:
-			a, b := c.lits[0].v(), c.lits[1].v()
-			if c.pkg == b {
-				a, b = b, a
-			}
-			add(2, fmt.Sprintf("%s conflicts with %s (%s)", s.label(a), s.label(b), c.dep))
-		case kindObsoletes:
-			add(2, fmt.Sprintf("%s obsoletes %s (%s)", s.label(c.lits[0].v()), s.label(c.lits[1].v()), c.dep))
-		case kindSameName:
-			add(4, fmt.Sprintf("only one of %s and %s can be installed", s.label(c.lits[0].v()), s.label(c.lits[1].v())))
-		case kindConstraint:
+		case ruleJob:
+			add(0, fmt.Sprintf("the request %q needs one of: %s", s.jobs[c.job], s.names(ls)))
+		case ruleNothingProvides:
+			add(1, fmt.Sprintf("%s requires %s; no enabled repo provides it%s", s.label(c.pkg), c.dep, s.filteredProviders(c.dep)))
+		case ruleRequires:
+			add(3, fmt.Sprintf("%s requires %s, provided by %s", s.label(c.pkg), c.dep, s.names(ls[1:])))
+		case ruleChoice:
+			add(3, fmt.Sprintf("%s requires %s, to be met by %s", s.label(c.pkg), s.info[c.other].dep, s.names(ls[1:])))
+		case ruleConflicts:
+			add(2, fmt.Sprintf("%s conflicts with %s (%s)", s.label(c.pkg), s.label(c.other), c.dep))
+		case ruleObsoletes:
+			add(2, fmt.Sprintf("%s obsoletes %s (%s)", s.label(c.pkg), s.label(c.other), c.dep))
+		case ruleSameName:
+			add(4, fmt.Sprintf("only one of %s and %s can be installed", s.label(c.pkg), s.label(c.other)))
+		case ruleConstraint:
 			add(2, fmt.Sprintf("installed %s fails the constraint %s and must be upgraded", s.pkgs[c.pkg].NEVRA(), c.dep))
-		case kindInfArch:
+		case ruleInfArch:
 			add(4, fmt.Sprintf("%s has an inferior architecture: it may only be installed beside the same version for %s", s.label(c.pkg), s.req.Arch))
-		case kindKeepInstalled:
+		case ruleUpdate, ruleFeature:
 			add(5, fmt.Sprintf("installed %s may be kept or upgraded, not removed", s.pkgs[c.pkg].NEVRA()))
 		}
 	}
@@ -137,17 +113,19 @@ func (s *solver) unsat(confl int) error {
 }
 
 // label names a package, marking installed ones.
-func (s *solver) label(i int) string {
-	if s.installed[i] {
+func (s *solver) label(i int32) string {
+	if s.inst[i] {
 		return "installed " + s.pkgs[i].NEVRA()
 	}
 	return s.pkgs[i].NEVRA()
 }
 
-func (s *solver) names(lits []lit) string {
+func (s *solver) names(lits []sat.Lit) string {
 	var out []string
 	for _, l := range lits {
-		out = append(out, s.label(l.v()))
+		if l > 0 {
+			out = append(out, s.label(int32(l)))
+		}
 	}
 	return strings.Join(out, ", ")
 }

@@ -3,27 +3,28 @@ package resolver
 import (
 	"fmt"
 	"testing"
+
+	"github.com/rpmvault/rpmvault/resolver/internal/sat"
 )
 
 // SolveChecked is Solve that also verifies, for tests, that the answer
-// satisfies every clause the solver generated.
+// satisfies every rule the solver has enabled.
 func SolveChecked(t *testing.T, u *Universe, req Request) (*Plan, error) {
 	t.Helper()
 	s, err := newSolver(u, req)
 	if err != nil {
 		return nil, err
 	}
-	if err := s.solve(); err != nil {
+	if err := s.run(); err != nil {
 		return nil, err
 	}
-	for id, c := range s.clauses {
-		ok := false
-		for _, l := range c.lits {
-			v := s.value[l.v()]
-			ok = ok || (l.pos() && v == 1) || (!l.pos() && v != 1)
+	for id := int32(1); id < int32(len(s.sat.Rules)); id++ {
+		r := s.sat.Rules[id]
+		if r.Disabled || len(r.Lits) == 0 {
+			continue
 		}
-		if !ok {
-			t.Errorf("solution violates clause %d (kind %d)", id, c.kind)
+		if !holds(s, r.Lits) {
+			t.Errorf("solution violates rule %d (kind %d, package %d)", id, s.kindOf(id), s.pkgOf(id))
 		}
 	}
 	plan := s.plan()
@@ -31,10 +32,32 @@ func SolveChecked(t *testing.T, u *Universe, req Request) (*Plan, error) {
 	return plan, nil
 }
 
-// ValidAnswer reports whether installing exactly nevras (plus keeping the
-// installed packages they do not replace) satisfies every rule rpmvault
-// derives for req: a libsolv answer that differs from ours but passes is a
-// different choice among valid alternatives, not a disagreement on semantics.
+func (s *solver) kindOf(id int32) ruleKind {
+	if id < int32(len(s.info)) {
+		return s.info[id].kind
+	}
+	return 255
+}
+
+func (s *solver) pkgOf(id int32) int32 {
+	if id < int32(len(s.info)) {
+		return s.info[id].pkg
+	}
+	return -1
+}
+
+func holds(s *solver, lits []sat.Lit) bool {
+	for _, l := range lits {
+		if (l > 0 && s.sat.Map[l] > 0) || (l < 0 && s.sat.Map[-l] <= 0) {
+			return true
+		}
+	}
+	return false
+}
+
+// ValidAnswer reports whether installing exactly nevras (keeping the
+// installed packages they do not replace) satisfies every hard rule
+// rpmvault derives for req.
 func ValidAnswer(u *Universe, req Request, nevras []string) error {
 	s, err := newSolver(u, req)
 	if err != nil {
@@ -44,31 +67,33 @@ func ValidAnswer(u *Universe, req Request, nevras []string) error {
 	for _, n := range nevras {
 		want[n] = true
 	}
-	names := map[string]bool{}
-	for i, p := range s.pkgs {
-		if !s.installed[i] && want[p.NEVRA()] {
-			s.value[i] = 1
-			s.addRules(i)
-			names[p.Name+"."+p.Arch] = true
+	var extra []pendingRule
+	for i := int32(2); i < int32(len(s.pkgs)); i++ {
+		if !s.inst[i] && want[s.pkgs[i].NEVRA()] {
+			s.sat.Map[i] = 1
+			extra = s.pkgRules(i, extra)
 		}
 	}
-	for i, p := range s.pkgs {
-		if s.installed[i] && !names[p.Name+"."+p.Arch] {
-			s.value[i] = 1 // kept
+	for i := int32(2); i < s.instEnd; i++ {
+		s.sat.Map[i] = 1
+		for j := s.instEnd; j < int32(len(s.pkgs)); j++ {
+			if s.sat.Map[j] > 0 && ((s.pkgs[j].Name == s.pkgs[i].Name && colorMatch(s.pkgs[i].Arch, s.pkgs[j].Arch)) || s.obsoletes(j, i)) {
+				s.sat.Map[i] = -1
+			}
 		}
 	}
-	for i := range s.pkgs {
-		if s.value[i] == 0 {
-			s.value[i] = -1
+	for id := int32(1); id < int32(len(s.sat.Rules)); id++ {
+		r := s.sat.Rules[id]
+		if r.Disabled || r.Weak || len(r.Lits) == 0 {
+			continue
+		}
+		if !holds(s, r.Lits) {
+			return fmt.Errorf("violates rule %d (kind %d, package %d)", id, s.info[id].kind, s.info[id].pkg)
 		}
 	}
-	for id, c := range s.clauses {
-		ok := false
-		for _, l := range c.lits {
-			ok = ok || s.val(l) == 1
-		}
-		if !ok {
-			return fmt.Errorf("violates clause %d (kind %d, package %d)", id, c.kind, c.pkg)
+	for _, r := range extra {
+		if !holds(s, r.lits) {
+			return fmt.Errorf("violates a rule of kind %d of package %d", r.info.kind, r.info.pkg)
 		}
 	}
 	return nil

@@ -13,9 +13,8 @@ const (
 type PlannedPackage struct {
 	Package *Package
 	Action  Action
-	// Reason is for people: "requested", "required by docker-engine-1.7.1-1.el6.x86_64
-	// (libcgroup)", "upgrade of installed device-mapper-libs-1.02.79-8.el6.x86_64".
-	Reason string
+	// Reason is why the package is there; its String is for people.
+	Reason Reason
 	// Replaces is the installed package this one upgrades or obsoletes, if any.
 	Replaces *Package
 	// Step is the 1-based transaction step of the install order. Packages of one

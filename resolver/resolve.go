@@ -86,7 +86,7 @@ func Why(plan *Plan, name string) ([]string, error) {
 	prev := map[int]edge{}
 	var queue []int
 	for i, pp := range plan.Packages {
-		if pp.Reason == "requested" {
+		if pp.Reason.Kind == ReasonRequested {
 			queue = append(queue, i)
 			prev[i] = edge{from: -1}
 		}
@@ -109,7 +109,7 @@ func Why(plan *Plan, name string) ([]string, error) {
 	}
 	e, ok := prev[target]
 	if !ok {
-		return []string{fmt.Sprintf("%s: %s", plan.Packages[target].Package.NEVRA(), plan.Packages[target].Reason)}, nil
+		return []string{fmt.Sprintf("%s: %s", plan.Packages[target].Package.NEVRA(), plan.Packages[target].Reason.String())}, nil
 	}
 	var chain []string
 	for at := target; e.from >= 0; at, e = e.from, prev[e.from] {

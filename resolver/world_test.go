@@ -277,7 +277,7 @@ func TestPlanOrderAndReasons(t *testing.T) {
 		t.Fatal(err)
 	}
 	step := map[string]int{}
-	reason := map[string]string{}
+	reason := map[string]resolver.Reason{}
 	for _, pp := range plan.Packages {
 		step[pp.Package.Name] = pp.Step
 		reason[pp.Package.Name] = pp.Reason
@@ -290,7 +290,8 @@ func TestPlanOrderAndReasons(t *testing.T) {
 			t.Errorf("%s (step %d) must come before %s (step %d)", before[0], step[before[0]], before[1], step[before[1]])
 		}
 	}
-	if reason["docker-engine"] != "requested" || !strings.HasPrefix(reason["libcgroup"], "required by docker-engine-1.7.1-1.el6.x86_64") {
+	if reason["docker-engine"].Kind != resolver.ReasonRequested || reason["libcgroup"].Kind != resolver.ReasonRequired ||
+		reason["libcgroup"].By != "docker-engine-1.7.1-1.el6.x86_64" || reason["libcgroup"].Dep.Name != "libcgroup" {
 		t.Errorf("reasons: docker-engine %q, libcgroup %q", reason["docker-engine"], reason["libcgroup"])
 	}
 	chain, err := resolver.Why(plan, "ncurses-base")

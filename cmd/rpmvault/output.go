@@ -39,7 +39,7 @@ func writePlanJSON(w io.Writer, plan *resolver.Plan) error {
 		}
 		out.Packages = append(out.Packages, planPackageJSON{
 			Name: p.Name, Epoch: p.EVR.Epoch, Version: p.EVR.Version, Release: p.EVR.Release,
-			Arch: p.Arch, Repo: p.Repo, Action: string(pp.Action), Reason: pp.Reason,
+			Arch: p.Arch, Repo: p.Repo, Action: string(pp.Action), Reason: pp.Reason.String(),
 			Step: pp.Step, URL: url, Size: p.Size,
 		})
 	}

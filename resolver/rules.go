@@ -1,0 +1,380 @@
+package resolver
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/rpmvault/rpmvault/resolver/internal/sat"
+)
+
+// ruleKind says what a rule stands for; explanations read it.
+type ruleKind uint8
+
+const (
+	rulePlaceholder ruleKind = iota
+	ruleRequires
+	ruleNothingProvides
+	ruleConflicts
+	ruleObsoletes
+	ruleSameName
+	ruleFeature // an installed package stays or is replaced by any other version
+	ruleUpdate  // an installed package stays or is upgraded
+	ruleJob
+	ruleConstraint // an installed package fails a constraint
+	ruleInfArch
+	ruleChoice
+)
+
+// ruleInfo is a rule's kind, the package it is about, the other package of
+// a binary rule and the dependency it comes from.
+type ruleInfo struct {
+	kind  ruleKind
+	pkg   int32
+	other int32
+	dep   Dep
+	job   int // job rules: index into s.jobs
+}
+
+// ruleRanges are the rules' sections, in libsolv's order: package rules,
+// feature rules, update rules, job rules, inferior-arch rules, choice
+// rules; learnt rules follow (sat.Solver.LearntStart).
+type ruleRanges struct {
+	pkgEnd, feature, update, job, jobEnd, infarch, choice, choiceEnd int32
+}
+
+func lit(id int32) sat.Lit    { return sat.Lit(id) }
+func notLit(id int32) sat.Lit { return sat.Lit(-id) }
+
+type pendingRule struct {
+	lits []sat.Lit
+	info ruleInfo
+}
+
+// addRules generates every rule in libsolv's order and starts the SAT solver.
+func (s *solver) addRules(constraints map[string][]Dep) error {
+	n := len(s.pkgs)
+	s.added = make([]bool, n)
+	var pending []pendingRule
+	// Package rules: for the installed packages, their possible updates and
+	// the jobs' candidates, and everything those can need.
+	for i := int32(2); i < s.instEnd; i++ {
+		pending = s.pkgRules(i, pending)
+	}
+	for i := int32(2); i < s.instEnd; i++ {
+		for _, q := range s.updates(i, true) {
+			pending = s.pkgRules(q, pending)
+		}
+	}
+	var jobMatches [][]int32
+	for _, spec := range s.req.Install {
+		m := s.matchSpec(spec)
+		if len(m) == 0 {
+			if s.err != nil {
+				return s.err
+			}
+			return s.noMatch(spec)
+		}
+		jobMatches = append(jobMatches, m)
+		for _, q := range m {
+			pending = s.pkgRules(q, pending)
+		}
+	}
+	if s.err != nil {
+		return s.err
+	}
+	pending = unify(pending)
+	s.sat = sat.New(n - 1)
+	s.info = []ruleInfo{{}}
+	add := func(lits []sat.Lit, info ruleInfo, weak bool) int32 {
+		s.info = append(s.info, info)
+		return s.sat.Add(lits, weak)
+	}
+	for _, r := range pending {
+		add(r.lits, r.info, false)
+	}
+	s.rng.pkgEnd = int32(len(s.info))
+
+	// Feature and update rules, one each per installed package: keep it or
+	// replace it (feature: by any version; update: by a newer one). A
+	// feature rule equal to its update rule is dropped, the others are off.
+	s.rng.feature = s.rng.pkgEnd
+	ninst := s.instEnd - 2
+	feats := make([][]sat.Lit, ninst)
+	for i := int32(2); i < s.instEnd; i++ {
+		feats[i-2] = append([]sat.Lit{lit(i)}, lits(s.updates(i, true))...)
+	}
+	ups := make([][]sat.Lit, ninst)
+	for i := int32(2); i < s.instEnd; i++ {
+		ups[i-2] = append([]sat.Lit{lit(i)}, lits(s.updates(i, false))...)
+		if len(feats[i-2]) == 1 {
+			s.orphaned = append(s.orphaned, i)
+		}
+	}
+	for k, f := range feats {
+		id := int32(k) + 2
+		if slices.Equal(f, ups[k]) {
+			add(nil, ruleInfo{kind: rulePlaceholder, pkg: id}, false)
+			continue
+		}
+		add(f, ruleInfo{kind: ruleFeature, pkg: id}, false)
+		s.sat.Rules[len(s.sat.Rules)-1].Disabled = true
+	}
+	s.rng.update = int32(len(s.info))
+	for k, u := range ups {
+		add(u, ruleInfo{kind: ruleUpdate, pkg: int32(k) + 2}, false)
+	}
+
+	// Job rules: one of each spec's candidates is installed.
+	s.rng.job = int32(len(s.info))
+	for k, m := range jobMatches {
+		s.jobs = append(s.jobs, s.req.Install[k])
+		add(lits(m), ruleInfo{kind: ruleJob, pkg: -1, job: k}, false)
+	}
+	for i := int32(2); i < s.instEnd; i++ {
+		for _, c := range constraints[s.pkgs[i].Name] {
+			if !meets(s.pkgs[i], []Dep{c}) {
+				add([]sat.Lit{notLit(i)}, ruleInfo{kind: ruleConstraint, pkg: i, dep: c}, false)
+			}
+		}
+	}
+	s.rng.jobEnd = int32(len(s.info))
+
+	s.rng.infarch = s.rng.jobEnd
+	for _, r := range s.infArchRules() {
+		id := add(r.lits, r.info, false)
+		if s.specSetsArch(s.pkgs[r.info.pkg]) {
+			s.sat.Rules[id].Disabled = true // the request names this arch
+		}
+	}
+	s.rng.choice = int32(len(s.info))
+	if s.instEnd > 2 {
+		for _, r := range s.choiceRules() {
+			id := add(r.lits, r.info, true)
+			s.choiceOrig[id] = r.info.other
+		}
+	}
+	s.rng.choiceEnd = int32(len(s.info))
+	s.sat.Start()
+	return nil
+}
+
+func lits(ids []int32) []sat.Lit {
+	out := make([]sat.Lit, len(ids))
+	for k, id := range ids {
+		out[k] = lit(id)
+	}
+	return out
+}
+
+// pkgRules generates the rules of package start and, transitively, of every
+// package that can be chosen to satisfy them (libsolv's
+// solver_addpkgrulesforsolvable).
+func (s *solver) pkgRules(start int32, out []pendingRule) []pendingRule {
+	work := []int32{start}
+	for len(work) > 0 {
+		n := work[0]
+		work = work[1:]
+		if s.added[n] {
+			continue
+		}
+		s.added[n] = true
+		p := s.pkgs[n]
+		dontfix := s.inst[n] // broken dependencies of installed packages stay as they are
+		for _, d := range p.Requires {
+			if strings.HasPrefix(d.Name, "rpmlib(") {
+				continue
+			}
+			dp := s.whatProvides(d)
+			if dontfix && !slices.ContainsFunc(dp, func(q int32) bool { return s.inst[q] }) {
+				continue
+			}
+			if len(dp) == 0 {
+				out = append(out, pendingRule{[]sat.Lit{notLit(n)}, ruleInfo{kind: ruleNothingProvides, pkg: n, dep: d}})
+				continue
+			}
+			if slices.Contains(dp, n) {
+				continue
+			}
+			out = append(out, pendingRule{append([]sat.Lit{notLit(n)}, lits(dp)...), ruleInfo{kind: ruleRequires, pkg: n, dep: d}})
+			for _, q := range dp {
+				if !s.added[q] {
+					work = append(work, q)
+				}
+			}
+		}
+		for _, d := range p.Conflicts {
+			for _, q := range s.whatProvides(d) {
+				if q == n || (dontfix && s.inst[q]) {
+					continue
+				}
+				out = append(out, binRule(n, q, ruleInfo{kind: ruleConflicts, pkg: n, other: q, dep: d}))
+			}
+		}
+		for _, d := range p.Obsoletes {
+			for _, q := range s.whatProvides(d) {
+				if q == n || (dontfix && s.inst[q]) || !s.matchNEVR(q, d) {
+					continue
+				}
+				out = append(out, binRule(n, q, ruleInfo{kind: ruleObsoletes, pkg: n, other: q, dep: d}))
+			}
+		}
+		if !dontfix {
+			// Two packages of one name (and word size) exclude each other.
+			for _, q := range s.byName[p.Name] {
+				qp := s.pkgs[q]
+				if q == n || !colorMatch(p.Arch, qp.Arch) {
+					continue
+				}
+				if s.multi[n] && (qp.EVR != p.EVR || qp.Arch != p.Arch) && (s.inst[q] || s.multi[q]) {
+					continue
+				}
+				out = append(out, binRule(n, q, ruleInfo{kind: ruleSameName, pkg: n, other: q}))
+			}
+		}
+		// Lock-step: a 32-bit package brings its 64-bit twin along.
+		if a := s.archScore(p.Arch); a > 1 {
+			for _, q := range s.byName[p.Name] {
+				qp := s.pkgs[q]
+				if qp.EVR != p.EVR || s.added[q] {
+					continue
+				}
+				if pa := s.archScore(qp.Arch); pa > 1 && pa < a {
+					work = append(work, q)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// binRule is a rule (-a | -b) with its literals in ascending order, as
+// libsolv stores binary package rules.
+func binRule(a, b int32, info ruleInfo) pendingRule {
+	x, y := notLit(a), notLit(b)
+	if x > y {
+		x, y = y, x
+	}
+	return pendingRule{[]sat.Lit{x, y}, info}
+}
+
+// ruleCmp is libsolv's unifyrules_sortcmp: by first literal, then by the
+// rest; a binary rule sorts before a longer one it agrees with.
+func ruleCmp(a, b []sat.Lit) int {
+	if a[0] != b[0] {
+		return int(a[0] - b[0])
+	}
+	second := func(l []sat.Lit) sat.Lit {
+		if len(l) > 1 {
+			return l[1]
+		}
+		return 0
+	}
+	switch {
+	case len(a) <= 2 && len(b) <= 2:
+		return int(second(a) - second(b))
+	case len(a) <= 2:
+		if x := int(second(a) - b[1]); x != 0 {
+			return x
+		}
+		return -1
+	case len(b) <= 2:
+		if x := int(a[1] - second(b)); x != 0 {
+			return x
+		}
+		return 1
+	}
+	ad, bd := a[1:], b[1:]
+	for k := range bd {
+		if k >= len(ad) {
+			return int(-bd[k])
+		}
+		if x := int(ad[k] - bd[k]); x != 0 {
+			return x
+		}
+	}
+	if len(ad) > len(bd) {
+		return int(ad[len(bd)])
+	}
+	return 0
+}
+
+// unify sorts package rules as libsolv does and drops duplicates.
+func unify(rules []pendingRule) []pendingRule {
+	slices.SortStableFunc(rules, func(a, b pendingRule) int { return ruleCmp(a.lits, b.lits) })
+	out := rules[:0]
+	for _, r := range rules {
+		if len(out) > 0 && ruleCmp(out[len(out)-1].lits, r.lits) == 0 {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// updates lists what may replace installed package i (libsolv's
+// policy_findupdatepackages): other versions of its name of the same word
+// size (with all, downgrades too; without, no arch change either), and
+// packages obsoleting it.
+func (s *solver) updates(i int32, all bool) []int32 {
+	p := s.pkgs[i]
+	var out []int32
+	haveObs := false
+	for _, q := range s.provides[p.Name] {
+		if q == i {
+			continue
+		}
+		qp := s.pkgs[q]
+		if qp.Name == p.Name {
+			if !colorMatch(p.Arch, qp.Arch) || (!all && p.EVR.Compare(qp.EVR) > 0) {
+				continue
+			}
+		} else {
+			if len(qp.Obsoletes) == 0 || !colorMatch(p.Arch, qp.Arch) || !s.obsoletes(q, i) {
+				continue
+			}
+			haveObs = true
+		}
+		if !all && s.illegalArchChange(p.Arch, qp.Arch) {
+			continue
+		}
+		out = append(out, q)
+	}
+	if s.multi[i] {
+		out = slices.DeleteFunc(out, func(q int32) bool {
+			qp := s.pkgs[q]
+			return qp.Name == p.Name && (qp.EVR != p.EVR || qp.Arch != p.Arch)
+		})
+	}
+	if haveObs {
+		return out
+	}
+	// Packages of other names that obsolete i.
+	for _, q := range s.obsoleters {
+		qp := s.pkgs[q]
+		if qp.Name == p.Name || !colorMatch(p.Arch, qp.Arch) || slices.Contains(out, q) || !s.obsoletes(q, i) {
+			continue
+		}
+		if !all && s.illegalArchChange(p.Arch, qp.Arch) {
+			continue
+		}
+		out = append(out, q)
+	}
+	return out
+}
+
+// obsoletes: does package q obsolete package i?
+func (s *solver) obsoletes(q, i int32) bool {
+	for _, d := range s.pkgs[q].Obsoletes {
+		if s.matchNEVR(i, d) && slices.Contains(s.whatProvides(d), i) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *solver) illegalArchChange(a, b string) bool {
+	if a == b || a == "noarch" || b == "noarch" {
+		return false
+	}
+	return (s.archScore(a)^s.archScore(b))&0xffff0000 != 0
+}

@@ -1,0 +1,287 @@
+package resolver
+
+import (
+	"slices"
+	"strings"
+
+	"github.com/rpmvault/rpmvault/resolver/internal/sat"
+)
+
+// matchSpec finds the candidates a dnf-style spec names, in ascending ids:
+// "name OP version" by provides; otherwise by NEVRA forms, then by
+// provides (a file path included).
+func (s *solver) matchSpec(spec string) []int32 {
+	if d, err := ParseDep(spec); err == nil && d.Flags != 0 {
+		return s.whatProvides(d)
+	}
+	var out []int32
+	for i := int32(2); i < int32(len(s.pkgs)); i++ {
+		if nevraMatches(s.pkgs[i], spec) {
+			out = append(out, i)
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	return s.whatProvides(Dep{Name: spec})
+}
+
+func nevraMatches(p *Package, spec string) bool {
+	if !strings.HasPrefix(spec, p.Name) {
+		return false
+	}
+	forms := []string{
+		p.Name,
+		p.Name + "-" + p.EVR.Version,
+		p.Name + "-" + p.EVR.Version + "-" + p.EVR.Release,
+		p.Name + "-" + p.EVR.String(),
+	}
+	if p.EVR.Epoch != 0 {
+		forms = append(forms, p.Name+"-"+p.EVR.String()[:strings.IndexByte(p.EVR.String(), ':')+1]+p.EVR.Version)
+	}
+	for _, f := range forms {
+		if spec == f || spec == f+"."+p.Arch {
+			return true
+		}
+	}
+	return false
+}
+
+// specSetsArch: does a spec name p with its arch ("glibc.i686")? Then, as
+// in libsolv, the inferior-arch rules of that name do not apply.
+func (s *solver) specSetsArch(p *Package) bool {
+	for _, spec := range s.req.Install {
+		if !strings.HasPrefix(spec, p.Name) {
+			continue
+		}
+		for _, q := range s.byName[p.Name] {
+			qp := s.pkgs[q]
+			if strings.HasSuffix(spec, "."+qp.Arch) && nevraMatches(qp, spec) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// infArchRules are libsolv's rules against inferior arches (with dnf's
+// multilib setting): a 32-bit package on x86_64 may only be installed in
+// lock-step with the same version of its name for a better arch (or
+// noarch), unless nothing of a better arch has that name.
+func (s *solver) infArchRules() []pendingRule {
+	var out []pendingRule
+	sameClass := func(a, b uint32) bool { return (a^b)&0xffff0000 == 0 }
+	for i := int32(2); i < int32(len(s.pkgs)); i++ {
+		if !s.added[i] {
+			continue
+		}
+		name := s.pkgs[i].Name
+		var group []int32
+		for _, p := range s.byName[name] {
+			if s.added[p] {
+				group = append(group, p)
+			}
+		}
+		if group[0] != i {
+			continue // not the first of its name
+		}
+		var best uint32
+		var bestArch string
+		var allowed []string
+		for _, p := range group {
+			a := s.archScore(s.pkgs[p].Arch)
+			if a != 1 && s.inst[p] {
+				if !slices.Contains(allowed, s.pkgs[p].Arch) {
+					allowed = append(allowed, s.pkgs[p].Arch)
+				}
+				continue
+			}
+			if a != 0 && a != 1 && (best == 0 || a < best) {
+				best, bestArch = a, s.pkgs[p].Arch
+			}
+		}
+		if best == 0 {
+			continue
+		}
+		if len(allowed) == 1 && allowed[0] == bestArch {
+			allowed = nil
+		}
+		if len(allowed) > 0 {
+			// An installed inferior arch may stay only when it is not
+			// lock-stepped with a better one.
+			allowed = nil
+			for _, p := range group {
+				if !s.inst[p] {
+					continue
+				}
+				a := s.archScore(s.pkgs[p].Arch)
+				if a == 1 || sameClass(a, best) {
+					continue
+				}
+				if !s.lockStepped(p, best) && !slices.Contains(allowed, s.pkgs[p].Arch) {
+					allowed = append(allowed, s.pkgs[p].Arch)
+				}
+			}
+		}
+		var bad []int32
+		for _, p := range group {
+			a := s.archScore(s.pkgs[p].Arch)
+			if a == 1 || sameClass(a, best) {
+				continue
+			}
+			if s.inst[p] {
+				bad = append(bad, p)
+				continue
+			}
+			ok := false
+			for _, aa := range allowed {
+				if aa == s.pkgs[p].Arch || (s.archScore(aa) != 0 && sameClass(a, s.archScore(aa))) {
+					ok = true
+				}
+			}
+			if !ok {
+				bad = append(bad, p)
+			}
+		}
+		for _, p := range bad {
+			var partners []int32
+			haveInst := false
+			for _, q := range s.byName[name] {
+				if q == p || s.pkgs[q].EVR != s.pkgs[p].EVR || s.pkgs[q].Arch == s.pkgs[p].Arch {
+					continue
+				}
+				if a := s.archScore(s.pkgs[q].Arch); a != 0 && (a == 1 || sameClass(a, best)) {
+					partners = append(partners, q)
+					haveInst = haveInst || s.inst[q]
+				}
+			}
+			if s.inst[p] && !haveInst {
+				continue
+			}
+			out = append(out, pendingRule{append([]sat.Lit{notLit(p)}, lits(partners)...), ruleInfo{kind: ruleInfArch, pkg: p}})
+		}
+	}
+	return out
+}
+
+// lockStepped: has package p a twin of its version for a better arch?
+func (s *solver) lockStepped(p int32, best uint32) bool {
+	for _, q := range s.byName[s.pkgs[p].Name] {
+		if q == p || s.pkgs[q].EVR != s.pkgs[p].EVR || s.pkgs[q].Arch == s.pkgs[p].Arch {
+			continue
+		}
+		if a := s.archScore(s.pkgs[q].Arch); a != 0 && (a == 1 || (a^best)&0xffff0000 == 0) {
+			return true
+		}
+	}
+	return false
+}
+
+// choiceRules are libsolv's weak choice rules: when a requirement can be met
+// by an installed package (or one replacing an installed package) and by an
+// unrelated one, and replacing that installed package may lose the
+// provide, the requirement is to be met from the installed side.
+func (s *solver) choiceRules() []pendingRule {
+	var out []pendingRule
+	mneg := map[int32]bool{}
+	for rid := s.rng.infarch; rid < int32(len(s.info)); rid++ {
+		if l := s.sat.Rules[rid].Lits; len(l) == 1 && l[0] < 0 {
+			mneg[-int32(l[0])] = true
+		}
+	}
+	var lastP sat.Lit
+	var lastQ []sat.Lit
+	for rid := int32(1); rid < s.rng.pkgEnd; rid++ {
+		r := s.sat.Rules[rid].Lits
+		if r[0] >= 0 || (len(r) <= 2 && (len(r) < 2 || r[1] <= 0)) {
+			continue // only requires rules
+		}
+		var qi [][2]int32
+		haveChoice := false
+		for _, l := range r {
+			if l < 0 {
+				continue
+			}
+			p := int32(l)
+			if s.inst[p] {
+				qi = append(qi, [2]int32{p, p})
+				continue
+			}
+			if p2 := s.findInstalled(p); p2 != 0 {
+				if mneg[p] || s.illegalReplace(p2, p) {
+					continue
+				}
+				qi = append(qi, [2]int32{p2, p})
+				continue
+			}
+			haveChoice = true
+		}
+		if !haveChoice || len(qi) == 0 {
+			continue
+		}
+		m := map[sat.Lit]bool{}
+		for _, l := range r {
+			if l > 0 {
+				m[l] = true
+			}
+		}
+		needed := false
+		for _, pair := range qi {
+			for _, l := range s.sat.Rules[s.rng.update+pair[0]-2].Lits {
+				if !m[l] {
+					needed = true
+				}
+			}
+		}
+		if !needed {
+			continue
+		}
+		var q []sat.Lit
+		for _, l := range r[1:] {
+			if l < 0 {
+				q = append(q, l)
+			}
+		}
+		for _, pair := range qi {
+			q = append(q, lit(pair[1]))
+		}
+		if r[0] == lastP && slices.Equal(q, lastQ) {
+			continue
+		}
+		lastP, lastQ = r[0], q
+		out = append(out, pendingRule{append([]sat.Lit{r[0]}, q...), ruleInfo{kind: ruleChoice, pkg: -int32(r[0]), other: rid}})
+	}
+	return out
+}
+
+// findInstalled is the installed package p would replace (p itself if
+// installed), or 0.
+func (s *solver) findInstalled(p int32) int32 {
+	if s.inst[p] {
+		return p
+	}
+	pp := s.pkgs[p]
+	for _, q := range s.provides[pp.Name] {
+		if s.inst[q] && s.pkgs[q].Name == pp.Name && colorMatch(pp.Arch, s.pkgs[q].Arch) {
+			return q
+		}
+	}
+	for _, d := range pp.Obsoletes {
+		for _, q := range s.whatProvides(d) {
+			if s.inst[q] && s.matchNEVR(q, d) {
+				return q
+			}
+		}
+	}
+	return 0
+}
+
+// illegalReplace: may installed package i not be replaced by p (a
+// downgrade or an arch change)?
+func (s *solver) illegalReplace(i, p int32) bool {
+	a, b := s.pkgs[i], s.pkgs[p]
+	if a.Name == b.Name && a.EVR.Compare(b.EVR) > 0 {
+		return true
+	}
+	return s.illegalArchChange(a.Arch, b.Arch)
+}
