@@ -172,15 +172,17 @@ func (s *solver) pruneObsoleted2(dq []int32) []int32 {
 func (s *solver) pruneObsoleted(dq []int32) []int32 {
 	n := len(dq)
 	low := make([]int, n)
-	stack := make([]int, 0, n)
-	idx, first := 1, 0
+	// stack is indexed like libsolv's, by visit number.
+	stack := make([]int, 2*n+2)
+	idx, first, nstack := 1, 0, 0
 	var visit func(node int)
 	visit = func(node int) {
 		my := idx
 		low[node] = idx
 		idx++
-		start := len(stack)
-		stack = append(stack, node)
+		start := nstack
+		stack[nstack] = node
+		nstack++
 		for i := 0; i < n; i++ {
 			if i == node || !s.obsoletesOther(dq[node], dq[i]) {
 				continue
@@ -199,10 +201,9 @@ func (s *solver) pruneObsoleted(dq []int32) []int32 {
 				continue
 			}
 			if l < first {
-				for k := range stack {
-					if low[stack[k]] == l {
-						low[stack[k]] = -1
-					}
+				// An older group is obsoleted: drop it.
+				for k := l; k < len(stack) && low[stack[k]] == l; k++ {
+					low[stack[k]] = -1
 				}
 			} else if l < low[node] {
 				low[node] = l
@@ -212,10 +213,10 @@ func (s *solver) pruneObsoleted(dq []int32) []int32 {
 			if my != first {
 				my = -1
 			}
-			for _, k := range stack[start:] {
+			for _, k := range stack[start:nstack] {
 				low[k] = my
 			}
-			stack = stack[:start]
+			nstack = start
 		}
 	}
 	for i := 0; i < n; i++ {
@@ -223,11 +224,11 @@ func (s *solver) pruneObsoleted(dq []int32) []int32 {
 			continue
 		}
 		if len(s.pkgs[dq[i]].Obsoletes) > 0 {
-			first = idx
-			stack = stack[:0]
+			first, nstack = idx, idx
 			visit(i)
 		} else {
 			low[i] = idx
+			stack[idx] = i
 			idx++
 		}
 	}

@@ -41,10 +41,10 @@ type solver struct {
 	// installedPos is where the walk over installed packages resumes: the
 	// package that ran into trouble last time.
 	installedPos int32
-	obsoleters   []int32 // packages with obsoletes
-	jobs       []string // the job rules' specs, by job index
-	warnings   []string
-	err        error // an I/O error met while generating rules
+	obsoleters   []int32  // packages with obsoletes
+	jobs         []string // the job rules' specs, by job index
+	warnings     []string
+	err          error // an I/O error met while generating rules
 }
 
 func newSolver(u *Universe, req Request) (*solver, error) {
