@@ -154,6 +154,9 @@ func (s *solver) addRules(constraints map[string][]Dep) error {
 		}
 	}
 	s.rng.choiceEnd = int32(len(s.info))
+	if s.err != nil {
+		return s.err
+	}
 	s.sat.Start()
 	return nil
 }
