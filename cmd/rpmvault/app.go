@@ -71,6 +71,8 @@ func (a *app) commands() []*cobra.Command {
 		a.installCommand(),
 		a.abiCommand(),
 		a.doctorCommand(),
+		a.reportCommand(),
+		a.graphCommand(),
 		a.demoCommand(),
 		a.versionCommand(),
 	}

@@ -1,0 +1,230 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rpmvault/rpmvault/abi"
+	"github.com/rpmvault/rpmvault/bundle"
+	"github.com/rpmvault/rpmvault/graph"
+	"github.com/rpmvault/rpmvault/installer"
+	"github.com/rpmvault/rpmvault/mirror"
+	"github.com/rpmvault/rpmvault/report"
+	"github.com/rpmvault/rpmvault/resolver"
+)
+
+func (a *app) reportCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "report (-m MANIFEST | --lock LOCK | BUNDLE) -o report.html",
+		Short: "Write one self-contained HTML page of a closure: graph, packages, totals, ABI findings, doctor checks",
+		Args:  maxArgs("BUNDLE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			out := a.cfg.GetString("output")
+			if out == "" {
+				return usagef("report needs -o report.html")
+			}
+			c, err := a.closure(cmd, args, true)
+			if err != nil {
+				return err
+			}
+			in := report.Input{Graph: c.graph, Source: c.source, ABI: c.abi, Dot: a.cfg.GetString("dot")}
+			if f := a.cfg.GetString("abi"); f != "" {
+				in.ABI = new(abi.Report)
+				if err := readJSON(f, in.ABI); err != nil {
+					return err
+				}
+			}
+			if f := a.cfg.GetString("doctor"); f != "" {
+				in.Doctor = new(installer.Report)
+				if err := readJSON(f, in.Doctor); err != nil {
+					return err
+				}
+			}
+			var b bytes.Buffer
+			if err := report.Write(cmd.Context(), &b, in); err != nil {
+				return err
+			}
+			if err := writeFileAtomic(out, b.Bytes()); err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "wrote %s (%d packages, %s)\n", out, len(c.graph.Nodes), report.HumanBytes(int64(b.Len())))
+			return nil
+		},
+	}
+	closureFlags(cmd)
+	cmd.Flags().StringP("output", "o", "", "HTML file to write")
+	cmd.Flags().Bool("no-abi", false, "with -m: do not run the ABI check")
+	cmd.Flags().String("abi", "", "ABI findings to show (the output of rpmvault abi --json)")
+	cmd.Flags().String("doctor", "", "a target's preflight checks to show (the output of rpmvault doctor --json)")
+	cmd.Flags().String("dot", "dot", "Graphviz dot command that lays out the graph")
+	return cmd
+}
+
+func (a *app) graphCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "graph (-m MANIFEST | --lock LOCK | BUNDLE) --format dot|json",
+		Short: "Print a closure's dependency graph: every requirement edge, the why edges marked",
+		Args:  maxArgs("BUNDLE"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			format := a.cfg.GetString("format")
+			if format != "dot" && format != "json" {
+				return usagef("--format must be dot or json, not %q", format)
+			}
+			c, err := a.closure(cmd, args, false)
+			if err != nil {
+				return err
+			}
+			if format == "dot" {
+				return c.graph.WriteDOT(a.stdout, graph.DOTOptions{WhyOnly: a.cfg.GetBool("why-only")})
+			}
+			data, err := c.graph.JSON()
+			if err != nil {
+				return err
+			}
+			_, err = a.stdout.Write(data)
+			return err
+		},
+	}
+	closureFlags(cmd)
+	cmd.Flags().String("format", "dot", "dot (Graphviz) or json")
+	cmd.Flags().Bool("why-only", false, "with --format dot: only the edges that pulled each package in")
+	return cmd
+}
+
+func closureFlags(cmd *cobra.Command) {
+	manifestFlags(cmd)
+	cmd.Flags().String("lock", "", "lockfile to show")
+	cmd.Flags().String("store", defaultStore(), "store holding the lock's packages (their headers give the edges) and cached metadata")
+}
+
+// closure is a graph and what it was made from.
+type closure struct {
+	graph  *graph.Graph
+	source string
+	abi    *abi.Report // with -m, unless --no-abi
+}
+
+// closure loads the closure named by -m, --lock or a BUNDLE argument, with
+// the dependency records that give its edges: the resolver's for -m, the
+// RPM headers of a verified bundle, or of the store's objects for --lock.
+func (a *app) closure(cmd *cobra.Command, args []string, runABI bool) (*closure, error) {
+	manifest, lockFile := a.cfg.GetString("manifest"), a.cfg.GetString("lock")
+	given := 0
+	for _, s := range []string{manifest, lockFile} {
+		if s != "" {
+			given++
+		}
+	}
+	given += len(args)
+	if given != 1 {
+		return nil, usagef("%s needs exactly one of -m MANIFEST, --lock LOCK or BUNDLE", cmd.CommandPath())
+	}
+	switch {
+	case manifest != "":
+		r, err := a.resolve(cmd)
+		if err != nil {
+			return nil, err
+		}
+		deps := map[string]*resolver.Package{}
+		for _, pp := range r.plan.Packages {
+			deps[pp.Package.NEVRA()] = pp.Package
+		}
+		c := &closure{graph: graph.Build(r.lock(), deps), source: "manifest " + manifest}
+		if runABI && !a.cfg.GetBool("no-abi") {
+			if c.abi, err = a.abiCheck(cmd.Context(), r); err != nil {
+				return nil, err
+			}
+		}
+		return c, nil
+	case lockFile != "":
+		l, err := mirror.ReadLock(lockFile)
+		if err != nil {
+			return nil, err
+		}
+		store, err := mirror.OpenStore(a.cfg.GetString("store"))
+		if err != nil {
+			return nil, err
+		}
+		deps, missing := map[string]*resolver.Package{}, 0
+		for _, p := range l.Packages() {
+			if sha := p.SHA256(); sha != "" && store.Has(sha) {
+				rec, err := resolver.ReadPackageFile(store.Path(sha))
+				if err != nil {
+					return nil, fmt.Errorf("store object of %s: %w", p.NEVRA(), err)
+				}
+				deps[p.NEVRA()] = rec
+			} else {
+				missing++
+			}
+		}
+		if missing > 0 {
+			a.log.Warn(fmt.Sprintf("%d of the lock's packages are not in the store %s: they are shown without their requirements (run rpmvault mirror --lock %s first)", missing, store.Dir(), lockFile))
+		}
+		return &closure{graph: graph.Build(l, deps), source: "lock " + lockFile}, nil
+	}
+	dir, l, cleanup, err := bundle.OpenVerified(args[0])
+	if err != nil {
+		return nil, err
+	}
+	defer cleanup()
+	deps := map[string]*resolver.Package{}
+	for _, p := range l.Packages() {
+		rec, err := resolver.ReadPackageFile(filepath.Join(dir, "rpms", p.FileName()))
+		if err != nil {
+			return nil, err
+		}
+		deps[p.NEVRA()] = rec
+	}
+	return &closure{graph: graph.Build(l, deps), source: "bundle " + filepath.Base(args[0]) + " (verified)"}, nil
+}
+
+// maxArgs allows at most the named positional arguments.
+func maxArgs(names ...string) cobra.PositionalArgs {
+	return func(cmd *cobra.Command, args []string) error {
+		if len(args) > len(names) {
+			return usagef("%s takes at most %d argument(s) (%v), got %q", cmd.CommandPath(), len(names), names, args)
+		}
+		return nil
+	}
+}
+
+func readJSON(path string, v any) error {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		return fmt.Errorf("%s: %w", path, err)
+	}
+	return nil
+}
+
+// writeFileAtomic writes data to path through a temporary file in the same
+// directory, synced and renamed, so a reader never sees half a file.
+func writeFileAtomic(path string, data []byte) error {
+	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp.Name())
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return err
+	}
+	if err := tmp.Close(); err != nil {
+		return err
+	}
+	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp.Name(), path)
+}
