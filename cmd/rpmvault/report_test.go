@@ -96,7 +96,7 @@ func TestReportInChromium(t *testing.T) {
 		png      string   // screenshot for docs/
 	}{
 		{"empty box", []string{"-m", shippedManifest}, nil, "report-fixture.png"},
-		{"centos 6.5 baseline", []string{"-m", m65, "--baseline", base65}, 
+		{"centos 6.5 baseline", []string{"-m", m65, "--baseline", base65},
 			[]string{"device-mapper", "device-mapper-libs", "device-mapper-event", "device-mapper-event-libs", "lvm2", "lvm2-libs"}, "report-fixture-6.5.png"},
 	}
 	for _, tt := range tests {
