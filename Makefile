@@ -3,7 +3,7 @@ GO          ?= go
 # CentOS 6 runs kernel 2.6.32; Go 1.23 is the last release whose binaries run there.
 TARGET_GO   ?= go1.23.12
 FUZZTIME    ?= 10s
-APT_PACKAGES = rpm createrepo-c dnf python3-solv gnupg gnupg1 cpio rpm2cpio dash gcc curl xz-utils bzip2
+APT_PACKAGES = rpm createrepo-c dnf python3-solv gnupg gnupg1 cpio rpm2cpio dash gcc curl xz-utils bzip2 graphviz chromium
 VERSION     ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS      = -s -w -X main.version=$(VERSION)
 
@@ -19,9 +19,10 @@ target-binary:
 	GOTOOLCHAIN=$(TARGET_GO) CGO_ENABLED=0 $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o bin/rpmvault-el6 ./cmd/rpmvault
 	@GOTOOLCHAIN=$(TARGET_GO) $(GO) version bin/rpmvault-el6
 
-# The real tools the tests and the demo drive: rpm, createrepo_c, dnf, libsolv, gpg1.
+# The real tools the tests and the demo drive: rpm, createrepo_c, dnf, libsolv, gpg1;
+# Graphviz's dot lays out the report's graph, headless chromium checks the page.
 deps:
-	@missing=; for t in rpm rpmsign createrepo_c dnf gpg1 cpio dash gcc curl xz bzip2; do \
+	@missing=; for t in rpm rpmsign createrepo_c dnf gpg1 cpio dash gcc curl xz bzip2 dot chromium; do \
 	  command -v $$t >/dev/null 2>&1 || missing="$$missing $$t"; done; \
 	/usr/bin/python3 -c 'import solv' 2>/dev/null || missing="$$missing python3-solv"; \
 	if [ -n "$$missing" ]; then \

@@ -5,7 +5,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/rpmvault/rpmvault/mirror"
+	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/resolver"
 )
 
@@ -68,7 +68,7 @@ const reasonRequested = "requested"
 // Build makes the graph of a lock. deps holds the dependency records of the
 // lock's packages by NEVRA (from repo metadata or RPM headers); a package
 // without one is a node with no outgoing edges.
-func Build(l *mirror.Lock, deps map[string]*resolver.Package) *Graph {
+func Build(l *lock.Lock, deps map[string]*resolver.Package) *Graph {
 	g := &Graph{Name: l.RPMVault.Manifest, Steps: l.RPMVault.Steps}
 	installed := map[string]string{} // name.arch -> NEVRA of the baseline
 	for _, nevra := range l.RPMVault.Baseline {

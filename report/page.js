@@ -26,7 +26,28 @@
   svg.removeAttribute("width");
   svg.removeAttribute("height");
   var full = svg.viewBox.baseVal, base = { x: full.x, y: full.y, w: full.width, h: full.height }, vb;
-  function setVB(b) { vb = b; svg.setAttribute("viewBox", [b.x, b.y, b.w, b.h].join(" ")); }
+  // The minimap shows the whole picture and where the view is in it; it is
+  // shown when the whole picture does not fit the view legibly.
+  var mini = document.getElementById("minimap"), miniSvg = mini.querySelector("svg"), miniRect = mini.querySelector("rect");
+  miniSvg.setAttribute("viewBox", [base.x, base.y, base.w, base.h].join(" "));
+  miniSvg.setAttribute("preserveAspectRatio", "none");
+  function setVB(b) {
+    vb = b;
+    svg.setAttribute("viewBox", [b.x, b.y, b.w, b.h].join(" "));
+    miniRect.setAttribute("x", b.x); miniRect.setAttribute("y", b.y);
+    miniRect.setAttribute("width", b.w); miniRect.setAttribute("height", b.h);
+  }
+  function large() { return base.w > view.clientWidth * 4 || base.h > view.clientHeight * 4; }
+  function placeMinimap() {
+    mini.hidden = !large();
+    mini.style.width = "calc(100% - 1em)";
+    mini.style.height = Math.max(24, Math.min(120, (view.clientWidth - 16) * base.h / base.w)) + "px";
+  }
+  mini.addEventListener("click", function (e) {
+    var r = miniSvg.getBoundingClientRect();
+    var x = base.x + (e.clientX - r.left) / r.width * base.w, y = base.y + (e.clientY - r.top) / r.height * base.h;
+    setVB({ x: x - vb.w / 2, y: y - vb.h / 2, w: vb.w, h: vb.h });
+  });
   function aspect() { return (view.clientWidth || 1) / (view.clientHeight || 1); }
   function fitBox(x, y, w, h) {
     var a = aspect();
@@ -57,7 +78,22 @@
   document.getElementById("zoom-in").onclick = function () { zoom(1.5); };
   document.getElementById("zoom-out").onclick = function () { zoom(1 / 1.5); };
   document.getElementById("zoom-fit").onclick = fit;
-  window.addEventListener("resize", fit);
+  window.addEventListener("resize", function () { placeMinimap(); start(); });
+  // The first view: the whole picture, or for a picture too wide or tall
+  // to read whole, its full height (or width) around the first requested
+  // package, with the minimap to find the rest.
+  function start() {
+    var first = data.nodes.filter(function (n) { return n.requested; })[0] || data.nodes[0], el = first && nodeEl(first.id);
+    if (!large() || !el) { fit(); return; }
+    var b = boxOf(el), cx = b.x + b.w / 2, cy = b.y + b.h / 2;
+    if (base.w / base.h > aspect()) {
+      var h = Math.min(base.h, 1500), w = h * aspect();
+      setVB({ x: Math.max(base.x, cx - w / 2), y: base.y, w: w, h: h });
+    } else {
+      var w2 = Math.min(base.w, 2500), h2 = w2 / aspect();
+      setVB({ x: base.x, y: Math.max(base.y, cy - h2 / 2), w: w2, h: h2 });
+    }
+  }
 
   // A node's box in viewBox coordinates: dot puts every node inside one
   // group whose transform moves the picture into the positive quadrant.
@@ -189,7 +225,8 @@
   });
   showCount(rows.length);
 
-  fit();
+  placeMinimap();
+  start();
   applyVisibility();
   // Timing for make bench: from navigation start to a laid-out page.
   void document.body.offsetHeight;

@@ -87,6 +87,8 @@ type dataNode struct {
 	Parent string `json:"parent,omitempty"` // the requirer on the why edge
 	Req    string `json:"req,omitempty"`    // the requirement on it
 	Reason string `json:"reason"`
+	// Requested packages are where the first view of a large graph looks.
+	Requested bool `json:"requested,omitempty"`
 }
 
 func render(w io.Writer, in Input, svg []byte) error {
@@ -120,7 +122,7 @@ func render(w io.Writer, in Input, svg []byte) error {
 		}
 		r.Packages++
 		r.Bytes += n.Size
-		d := dataNode{ID: n.ID, Reason: n.Reason}
+		d := dataNode{ID: n.ID, Reason: n.Reason, Requested: n.Requested}
 		if e, ok := v.Why[n.ID]; ok {
 			d.Parent, d.Req = e.From, e.Requirement
 		}

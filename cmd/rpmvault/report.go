@@ -13,6 +13,8 @@ import (
 	"github.com/rpmvault/rpmvault/bundle"
 	"github.com/rpmvault/rpmvault/graph"
 	"github.com/rpmvault/rpmvault/installer"
+	"github.com/rpmvault/rpmvault/internal/atomicfile"
+	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/report"
 	"github.com/rpmvault/rpmvault/resolver"
@@ -49,7 +51,7 @@ func (a *app) reportCommand() *cobra.Command {
 			if err := report.Write(cmd.Context(), &b, in); err != nil {
 				return err
 			}
-			if err := writeFileAtomic(out, b.Bytes()); err != nil {
+			if err := atomicfile.WriteFile(out, b.Bytes(), 0o644); err != nil {
 				return err
 			}
 			fmt.Fprintf(a.stdout, "wrote %s (%d packages, %s)\n", out, len(c.graph.Nodes), report.HumanBytes(int64(b.Len())))
@@ -80,7 +82,7 @@ func (a *app) graphCommand() *cobra.Command {
 				return err
 			}
 			if format == "dot" {
-				return c.graph.WriteDOT(a.stdout, graph.DOTOptions{WhyOnly: a.cfg.GetBool("why-only")})
+				return c.graph.WriteDOT(a.stdout, graph.DOTOptions{WhyOnly: a.cfg.GetBool("why-only"), ExternalLabels: a.cfg.GetBool("xlabels")})
 			}
 			data, err := c.graph.JSON()
 			if err != nil {
@@ -93,6 +95,7 @@ func (a *app) graphCommand() *cobra.Command {
 	closureFlags(cmd)
 	cmd.Flags().String("format", "dot", "dot (Graphviz) or json")
 	cmd.Flags().Bool("why-only", false, "with --format dot: only the edges that pulled each package in")
+	cmd.Flags().Bool("xlabels", false, "with --format dot: place edge labels after layout (much faster on large graphs)")
 	return cmd
 }
 
@@ -142,7 +145,7 @@ func (a *app) closure(cmd *cobra.Command, args []string, runABI bool) (*closure,
 		}
 		return c, nil
 	case lockFile != "":
-		l, err := mirror.ReadLock(lockFile)
+		l, err := lock.Read(lockFile)
 		if err != nil {
 			return nil, err
 		}
@@ -153,7 +156,7 @@ func (a *app) closure(cmd *cobra.Command, args []string, runABI bool) (*closure,
 		deps, missing := map[string]*resolver.Package{}, 0
 		for _, p := range l.Packages() {
 			if sha := p.SHA256(); sha != "" && store.Has(sha) {
-				rec, err := resolver.ReadPackageFile(store.Path(sha))
+				rec, err := readStoreHeader(store, sha)
 				if err != nil {
 					return nil, fmt.Errorf("store object of %s: %w", p.NEVRA(), err)
 				}
@@ -183,6 +186,17 @@ func (a *app) closure(cmd *cobra.Command, args []string, runABI bool) (*closure,
 	return &closure{graph: graph.Build(l, deps), source: "bundle " + filepath.Base(args[0]) + " (verified)"}, nil
 }
 
+// readStoreHeader reads the package record of a store object; the store
+// re-verifies what it hands out.
+func readStoreHeader(store *mirror.Store, sha string) (*resolver.Package, error) {
+	r, err := store.Open(sha)
+	if err != nil {
+		return nil, err
+	}
+	defer r.Close()
+	return resolver.ReadPackage(r)
+}
+
 // maxArgs allows at most the named positional arguments.
 func maxArgs(names ...string) cobra.PositionalArgs {
 	return func(cmd *cobra.Command, args []string) error {
@@ -202,29 +216,4 @@ func readJSON(path string, v any) error {
 		return fmt.Errorf("%s: %w", path, err)
 	}
 	return nil
-}
-
-// writeFileAtomic writes data to path through a temporary file in the same
-// directory, synced and renamed, so a reader never sees half a file.
-func writeFileAtomic(path string, data []byte) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
