@@ -31,12 +31,18 @@ type Options struct {
 	Opener Opener
 	// Installed is the target's installed set (the baseline); nil for an empty root.
 	Installed []*resolver.Package
+	// Libraries are the installed packages' shared libraries as a capture
+	// of the target recorded them (resolver.Baseline.Libraries, by NEVRA).
+	// When set, an installed package's libraries are taken from here and
+	// its RPM is never needed.
+	Libraries map[string][]resolver.Library
 	// Available are the packages whose RPMs can be opened, usually the
-	// universe the plan was solved from. An installed package is read from
-	// the Available package of the same NEVRA; fixes are searched here too.
-	// To check a baseline whose versions are not in the manifest's repos
-	// (CentOS 6.5 packages under a 6.6 manifest), add the archive tree that
-	// has them (vault 6.5/os).
+	// universe the plan was solved from. Without Libraries, an installed
+	// package is read from the Available package of the same NEVRA; fixes
+	// are searched here too. To check such a baseline whose versions are
+	// not in the manifest's repos (CentOS 6.5 packages under a 6.6
+	// manifest), capture the box (rpmvault capture) or add the archive
+	// tree that has them (vault 6.5/os).
 	Available []*resolver.Package
 	// CacheDir holds per-package summaries keyed by sha256; "" disables it.
 	CacheDir string
@@ -416,11 +422,17 @@ func (c *checker) findLib(ctx context.Context, soname string, o *elfObject, self
 		return nil, nil
 	}
 	ref := &libRef{pkg: provider.pkg, installed: provider.installed}
+	if provider.installed && c.opts.Libraries != nil {
+		if ref.obj = findObject(capturedSummary(c.opts.Libraries[provider.pkg.NEVRA()]), soname, o); ref.obj == nil {
+			c.note(fmt.Sprintf("%s: installed %s provides %s but the capture records no library with that soname", soname, provider.pkg.NEVRA(), dep))
+		}
+		return ref, nil
+	}
 	src := provider.pkg
 	if provider.installed {
 		src = c.available(provider.pkg)
 		if src == nil {
-			c.note(fmt.Sprintf("%s: provided by installed %s, whose RPM is in none of the repos: add the repo of the baseline's release to check it", soname, provider.pkg.NEVRA()))
+			c.note(fmt.Sprintf("%s: provided by installed %s, whose RPM is in none of the repos: capture the box (rpmvault capture) or add the repo of the baseline's release to check it", soname, provider.pkg.NEVRA()))
 			return ref, nil
 		}
 	}

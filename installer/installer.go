@@ -1,7 +1,6 @@
 package installer
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"fmt"
@@ -185,87 +184,19 @@ func rpm(ctx context.Context, root string, args ...string) (string, error) {
 }
 
 // installedSet reads what the target has: from a file, or from the rpmdb
-// with each package's provides, requires and files, so that the re-plan
-// knows what the installed packages already satisfy.
+// with each package's provides, requires and files (the capture query), so
+// that the re-plan knows what the installed packages already satisfy.
 func installedSet(ctx context.Context, opts Options) ([]*resolver.Package, error) {
 	if opts.InstalledFile != "" {
 		return resolver.LoadInstalled(opts.InstalledFile)
 	}
-	// Tags and formats rpm 4.8 (CentOS 6) understands.
-	const qf = `@ %{NAME} %{EPOCH} %{VERSION} %{RELEASE} %{ARCH}\n[P %{PROVIDEFLAGS} %{PROVIDENAME} %{PROVIDEVERSION}\n][R %{REQUIREFLAGS} %{REQUIRENAME} %{REQUIREVERSION}\n][C %{CONFLICTFLAGS} %{CONFLICTNAME} %{CONFLICTVERSION}\n][O %{OBSOLETEFLAGS} %{OBSOLETENAME} %{OBSOLETEVERSION}\n][F %{FILENAMES}\n]`
-	o, err := rpm(ctx, opts.Root, "-qa", "--qf", qf)
+	var buf bytes.Buffer
+	if err := queryInstalled(ctx, opts.Root, &buf); err != nil {
+		return nil, err
+	}
+	b, err := resolver.ParseBaseline(&buf)
 	if err != nil {
-		return nil, fmt.Errorf("query the installed packages with rpm: %v: %s", err, o)
+		return nil, fmt.Errorf("read rpm's list of installed packages: %w", err)
 	}
-	return parseQuery(o)
-}
-
-func parseQuery(o string) ([]*resolver.Package, error) {
-	var out []*resolver.Package
-	var cur *resolver.Package
-	sc := bufio.NewScanner(strings.NewReader(o))
-	sc.Buffer(make([]byte, 64<<10), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		kind, rest, _ := strings.Cut(line, " ")
-		switch kind {
-		case "@":
-			ps, err := resolver.ParseInstalled(strings.NewReader(rest))
-			if err != nil || len(ps) != 1 {
-				cur = nil // gpg-pubkey and the like
-				continue
-			}
-			cur = ps[0]
-			out = append(out, cur)
-		case "P", "R", "C", "O":
-			if cur == nil {
-				continue
-			}
-			d, ok := parseQueryDep(rest)
-			if !ok {
-				continue
-			}
-			switch kind {
-			case "P":
-				cur.Provides = append(cur.Provides, d)
-			case "R":
-				if !strings.HasPrefix(d.Name, "rpmlib(") {
-					cur.Requires = append(cur.Requires, d)
-				}
-			case "C":
-				cur.Conflicts = append(cur.Conflicts, d)
-			case "O":
-				cur.Obsoletes = append(cur.Obsoletes, d)
-			}
-		case "F":
-			if cur != nil {
-				cur.Files = append(cur.Files, rest)
-				cur.FullFiles = true
-			}
-		}
-	}
-	return out, sc.Err()
-}
-
-// parseQueryDep reads "FLAGS NAME VERSION" (VERSION may be empty).
-func parseQueryDep(s string) (resolver.Dep, bool) {
-	f := strings.SplitN(s, " ", 3)
-	if len(f) < 2 {
-		return resolver.Dep{}, false
-	}
-	flags, err := strconv.Atoi(f[0])
-	if err != nil {
-		return resolver.Dep{}, false
-	}
-	d := resolver.Dep{Name: f[1], Flags: resolver.Flags(flags) & (resolver.Less | resolver.Greater | resolver.Equal)}
-	if len(f) == 3 && f[2] != "" && d.Flags != 0 {
-		evr, err := resolver.ParseEVR(f[2])
-		if err != nil {
-			return resolver.Dep{}, false
-		}
-		d.EVR = evr
-	} else {
-		d.Flags = 0
-	}
-	return d, true
+	return b.Packages, nil
 }

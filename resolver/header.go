@@ -58,6 +58,20 @@ const (
 	senseRpmlib       = 1 << 24
 )
 
+// phaseOf maps rpm's script-phase bits of a requirement to a Phase.
+func phaseOf(f uint32) Phase {
+	var ph Phase
+	for _, b := range []struct {
+		bit uint32
+		ph  Phase
+	}{{senseScriptPre, PhasePre}, {senseScriptPost, PhasePost}, {senseScriptPreun, PhasePreun}, {senseScriptPostun, PhasePostun}} {
+		if f&b.bit != 0 {
+			ph |= b.ph
+		}
+	}
+	return ph
+}
+
 // PackageFromHeader maps a parsed header to a package record: identity,
 // dependencies with their flags and phases, and every file path.
 func PackageFromHeader(h *rpmutils.RpmHeader) (*Package, error) {
@@ -133,19 +147,7 @@ func readDeps(h *rpmutils.RpmHeader, nameTag, flagsTag, versionTag int) ([]Dep, 
 		if f&senseRpmlib != 0 || (len(name) > 7 && name[:7] == "rpmlib(") {
 			continue // rpm's own feature markers, satisfied by rpm itself
 		}
-		d := Dep{Name: name, Flags: Flags(f) & (Less | Greater | Equal)}
-		if f&senseScriptPre != 0 {
-			d.Phase |= PhasePre
-		}
-		if f&senseScriptPost != 0 {
-			d.Phase |= PhasePost
-		}
-		if f&senseScriptPreun != 0 {
-			d.Phase |= PhasePreun
-		}
-		if f&senseScriptPostun != 0 {
-			d.Phase |= PhasePostun
-		}
+		d := Dep{Name: name, Flags: Flags(f) & (Less | Greater | Equal), Phase: phaseOf(f)}
 		if d.Flags != 0 && versions[i] != "" {
 			evr, err := ParseEVR(versions[i])
 			if err != nil {

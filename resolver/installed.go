@@ -12,18 +12,45 @@ import (
 // InstalledRepo is the repo id of packages that are already on the target.
 const InstalledRepo = "@installed"
 
-// ParseInstalled reads an installed set: lines of
-// `rpm -qa --qf '%{NAME} %{EPOCH} %{VERSION} %{RELEASE} %{ARCH}\n'` (epoch
-// "(none)" when absent) or plain `rpm -qa` NEVRA lines. Blank lines and lines
-// starting with '#' are skipped; gpg-pubkey entries are not packages.
+// ParseInstalled reads an installed set (see ParseBaseline) and returns its packages.
 func ParseInstalled(r io.Reader) ([]*Package, error) {
-	var out []*Package
+	b, err := ParseBaseline(r)
+	if err != nil {
+		return nil, err
+	}
+	return b.Packages, nil
+}
+
+// ParseBaseline reads an installed set in any of the forms a target gives:
+// a capture (rpmvault capture, or rpm -qa --qf with CaptureQueryFormat:
+// packages with their dependencies and files, and libraries with their
+// symbols), lines of `rpm -qa --qf '%{NAME} %{EPOCH} %{VERSION} %{RELEASE}
+// %{ARCH}\n'` (epoch "(none)" when absent), or plain `rpm -qa` NEVRA lines.
+// Blank lines and lines starting with '#' are skipped; gpg-pubkey entries
+// are not packages.
+func ParseBaseline(r io.Reader) (*Baseline, error) {
+	b := &Baseline{}
+	var capture *captureParser
 	sc := bufio.NewScanner(r)
 	sc.Buffer(make([]byte, 64<<10), 1<<20)
 	for line := 1; sc.Scan(); line++ {
-		text := strings.TrimSpace(sc.Text())
+		raw := strings.TrimRight(sc.Text(), "\r")
+		text := strings.TrimSpace(raw)
 		if text == "" || strings.HasPrefix(text, "#") {
 			continue
+		}
+		if capture == nil && len(b.Packages) == 0 && strings.HasPrefix(text, "@ ") {
+			capture = &captureParser{b: b}
+			b.Captured = true
+		}
+		if capture != nil {
+			if err := capture.line(raw); err != nil {
+				return nil, fmt.Errorf("line %d: %w", line, err)
+			}
+			continue
+		}
+		if strings.HasPrefix(text, "gpg-pubkey-") {
+			continue // rpm -qa prints imported keys without an arch
 		}
 		p, err := parseInstalledLine(text)
 		if err != nil {
@@ -33,26 +60,38 @@ func ParseInstalled(r io.Reader) ([]*Package, error) {
 			continue
 		}
 		p.Repo = InstalledRepo
-		out = append(out, p)
+		b.Packages = append(b.Packages, p)
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
-	return out, nil
+	if capture != nil {
+		capture.flushLib()
+	}
+	return b, nil
 }
 
-// LoadInstalled reads an installed-set file.
+// LoadInstalled reads an installed-set file and returns its packages.
 func LoadInstalled(file string) ([]*Package, error) {
+	b, err := LoadBaseline(file)
+	if err != nil {
+		return nil, err
+	}
+	return b.Packages, nil
+}
+
+// LoadBaseline reads an installed-set file: a capture or an rpm -qa listing.
+func LoadBaseline(file string) (*Baseline, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, fmt.Errorf("read installed set: %w", err)
 	}
 	defer f.Close()
-	pkgs, err := ParseInstalled(f)
+	b, err := ParseBaseline(f)
 	if err != nil {
-		return nil, fmt.Errorf("installed set %s: %w (want rpm -qa --qf '%%{NAME} %%{EPOCH} %%{VERSION} %%{RELEASE} %%{ARCH}\\n' output)", file, err)
+		return nil, fmt.Errorf("installed set %s: %w (want the output of rpmvault capture, or of rpm -qa)", file, err)
 	}
-	return pkgs, nil
+	return b, nil
 }
 
 func parseInstalledLine(text string) (*Package, error) {

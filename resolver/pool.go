@@ -104,7 +104,7 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 		s.addPkg(p, false, -prio)
 	}
 	if len(unknown) > 0 {
-		s.warnings = append(s.warnings, fmt.Sprintf("%d installed packages are in no repo (e.g. %s), so their dependencies are unknown and upgrades they force may be missed: add the repos of the target's release (e.g. its os tree) to the manifest",
+		s.warnings = append(s.warnings, fmt.Sprintf("%d installed packages are in no repo (e.g. %s), so their dependencies are unknown and upgrades they force may be missed: pass a capture of the box as the baseline (rpmvault capture), or add the repos of the target's release to the manifest",
 			len(unknown), unknown[0]))
 	}
 	s.index()

@@ -95,6 +95,9 @@ func (a *app) abiOptions(r *resolution) (abi.Options, error) {
 	if r.universe != nil {
 		opts.Available = r.universe.Packages
 	}
+	if r.baseline != nil {
+		opts.Libraries = r.baseline.Libraries
+	}
 	return opts, nil
 }
 

@@ -73,6 +73,7 @@ func (a *app) commands() []*cobra.Command {
 		a.doctorCommand(),
 		a.reportCommand(),
 		a.graphCommand(),
+		a.captureCommand(),
 		a.demoCommand(),
 		a.versionCommand(),
 	}

@@ -80,7 +80,7 @@ func (a *app) verifyCommand() *cobra.Command {
 
 func (a *app) installCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "install BUNDLE [--root DIR] [--dry-run] [--stepwise] [--extract] [--installed FILE]",
+		Use:   "install BUNDLE [--root DIR] [--dry-run] [--stepwise] [--extract] [--baseline FILE]",
 		Short: "Verify a bundle, re-plan it against the installed packages, check it with rpm --test and apply it",
 		Args:  exactArgs("BUNDLE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -105,7 +105,7 @@ func (a *app) installCommand() *cobra.Command {
 				return nil
 			}
 			plan, err := installer.Install(cmd.Context(), dir, lock, installer.Options{
-				Root: a.cfg.GetString("root"), InstalledFile: a.cfg.GetString("installed"),
+				Root: a.cfg.GetString("root"), InstalledFile: a.baselineFlag(),
 				DryRun: a.cfg.GetBool("dry-run"), Stepwise: a.cfg.GetBool("stepwise"), Out: a.stderr,
 			})
 			if err != nil {
@@ -121,7 +121,17 @@ func (a *app) installCommand() *cobra.Command {
 	cmd.Flags().String("root", "", "install into this root directory (rpm --root)")
 	cmd.Flags().Bool("dry-run", false, "print the plan; change nothing")
 	cmd.Flags().Bool("stepwise", false, "one rpm transaction per plan step, journaled so an interrupted install resumes")
-	cmd.Flags().String("installed", "", "installed set of the target (rpm -qa output) instead of querying rpm")
+	cmd.Flags().String("baseline", "", "installed set of the target (rpmvault capture or rpm -qa output) instead of querying rpm")
+	cmd.Flags().String("installed", "", "the old name of --baseline")
+	_ = cmd.Flags().MarkDeprecated("installed", "use --baseline (one name for the installed-set file everywhere)")
 	cmd.Flags().Bool("extract", false, "unpack the payloads into --root in pure Go (no rpm, no privileges): a sysroot")
 	return cmd
+}
+
+// baselineFlag is --baseline, or its deprecated spelling --installed.
+func (a *app) baselineFlag() string {
+	if b := a.cfg.GetString("baseline"); b != "" {
+		return b
+	}
+	return a.cfg.GetString("installed")
 }

@@ -80,7 +80,7 @@ func (a *app) whyCommand() *cobra.Command {
 // manifestFlags are the flags of every command that resolves a manifest.
 func manifestFlags(cmd *cobra.Command) {
 	cmd.Flags().StringP("manifest", "m", "", "manifest file (YAML)")
-	cmd.Flags().String("baseline", "", "installed set of the target (rpm -qa output); overrides the manifest's baseline")
+	cmd.Flags().String("baseline", "", "installed set of the target (rpmvault capture or rpm -qa output); overrides the manifest's baseline")
 }
 
 // resolution is a resolved manifest with what produced it.
@@ -89,6 +89,7 @@ type resolution struct {
 	plan      *resolver.Plan
 	universe  *resolver.Universe
 	installed []*resolver.Package
+	baseline  *resolver.Baseline // nil for an empty root
 }
 
 func (r *resolution) lock() *lock.Lock {
@@ -114,10 +115,16 @@ func (a *app) resolve(cmd *cobra.Command) (*resolution, error) {
 		baseline = b
 	}
 	var installed []*resolver.Package
-	if baseline != "" {
-		if installed, err = resolver.LoadInstalled(baseline); err != nil {
+	var b *resolver.Baseline
+	switch {
+	case baseline != "":
+		if b, err = resolver.LoadBaseline(baseline); err != nil {
 			return nil, err
 		}
+		installed = b.Packages
+	case m.Baseline == "":
+		// "baseline: empty" says so deliberately; silence is not a choice.
+		a.log.Warn("no baseline: the plan is for an empty root, a whole OS; to ship only what a box lacks, run `rpmvault capture -o box.capture` on it (or the rpm one-liner in `rpmvault capture --help`) and pass --baseline box.capture; baseline: empty in the manifest says an empty root is meant")
 	}
 	plan, u, err := resolver.Resolve(cmd.Context(), m, resolver.ResolveOptions{Fetcher: fetcher, Installed: installed})
 	if err != nil {
@@ -126,7 +133,7 @@ func (a *app) resolve(cmd *cobra.Command) (*resolution, error) {
 	for _, w := range plan.Warnings {
 		a.log.Warn(w)
 	}
-	return &resolution{manifest: m, plan: plan, universe: u, installed: installed}, nil
+	return &resolution{manifest: m, plan: plan, universe: u, installed: installed, baseline: b}, nil
 }
 
 // fetcher builds the metadata fetcher: --mirror-map rewrites, metadata
