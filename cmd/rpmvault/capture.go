@@ -4,12 +4,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rpmvault/rpmvault/installer"
+	"github.com/rpmvault/rpmvault/internal/atomicfile"
 	"github.com/rpmvault/rpmvault/resolver"
 )
 
@@ -56,30 +55,13 @@ Without rpmvault on the box, the same file minus the symbols comes from rpm:
 	return cmd
 }
 
-// writeOutput runs write into path atomically (temporary file, fsync,
-// rename), or into stdout when path is "" — nothing half-written is left
-// behind on error.
+// writeOutput runs write into path atomically, or into stdout when path
+// is "": nothing half-written is left behind on error.
 func writeOutput(path string, stdout io.Writer, write func(io.Writer) error) error {
 	if path == "" {
 		return write(stdout)
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
+	if err := atomicfile.Write(path, 0o644, write); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
 	return nil
