@@ -17,11 +17,13 @@ import (
 	"github.com/rpmvault/rpmvault/resolver"
 )
 
-// Opener opens the RPM file of a package: from a local store, a repo
-// mirror, a file. The caller closes the returned reader. Check calls it
-// from several goroutines at once.
+// Opener opens the RPM file of a package as verified bytes, named by their
+// sha256: in rpmvault an object of the store, which the mirror fetched and
+// verified (mirror.PackageOpener), so the check parses nothing unverified
+// and downloads nothing itself. The caller closes the reader. Check calls
+// it from several goroutines at once.
 type Opener interface {
-	OpenRPM(ctx context.Context, p *resolver.Package) (io.ReadCloser, error)
+	OpenRPM(ctx context.Context, p *resolver.Package) (rc io.ReadCloser, sha256 string, err error)
 }
 
 // Options configure Check.
@@ -44,7 +46,8 @@ type Options struct {
 	// manifest), capture the box (rpmvault capture) or add the archive
 	// tree that has them (vault 6.5/os).
 	Available []*resolver.Package
-	// CacheDir holds per-package summaries keyed by sha256; "" disables it.
+	// CacheDir holds per-package summaries keyed by the sha256 of the
+	// verified object they were computed from; "" disables it.
 	CacheDir string
 }
 
@@ -103,6 +106,30 @@ type Report struct {
 	Packages int `json:"packages"`
 	Objects  int `json:"objects"`
 	Read     int `json:"read"`
+}
+
+// FindingsError says the closure's binaries would fail to load on the
+// target: symbols their libraries there do not export. The CLI exits 3 on
+// it, as on any closure that cannot be installed as asked.
+type FindingsError struct {
+	Findings []Finding
+}
+
+func (e *FindingsError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d ABI finding(s): the closure's binaries would fail to load on the target (run rpmvault abi --fix to add the constraints that fix them, or pass --no-abi to skip the check)", len(e.Findings))
+	for _, f := range e.Findings {
+		b.WriteString("\n  " + f.String())
+	}
+	return b.String()
+}
+
+// Err returns a *FindingsError when the report has findings, else nil.
+func (r *Report) Err() error {
+	if len(r.Findings) == 0 {
+		return nil
+	}
+	return &FindingsError{Findings: r.Findings}
 }
 
 // OpenError says a package's RPM could not be read for the check.
@@ -589,7 +616,9 @@ type loaded struct {
 }
 
 // load gets p's summary without touching the checker's state, so several
-// loads may run at once (cache entries are written atomically).
+// loads may run at once (cache entries are written atomically). A summary
+// is computed, and cached, only from the bytes the Opener vouches for, and
+// only once they hashed to the sha256 it named.
 func (c *checker) load(ctx context.Context, p *resolver.Package) (loaded, error) {
 	known := ""
 	if strings.EqualFold(p.Checksum.Type, "sha256") && digest.ValidSHA256(strings.ToLower(p.Checksum.Hex)) {
@@ -601,46 +630,36 @@ func (c *checker) load(ctx context.Context, p *resolver.Package) (loaded, error)
 	if err := ctx.Err(); err != nil {
 		return loaded{}, err
 	}
-	rc, err := c.opts.Opener.OpenRPM(ctx, p)
+	rc, sha, err := c.opts.Opener.OpenRPM(ctx, p)
 	if err != nil {
 		return loaded{}, &OpenError{Package: p.NEVRA(), Err: err}
 	}
 	defer rc.Close()
-	var r io.Reader = rc
-	if p.Checksum.Hex != "" {
-		size := p.Size
-		if size <= 0 {
-			size = -1
-		}
-		if r, err = resolver.VerifyingReader(r, p.Checksum, size, p.NEVRA()); err != nil {
-			return loaded{}, &OpenError{Package: p.NEVRA(), Err: err}
-		}
+	if known != "" && sha != known {
+		return loaded{}, &OpenError{Package: p.NEVRA(), Err: &resolver.ChecksumMismatchError{What: p.NEVRA(),
+			Want: resolver.Checksum{Type: "sha256", Hex: known}, Got: resolver.Checksum{Type: "sha256", Hex: sha}}}
 	}
-	// The cache key is the declared sha256 (verified at EOF), else the
-	// sha256 of what was read.
-	var h hash.Hash
-	if known == "" {
-		h = sha256.New()
-		r = io.TeeReader(r, h)
+	// A header-only source declares no checksum: its cache entry is found
+	// by the sha256 the store names it by.
+	if s, ok := c.cache.get(sha); ok {
+		return loaded{s: s}, nil
 	}
+	h := sha256.New()
+	r := io.TeeReader(rc, h)
 	s, err := summarizeRPM(p.NEVRA(), r)
-	// Read to the end: the checksum is verified at EOF, and the content
-	// hash names the cache entry. A damaged download is reported as such
-	// rather than as whatever the damage did to the payload.
+	// Read to the end, so the content is hashed whole; damage is reported
+	// as such rather than as whatever it did to the payload.
 	if _, derr := io.Copy(io.Discard, r); derr != nil {
-		var mismatch *resolver.ChecksumMismatchError
-		if err == nil || errors.As(derr, &mismatch) {
-			return loaded{}, &OpenError{Package: p.NEVRA(), Err: derr}
-		}
+		return loaded{}, &OpenError{Package: p.NEVRA(), Err: derr}
+	}
+	if got := hexSum(h); got != sha {
+		return loaded{}, &OpenError{Package: p.NEVRA(), Err: &resolver.ChecksumMismatchError{What: p.NEVRA(),
+			Want: resolver.Checksum{Type: "sha256", Hex: sha}, Got: resolver.Checksum{Type: "sha256", Hex: got}}}
 	}
 	if err != nil {
 		return loaded{}, err
 	}
-	sum := known
-	if h != nil {
-		sum = hexSum(h)
-	}
-	return loaded{s: s, read: true, cacheErr: c.cache.put(sum, s)}, nil
+	return loaded{s: s, read: true, cacheErr: c.cache.put(sha, s)}, nil
 }
 
 func hexSum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }

@@ -119,7 +119,7 @@ func TestFixtureWorld(t *testing.T) {
 		}
 	}
 	opts := func(inst []*resolver.Package) abi.Options {
-		return abi.Options{Opener: abi.URLOpener{Fetcher: fetcher, Repos: m.Sources()}, Installed: inst, CacheDir: t.TempDir()}
+		return abi.Options{Opener: &fetchOpener{Fetcher: fetcher, Repos: m.Sources()}, Installed: inst, CacheDir: t.TempDir()}
 	}
 
 	t.Run("empty root", func(t *testing.T) {

@@ -86,19 +86,7 @@ func New(m *resolver.Manifest, plan *resolver.Plan, sources []resolver.SourceSta
 	l := &Lock{LockfileVersion: 1, LockfileVendor: Vendor}
 	la := Arch{Arch: arch, Packages: []Package{}, Source: []Package{}}
 	for _, pp := range plan.Packages {
-		p := pp.Package
-		lp := Package{
-			RepoID: p.Repo, Size: p.Size, Name: p.Name, SourceRPM: p.SourceRPM,
-			EVR: p.EVR.String(), Epoch: p.EVR.Epoch, Version: p.EVR.Version, Release: p.EVR.Release, Arch: p.Arch,
-			Mirrors: pp.URLs, Action: string(pp.Action), Reason: pp.Reason.String(), Step: pp.Step,
-		}
-		if len(pp.URLs) > 0 {
-			lp.URL = pp.URLs[0]
-		}
-		if p.Checksum.Hex != "" {
-			lp.Checksum = p.Checksum.Type + ":" + p.Checksum.Hex
-		}
-		la.Packages = append(la.Packages, lp)
+		la.Packages = append(la.Packages, PackageOf(pp))
 	}
 	l.Arches = []Arch{la}
 	state := map[string]resolver.SourceState{}
@@ -117,6 +105,25 @@ func New(m *resolver.Manifest, plan *resolver.Plan, sources []resolver.SourceSta
 	l.RPMVault.Manifest, l.RPMVault.Steps = m.Name, plan.Steps
 	l.RPMVault.Install, l.RPMVault.Constraints, l.RPMVault.Exclude, l.RPMVault.Multilib = m.Install, m.Constraints, m.Exclude, m.Multilib
 	return l
+}
+
+// PackageOf pins one planned package: identity, the URLs AttachURLs gave
+// it, and the checksum its metadata declares ("" for a header-only source
+// until it is mirrored).
+func PackageOf(pp resolver.PlannedPackage) Package {
+	p := pp.Package
+	lp := Package{
+		RepoID: p.Repo, Size: p.Size, Name: p.Name, SourceRPM: p.SourceRPM,
+		EVR: p.EVR.String(), Epoch: p.EVR.Epoch, Version: p.EVR.Version, Release: p.EVR.Release, Arch: p.Arch,
+		Mirrors: pp.URLs, Action: string(pp.Action), Reason: pp.Reason.String(), Step: pp.Step,
+	}
+	if len(pp.URLs) > 0 {
+		lp.URL = pp.URLs[0]
+	}
+	if p.Checksum.Hex != "" {
+		lp.Checksum = p.Checksum.Type + ":" + p.Checksum.Hex
+	}
+	return lp
 }
 
 // Packages returns every pinned package of every arch, in install order.

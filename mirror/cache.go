@@ -30,6 +30,23 @@ type MetadataFetcher struct {
 	// server again, like yum's metadata_expire (yum's default is 6h).
 	// Zero asks every time.
 	Expire time.Duration
+	// Retries is how often a metadata file is asked for before giving up
+	// (default 6); a file that fails its checksum or does not parse is
+	// asked for again, never kept.
+	Retries int
+	// Backoff is the first delay between tries, doubled each time (default 500ms).
+	Backoff time.Duration
+}
+
+func (f *MetadataFetcher) retryOptions() Options {
+	o := Options{Retries: f.Retries, Backoff: f.Backoff, MaxBackoff: 10 * time.Second}
+	if o.Retries <= 0 {
+		o.Retries = 6
+	}
+	if o.Backoff <= 0 {
+		o.Backoff = 500 * time.Millisecond
+	}
+	return o
 }
 
 func (f *MetadataFetcher) dir(parts ...string) string {
@@ -40,8 +57,13 @@ func (f *MetadataFetcher) dir(parts ...string) string {
 // headers of header-only sources) from the network, unless offline.
 func (f *MetadataFetcher) Fetch(ctx context.Context, rawURL string, start, end int64) (io.ReadCloser, error) {
 	if !strings.HasSuffix(rawURL, "/repodata/repomd.xml") {
-		if f.Offline {
-			return f.fromStore(rawURL, start, end)
+		// A package URL (a header-only source's header) that an earlier
+		// mirror stored is read from the store: the package crosses the
+		// network once per store. Its file name carries its NEVRA, so the
+		// same URL is the same package.
+		rc, err := f.fromStore(rawURL, start, end)
+		if err == nil || f.Offline {
+			return rc, err
 		}
 		return f.Inner.Fetch(ctx, resolver.ApplyRewrites(f.Rewrites, rawURL), start, end)
 	}
@@ -60,12 +82,22 @@ func (f *MetadataFetcher) Fetch(ctx context.Context, rawURL string, start, end i
 			return io.NopCloser(bytes.NewReader(b)), nil
 		}
 	}
-	rc, err := f.Inner.Fetch(ctx, effective, 0, -1)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, resolver.MaxRepomdSize+1))
+	// Only a repomd.xml that parses is used and kept.
+	b, err := retry(ctx, f.retryOptions(), func() ([]byte, error) {
+		rc, err := f.Inner.Fetch(ctx, effective, 0, -1)
+		if err != nil {
+			return nil, err
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(io.LimitReader(rc, resolver.MaxRepomdSize+1))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := resolver.ParseRepomd(bytes.NewReader(b)); err != nil {
+			return nil, fmt.Errorf("%s: %w", effective, err)
+		}
+		return b, nil
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -82,7 +114,7 @@ func (f *MetadataFetcher) fromStore(rawURL string, start, end int64) (io.ReadClo
 		return nil, err
 	}
 	sha, ok := idx["url:"+rawURL]
-	if !ok {
+	if !ok || !f.Store.Has(sha) {
 		return nil, fmt.Errorf("--offline: %s is not in the store (mirror it once online)", rawURL)
 	}
 	obj, err := f.Store.Open(sha)
@@ -113,22 +145,27 @@ func (f *MetadataFetcher) FetchMetadata(ctx context.Context, rawURL string, sum 
 	if f.Offline {
 		return nil, fmt.Errorf("--offline: %s (%s) is not in the cache", rawURL, sum)
 	}
-	rc, err := f.Inner.Fetch(ctx, resolver.ApplyRewrites(f.Rewrites, rawURL), 0, -1)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, err
 	}
-	vr, err := resolver.VerifyingReader(rc, sum, -1, rawURL)
+	// The file enters the cache only when its checksum matched; a damaged
+	// or cut-off answer is asked for again.
+	_, err := retry(ctx, f.retryOptions(), func() (struct{}, error) {
+		rc, err := f.Inner.Fetch(ctx, resolver.ApplyRewrites(f.Rewrites, rawURL), 0, -1)
+		if err != nil {
+			return struct{}{}, err
+		}
+		defer rc.Close()
+		vr, err := resolver.VerifyingReader(rc, sum, -1, rawURL)
+		if err != nil {
+			return struct{}{}, err
+		}
+		return struct{}{}, atomicfile.Write(path, 0o644, func(w io.Writer) error {
+			_, err := io.Copy(w, vr)
+			return err
+		})
+	})
 	if err != nil {
-		return nil, err
-	}
-	if err := atomicfile.Write(path, 0o644, func(w io.Writer) error {
-		_, err := io.Copy(w, vr)
-		return err
-	}); err != nil {
 		return nil, err
 	}
 	return os.Open(path)

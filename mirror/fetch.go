@@ -64,12 +64,34 @@ func (s Summary) String() string {
 // signature against its repo's gpgkey (unless the repo says gpgcheck: false).
 // It fills in what the lock did not pin yet (sha256, size, signing key).
 func Mirror(ctx context.Context, lk *lock.Lock, opts Options) (Summary, error) {
-	start := time.Now()
+	s, err := NewSession(ctx, lk, opts)
+	if err != nil {
+		return Summary{}, err
+	}
+	sum, err := s.MirrorAll(ctx)
+	if cerr := s.Close(); err == nil {
+		err = cerr
+	}
+	return sum, err
+}
+
+// Session is one mirroring run over a lock's repos: it holds the store's
+// lock, the repos' keys and the HTTP client, so that packages enter the
+// store all at once (MirrorAll) or one at a time (Fetch: what the ABI check
+// needs beyond the lock), always through the same verification.
+type Session struct {
+	lk     *lock.Lock
+	m      *mirrorer
+	unlock func()
+}
+
+// NewSession locks the store and loads the lock's repo keys. Close it.
+func NewSession(ctx context.Context, lk *lock.Lock, opts Options) (*Session, error) {
 	if opts.Jobs <= 0 {
 		opts.Jobs = 4
 	}
 	if opts.Retries <= 0 {
-		opts.Retries = 4
+		opts.Retries = 6
 	}
 	if opts.Backoff <= 0 {
 		opts.Backoff = 500 * time.Millisecond
@@ -82,34 +104,47 @@ func Mirror(ctx context.Context, lk *lock.Lock, opts Options) (Summary, error) {
 	}
 	unlock, err := opts.Store.Lock()
 	if err != nil {
-		return Summary{}, err
+		return nil, err
 	}
-	defer unlock()
 	keys, err := loadRepoKeys(ctx, lk, opts)
 	if err != nil {
-		return Summary{}, err
+		unlock()
+		return nil, err
 	}
 	idx, err := opts.Store.readIndex()
 	if err != nil {
-		return Summary{}, err
+		unlock()
+		return nil, err
 	}
 	client := grab.NewClient()
 	if opts.Client != nil {
 		client.HTTPClient = opts.Client
 	}
 	client.UserAgent = "rpmvault"
+	return &Session{lk: lk, unlock: unlock, m: &mirrorer{opts: opts, keys: keys, idx: idx, client: client}}, nil
+}
+
+// Store returns the session's store.
+func (s *Session) Store() *Store { return s.m.opts.Store }
+
+// MirrorAll fetches every package of the session's lock.
+func (s *Session) MirrorAll(ctx context.Context) (Summary, error) {
+	start := time.Now()
+	m := s.m
 	var total int64
-	pkgs := lockPackagePtrs(lk)
+	pkgs := lockPackagePtrs(s.lk)
 	for _, p := range pkgs {
 		total += p.Size
 	}
-	var bar *progressbar.ProgressBar
-	if opts.Progress != nil {
-		bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(opts.Progress), progressbar.OptionShowBytes(true),
+	if m.opts.Progress != nil {
+		m.bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(m.opts.Progress), progressbar.OptionShowBytes(true),
 			progressbar.OptionShowCount(), progressbar.OptionSetDescription("mirror"), progressbar.OptionThrottle(100*time.Millisecond))
+		defer func() { m.bar.Finish(); m.bar = nil }()
 	}
-	m := &mirrorer{opts: opts, keys: keys, idx: idx, client: client, bar: bar}
-	sem := make(chan struct{}, opts.Jobs)
+	m.mu.Lock()
+	cached0, bytes0 := m.cached, m.bytes
+	m.mu.Unlock()
+	sem := make(chan struct{}, m.opts.Jobs)
 	var wg sync.WaitGroup
 	errs := make([]error, len(pkgs))
 	for i, p := range pkgs {
@@ -124,14 +159,31 @@ func Mirror(ctx context.Context, lk *lock.Lock, opts Options) (Summary, error) {
 		}()
 	}
 	wg.Wait()
-	if bar != nil {
-		bar.Finish()
-	}
-	if err := opts.Store.writeIndex(m.idx); err != nil {
-		return Summary{}, err
-	}
-	sum := Summary{Packages: len(pkgs), FromCache: m.cached, Bytes: m.bytes, Duration: time.Since(start)}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	sum := Summary{Packages: len(pkgs), FromCache: m.cached - cached0, Bytes: m.bytes - bytes0, Duration: time.Since(start)}
 	return sum, errors.Join(errs...)
+}
+
+// Fetch brings one package into the store (or finds it there) and fills in
+// its sha256, size and signer. Its repo must be one of the lock's, whose
+// keys verify it. Fetch may be called from several goroutines.
+func (s *Session) Fetch(ctx context.Context, p *lock.Package) error {
+	if _, ok := s.m.keys[p.RepoID]; !ok {
+		return fmt.Errorf("%s: repo %q is not among the lock's repos, so nothing can verify it", p.NEVRA(), p.RepoID)
+	}
+	return s.m.fetch(ctx, p, func() {})
+}
+
+// Close records what was fetched in the store's index and releases the store.
+func (s *Session) Close() error {
+	if s.unlock == nil {
+		return nil
+	}
+	defer func() { s.unlock(); s.unlock = nil }()
+	s.m.mu.Lock()
+	defer s.m.mu.Unlock()
+	return s.m.opts.Store.writeIndex(s.m.idx)
 }
 
 func lockPackagePtrs(l *lock.Lock) []*lock.Package {
@@ -403,12 +455,23 @@ func fetchKey(ctx context.Context, f *resolver.HTTPFetcher, opts Options, u stri
 	if b, err := os.ReadFile(cache); err == nil || opts.Offline {
 		return b, err
 	}
-	rc, err := f.Fetch(ctx, u, 0, -1)
-	if err != nil {
-		return nil, err
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, 1<<20))
+	// Only a key that parses is kept: a damaged or cut-off answer (armor
+	// has a checksum) is asked for again.
+	b, err := retry(ctx, opts, func() ([]byte, error) {
+		rc, err := f.Fetch(ctx, u, 0, -1)
+		if err != nil {
+			return nil, err
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(io.LimitReader(rc, 1<<20))
+		if err != nil {
+			return nil, err
+		}
+		if _, err := ParseKeys(b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	})
 	if err != nil {
 		return nil, err
 	}
@@ -416,6 +479,40 @@ func fetchKey(ctx context.Context, f *resolver.HTTPFetcher, opts Options, u stri
 		_ = atomicfile.WriteFile(cache, b, 0o644)
 	}
 	return b, nil
+}
+
+// retry runs get until it succeeds, up to opts.Retries times with the
+// mirror's backoff: for small files (keys, repomd.xml) that are read whole
+// and checked before anything keeps them.
+func retry[T any](ctx context.Context, opts Options, get func() (T, error)) (T, error) {
+	tries := max(opts.Retries, 1)
+	delay := max(opts.Backoff, 100*time.Millisecond)
+	var errs []error
+	for i := 0; i < tries; i++ {
+		if i > 0 {
+			select {
+			case <-ctx.Done():
+				var zero T
+				return zero, ctx.Err()
+			case <-time.After(delay):
+			}
+			delay = min(2*delay, max(opts.MaxBackoff, delay))
+		}
+		v, err := get()
+		if err == nil {
+			return v, nil
+		}
+		errs = append(errs, err)
+		var se *resolver.HTTPStatusError
+		if errors.As(err, &se) && se.Status < 500 || errors.Is(err, os.ErrNotExist) {
+			break // the server answered: asking again will not change it
+		}
+	}
+	var zero T
+	if len(errs) == 1 {
+		return zero, errs[0]
+	}
+	return zero, fmt.Errorf("%d attempts: %w", len(errs), errors.Join(errs...))
 }
 
 // KeyBlobs returns the cached key files of the lock's repos, for bundling.

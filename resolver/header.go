@@ -37,6 +37,9 @@ func ReadPackage(r io.Reader) (*Package, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := raw.CheckDigests(); err != nil {
+		return nil, err
+	}
 	h, err := rpmfile.ParseHeader(raw)
 	if err != nil {
 		return nil, err

@@ -16,6 +16,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
+
+	"github.com/rpmvault/rpmvault/internal/rpmfile"
 )
 
 // Fetcher reads the bytes behind a URL: http(s), file:// or a local path.
@@ -477,10 +480,31 @@ func loadHeaders(ctx context.Context, r Repo, opts LoadOptions) ([]*Package, err
 // headerChunk is the first range asked for; most headers fit in it.
 const headerChunk = 256 << 10
 
+// headerAttempts is how often a header read is tried: a server that drops,
+// truncates or damages one answer (the header's digests catch damage) is
+// asked again, as the mirror asks again for a package.
+const headerAttempts = 5
+
 func readRemoteHeader(ctx context.Context, f Fetcher, u string) (*Package, error) {
-	rr := &rangeReader{ctx: ctx, f: f, url: u}
-	defer rr.Close()
-	return ReadPackage(rr)
+	var errs []error
+	for attempt := 0; attempt < headerAttempts; attempt++ {
+		if attempt > 0 {
+			select {
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			case <-time.After(time.Duration(attempt) * 200 * time.Millisecond):
+			}
+		}
+		rr := &rangeReader{ctx: ctx, f: f, url: u}
+		p, err := ReadPackage(rr)
+		rr.Close()
+		var se *HTTPStatusError
+		if err == nil || errors.Is(err, rpmfile.ErrNotRPM) || errors.Is(err, os.ErrNotExist) || errors.As(err, &se) && se.Status < 500 {
+			return p, err // an answer, not a failure to get one
+		}
+		errs = append(errs, err)
+	}
+	return nil, fmt.Errorf("%d attempts: %w", headerAttempts, errors.Join(errs...))
 }
 
 // rangeReader reads a URL sequentially in ranged chunks, so reading a header

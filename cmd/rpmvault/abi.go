@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"path/filepath"
 
@@ -18,10 +17,27 @@ func (a *app) abiCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "abi -m MANIFEST [--baseline FILE] [--fix] [--json]",
 		Short: "Find symbols the closure's binaries need that their libraries on the target lack (what RPM metadata does not say)",
-		Args:  noArgs,
+		Long: `abi mirrors the closure into the store (fetching and verifying each RPM once),
+then reads the ELF files of the verified store objects: every symbol a binary
+imports must be exported by the library that provides its soname on the target.`,
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			r, err := a.resolve(cmd)
+			if err != nil {
+				return err
+			}
+			lk := r.lock()
+			sess, err := a.mirror(cmd, lk)
+			if err != nil {
+				return err
+			}
+			defer sess.Close()
+			if a.cfg.GetBool("no-abi") {
+				fmt.Fprintln(a.stdout, "abi check skipped (--no-abi); the closure is mirrored")
+				return nil
+			}
 			if a.cfg.GetBool("fix") {
-				res, err := a.abiFix(cmd)
+				res, err := a.abiFix(cmd, r, sess)
 				if err != nil {
 					return err
 				}
@@ -32,13 +48,9 @@ func (a *app) abiCommand() *cobra.Command {
 				if err := writePlanTable(a.stdout, res.Plan); err != nil {
 					return err
 				}
-				return abiVerdict(res.Final)
+				return res.Final.Err()
 			}
-			r, err := a.resolve(cmd)
-			if err != nil {
-				return err
-			}
-			rep, err := a.abiCheck(cmd.Context(), r)
+			rep, err := a.abiCheck(cmd.Context(), r, sess)
 			if err != nil {
 				return err
 			}
@@ -54,43 +66,29 @@ func (a *app) abiCommand() *cobra.Command {
 				}
 				fmt.Fprintf(a.stdout, "%d packages, %d ELF objects checked, %d findings\n", rep.Packages, rep.Objects, len(rep.Findings))
 			}
-			return abiVerdict(rep)
+			return rep.Err()
 		},
 	}
 	manifestFlags(cmd)
-	cmd.Flags().String("store", defaultStore(), "store to read packages and cache summaries from")
+	storeFlags(cmd)
 	cmd.Flags().Bool("fix", false, "add the constraints that fix the findings and resolve again")
 	cmd.Flags().Bool("json", false, "print the report as JSON")
+	abiFlag(cmd, "only mirror the closure; do not check it")
 	return cmd
 }
 
-// errABI marks a closure whose binaries would fail to load on the target.
-var errABI = errors.New("the closure has ABI findings (run rpmvault abi --fix, or pass --no-abi to ignore)")
-
-func abiVerdict(rep *abi.Report) error {
-	if len(rep.Findings) > 0 {
-		return codedError{exitUnresolvable, fmt.Errorf("%d finding(s): %w", len(rep.Findings), errABI)}
-	}
-	return nil
+// abiFlag adds --no-abi, which every command that runs the check accepts.
+func abiFlag(cmd *cobra.Command, usage string) {
+	cmd.Flags().Bool("no-abi", false, usage)
 }
 
-func (a *app) abiOptions(r *resolution) (abi.Options, error) {
-	fetcher, err := a.fetcher()
-	if err != nil {
-		return abi.Options{}, err
-	}
-	storeDir := a.cfg.GetString("store")
-	if storeDir == "" {
-		storeDir = defaultStore()
-	}
-	store, err := mirror.OpenStore(storeDir)
-	if err != nil {
-		return abi.Options{}, err
-	}
+// abiOptions are the check's options for a resolution whose packages are
+// read from the store through sess.
+func (a *app) abiOptions(r *resolution, sess *mirror.Session) abi.Options {
 	opts := abi.Options{
-		Opener:    abi.URLOpener{Fetcher: fetcher, Repos: r.manifest.Sources(), Store: store},
+		Opener:    &mirror.PackageOpener{Session: sess, Repos: r.manifest.Sources()},
 		Installed: r.installed,
-		CacheDir:  filepath.Join(storeDir, "abi"),
+		CacheDir:  filepath.Join(sess.Store().Dir(), "abi"),
 	}
 	if r.universe != nil {
 		opts.Available = r.universe.Packages
@@ -98,16 +96,13 @@ func (a *app) abiOptions(r *resolution) (abi.Options, error) {
 	if r.baseline != nil {
 		opts.Libraries = r.baseline.Libraries
 	}
-	return opts, nil
+	return opts
 }
 
-// abiCheck runs the ABI check on a resolution and logs what it could not verify.
-func (a *app) abiCheck(ctx context.Context, r *resolution) (*abi.Report, error) {
-	opts, err := a.abiOptions(r)
-	if err != nil {
-		return nil, err
-	}
-	rep, err := abi.Check(ctx, r.plan, opts)
+// abiCheck runs the ABI check on a resolution whose closure sess has
+// mirrored, and logs what it could not verify.
+func (a *app) abiCheck(ctx context.Context, r *resolution, sess *mirror.Session) (*abi.Report, error) {
+	rep, err := abi.Check(ctx, r.plan, a.abiOptions(r, sess))
 	if err != nil {
 		return nil, fmt.Errorf("abi check: %w", err)
 	}
@@ -117,21 +112,23 @@ func (a *app) abiCheck(ctx context.Context, r *resolution) (*abi.Report, error) 
 	return rep, nil
 }
 
-func (a *app) abiFix(cmd *cobra.Command) (*abi.FixResult, error) {
-	r, err := a.resolve(cmd)
+// checkClosure runs the check for commands that do it on the way (resolve
+// --abi, mirror -m, bundle -m): findings are a *abi.FindingsError.
+func (a *app) checkClosure(ctx context.Context, r *resolution, sess *mirror.Session) error {
+	rep, err := a.abiCheck(ctx, r, sess)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	return rep.Err()
+}
+
+func (a *app) abiFix(cmd *cobra.Command, r *resolution, sess *mirror.Session) (*abi.FixResult, error) {
 	fetcher, err := a.fetcher()
-	if err != nil {
-		return nil, err
-	}
-	opts, err := a.abiOptions(r)
 	if err != nil {
 		return nil, err
 	}
 	resolve := func(ctx context.Context, extra []string) (*resolver.Plan, *resolver.Universe, error) {
 		return resolver.Resolve(ctx, r.manifest, resolver.ResolveOptions{Fetcher: fetcher, Installed: r.installed, ExtraConstraints: extra})
 	}
-	return abi.Fix(cmd.Context(), resolve, opts)
+	return abi.Fix(cmd.Context(), resolve, a.abiOptions(r, sess))
 }

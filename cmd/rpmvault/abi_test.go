@@ -47,13 +47,22 @@ func TestABIFindsWhatMetadataDoesNotSay(t *testing.T) {
 	if n := strings.Count(stdout, "dm_task_get_info_with_deferred_remove"); n != 1 {
 		t.Errorf("want exactly one finding, got %d:\n%s", n, stdout)
 	}
-	// resolve runs the same check by default, and --no-abi turns it off.
+	// resolve is a metadata operation unless asked; --abi runs the same
+	// check. mirror -m runs it by default, and --no-abi turns it off.
 	resolveArgs := append([]string{"resolve", "-m", manifest, "--baseline", baseline, "--store", store}, maps...)
-	if code, _, stderr := rpmvault(t, resolveArgs...); code != exitUnresolvable || !strings.Contains(stderr, "dm_task_get_info_with_deferred_remove") {
+	if code, _, stderr := rpmvault(t, resolveArgs...); code != 0 {
 		t.Errorf("resolve: exit %d: %s", code, stderr)
 	}
-	if code, _, stderr := rpmvault(t, append(resolveArgs, "--no-abi")...); code != 0 {
-		t.Errorf("resolve --no-abi: exit %d: %s", code, stderr)
+	if code, _, stderr := rpmvault(t, append(resolveArgs, "--abi")...); code != exitUnresolvable || !strings.Contains(stderr, "dm_task_get_info_with_deferred_remove") {
+		t.Errorf("resolve --abi: exit %d: %s", code, stderr)
+	}
+	lockFile := filepath.Join(t.TempDir(), "l.yaml")
+	mirrorArgs := append([]string{"mirror", "-m", manifest, "--baseline", baseline, "--store", store, "--lock", lockFile}, maps...)
+	if code, _, stderr := rpmvault(t, mirrorArgs...); code != exitUnresolvable || !strings.Contains(stderr, "dm_task_get_info_with_deferred_remove") {
+		t.Errorf("mirror -m: exit %d: %s", code, stderr)
+	}
+	if code, _, stderr := rpmvault(t, append(mirrorArgs, "--no-abi")...); code != 0 {
+		t.Errorf("mirror -m --no-abi: exit %d: %s", code, stderr)
 	}
 
 	// --fix adds the constraint and the family upgrade follows.

@@ -11,12 +11,13 @@ import (
 
 	"github.com/rpmvault/rpmvault/bundle"
 	"github.com/rpmvault/rpmvault/installer"
+	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/mirror"
 )
 
 func (a *app) bundleCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "bundle (-m MANIFEST | --lock LOCK) [--store DIR] -o BUNDLE.tar.gz",
+		Use:   "bundle (-m MANIFEST | --lock LOCK) [--store DIR] -o BUNDLE.tar.gz [--no-abi]",
 		Short: "Write one self-verifying bundle of a lock's packages (mirroring what is missing first)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -24,15 +25,22 @@ func (a *app) bundleCommand() *cobra.Command {
 			if out == "" {
 				return usagef("bundle needs -o BUNDLE.tar.gz")
 			}
-			lock, _, err := a.lockFor(cmd)
+			lk, lockFile, r, err := a.lockFor(cmd)
 			if err != nil {
 				return err
 			}
-			store, err := a.mirror(cmd, lock)
+			sess, err := a.mirror(cmd, lk)
 			if err != nil {
 				return err
 			}
-			keys, err := mirror.KeyBlobs(store, lock)
+			defer sess.Close()
+			if r != nil && !a.cfg.GetBool("no-abi") {
+				if err := a.checkClosure(cmd.Context(), r, sess); err != nil {
+					return err
+				}
+			}
+			store := sess.Store()
+			keys, err := mirror.KeyBlobs(store, lk)
 			if err != nil {
 				return err
 			}
@@ -45,10 +53,15 @@ func (a *app) bundleCommand() *cobra.Command {
 					a.log.Warn("bundling this rpmvault, built with "+runtime.Version()+"; binaries of Go 1.24+ do not run on CentOS 6's kernel 2.6.32 (use make target-binary, or --binary)", "binary", bin)
 				}
 			}
-			if err := bundle.Write(out, bundle.Input{Lock: lock, Store: store, Keys: keys, Binary: bin}); err != nil {
+			if err := bundle.Write(out, bundle.Input{Lock: lk, Store: store, Keys: keys, Binary: bin}); err != nil {
 				return err
 			}
-			fmt.Fprintf(a.stdout, "wrote %s (%d packages)\n", out, len(lock.Packages()))
+			if r != nil && a.cfg.GetString("lock") != "" {
+				if err := lock.Write(lockFile, lk); err != nil {
+					return err
+				}
+			}
+			fmt.Fprintf(a.stdout, "wrote %s (%d packages)\n", out, len(lk.Packages()))
 			return nil
 		},
 	}
@@ -57,7 +70,7 @@ func (a *app) bundleCommand() *cobra.Command {
 	cmd.Flags().String("lock", "", "lockfile to bundle exactly (with -m: where to write the lock)")
 	cmd.Flags().StringP("output", "o", "", "bundle file to write (.tar.gz)")
 	cmd.Flags().String("binary", "", "static rpmvault to ship as bin/rpmvault (default: this executable)")
-	cmd.Flags().Bool("no-abi", false, "with -m: skip the check that the closure's binaries find every symbol they need")
+	abiFlag(cmd, "with -m: skip the check that the closure's binaries find every symbol they need")
 	return cmd
 }
 

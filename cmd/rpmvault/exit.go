@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/rpmvault/rpmvault/abi"
 	"github.com/rpmvault/rpmvault/bundle"
 	"github.com/rpmvault/rpmvault/installer"
 	"github.com/rpmvault/rpmvault/mirror"
@@ -65,6 +66,7 @@ var errorCodes = []struct {
 	code int
 }{
 	{func(err error) bool { var e *resolver.UnsatisfiableError; return errors.As(err, &e) }, exitUnresolvable},
+	{func(err error) bool { var e *abi.FindingsError; return errors.As(err, &e) }, exitUnresolvable},
 	{func(err error) bool { var e *resolver.ChecksumMismatchError; return errors.As(err, &e) }, exitVerification},
 	{func(err error) bool { var e *mirror.VerifyError; return errors.As(err, &e) }, exitVerification},
 	{func(err error) bool { var e *bundle.Error; return errors.As(err, &e) }, exitVerification},

@@ -15,16 +15,23 @@ import (
 
 func (a *app) mirrorCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "mirror (-m MANIFEST | --lock LOCK) [--store DIR] [--jobs N]",
-		Short: "Fetch, verify and pin every package of a manifest or lock into the store",
+		Use:   "mirror (-m MANIFEST | --lock LOCK) [--store DIR] [--jobs N] [--no-abi]",
+		Short: "Fetch, verify and pin every package of a manifest or lock into the store (with -m, then check the closure's ABI)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			lk, lockFile, err := a.lockFor(cmd)
+			lk, lockFile, r, err := a.lockFor(cmd)
 			if err != nil {
 				return err
 			}
-			if _, err := a.mirror(cmd, lk); err != nil {
+			sess, err := a.mirror(cmd, lk)
+			if err != nil {
 				return err
+			}
+			defer sess.Close()
+			if r != nil && !a.cfg.GetBool("no-abi") {
+				if err := a.checkClosure(cmd.Context(), r, sess); err != nil {
+					return err
+				}
 			}
 			// Pin what the lock did not know yet (sha256 of header-only sources).
 			return lock.Write(lockFile, lk)
@@ -33,6 +40,7 @@ func (a *app) mirrorCommand() *cobra.Command {
 	manifestFlags(cmd)
 	storeFlags(cmd)
 	cmd.Flags().String("lock", "", "lockfile to mirror exactly (with -m: where to write the lock)")
+	abiFlag(cmd, "with -m: skip the check that the closure's binaries find every symbol they need")
 	return cmd
 }
 
@@ -49,41 +57,32 @@ func defaultStore() string {
 }
 
 // lockFor returns the lock to work from: --lock as given, or -m resolved
-// into a lock written to --lock (default NAME.lock.yaml).
-func (a *app) lockFor(cmd *cobra.Command) (*lock.Lock, string, error) {
+// into a lock to be written to --lock (default NAME.lock.yaml), with the
+// resolution it came from (nil for --lock).
+func (a *app) lockFor(cmd *cobra.Command) (*lock.Lock, string, *resolution, error) {
 	manifest, lockFile := a.cfg.GetString("manifest"), a.cfg.GetString("lock")
 	switch {
 	case manifest == "" && lockFile == "":
-		return nil, "", usagef("%s needs -m MANIFEST or --lock LOCK", cmd.CommandPath())
+		return nil, "", nil, usagef("%s needs -m MANIFEST or --lock LOCK", cmd.CommandPath())
 	case manifest == "":
 		l, err := lock.Read(lockFile)
-		return l, lockFile, err
+		return l, lockFile, nil, err
 	}
 	r, err := a.resolve(cmd)
 	if err != nil {
-		return nil, "", err
-	}
-	if !a.cfg.GetBool("no-abi") {
-		rep, err := a.abiCheck(cmd.Context(), r)
-		if err != nil {
-			return nil, "", err
-		}
-		for _, f := range rep.Findings {
-			a.log.Error("abi: " + f.String())
-		}
-		if err := abiVerdict(rep); err != nil {
-			return nil, "", err
-		}
+		return nil, "", nil, err
 	}
 	if lockFile == "" {
 		lockFile = r.manifest.Name + ".lock.yaml"
 	}
-	return r.lock(), lockFile, nil
+	return r.lock(), lockFile, r, nil
 }
 
-// mirror runs the mirror for lock with the command's flags.
-func (a *app) mirror(cmd *cobra.Command, lk *lock.Lock) (*mirror.Store, error) {
-	store, err := mirror.OpenStore(a.cfg.GetString("store"))
+// mirror fetches and verifies every package of lk into the store with the
+// command's flags. The returned session still holds the store, so the ABI
+// check can fetch what else it needs through it: close it.
+func (a *app) mirror(cmd *cobra.Command, lk *lock.Lock) (*mirror.Session, error) {
+	store, err := mirror.OpenStore(a.storeDir())
 	if err != nil {
 		return nil, err
 	}
@@ -95,12 +94,25 @@ func (a *app) mirror(cmd *cobra.Command, lk *lock.Lock) (*mirror.Store, error) {
 	if f, ok := a.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && !a.cfg.GetBool("quiet") {
 		opts.Progress = a.stderr
 	}
-	sum, err := mirror.Mirror(cmd.Context(), lk, opts)
+	sess, err := mirror.NewSession(cmd.Context(), lk, opts)
 	if err != nil {
+		return nil, err
+	}
+	sum, err := sess.MirrorAll(cmd.Context())
+	if err != nil {
+		sess.Close()
 		return nil, err
 	}
 	if !a.cfg.GetBool("quiet") {
 		fmt.Fprintf(a.stderr, "mirror: %s into %s\n", sum, store.Dir())
 	}
-	return store, nil
+	return sess, nil
+}
+
+// storeDir is --store, or the default store.
+func (a *app) storeDir() string {
+	if d := a.cfg.GetString("store"); d != "" {
+		return d
+	}
+	return defaultStore()
 }

@@ -137,9 +137,17 @@ func (a *app) closure(cmd *cobra.Command, args []string, runABI bool) (*closure,
 		for _, pp := range r.plan.Packages {
 			deps[pp.Package.NEVRA()] = pp.Package
 		}
-		c := &closure{graph: graph.Build(r.lock(), deps), source: "manifest " + manifest}
+		lk := r.lock()
+		c := &closure{graph: graph.Build(lk, deps), source: "manifest " + manifest}
 		if runABI && !a.cfg.GetBool("no-abi") {
-			if c.abi, err = a.abiCheck(cmd.Context(), r); err != nil {
+			// The check reads verified store objects: mirror first.
+			sess, err := a.mirror(cmd, lk)
+			if err != nil {
+				return nil, err
+			}
+			c.abi, err = a.abiCheck(cmd.Context(), r, sess)
+			sess.Close()
+			if err != nil {
 				return nil, err
 			}
 		}

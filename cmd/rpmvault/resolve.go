@@ -12,7 +12,7 @@ import (
 
 func (a *app) resolveCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "resolve -m MANIFEST [--baseline FILE] [--lock OUT] [--json]",
+		Use:   "resolve -m MANIFEST [--baseline FILE] [--lock OUT] [--json] [--abi]",
 		Short: "Compute the exact closure of a manifest, in install order, and why each package is needed",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -20,21 +20,21 @@ func (a *app) resolveCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			plan := r.plan
-			if !a.cfg.GetBool("no-abi") {
-				rep, err := a.abiCheck(cmd.Context(), r)
+			plan, lk := r.plan, r.lock()
+			// Resolving reads metadata (and the headers of header-only
+			// sources) only; --abi mirrors the closure to check it.
+			if a.cfg.GetBool("abi") && !a.cfg.GetBool("no-abi") {
+				sess, err := a.mirror(cmd, lk)
 				if err != nil {
 					return err
 				}
-				for _, f := range rep.Findings {
-					a.log.Error("abi: " + f.String())
-				}
-				if err := abiVerdict(rep); err != nil {
+				defer sess.Close()
+				if err := a.checkClosure(cmd.Context(), r, sess); err != nil {
 					return err
 				}
 			}
 			if out := a.cfg.GetString("lock"); out != "" {
-				if err := lock.Write(out, r.lock()); err != nil {
+				if err := lock.Write(out, lk); err != nil {
 					return err
 				}
 			}
@@ -48,7 +48,9 @@ func (a *app) resolveCommand() *cobra.Command {
 	cmd.Flags().String("store", defaultStore(), "store whose metadata cache to use")
 	cmd.Flags().String("lock", "", "write the lockfile here")
 	cmd.Flags().Bool("json", false, "print the plan as JSON")
-	cmd.Flags().Bool("no-abi", false, "skip the check that the closure's binaries find every symbol they need")
+	cmd.Flags().Bool("abi", false, "also mirror the closure into the store and check that its binaries find every symbol they need")
+	cmd.Flags().Int("jobs", 4, "parallel downloads (with --abi)")
+	abiFlag(cmd, "do not run the ABI check (the default for resolve; overrides --abi)")
 	return cmd
 }
 
@@ -143,11 +145,7 @@ func (a *app) fetcher() (resolver.Fetcher, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
-	dir := a.cfg.GetString("store")
-	if dir == "" {
-		dir = defaultStore()
-	}
-	store, err := mirror.OpenStore(dir)
+	store, err := mirror.OpenStore(a.storeDir())
 	if err != nil {
 		return nil, err
 	}
