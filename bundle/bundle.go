@@ -330,11 +330,18 @@ type Error struct {
 
 func (e *Error) Error() string { return "bundle file " + e.File + ": " + e.Detail }
 
-// Verify checks an extracted bundle: every file listed in SHA256SUMS has
-// its checksum, no file is missing or extra, and the lock names exactly the
-// RPMs present with their pinned sha256. Signatures are checked against
-// keys/ when keys are present.
+// Verify checks an extracted bundle against nothing but itself: every file
+// listed in SHA256SUMS has its checksum, no file is missing or extra, the
+// lock names exactly the RPMs present with their pinned sha256 and header
+// NEVRA, and signatures check against keys/. Whoever made the bundle
+// controls all of that: VerifyWith starts from an Anchor they do not.
 func Verify(dir string) (*lock.Lock, error) {
+	l, _, err := VerifyWith(dir, Anchor{})
+	return l, err
+}
+
+// verifyFiles checks SHA256SUMS and the lock's pins over an extracted bundle.
+func verifyFiles(dir string) (*lock.Lock, error) {
 	sums, err := os.ReadFile(filepath.Join(dir, "SHA256SUMS"))
 	if err != nil {
 		return nil, &Error{File: "SHA256SUMS", Detail: "missing"}
@@ -404,63 +411,28 @@ func Verify(dir string) (*lock.Lock, error) {
 			return nil, &Error{File: name, Detail: "is not pinned by lock.yaml"}
 		}
 	}
-	if err := verifySignatures(dir, lock); err != nil {
-		return nil, err
-	}
 	return lock, nil
 }
 
-// verifySignatures checks every RPM's digests, and its signature against
-// keys/ for repos with gpgcheck on.
-func verifySignatures(dir string, lock *lock.Lock) error {
-	var blobs [][]byte
-	keyFiles, _ := filepath.Glob(filepath.Join(dir, "keys", "*"))
-	for _, k := range keyFiles {
-		b, err := os.ReadFile(k)
-		if err != nil {
-			return err
-		}
-		blobs = append(blobs, b)
-	}
-	var keys *mirror.Keyring
-	if len(blobs) > 0 {
-		var err error
-		if keys, err = mirror.ParseKeys(blobs...); err != nil {
-			return &Error{File: "keys/", Detail: err.Error()}
-		}
-	}
-	for _, p := range lock.Packages() {
-		repo, _ := lock.Repo(p.RepoID)
-		k := keys
-		if !repo.GPGCheck {
-			k = nil
-		}
-		name := "rpms/" + p.FileName()
-		f, err := os.Open(filepath.Join(dir, name))
-		if err != nil {
-			return err
-		}
-		_, err = mirror.VerifyRPM(f, k)
-		f.Close()
-		if err != nil {
-			return &Error{File: name, Detail: err.Error()}
-		}
-	}
-	return nil
+// OpenVerified opens a bundle (archive or directory) and verifies it
+// against itself (see Verify); the caller runs cleanup when done with dir.
+func OpenVerified(path string) (dir string, lock *lock.Lock, cleanup func(), err error) {
+	dir, lock, _, cleanup, err = OpenAnchored(path, Anchor{})
+	return dir, lock, cleanup, err
 }
 
-// OpenVerified opens a bundle (archive or directory) and verifies it; the
-// caller runs cleanup when done with dir.
-func OpenVerified(path string) (dir string, lock *lock.Lock, cleanup func(), err error) {
+// OpenAnchored opens a bundle (archive or directory) and verifies it from
+// anchor; the caller runs cleanup when done with dir.
+func OpenAnchored(path string, anchor Anchor) (dir string, lock *lock.Lock, trust *Trust, cleanup func(), err error) {
 	dir, cleanup, err = Open(path)
 	if err != nil {
-		return "", nil, nil, err
+		return "", nil, nil, nil, err
 	}
-	if lock, err = Verify(dir); err != nil {
+	if lock, trust, err = VerifyWith(dir, anchor); err != nil {
 		cleanup()
-		return "", nil, nil, err
+		return "", nil, nil, nil, err
 	}
-	return dir, lock, cleanup, nil
+	return dir, lock, trust, cleanup, nil
 }
 
 // Open returns the directory of a bundle given as an archive (extracted to

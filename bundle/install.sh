@@ -3,7 +3,9 @@
 # later): verify every checksum, check the whole transaction with
 # `rpm -U --test`, then apply it. Nothing is changed unless every check passes.
 #
-# usage: sh install.sh [--root DIR]
+# usage: sh install.sh [--root DIR] [--import-keys]
+# Keys in keys/ are imported into the rpmdb only with --import-keys: the
+# bundle's maker controls them, so trusting them is the user's decision.
 set -u
 
 die() {
@@ -12,12 +14,14 @@ die() {
 }
 
 root=
+import_keys=
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--root) [ $# -ge 2 ] || die "--root needs a directory"; root=$2; shift 2 ;;
 	--root=*) root=${1#--root=}; shift ;;
-	-h|--help) echo "usage: sh install.sh [--root DIR]"; exit 0 ;;
-	*) code=2 die "unknown argument: $1 (usage: sh install.sh [--root DIR])" ;;
+	--import-keys) import_keys=yes; shift ;;
+	-h|--help) echo "usage: sh install.sh [--root DIR] [--import-keys]"; exit 0 ;;
+	*) code=2 die "unknown argument: $1 (usage: sh install.sh [--root DIR] [--import-keys])" ;;
 	esac
 done
 
@@ -62,9 +66,11 @@ echo "install.sh: checking the transaction with rpm --test"
 # shellcheck disable=SC2086 # file names are rpm-generated and contain no spaces
 rpm "$@" -U --test $files || code=5 die "rpm --test failed (see above): nothing was installed"
 
-for key in keys/*; do
-	[ -f "$key" ] && { rpm "$@" --import "$key" || die "cannot import $key"; }
-done
+if [ -n "$import_keys" ]; then
+	for key in keys/*; do
+		[ -f "$key" ] && { rpm "$@" --import "$key" || die "cannot import $key"; }
+	done
+fi
 
 echo "install.sh: installing"
 # shellcheck disable=SC2086

@@ -25,7 +25,11 @@ type Options struct {
 	// Stepwise applies the plan's steps one rpm transaction each, journaled
 	// so an interrupted install resumes.
 	Stepwise bool
-	Out      io.Writer // progress for people
+	// ImportKeys are key files to import into the target's rpmdb before
+	// applying: only what the caller was told to trust (--import-keys),
+	// never silently the bundle's keys/.
+	ImportKeys []string
+	Out        io.Writer // progress for people
 }
 
 // TransactionError is rpm refusing the transaction in --test: nothing was
@@ -85,8 +89,8 @@ func Install(ctx context.Context, dir string, lock *lock.Lock, opts Options) (*r
 	if o, err := rpm(ctx, opts.Root, append([]string{"-U", "--test"}, files...)...); err != nil {
 		return nil, &TransactionError{Output: o}
 	}
-	keys, _ := filepath.Glob(filepath.Join(dir, "keys", "*"))
-	for _, k := range keys {
+	for _, k := range opts.ImportKeys {
+		fmt.Fprintf(out, "importing key %s into the rpmdb (--import-keys)\n", filepath.Base(k))
 		if o, err := rpm(ctx, opts.Root, "--import", k); err != nil {
 			return nil, fmt.Errorf("import key %s: %v: %s", filepath.Base(k), err, o)
 		}

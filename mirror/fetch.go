@@ -415,6 +415,9 @@ func (m *mirrorer) verify(p *lock.Package, path, url string) (*RPMFacts, error) 
 	if want != "" && got != want {
 		return nil, &VerifyError{Package: p.NEVRA(), URL: url, Detail: fmt.Sprintf("%s %s, the lock says %s", typ, got, want)}
 	}
+	if err := facts.Matches(*p); err != nil {
+		return nil, &VerifyError{Package: p.NEVRA(), URL: url, Detail: err.Error()}
+	}
 	return facts, nil
 }
 

@@ -10,12 +10,14 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"strconv"
 	"strings"
 
 	"golang.org/x/crypto/openpgp"        //nolint:staticcheck // frozen, but the last Go code that verifies V3 signatures
 	"golang.org/x/crypto/openpgp/packet" //nolint:staticcheck
 
 	"github.com/rpmvault/rpmvault/internal/rpmfile"
+	"github.com/rpmvault/rpmvault/lock"
 )
 
 // VerifyError says that content is not what it must be: a checksum, size,
@@ -222,6 +224,21 @@ func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
 		facts.Epoch = nevra.Epoch
 	}
 	return facts, nil
+}
+
+// Matches checks that the header is the package the lock entry p (and so
+// the file name derived from it) says it is: a genuinely signed package of
+// another version under this one's name is a substitution.
+func (f *RPMFacts) Matches(p lock.Package) error {
+	epoch := f.Epoch
+	if epoch == "" {
+		epoch = "0"
+	}
+	if f.Name != p.Name || epoch != strconv.Itoa(p.Epoch) || f.Version != p.Version || f.Release != p.Release || f.Arch != p.Arch {
+		return fmt.Errorf("the package's header says %s-%s:%s-%s.%s, the lock says %s (a substituted package)",
+			f.Name, epoch, f.Version, f.Release, f.Arch, p.NEVRA())
+	}
+	return nil
 }
 
 // copyBuffer is the buffer size for copying package files: large enough

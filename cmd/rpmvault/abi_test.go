@@ -114,7 +114,7 @@ func TestFixedBundleRunsDocker(t *testing.T) {
 	fixed := filepath.Join(t.TempDir(), "fixed.yaml")
 	os.WriteFile(fixed, append(data, []byte("constraints: [\"device-mapper-libs >= 1.02.90-2.el6\"]\n")...), 0o644)
 	b, _, _, _ := makeBundleFrom(t, fixed, "--baseline", baseline)
-	if code, stdout, stderr := rpmvault(t, "install", b, "--root", root); code != 0 {
+	if code, stdout, stderr := rpmvault(t, "install", b, "--root", root, "--import-keys"); code != 0 {
 		t.Fatalf("install: exit %d\n%s%s", code, stdout, stderr)
 	}
 	out, err := run(root)

@@ -61,7 +61,12 @@ func (a *app) bundleCommand() *cobra.Command {
 					return err
 				}
 			}
-			fmt.Fprintf(a.stdout, "wrote %s (%d packages)\n", out, len(lk.Packages()))
+			lockBytes, err := lk.Marshal()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "wrote %s (%d packages)\nlock sha256 %s (on the target: rpmvault verify|install BUNDLE --lock-sha256 %[3]s)\n",
+				out, len(lk.Packages()), lockDigest(lockBytes))
 			return nil
 		},
 	}
@@ -75,35 +80,57 @@ func (a *app) bundleCommand() *cobra.Command {
 }
 
 func (a *app) verifyCommand() *cobra.Command {
-	return &cobra.Command{
-		Use:   "verify BUNDLE",
-		Short: "Check a bundle's checksums, lock and signatures",
+	cmd := &cobra.Command{
+		Use:   "verify BUNDLE [--lock-sha256 HEX] [--trusted-keys DIR]",
+		Short: "Check a bundle's checksums, lock, header NEVRAs and signatures, from a trust anchor outside it",
 		Args:  exactArgs("BUNDLE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			_, lock, cleanup, err := bundle.OpenVerified(args[0])
+			anchor, err := a.anchor(cmd.Context(), "", false)
+			if err != nil {
+				return err
+			}
+			_, lock, trust, cleanup, err := bundle.OpenAnchored(args[0], anchor)
 			if err != nil {
 				return err
 			}
 			defer cleanup()
-			fmt.Fprintf(a.stdout, "%s: OK (%d packages, checksums, lock and signatures verified)\n", args[0], len(lock.Packages()))
+			fmt.Fprintf(a.stdout, "%s: OK (%d packages; checksums, lock, header NEVRAs and signatures verified)\n%s\n", args[0], len(lock.Packages()), trust.Summary)
 			return nil
 		},
 	}
+	anchorFlags(cmd)
+	return cmd
 }
 
 func (a *app) installCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "install BUNDLE [--root DIR] [--dry-run] [--stepwise] [--extract] [--baseline FILE]",
-		Short: "Verify a bundle, re-plan it against the installed packages, check it with rpm --test and apply it",
+		Use:   "install BUNDLE [--root DIR] [--dry-run] [--stepwise] [--extract] [--baseline FILE] [--lock-sha256 HEX] [--trusted-keys DIR] [--import-keys]",
+		Short: "Verify a bundle from a trust anchor, re-plan it against the installed packages, check it with rpm --test and apply it",
 		Args:  exactArgs("BUNDLE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			dir, lock, cleanup, err := bundle.OpenVerified(args[0])
+			root := a.cfg.GetString("root")
+			// Without --lock-sha256 or --trusted-keys, the keys the target's
+			// rpmdb already trusts are the anchor (not a sysroot's: it has none).
+			anchor, err := a.anchor(cmd.Context(), root, !a.cfg.GetBool("extract"))
+			if err != nil {
+				return err
+			}
+			dir, lock, trust, cleanup, err := bundle.OpenAnchored(args[0], anchor)
 			if err != nil {
 				return err
 			}
 			defer cleanup()
+			fmt.Fprintln(a.stderr, trust.Summary)
+			if !trust.Anchored() && !a.cfg.GetBool("import-keys") && !a.cfg.GetBool("dry-run") {
+				return codedError{exitVerification, fmt.Errorf("nothing outside the bundle vouches for it, so it is not installed: " +
+					"pass --lock-sha256 HEX (printed by `rpmvault bundle`), --trusted-keys DIR, import the distribution's key into the target first (rpm --import), " +
+					"or --import-keys to trust the bundle's own keys/")}
+			}
+			importKeys, err := a.keysToImport(dir, lock, trust)
+			if err != nil {
+				return err
+			}
 			if a.cfg.GetBool("extract") {
-				root := a.cfg.GetString("root")
 				if root == "" || root == "/" {
 					return usagef("--extract needs --root DIR (a sysroot to unpack into)")
 				}
@@ -118,8 +145,8 @@ func (a *app) installCommand() *cobra.Command {
 				return nil
 			}
 			plan, err := installer.Install(cmd.Context(), dir, lock, installer.Options{
-				Root: a.cfg.GetString("root"), InstalledFile: a.baselineFlag(),
-				DryRun: a.cfg.GetBool("dry-run"), Stepwise: a.cfg.GetBool("stepwise"), Out: a.stderr,
+				Root: root, InstalledFile: a.baselineFlag(),
+				DryRun: a.cfg.GetBool("dry-run"), Stepwise: a.cfg.GetBool("stepwise"), ImportKeys: importKeys, Out: a.stderr,
 			})
 			if err != nil {
 				return err
@@ -138,6 +165,8 @@ func (a *app) installCommand() *cobra.Command {
 	cmd.Flags().String("installed", "", "the old name of --baseline")
 	_ = cmd.Flags().MarkDeprecated("installed", "use --baseline (one name for the installed-set file everywhere)")
 	cmd.Flags().Bool("extract", false, "unpack the payloads into --root in pure Go (no rpm, no privileges): a sysroot")
+	cmd.Flags().Bool("import-keys", false, "import the bundle's signing keys into the target's rpmdb (with no anchor: trust them)")
+	anchorFlags(cmd)
 	return cmd
 }
 

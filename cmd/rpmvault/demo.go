@@ -84,22 +84,40 @@ func (a *app) demo(cmd *cobra.Command, work string) error {
 	if a.cfg.GetBool("quiet") {
 		quiet = []string{"--quiet"}
 	}
+	// The lock mirror writes is the one bundle packs: its sha256 anchors
+	// verify and install on the target.
+	anchor := func() []string {
+		b, err := os.ReadFile(lock)
+		if err != nil {
+			return nil
+		}
+		return []string{"--lock-sha256", lockDigest(b)}
+	}
 	stages := []struct {
 		title string
-		args  []string
+		args  func() []string
 	}{
-		{"resolve: the exact closure of docker-engine-1.7.1, in install order", append([]string{"resolve", "-m", manifest, "--lock", lock, "--store", store}, maps...)},
-		{"why: what pulls in device-mapper", append([]string{"why", "-m", manifest, "device-mapper", "--store", store}, maps...)},
-		{"mirror: fetch and verify every pinned RPM into the store", append([]string{"mirror", "--lock", lock, "--store", store}, maps...)},
-		{"bundle: one self-verifying archive", append([]string{"bundle", "--lock", lock, "--store", store, "-o", out}, maps...)},
-		{"verify: checksums, lock and signatures", []string{"verify", out}},
-		{"install: re-plan against the (empty) root, rpm --test, then apply", []string{"install", out, "--root", root}},
+		{"resolve: the exact closure of docker-engine-1.7.1, in install order", func() []string {
+			return append([]string{"resolve", "-m", manifest, "--lock", lock, "--store", store}, maps...)
+		}},
+		{"why: what pulls in device-mapper", func() []string {
+			return append([]string{"why", "-m", manifest, "device-mapper", "--store", store}, maps...)
+		}},
+		{"mirror: fetch and verify every pinned RPM into the store", func() []string { return append([]string{"mirror", "--lock", lock, "--store", store}, maps...) }},
+		{"bundle: one self-verifying archive", func() []string {
+			return append([]string{"bundle", "--lock", lock, "--store", store, "-o", out}, maps...)
+		}},
+		{"verify: from the lock's sha256, checksums, lock, header NEVRAs and signatures", func() []string { return append([]string{"verify", out}, anchor()...) }},
+		{"install: re-plan against the (empty) root, rpm --test, then apply", func() []string {
+			return append([]string{"install", out, "--root", root, "--import-keys"}, anchor()...)
+		}},
 	}
 	for _, s := range stages {
-		step("%s\n    rpmvault %s", s.title, strings.Join(s.args, " "))
+		args := s.args()
+		step("%s\n    rpmvault %s", s.title, strings.Join(args, " "))
 		sub := newApp(a.stdout, a.stderr)
 		c := sub.rootCommand()
-		c.SetArgs(append(s.args, quiet...))
+		c.SetArgs(append(args, quiet...))
 		if err := c.ExecuteContext(cmd.Context()); err != nil {
 			return fmt.Errorf("%s: %w", strings.Fields(s.title)[0], err)
 		}

@@ -129,7 +129,8 @@ func TestForgedPayloadRefused(t *testing.T) {
 		t.Errorf("verify: exit %d, want 4 naming %s's uncovered payload: %s", code, file, stderr)
 	}
 	root := filepath.Join(t.TempDir(), "sysroot")
-	code, _, stderr = rpmvault(t, "install", dir, "--extract", "--root", root)
+	// Even trusting the bundle's own keys, the forged payload is refused.
+	code, _, stderr = rpmvault(t, "install", dir, "--extract", "--root", root, "--import-keys")
 	if code != exitVerification {
 		t.Errorf("install --extract: exit %d, want 4: %s", code, stderr)
 	}

@@ -34,7 +34,7 @@ func (a *app) mirrorCommand() *cobra.Command {
 				}
 			}
 			// Pin what the lock did not know yet (sha256 of header-only sources).
-			return lock.Write(lockFile, lk)
+			return a.writeLockAnchored(lockFile, lk)
 		},
 	}
 	manifestFlags(cmd)

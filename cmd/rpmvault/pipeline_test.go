@@ -69,13 +69,14 @@ func TestBundleInstallIntoEmptyRoot(t *testing.T) {
 	fixtures.NeedTool(t, "rpm")
 	b, _, _, _ := makeBundle(t)
 	root := t.TempDir()
-	code, stdout, stderr := rpmvault(t, "install", b, "--root", root)
+	// An empty root's rpmdb trusts no key: --import-keys says to trust the bundle's.
+	code, stdout, stderr := rpmvault(t, "install", b, "--root", root, "--import-keys")
 	if code != 0 {
 		t.Fatalf("install: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 	assertInstalledCleanly(t, root, "docker-engine-1.7.1-1.el6.x86_64", "device-mapper-libs-1.02.90-2.el6_6.1.x86_64", "libcgroup-0.40.rc1-15.el6_6.x86_64")
-	// A second install finds nothing to do.
-	if code, _, stderr := rpmvault(t, "install", b, "--root", root); code != 0 || !strings.Contains(stderr, "already installed") {
+	// A second install, anchored by the keys now in the rpmdb, finds nothing to do.
+	if code, _, stderr := rpmvault(t, "install", b, "--root", root); code != 0 || !strings.Contains(stderr, "already installed") || !strings.Contains(stderr, "anchored: every package is signed") {
 		t.Errorf("second install: exit %d: %s", code, stderr)
 	}
 }
@@ -83,7 +84,7 @@ func TestBundleInstallIntoEmptyRoot(t *testing.T) {
 func TestInstallExtractAndDryRun(t *testing.T) {
 	b, _, _, _ := makeBundle(t)
 	root := filepath.Join(t.TempDir(), "sysroot")
-	if code, _, stderr := rpmvault(t, "install", b, "--extract", "--root", root); code != 0 {
+	if code, _, stderr := rpmvault(t, append([]string{"install", b, "--extract", "--root", root}, lockAnchor(t, b)...)...); code != 0 {
 		t.Fatalf("extract: exit %d: %s", code, stderr)
 	}
 	if target, err := os.Readlink(filepath.Join(root, "bin/sh")); err != nil || target != "bash" {
@@ -118,6 +119,9 @@ func TestBundleInstallShAlone(t *testing.T) {
 		t.Fatalf("install.sh: %v\n%s", err, out)
 	}
 	assertInstalledCleanly(t, root, "docker-engine-1.7.1-1.el6.x86_64", "tar-1.23-11.el6.x86_64")
+	if q, err := rpmQ(t, root, "gpg-pubkey"); err == nil {
+		t.Errorf("install.sh imported the bundle's keys without --import-keys:\n%s", q)
+	}
 
 	// A damaged bundle is refused before anything happens.
 	os.WriteFile(filepath.Join(dir, "rpms", "tar-1.23-11.el6.x86_64.rpm"), []byte("not an rpm"), 0o644)
@@ -149,7 +153,7 @@ func TestBundleOntoCentOS65Baseline(t *testing.T) {
 	b, _, _, _ := makeBundleFrom(t, manifest, "--baseline", baseline)
 	// A root that really is the 6.5 baseline.
 	root := seedBaseline65(t, w)
-	code, stdout, stderr := rpmvault(t, "install", b, "--root", root, "--stepwise")
+	code, stdout, stderr := rpmvault(t, "install", b, "--root", root, "--stepwise", "--import-keys")
 	if code != 0 {
 		t.Fatalf("install: exit %d\n%s\n%s", code, stdout, stderr)
 	}
@@ -184,7 +188,7 @@ func TestStepwiseInstallResumes(t *testing.T) {
 	if out, err := exec.Command("rpm", args...).CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	code, _, stderr := rpmvault(t, "install", dir, "--root", root, "--stepwise")
+	code, _, stderr := rpmvault(t, "install", dir, "--root", root, "--stepwise", "--import-keys")
 	if code != 0 {
 		t.Fatalf("resume: exit %d: %s", code, stderr)
 	}
@@ -210,7 +214,7 @@ func TestInstallRefusesConflictAndChangesNothing(t *testing.T) {
 		t.Fatalf("%v\n%s", err, out)
 	}
 	before, _ := rpmQ(t, root, "-a")
-	code, _, stderr := rpmvault(t, "install", b, "--root", root)
+	code, _, stderr := rpmvault(t, "install", b, "--root", root, "--import-keys")
 	if code != exitUnresolvable || !strings.Contains(stderr, "conflicts with installed docker-io-1.7.1-2.el6.x86_64") {
 		t.Fatalf("exit %d, stderr:\n%s", code, stderr)
 	}

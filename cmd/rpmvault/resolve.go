@@ -34,7 +34,7 @@ func (a *app) resolveCommand() *cobra.Command {
 				}
 			}
 			if out := a.cfg.GetString("lock"); out != "" {
-				if err := lock.Write(out, lk); err != nil {
+				if err := a.writeLockAnchored(out, lk); err != nil {
 					return err
 				}
 			}
