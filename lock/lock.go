@@ -82,7 +82,7 @@ const Vendor = "redhat"
 
 // New pins a resolved plan of manifest m.
 func New(m *resolver.Manifest, plan *resolver.Plan, sources []resolver.SourceState, baseline []*resolver.Package) *Lock {
-	arch, repos := m.Arch, m.Sources()
+	arch, repos := m.Arch, resolver.EffectiveRepos(m.Sources(), sources)
 	l := &Lock{LockfileVersion: 1, LockfileVendor: Vendor}
 	la := Arch{Arch: arch, Packages: []Package{}, Source: []Package{}}
 	for _, pp := range plan.Packages {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"math/rand"
 	"net/http"
@@ -436,6 +437,10 @@ func loadRepoKeys(ctx context.Context, lk *lock.Lock, opts Options) (map[string]
 		var blobs [][]byte
 		for _, u := range r.GPGKeys {
 			b, err := fetchKey(ctx, fetcher, opts, u)
+			if err != nil && strings.HasPrefix(u, "file://") && errors.Is(err, fs.ErrNotExist) {
+				// A stock .repo file names keys on the box it came from.
+				return nil, fmt.Errorf("repo %s: gpg key %s is not on this machine (%w): copy it here, or map it to where its vendor publishes it, e.g. --mirror-map file:///etc/pki/rpm-gpg=https://vault.centos.org", r.ID, u, err)
+			}
 			if err != nil {
 				return nil, fmt.Errorf("repo %s: gpg key %s: %w", r.ID, u, err)
 			}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
 	"path/filepath"
 	"strings"
 
@@ -21,7 +22,13 @@ type Manifest struct {
 	Multilib   bool           `yaml:"multilib"`
 	Repos      []ManifestRepo `yaml:"repos"`
 	// RepoFiles are yum .repo files whose enabled repos are sources too.
-	RepoFiles   []string `yaml:"repofiles"`
+	RepoFiles []string `yaml:"repofiles"`
+	// EnableRepo enables repos (ids or globs, as yum --enablerepo) that a
+	// .repo file ships disabled, e.g. CentOS-Vault.repo's C6.5-base.
+	EnableRepo []string `yaml:"enablerepo"`
+	// Vars sets yum variables ($infra, $contentdir, $YUM0, ...) beyond
+	// releasever and arch, as /etc/yum/vars does on a box.
+	Vars        map[string]string `yaml:"vars"`
 	Install     []string `yaml:"install"`
 	Constraints []string `yaml:"constraints"`
 	Exclude     []string `yaml:"exclude"`
@@ -43,6 +50,12 @@ type ManifestRepo struct {
 	GPGKey   stringList `yaml:"gpgkey"`
 	GPGCheck *bool      `yaml:"gpgcheck"`
 	Priority int        `yaml:"priority"`
+	// As in a .repo file.
+	Mirrorlist        string     `yaml:"mirrorlist"`
+	Metalink          string     `yaml:"metalink"`
+	Exclude           stringList `yaml:"exclude"`
+	IncludePkgs       stringList `yaml:"includepkgs"`
+	SkipIfUnavailable bool       `yaml:"skip_if_unavailable"`
 }
 
 // stringList accepts a YAML scalar or a sequence, as yum accepts one baseurl
@@ -83,14 +96,63 @@ func LoadManifest(path string) (*Manifest, error) {
 		return nil, fmt.Errorf("manifest %s: %w", path, err)
 	}
 	m.Dir = abs
-	for _, rf := range m.RepoFiles {
-		repos, err := LoadRepoFile(m.localPath(rf), m.Releasever, m.Arch)
-		if err != nil {
-			return nil, fmt.Errorf("manifest %s: %w", path, err)
-		}
-		m.fileRepos = append(m.fileRepos, repos...)
+	if err := m.loadRepoFiles(); err != nil {
+		return nil, fmt.Errorf("manifest %s: %w", path, err)
 	}
 	return m, nil
+}
+
+// loadRepoFiles reads the manifest's .repo files and keeps their enabled
+// repos and those enablerepo enables. Every enablerepo entry must match a
+// repo, and every file must leave at least one repo to read from: both
+// mistakes otherwise surface much later as "nothing provides".
+func (m *Manifest) loadRepoFiles() error {
+	vars := m.vars()
+	matched := make([]bool, len(m.EnableRepo))
+	var ids []string
+	var allDisabled error // reported after enablerepo's own mistakes, which cause it
+	for _, rf := range m.RepoFiles {
+		repos, err := LoadRepoFile(m.localPath(rf), vars)
+		if err != nil {
+			return err
+		}
+		var disabled []string
+		kept := 0
+		for _, fr := range repos {
+			ids = append(ids, fr.ID)
+			enabled := fr.Enabled
+			for i, g := range m.EnableRepo {
+				// Case-insensitive: C6.5-base and c6.5-base are one repo to a person.
+				if ok, _ := path.Match(strings.ToLower(g), strings.ToLower(fr.ID)); ok {
+					enabled, matched[i] = true, true
+				}
+			}
+			if !enabled {
+				disabled = append(disabled, fr.ID)
+				continue
+			}
+			m.fileRepos = append(m.fileRepos, fr.Repo)
+			kept++
+		}
+		if kept == 0 && len(disabled) > 0 && allDisabled == nil {
+			allDisabled = fmt.Errorf("repo file %s: every repo is disabled (enabled=0): %s; enable the ones to use with enablerepo: [%s] in the manifest",
+				rf, strings.Join(disabled, ", "), disabled[0])
+		}
+		if len(repos) == 0 {
+			return fmt.Errorf("repo file %s defines no repo (no [id] section with a baseurl, mirrorlist or metalink)", rf)
+		}
+	}
+	for i, g := range m.EnableRepo {
+		if !matched[i] {
+			return fmt.Errorf("enablerepo %q matches no repo of %s (their repos: %s)", g, strings.Join(m.RepoFiles, ", "), strings.Join(ids, ", "))
+		}
+	}
+	return allDisabled
+}
+
+// vars are the yum variables of the manifest's releasever, arch and vars.
+func (m *Manifest) vars() map[string]string {
+	return YumVars(m.Releasever, m.Arch, m.Vars)
 }
 
 // ParseManifest decodes and validates manifest YAML. Unknown keys are errors,
@@ -126,6 +188,14 @@ func (m *Manifest) validate() error {
 	if len(m.Repos) == 0 && len(m.RepoFiles) == 0 {
 		add("no repos and no repofiles: there is nowhere to take packages from")
 	}
+	if len(m.EnableRepo) > 0 && len(m.RepoFiles) == 0 {
+		add("enablerepo needs repofiles: it enables repos a .repo file disables")
+	}
+	for _, g := range m.EnableRepo {
+		if _, err := path.Match(g, ""); err != nil {
+			add("enablerepo %q is not a valid glob", g)
+		}
+	}
 	seen := map[string]bool{}
 	for i, r := range m.Repos {
 		switch {
@@ -135,8 +205,8 @@ func (m *Manifest) validate() error {
 			add("repo id %q is used twice", r.ID)
 		}
 		seen[r.ID] = true
-		if len(r.BaseURL) == 0 && len(r.Packages) == 0 {
-			add("repo %q has neither baseurl nor packages", r.ID)
+		if len(r.BaseURL) == 0 && len(r.Packages) == 0 && r.Mirrorlist == "" && r.Metalink == "" {
+			add("repo %q has no baseurl, mirrorlist, metalink or packages", r.ID)
 		}
 	}
 	for _, c := range m.Constraints {
@@ -156,7 +226,15 @@ func (m *Manifest) validate() error {
 func (m *Manifest) Sources() []Repo {
 	repos := make([]Repo, 0, len(m.Repos))
 	for _, r := range m.Repos {
-		repo := Repo{ID: r.ID, GPGCheck: true, Priority: r.Priority}
+		repo := Repo{ID: r.ID, GPGCheck: true, Priority: r.Priority, SkipIfUnavailable: r.SkipIfUnavailable}
+		vars := m.vars()
+		repo.Exclude, repo.IncludePkgs = r.Exclude, r.IncludePkgs
+		if r.Mirrorlist != "" {
+			repo.Mirrorlist = m.location(r.Mirrorlist, vars)
+		}
+		if r.Metalink != "" {
+			repo.Metalink = m.location(r.Metalink, vars)
+		}
 		if r.GPGCheck != nil {
 			repo.GPGCheck = *r.GPGCheck
 		}
@@ -164,13 +242,13 @@ func (m *Manifest) Sources() []Repo {
 			repo.Priority = DefaultPriority
 		}
 		for _, u := range r.BaseURL {
-			repo.BaseURLs = append(repo.BaseURLs, m.location(u))
+			repo.BaseURLs = append(repo.BaseURLs, m.location(u, vars))
 		}
 		for _, u := range r.Packages {
-			repo.Packages = append(repo.Packages, m.location(u))
+			repo.Packages = append(repo.Packages, m.location(u, vars))
 		}
 		for _, u := range r.GPGKey {
-			repo.GPGKeys = append(repo.GPGKeys, m.location(u))
+			repo.GPGKeys = append(repo.GPGKeys, m.location(u, vars))
 		}
 		repos = append(repos, repo)
 	}
@@ -188,8 +266,8 @@ func (m *Manifest) BaselinePath() string {
 
 // location expands yum variables and anchors relative local paths at the
 // manifest's directory; URLs pass through.
-func (m *Manifest) location(s string) string {
-	s = ExpandVars(s, m.Releasever, m.Arch)
+func (m *Manifest) location(s string, vars map[string]string) string {
+	s = expandVars(s, vars)
 	if strings.Contains(s, "://") {
 		return s
 	}
@@ -201,16 +279,4 @@ func (m *Manifest) localPath(p string) string {
 		return p
 	}
 	return filepath.Join(m.Dir, p)
-}
-
-// ExpandVars replaces yum's $releasever, $basearch and $arch (also in ${...} form).
-func ExpandVars(s, releasever, arch string) string {
-	if !strings.Contains(s, "$") {
-		return s
-	}
-	return strings.NewReplacer(
-		"${releasever}", releasever, "$releasever", releasever,
-		"${basearch}", arch, "$basearch", arch,
-		"${arch}", arch, "$arch", arch,
-	).Replace(s)
 }

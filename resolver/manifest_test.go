@@ -48,7 +48,7 @@ func TestParseManifestErrors(t *testing.T) {
 		{"no install", "name: x\nrepos: [{id: a, baseurl: /r}]\n", "install lists nothing"},
 		{"no repos", "name: x\ninstall: [a]\n", "nowhere to take packages from"},
 		{"dup id", "name: x\ninstall: [a]\nrepos: [{id: a, baseurl: /r}, {id: a, baseurl: /s}]\n", `repo id "a" is used twice`},
-		{"no source", "name: x\ninstall: [a]\nrepos: [{id: a}]\n", `repo "a" has neither baseurl nor packages`},
+		{"no source", "name: x\ninstall: [a]\nrepos: [{id: a}]\n", `repo "a" has no baseurl, mirrorlist, metalink or packages`},
 		{"bad constraint", "name: x\ninstall: [a]\nrepos: [{id: a, baseurl: /r}]\nconstraints: ['a ~ 1']\n", "bad operator"},
 		{"bad type", "name: x\ninstall: [a]\nrepos: [{id: a, baseurl: {x: 1}}]\n", "want a string or a list"},
 	}

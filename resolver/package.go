@@ -163,13 +163,22 @@ func (p *Package) hasFile(path string) bool {
 type Repo struct {
 	ID       string
 	BaseURLs []string // tried in order; empty for a header-only source
-	// Mirrorlist is a URL serving base URLs one per line (yum's mirrorlist);
-	// its answers are tried after BaseURLs.
+	// Mirrorlist is a URL serving base URLs one per line (yum's mirrorlist),
+	// or a metalink as mirrors.fedoraproject.org answers; its answers are
+	// tried after BaseURLs.
 	Mirrorlist string
-	Packages   []string // URLs or paths of individual RPMs (sources without repodata)
-	GPGKeys    []string
-	GPGCheck   bool
-	Priority   int // lower wins, as yum's priorities plugin and dnf; default 99
+	// Metalink is a URL serving a metalink: the mirrors' repomd.xml URLs
+	// with the size and checksums every mirror's repomd.xml must have.
+	Metalink string
+	Packages []string // URLs or paths of individual RPMs (sources without repodata)
+	GPGKeys  []string
+	GPGCheck bool
+	Priority int // lower wins, as yum's priorities plugin and dnf; default 99
+	// Exclude and IncludePkgs are yum's per-repo filters: globs over name,
+	// name.arch, name-version[-release][.arch] and NEVRA.
+	Exclude, IncludePkgs []string
+	// SkipIfUnavailable makes a repo that cannot be read a warning, not an error.
+	SkipIfUnavailable bool
 }
 
 // Universe is every package a solve may choose from.
@@ -177,6 +186,9 @@ type Universe struct {
 	Packages []*Package
 	// Sources records the snapshot each repo was read from.
 	Sources []SourceState
+	// Warnings are what a person should know about the sources (a repo
+	// skipped under skip_if_unavailable).
+	Warnings []string
 	// LoadFileLists, when set, merges complete file lists (rpm-md filelists) into
 	// Packages and sets their FullFiles. The solver calls it at most once, the first
 	// time a file requirement is not met by the primary file lists, so the large

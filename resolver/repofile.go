@@ -5,15 +5,26 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path"
+	"regexp"
 	"strconv"
 	"strings"
 )
 
-// ParseRepoFile reads a yum .repo file (INI: [id] sections with baseurl,
-// mirrorlist, gpgkey, gpgcheck, enabled, priority) and returns its enabled
-// repos with $releasever and $basearch expanded. Values may continue on
-// indented lines, as yum allows for several baseurls or keys.
-func ParseRepoFile(r io.Reader, releasever, basearch string) ([]Repo, error) {
+// FileRepo is one [section] of a yum .repo file.
+type FileRepo struct {
+	Repo
+	Enabled bool
+}
+
+// ParseRepoFile reads a yum .repo file as yum 3 reads it: INI sections with
+// baseurl, mirrorlist, metalink, gpgkey, gpgcheck, enabled, priority,
+// exclude, includepkgs and skip_if_unavailable; values continue on indented
+// lines (several baseurls or keys); yum variables ($releasever, $basearch,
+// $infra, $contentdir, $YUM0-9, ...) are expanded from vars. It returns
+// every repo, disabled ones too (a manifest's enablerepo may enable them);
+// [main] is not a repo.
+func ParseRepoFile(r io.Reader, vars map[string]string) ([]FileRepo, error) {
 	type section struct {
 		id     string
 		values map[string][]string
@@ -38,70 +49,171 @@ func ParseRepoFile(r io.Reader, releasever, basearch string) ([]Repo, error) {
 		case cur == nil:
 			return nil, fmt.Errorf("line %d: %q comes before any [repo] section", line, text)
 		case (raw[0] == ' ' || raw[0] == '\t') && lastKey != "":
-			cur.values[lastKey] = append(cur.values[lastKey], strings.Fields(text)...)
+			cur.values[lastKey] = append(cur.values[lastKey], splitList(text)...)
 		default:
 			key, value, ok := strings.Cut(text, "=")
 			if !ok {
 				return nil, fmt.Errorf("line %d: want key=value, got %q", line, text)
 			}
 			lastKey = strings.ToLower(strings.TrimSpace(key))
-			cur.values[lastKey] = strings.Fields(value)
+			cur.values[lastKey] = splitList(value)
 		}
 	}
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
-	var repos []Repo
+	var repos []FileRepo
 	for _, s := range sections {
 		if s.id == "main" {
 			continue
 		}
-		flag := func(key string, def bool) bool {
+		flag := func(key string, def bool) (bool, error) {
 			v := s.values[key]
 			if len(v) == 0 {
-				return def
+				return def, nil
 			}
-			return v[0] == "1" || strings.EqualFold(v[0], "yes") || strings.EqualFold(v[0], "true")
+			switch strings.ToLower(v[0]) {
+			case "1", "yes", "true", "on":
+				return true, nil
+			case "0", "no", "false", "off":
+				return false, nil
+			}
+			return false, fmt.Errorf("repo %s: %s=%s is not a boolean (want 1 or 0)", s.id, key, v[0])
 		}
-		if !flag("enabled", true) {
-			continue
+		var err error
+		var fr FileRepo
+		fr.ID, fr.Priority = s.id, DefaultPriority
+		if fr.Enabled, err = flag("enabled", true); err != nil {
+			return nil, err
 		}
-		repo := Repo{ID: s.id, GPGCheck: flag("gpgcheck", true), Priority: DefaultPriority}
+		if fr.GPGCheck, err = flag("gpgcheck", true); err != nil {
+			return nil, err
+		}
+		if fr.SkipIfUnavailable, err = flag("skip_if_unavailable", false); err != nil {
+			return nil, err
+		}
 		if p := s.values["priority"]; len(p) > 0 {
 			n, err := strconv.Atoi(p[0])
 			if err != nil {
 				return nil, fmt.Errorf("repo %s: priority %q is not a number", s.id, p[0])
 			}
-			repo.Priority = n
+			fr.Priority = n
 		}
-		expand := func(vs []string) []string {
+		expand := func(key string) []string {
+			vs := s.values[key]
 			out := make([]string, 0, len(vs))
 			for _, v := range vs {
-				out = append(out, ExpandVars(strings.TrimSuffix(v, ","), releasever, basearch))
+				out = append(out, expandVars(v, vars))
 			}
 			return out
 		}
-		repo.BaseURLs = expand(s.values["baseurl"])
-		repo.GPGKeys = expand(s.values["gpgkey"])
-		repo.Mirrorlist = strings.Join(expand(s.values["mirrorlist"]), "")
-		if len(repo.BaseURLs) == 0 && repo.Mirrorlist == "" {
-			return nil, fmt.Errorf("repo %s has neither baseurl nor mirrorlist", s.id)
+		fr.BaseURLs = expand("baseurl")
+		fr.GPGKeys = expand("gpgkey")
+		fr.Mirrorlist = strings.Join(expand("mirrorlist"), "")
+		fr.Metalink = strings.Join(expand("metalink"), "")
+		fr.Exclude = expand("exclude")
+		fr.IncludePkgs = expand("includepkgs")
+		if len(fr.BaseURLs) == 0 && fr.Mirrorlist == "" && fr.Metalink == "" {
+			return nil, fmt.Errorf("repo %s has no baseurl, mirrorlist or metalink", s.id)
 		}
-		repos = append(repos, repo)
+		repos = append(repos, fr)
 	}
 	return repos, nil
 }
 
+// splitList splits a .repo value list: yum separates by spaces and commas.
+func splitList(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
+}
+
 // LoadRepoFile reads a .repo file from disk.
-func LoadRepoFile(path, releasever, basearch string) ([]Repo, error) {
-	f, err := os.Open(path)
+func LoadRepoFile(file string, vars map[string]string) ([]FileRepo, error) {
+	f, err := os.Open(file)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("repo file: %w", err)
 	}
 	defer f.Close()
-	repos, err := ParseRepoFile(f, releasever, basearch)
+	repos, err := ParseRepoFile(f, vars)
 	if err != nil {
-		return nil, fmt.Errorf("repo file %s: %w", path, err)
+		return nil, fmt.Errorf("repo file %s: %w", file, err)
 	}
 	return repos, nil
+}
+
+// YumVars returns the variables yum expands in .repo files and URLs on a
+// CentOS box of this release and arch: $releasever, $basearch, $arch,
+// $infra ("stock", as /etc/yum/vars/infra says on an installed box),
+// $contentdir ("centos", "altarch" off x86_64), and $YUM0-$YUM9 from the
+// environment as yum takes them; extra (a manifest's vars) override them.
+func YumVars(releasever, arch string, extra map[string]string) map[string]string {
+	contentdir := "centos"
+	if arch != "x86_64" && arch != "i386" && arch != "i686" {
+		contentdir = "altarch"
+	}
+	vars := map[string]string{"releasever": releasever, "basearch": arch, "arch": arch, "infra": "stock", "contentdir": contentdir}
+	for i := 0; i <= 9; i++ {
+		name := "YUM" + strconv.Itoa(i)
+		if v, ok := os.LookupEnv(name); ok {
+			vars[name] = v
+		}
+	}
+	for k, v := range extra {
+		vars[k] = v
+	}
+	return vars
+}
+
+// yumVar is a variable reference as yum's varReplace finds it: $name or
+// ${name}, the name a whole word.
+var yumVar = regexp.MustCompile(`\$(\w+)|\$\{(\w+)\}`)
+
+// expandVars replaces each $name and ${name} whose name is a variable; like
+// yum, it leaves unknown ones alone ($archive is not $arch + "ive").
+func expandVars(s string, vars map[string]string) string {
+	if !strings.Contains(s, "$") {
+		return s
+	}
+	return yumVar.ReplaceAllStringFunc(s, func(ref string) string {
+		name := strings.Trim(ref, "${}")
+		if v, ok := vars[name]; ok {
+			return v
+		}
+		return ref
+	})
+}
+
+// ExpandVars replaces yum's $releasever, $basearch and $arch (also in ${...}
+// form) and the other variables of YumVars.
+func ExpandVars(s, releasever, arch string) string {
+	return expandVars(s, YumVars(releasever, arch, nil))
+}
+
+// repoFilter is a repo's exclude= and includepkgs= as yum applies them:
+// shell globs matched against name, name.arch, name-version,
+// name-version-release, name-version-release.arch and the NEVRA forms.
+type repoFilter struct{ exclude, include []string }
+
+func (f repoFilter) keep(p *Package) bool {
+	if matchAny(f.exclude, p) {
+		return false
+	}
+	return len(f.include) == 0 || matchAny(f.include, p)
+}
+
+func matchAny(globs []string, p *Package) bool {
+	if len(globs) == 0 {
+		return false
+	}
+	v, r := p.EVR.Version, p.EVR.Release
+	e := strconv.Itoa(p.EVR.Epoch)
+	forms := []string{p.Name, p.Name + "." + p.Arch, p.Name + "-" + v, p.Name + "-" + v + "-" + r,
+		p.Name + "-" + v + "-" + r + "." + p.Arch, p.Name + "-" + e + ":" + v + "-" + r + "." + p.Arch, e + ":" + p.Name + "-" + v + "-" + r + "." + p.Arch}
+	for _, g := range globs {
+		for _, f := range forms {
+			if ok, _ := path.Match(g, f); ok {
+				return true
+			}
+		}
+	}
+	return false
 }

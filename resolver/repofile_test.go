@@ -31,20 +31,21 @@ enabled=0
 `
 
 func TestParseRepoFile(t *testing.T) {
-	repos, err := ParseRepoFile(strings.NewReader(centosBase), "6.6", "x86_64")
+	repos, err := ParseRepoFile(strings.NewReader(centosBase), YumVars("6.6", "x86_64", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Repo{
-		{ID: "base", BaseURLs: []string{"http://vault.centos.org/6.6/os/x86_64/", "http://mirror.local/centos/6.6/os/x86_64/"},
-			GPGKeys: []string{"file:///etc/pki/rpm-gpg/RPM-GPG-KEY-CentOS-6"}, GPGCheck: true, Priority: 99},
-		{ID: "updates", Mirrorlist: "http://mirrorlist.centos.org/?release=6.6&arch=x86_64&repo=updates", BaseURLs: []string{}, GPGKeys: []string{}, Priority: 10},
+	want := []FileRepo{
+		{Repo: Repo{ID: "base", BaseURLs: []string{"http://vault.centos.org/6.6/os/x86_64/", "http://mirror.local/centos/6.6/os/x86_64/"},
+			GPGKeys: []string{"file:///etc/pki/rpm-gpg/RPM-GPG-KEY-CentOS-6"}, GPGCheck: true, Priority: 99, Exclude: []string{}, IncludePkgs: []string{}}, Enabled: true},
+		{Repo: Repo{ID: "updates", Mirrorlist: "http://mirrorlist.centos.org/?release=6.6&arch=x86_64&repo=updates", BaseURLs: []string{}, GPGKeys: []string{}, Priority: 10, Exclude: []string{}, IncludePkgs: []string{}}, Enabled: true},
+		{Repo: Repo{ID: "centosplus", BaseURLs: []string{"http://vault.centos.org/6.6/centosplus/x86_64/"}, GPGKeys: []string{}, GPGCheck: true, Priority: 99, Exclude: []string{}, IncludePkgs: []string{}}},
 	}
 	if !reflect.DeepEqual(repos, want) {
 		t.Errorf("got  %+v\nwant %+v", repos, want)
 	}
-	for _, bad := range []string{"baseurl=x\n", "[a]\nnonsense\n", "[a]\nname=x\n", "[a]\nbaseurl=/x\npriority=high\n"} {
-		if _, err := ParseRepoFile(strings.NewReader(bad), "6", "x86_64"); err == nil {
+	for _, bad := range []string{"baseurl=x\n", "[a]\nnonsense\n", "[a]\nname=x\n", "[a]\nbaseurl=/x\npriority=high\n", "[a]\nbaseurl=/x\nenabled=maybe\n"} {
+		if _, err := ParseRepoFile(strings.NewReader(bad), YumVars("6", "x86_64", nil)); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
 	}

@@ -42,8 +42,27 @@ func Resolve(ctx context.Context, m *Manifest, opts ResolveOptions) (*Plan, *Uni
 	if err != nil {
 		return nil, u, err
 	}
-	AttachURLs(plan, repos)
+	plan.Warnings = append(u.Warnings, plan.Warnings...)
+	AttachURLs(plan, EffectiveRepos(repos, u.Sources))
 	return plan, u, nil
+}
+
+// EffectiveRepos returns repos with the base URLs their sources were found
+// at: a repo known only by mirrorlist or metalink gets the mirrors it
+// named, the one that answered first, so its packages have URLs to fetch.
+func EffectiveRepos(repos []Repo, sources []SourceState) []Repo {
+	bases := map[string][]string{}
+	for _, s := range sources {
+		bases[s.Repo] = s.BaseURLs
+	}
+	out := make([]Repo, len(repos))
+	for i, r := range repos {
+		out[i] = r
+		if b := bases[r.ID]; len(b) > 0 && (r.Mirrorlist != "" || r.Metalink != "") {
+			out[i].BaseURLs = b
+		}
+	}
+	return out
 }
 
 // AttachURLs fills each planned package's URLs from its repo's base URLs

@@ -173,8 +173,11 @@ func joinURL(base, loc string) string {
 // SourceState records what a repo looked like when it was read: the lock
 // pins it so a later run can tell the snapshot changed.
 type SourceState struct {
-	Repo      string
-	BaseURL   string // the base URL that answered
+	Repo    string
+	BaseURL string // the base URL that answered
+	// BaseURLs are every base URL known for the repo, BaseURL first: its
+	// baseurl list and what its mirrorlist or metalink named.
+	BaseURLs  []string
 	RepomdSum string // sha256 of repomd.xml
 	filelists *MetadataFile
 	parsed    *parsedRepo // nil without a ParsedCache
@@ -211,7 +214,7 @@ func LoadUniverse(ctx context.Context, repos []Repo, opts LoadOptions) (*Univers
 			defer func() { <-sem }()
 			var res result
 			res.state.Repo = r.ID
-			if len(r.BaseURLs) > 0 {
+			if len(r.BaseURLs) > 0 || r.Mirrorlist != "" || r.Metalink != "" {
 				res.pkgs, res.state, res.err = loadRepomd(ctx, r, opts)
 			}
 			if res.err == nil && len(r.Packages) > 0 {
@@ -219,13 +222,20 @@ func LoadUniverse(ctx context.Context, repos []Repo, opts LoadOptions) (*Univers
 				more, res.err = loadHeaders(ctx, r, opts)
 				res.pkgs = append(res.pkgs, more...)
 			}
+			if res.err == nil {
+				res.pkgs, res.err = filterRepo(r, res.pkgs)
+			}
 			results[i] = res
 		}()
 	}
 	wg.Wait()
 	u := &Universe{}
 	var errs []error
-	for _, res := range results {
+	for i, res := range results {
+		if res.err != nil && repos[i].SkipIfUnavailable {
+			u.Warnings = append(u.Warnings, fmt.Sprintf("repo %s skipped (skip_if_unavailable=1): %v", repos[i].ID, res.err))
+			continue
+		}
 		if res.err != nil {
 			errs = append(errs, res.err)
 			continue
@@ -248,17 +258,30 @@ func LoadUniverse(ctx context.Context, repos []Repo, opts LoadOptions) (*Univers
 
 func loadRepomd(ctx context.Context, r Repo, opts LoadOptions) ([]*Package, SourceState, error) {
 	var errs []error
-	bases := r.BaseURLs
-	if r.Mirrorlist != "" {
-		more, err := readMirrorlist(ctx, opts.Fetcher, r.Mirrorlist)
+	bases := append([]string(nil), r.BaseURLs...)
+	var ml *metalink
+	for _, list := range []string{r.Mirrorlist, r.Metalink} {
+		if list == "" {
+			continue
+		}
+		more, m, err := readMirrorlist(ctx, opts.Fetcher, list)
 		if err != nil {
 			errs = append(errs, err)
+			continue
 		}
-		bases = append(append([]string(nil), bases...), more...)
+		if m != nil {
+			ml = m
+		}
+		bases = append(bases, more...)
 	}
-	for _, base := range bases {
-		pkgs, st, err := loadRepomdFrom(ctx, r.ID, base, opts)
+	if len(bases) == 0 {
+		return nil, SourceState{}, fmt.Errorf("repo %s: no base URL to read: %w", r.ID, errors.Join(errs...))
+	}
+	for i, base := range bases {
+		pkgs, st, err := loadRepomdFrom(ctx, r.ID, base, ml, opts)
 		if err == nil {
+			// The one that answered first, then the rest for failover.
+			st.BaseURLs = append([]string{base}, append(append([]string(nil), bases[:i]...), bases[i+1:]...)...)
 			return pkgs, st, nil
 		}
 		errs = append(errs, err)
@@ -269,28 +292,66 @@ func loadRepomd(ctx context.Context, r Repo, opts LoadOptions) ([]*Package, Sour
 	return nil, SourceState{}, fmt.Errorf("repo %s: no base URL could be read (check the URL, or add a working mirror to its baseurl list or --mirror-map): %w", r.ID, errors.Join(errs...))
 }
 
-// readMirrorlist reads yum's mirrorlist: one base URL per line.
-func readMirrorlist(ctx context.Context, f Fetcher, u string) ([]string, error) {
+// readMirrorlist reads yum's mirrorlist, one base URL per line, or a
+// metalink (from metalink=, or from mirrorlist= as EPEL's epel.repo has it).
+func readMirrorlist(ctx context.Context, f Fetcher, u string) ([]string, *metalink, error) {
 	rc, err := f.Fetch(ctx, u, 0, -1)
 	if err != nil {
-		return nil, fmt.Errorf("mirrorlist %s: %w", u, err)
+		return nil, nil, fmt.Errorf("mirrorlist %s: %w", u, err)
 	}
 	defer rc.Close()
 	b, err := io.ReadAll(io.LimitReader(rc, 1<<20))
 	if err != nil {
-		return nil, fmt.Errorf("mirrorlist %s: %w", u, err)
+		return nil, nil, fmt.Errorf("mirrorlist %s: %w", u, err)
+	}
+	if isMetalink(b) {
+		ml, err := parseMetalink(b)
+		if err != nil {
+			return nil, nil, fmt.Errorf("metalink %s: %w", u, err)
+		}
+		return ml.Bases, ml, nil
 	}
 	var out []string
 	for _, line := range strings.Split(string(b), "\n") {
 		line = strings.TrimSpace(line)
 		if line != "" && !strings.HasPrefix(line, "#") {
+			if !strings.Contains(line, "://") {
+				return nil, nil, fmt.Errorf("mirrorlist %s: %q is not a URL (is the mirrorlist URL right?)", u, line)
+			}
 			out = append(out, line)
 		}
 	}
-	return out, nil
+	if len(out) == 0 {
+		return nil, nil, fmt.Errorf("mirrorlist %s lists no mirror", u)
+	}
+	return out, nil, nil
 }
 
-func loadRepomdFrom(ctx context.Context, id, base string, opts LoadOptions) (pkgs []*Package, st SourceState, err error) {
+// filterRepo applies a repo's exclude= and includepkgs= and refuses a repo
+// that contributes nothing, saying why: an empty repo is nearly always a
+// wrong URL or an over-eager filter, and would surface only as "nothing
+// provides" later.
+func filterRepo(r Repo, pkgs []*Package) ([]*Package, error) {
+	if len(pkgs) == 0 {
+		return nil, fmt.Errorf("repo %s contributes no packages: its metadata lists none (is the URL the repo's top, where repodata/ is?)", r.ID)
+	}
+	if len(r.Exclude) == 0 && len(r.IncludePkgs) == 0 {
+		return pkgs, nil
+	}
+	f := repoFilter{exclude: r.Exclude, include: r.IncludePkgs}
+	kept := make([]*Package, 0, len(pkgs))
+	for _, p := range pkgs {
+		if f.keep(p) {
+			kept = append(kept, p)
+		}
+	}
+	if len(kept) == 0 {
+		return nil, fmt.Errorf("repo %s contributes no packages: exclude=%s includepkgs=%s leave none of its %d", r.ID, strings.Join(r.Exclude, ","), strings.Join(r.IncludePkgs, ","), len(pkgs))
+	}
+	return kept, nil
+}
+
+func loadRepomdFrom(ctx context.Context, id, base string, ml *metalink, opts LoadOptions) (pkgs []*Package, st SourceState, err error) {
 	st = SourceState{Repo: id, BaseURL: base}
 	mdURL := joinURL(base, "repodata/repomd.xml")
 	rc, err := opts.Fetcher.Fetch(ctx, mdURL, 0, -1)
@@ -301,6 +362,11 @@ func loadRepomdFrom(ctx context.Context, id, base string, opts LoadOptions) (pkg
 	rc.Close()
 	if err != nil {
 		return nil, st, fmt.Errorf("read %s: %w", mdURL, err)
+	}
+	if ml != nil {
+		if err := ml.check(raw, mdURL); err != nil {
+			return nil, st, err
+		}
 	}
 	sum := sha256.Sum256(raw)
 	st.RepomdSum = hex.EncodeToString(sum[:])

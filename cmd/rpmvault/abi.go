@@ -86,7 +86,7 @@ func abiFlag(cmd *cobra.Command, usage string) {
 // read from the store through sess.
 func (a *app) abiOptions(r *resolution, sess *mirror.Session) abi.Options {
 	opts := abi.Options{
-		Opener:    &mirror.PackageOpener{Session: sess, Repos: r.manifest.Sources()},
+		Opener:    &mirror.PackageOpener{Session: sess, Repos: r.repos()},
 		Installed: r.installed,
 		CacheDir:  filepath.Join(sess.Store().Dir(), "abi"),
 	}

@@ -98,6 +98,15 @@ func (r *resolution) lock() *lock.Lock {
 	return lock.New(r.manifest, r.plan, r.universe.Sources, r.installed)
 }
 
+// repos are the manifest's repos with the mirrors their mirrorlists named.
+func (r *resolution) repos() []resolver.Repo {
+	var sources []resolver.SourceState
+	if r.universe != nil {
+		sources = r.universe.Sources
+	}
+	return resolver.EffectiveRepos(r.manifest.Sources(), sources)
+}
+
 // resolve loads the manifest and baseline named by the flags and resolves them.
 func (a *app) resolve(cmd *cobra.Command) (*resolution, error) {
 	path := a.cfg.GetString("manifest")
