@@ -29,9 +29,9 @@ type Manifest struct {
 	// Vars sets yum variables ($infra, $contentdir, $YUM0, ...) beyond
 	// releasever and arch, as /etc/yum/vars does on a box.
 	Vars        map[string]string `yaml:"vars"`
-	Install     []string `yaml:"install"`
-	Constraints []string `yaml:"constraints"`
-	Exclude     []string `yaml:"exclude"`
+	Install     []string          `yaml:"install"`
+	Constraints []string          `yaml:"constraints"`
+	Exclude     []string          `yaml:"exclude"`
 	// Baseline is "empty" (or unset) or an installed-set file: ship only what
 	// the target lacks.
 	Baseline string `yaml:"baseline"`
