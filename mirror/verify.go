@@ -169,12 +169,18 @@ func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
 		}
 		signer = keyID
 		h.Write(hdr)
-		if coversPayload {
-			writers = append(writers, h)
-			payloadSigned = true
-		} else {
+		if !coversPayload {
+			// A header signature is checked before the payload is read: the
+			// file digests the payload is held to must come from a header
+			// a trusted key signed.
+			if err := verify(h); err != nil {
+				return nil, err
+			}
 			headerSigned = true
+			continue
 		}
+		writers = append(writers, h)
+		payloadSigned = true
 		checks = append(checks, pending{h, verify})
 	}
 	// Signed header, nothing signed over the payload: only the signed
@@ -209,7 +215,7 @@ func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
 		}
 	}
 	if keys != nil {
-		if len(checks) == 0 {
+		if len(checks) == 0 && !headerSigned {
 			return nil, errors.New("package is not signed, and gpgcheck is on (set gpgcheck: false for the repo only if that is intended)")
 		}
 		for _, c := range checks {

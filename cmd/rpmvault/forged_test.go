@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/installer"
 	"github.com/rpmvault/rpmvault/lock"
+	"github.com/rpmvault/rpmvault/mirror"
 )
 
 // replaceBundleRPM puts data in place of the bundle's rpms/file and covers
@@ -149,5 +151,61 @@ func TestForgedPayloadRefused(t *testing.T) {
 	}
 	if _, err := os.Lstat(root); !os.IsNotExist(err) {
 		t.Errorf("Extract of a forged package created %s", root)
+	}
+}
+
+// TestBundleRefusesForgedMirror: a hostile mirror serves the forged bash
+// with metadata that agrees with it; bundle (which mirrors first) refuses
+// it and writes no bundle.
+func TestBundleRefusesForgedMirror(t *testing.T) {
+	w, _ := fixtureWorld(t)
+	root := t.TempDir()
+	if out, err := exec.Command("cp", "-a", w.Root+"/.", root).CombinedOutput(); err != nil {
+		t.Fatalf("copy the world: %v %s", err, out)
+	}
+	const tree = "vault/6.6/os/x86_64"
+	path := filepath.Join(root, tree, "Packages", "bash-4.1.2-29.el6.x86_64.rpm")
+	genuine, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evil := bashSpec(t, w)
+	evil.Files = append([]fixtures.File(nil), evil.Files...)
+	for i := range evil.Files {
+		if evil.Files[i].Path == "/bin/bash" {
+			evil.Files[i].Body = []byte("#!/bin/sh\necho owned\n")
+		}
+	}
+	donor, err := fixtures.BuildEL6(evil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	forged, err := fixtures.StripPayloadSignature(genuine, donor)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, forged, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := mirror.CreateRepo(filepath.Join(root, tree)); err != nil {
+		t.Fatal(err)
+	}
+	srv, err := fixtures.Serve(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { srv.Close() })
+	var maps []string
+	for dir, up := range fixtures.Upstreams {
+		maps = append(maps, "--mirror-map", up+"="+srv.URL+"/"+dir)
+	}
+	out := filepath.Join(t.TempDir(), "docker.tar.gz")
+	code, _, stderr := rpmvault(t, append([]string{"bundle", "-m", shippedManifest, "--no-abi", "--store", t.TempDir(),
+		"--lock", filepath.Join(t.TempDir(), "l.yaml"), "-o", out, "--binary", os.Args[0]}, maps...)...)
+	if code != exitVerification || !strings.Contains(stderr, "bash-4.1.2-29.el6.x86_64") || !strings.Contains(stderr, "does not cover this payload") {
+		t.Errorf("bundle from a forging mirror: exit %d, want 4 naming bash's uncovered payload:\n%s", code, stderr)
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("a bundle was written")
 	}
 }
