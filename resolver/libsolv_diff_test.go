@@ -133,20 +133,33 @@ func randomCase(seed int64) diffCase {
 	for _, n := range names {
 		c.repo = append(c.repo, n.vers...)
 	}
-	// An installed set (in one case of two): an old version of some names,
+	// An installed set (in one case of two): some version of some names,
 	// then whatever of it has a requirement the set does not meet, or a
 	// conflict inside the set, is dropped, until the set is consistent.
 	if r.Intn(2) == 0 {
 		for _, n := range names {
 			if r.Intn(2) == 0 {
-				cp := *n.vers[0]
+				cp := *n.vers[r.Intn(len(n.vers))]
 				c.installed = append(c.installed, &cp)
 			}
 		}
 		c.installed = consistent(c.installed)
 	}
+	// Install specs as people write them: a name, name.arch, name-version
+	// or "name >= version".
 	for k := 1 + r.Intn(2); k > 0; k-- {
-		c.install = append(c.install, pick().name)
+		t := pick()
+		v := t.vers[r.Intn(len(t.vers))]
+		switch r.Intn(6) {
+		case 0:
+			c.install = append(c.install, t.name+"."+v.Arch)
+		case 1:
+			c.install = append(c.install, t.name+"-"+v.EVR.Version)
+		case 2:
+			c.install = append(c.install, t.name+" >= "+v.EVR.Version)
+		default:
+			c.install = append(c.install, t.name)
+		}
 	}
 	return c
 }

@@ -5,6 +5,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"github.com/rpmvault/rpmvault/resolver/internal/sat"
 )
@@ -41,10 +42,13 @@ type solver struct {
 	// installedPos is where the walk over installed packages resumes: the
 	// package that ran into trouble last time.
 	installedPos int32
-	obsoleters   []int32  // packages with obsoletes
-	jobs         []string // the job rules' specs, by job index
-	warnings     []string
-	err          error // an I/O error met while generating rules
+	obsoleters   []int32 // packages with obsoletes
+	// noUpdate marks installed packages a job replaces: they are kept or
+	// left, never upgraded on their own.
+	noUpdate map[int32]bool
+	jobs     []string // the job rules' specs, by job index
+	warnings []string
+	err      error // an I/O error met while generating rules
 }
 
 func newSolver(u *Universe, req Request) (*solver, error) {
@@ -121,12 +125,24 @@ func (s *solver) addPkg(p *Package, installed bool, prio int) {
 	s.multi = append(s.multi, false)
 }
 
-// index builds the name, provides and file look-ups. Every package
-// provides its own name at its version, as libsolv adds that provide.
+// index builds the name, provides and file look-ups; the file index on
+// another goroutine, as on a large repo this is a good part of a warm
+// resolve. Every package provides its own name at its version, as libsolv
+// adds that provide.
 func (s *solver) index() {
 	n := len(s.pkgs)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		s.indexFiles()
+	}()
+	nprov := 0
+	for _, p := range s.pkgs[2:] {
+		nprov += len(p.Provides)
+	}
 	s.byName = make(map[string][]int32, n/2)
-	s.provides = make(map[string][]int32, n)
+	s.provides = make(map[string][]int32, nprov)
 	for i := 2; i < n; i++ {
 		p := s.pkgs[i]
 		id := int32(i)
@@ -142,11 +158,15 @@ func (s *solver) index() {
 			s.obsoleters = append(s.obsoleters, id)
 		}
 	}
-	s.indexFiles()
+	wg.Wait()
 }
 
 func (s *solver) indexFiles() {
-	s.files = map[string][]int32{}
+	nfiles := 0
+	for _, p := range s.pkgs[2:] {
+		nfiles += len(p.Files)
+	}
+	s.files = make(map[string][]int32, nfiles)
 	for i := 2; i < len(s.pkgs); i++ {
 		for _, f := range s.pkgs[i].Files {
 			if l := s.files[f]; len(l) == 0 || l[len(l)-1] != int32(i) {

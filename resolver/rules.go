@@ -141,8 +141,11 @@ func (s *solver) addRules(constraints map[string][]Dep) error {
 
 	s.rng.infarch = s.rng.jobEnd
 	for _, r := range s.infArchRules() {
-		id := add(r.lits, r.info, false)
-		if s.specSetsArch(s.pkgs[r.info.pkg]) {
+		add(r.lits, r.info, false)
+	}
+	off := s.archSetNames(jobMatches)
+	for id := s.rng.infarch; id < int32(len(s.info)); id++ {
+		if off[s.pkgs[s.info[id].pkg].Name] {
 			s.sat.Rules[id].Disabled = true // the request names this arch
 		}
 	}
@@ -158,6 +161,8 @@ func (s *solver) addRules(constraints map[string][]Dep) error {
 		return s.err
 	}
 	s.sat.Start()
+	s.noUpdate = make(map[int32]bool)
+	s.disableUpdates(jobMatches)
 	return nil
 }
 

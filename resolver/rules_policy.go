@@ -7,12 +7,23 @@ import (
 	"github.com/rpmvault/rpmvault/resolver/internal/sat"
 )
 
-// matchSpec finds the candidates a dnf-style spec names, in ascending ids:
-// "name OP version" by provides; otherwise by NEVRA forms, then by
-// provides (a file path included).
+// matchSpec finds the candidates a dnf-style spec names, in ascending ids,
+// as libsolv's selection does: "name OP version" by packages of that name
+// in that range, or by provides when no package has that name; otherwise
+// by NEVRA forms, then by provides (a file path included).
 func (s *solver) matchSpec(spec string) []int32 {
 	if d, err := ParseDep(spec); err == nil && d.Flags != 0 {
-		return s.whatProvides(d)
+		named := s.byName[d.Name]
+		if len(named) == 0 {
+			return s.whatProvides(d)
+		}
+		var out []int32
+		for _, q := range named {
+			if s.matchNEVR(q, d) {
+				out = append(out, q)
+			}
+		}
+		return out
 	}
 	var out []int32
 	for i := int32(2); i < int32(len(s.pkgs)); i++ {
@@ -47,21 +58,23 @@ func nevraMatches(p *Package, spec string) bool {
 	return false
 }
 
-// specSetsArch: does a spec name p with its arch ("glibc.i686")? Then, as
-// in libsolv, the inferior-arch rules of that name do not apply.
-func (s *solver) specSetsArch(p *Package) bool {
-	for _, spec := range s.req.Install {
-		if !strings.HasPrefix(spec, p.Name) {
-			continue
-		}
-		for _, q := range s.byName[p.Name] {
-			qp := s.pkgs[q]
-			if strings.HasSuffix(spec, "."+qp.Arch) && nevraMatches(qp, spec) {
-				return true
+// archSetNames are the names whose inferior-arch rules a job switches
+// off, as libsolv does: a spec that names an arch ("glibc.i686") and
+// selects a package such a rule is about.
+func (s *solver) archSetNames(jobMatches [][]int32) map[string]bool {
+	about := map[int32]bool{}
+	for id := s.rng.infarch; id < int32(len(s.info)); id++ {
+		about[s.info[id].pkg] = true
+	}
+	out := map[string]bool{}
+	for k, m := range jobMatches {
+		for _, q := range m {
+			if strings.HasSuffix(s.req.Install[k], "."+s.pkgs[q].Arch) && about[q] {
+				out[s.pkgs[q].Name] = true
 			}
 		}
 	}
-	return false
+	return out
 }
 
 // infArchRules are libsolv's rules against inferior arches (with dnf's
@@ -284,4 +297,100 @@ func (s *solver) illegalReplace(i, p int32) bool {
 		return true
 	}
 	return s.illegalArchChange(a.Arch, b.Arch)
+}
+
+// specSets is what a spec pins of the packages it selects (libsolv's
+// SOLVER_SET* bits, derived from the job as libsolv derives them).
+type specSets struct{ name, ev, evr, arch bool }
+
+func (s *solver) specSets(spec string) specSets {
+	if d, err := ParseDep(spec); err == nil && d.Flags != 0 {
+		return specSets{name: len(s.byName[d.Name]) > 0}
+	}
+	var set specSets
+	for _, q := range s.byName[specName(s, spec)] {
+		p := s.pkgs[q]
+		if !nevraMatches(p, spec) {
+			continue
+		}
+		set.name = true
+		rest := strings.TrimSuffix(strings.TrimPrefix(spec, p.Name), "."+p.Arch)
+		set.arch = set.arch || rest != strings.TrimPrefix(spec, p.Name)
+		if rest != "" {
+			if strings.Contains(rest[1:], "-") {
+				set.evr = true
+			} else {
+				set.ev = true
+			}
+		}
+	}
+	return set
+}
+
+// specName finds the package name a NEVRA-form spec starts with.
+func specName(s *solver, spec string) string {
+	for n := len(spec); n > 0; n-- {
+		if _, ok := s.byName[spec[:n]]; ok && (n == len(spec) || spec[n] == '-' || spec[n] == '.') {
+			return spec[:n]
+		}
+	}
+	return ""
+}
+
+// disableUpdates is libsolv's jobtodisablelist for install jobs: when every
+// candidate of a job replaces the same installed package, and may (a
+// downgrade is fine when the spec pins another version), that package's
+// update and feature rules are switched off, so the job can replace it.
+func (s *solver) disableUpdates(jobMatches [][]int32) {
+	if s.instEnd == 2 {
+		return
+	}
+	for k, m := range jobMatches {
+		set := s.specSets(s.req.Install[k])
+		if !set.name {
+			continue
+		}
+		if slices.ContainsFunc(m, func(p int32) bool { return s.inst[p] }) {
+			continue
+		}
+		var common []int32
+		for n, p := range m {
+			var obs []int32
+			for q := int32(2); q < s.instEnd; q++ {
+				same := s.pkgs[q].Name == s.pkgs[p].Name && colorMatch(s.pkgs[p].Arch, s.pkgs[q].Arch)
+				if same || s.obsoletes(p, q) {
+					obs = append(obs, q)
+				}
+			}
+			if n == 0 {
+				common = obs
+			} else {
+				common = slices.DeleteFunc(common, func(q int32) bool { return !slices.Contains(obs, q) })
+			}
+			if len(common) == 0 {
+				break
+			}
+		}
+		for _, q := range common {
+			legal := true
+			for _, p := range m {
+				is, ps := s.pkgs[q], s.pkgs[p]
+				downgrade := !set.evr && is.Name == ps.Name && is.EVR.Compare(ps.EVR) > 0
+				if downgrade && set.ev && (EVR{Epoch: is.EVR.Epoch, Version: is.EVR.Version}).Compare(EVR{Epoch: ps.EVR.Epoch, Version: ps.EVR.Version}) != 0 {
+					downgrade = false
+				}
+				if downgrade || (!set.arch && s.illegalArchChange(is.Arch, ps.Arch)) {
+					legal = false
+					break
+				}
+			}
+			if legal {
+				s.noUpdate[q] = true
+				s.sat.Rules[s.rng.update+q-2].Disabled = true
+				if f := &s.sat.Rules[s.rng.feature+q-2]; len(f.Lits) > 0 {
+					f.Disabled = true
+				}
+			}
+		}
+	}
 }

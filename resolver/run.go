@@ -201,7 +201,7 @@ func (s *solver) resolveInstalled(level int32) (int32, *sat.Unsolvable) {
 				rr -= s.instEnd - 2
 			}
 			var dq []int32
-			if lits := st.Rules[rr].Lits; st.Map[i] < 0 || int32(lits[0]) != i {
+			if lits := st.Rules[rr].Lits; !s.noUpdate[i] && (st.Map[i] < 0 || int32(lits[0]) != i) {
 				for _, l := range lits {
 					if st.Map[l] > 0 {
 						dq = nil
