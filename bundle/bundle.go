@@ -20,6 +20,7 @@ import (
 	"github.com/rpmvault/rpmvault/internal/digest"
 	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/mirror"
+	"github.com/rpmvault/rpmvault/resolver"
 )
 
 //go:embed install.sh
@@ -79,7 +80,10 @@ func stageFiles(root string, in Input) error {
 		if sha == "" || !in.Store.Has(sha) {
 			return fmt.Errorf("%s is not in the store %s (run rpmvault mirror first)", p.NEVRA(), in.Store.Dir())
 		}
-		dst := filepath.Join(rpms, p.FileName())
+		dst, err := p.FilePath(rpms)
+		if err != nil {
+			return err
+		}
 		if err := copyObject(in.Store, sha, dst); err != nil {
 			return fmt.Errorf("%s: %w", p.NEVRA(), err)
 		}
@@ -99,7 +103,10 @@ func stageFiles(root string, in Input) error {
 	}
 	files := map[string][]byte{"lock.yaml": lockBytes, "plan.txt": []byte(plan.String()), "install.sh": installScript}
 	for name, b := range in.Keys {
-		files[path.Join("keys", filepath.Base(name))] = b
+		if err := resolver.CheckNamePart("key file name", name); err != nil {
+			return err
+		}
+		files[path.Join("keys", name)] = b
 	}
 	for name, b := range files {
 		mode := os.FileMode(0o644)

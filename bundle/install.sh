@@ -33,11 +33,14 @@ for tool in sha256sum rpm; do
 done
 
 echo "install.sh: verifying checksums of every file in the bundle"
-sha256sum -c SHA256SUMS >/dev/null 2>sha256.err || {
-	cat sha256.err >&2
+# Nothing is written beside the bundle, which may be on read-only media (a
+# CD or ISO): sha256sum's report is kept in a variable, not a file.
+if ! sums=$(sha256sum -c SHA256SUMS 2>&1); then
+	printf '%s\n' "$sums" | while IFS= read -r line; do
+		case "$line" in *': OK') ;; *) echo "$line" >&2 ;; esac
+	done
 	code=4 die "checksum verification failed: the bundle is damaged or was changed; nothing was installed"
-}
-rm -f sha256.err
+fi
 
 set --
 if [ -n "$root" ]; then

@@ -240,13 +240,43 @@ func Parse(data []byte) (*Lock, error) {
 					problems = append(problems, fmt.Sprintf("%s: checksum %q is not sha256:<64 lower-case hex> or sha1:<40 lower-case hex>", id, p.Checksum))
 				}
 			}
+			if err := checkLockNames(p); err != nil {
+				problems = append(problems, fmt.Sprintf("%s: %v", id, err))
+			}
 			if p.Size < 0 {
 				problems = append(problems, id+" has a negative size")
 			}
+		}
+	}
+	for _, r := range l.RPMVault.Repos {
+		if err := resolver.CheckNamePart("repo id", r.ID); err != nil {
+			problems = append(problems, err.Error())
 		}
 	}
 	if len(problems) > 0 {
 		return nil, errors.New(strings.Join(problems, "; "))
 	}
 	return &l, nil
+}
+
+// checkLockNames refuses a lock entry whose name parts could not be a file
+// name: bundle, store and mirror build file names from them.
+func checkLockNames(p Package) error {
+	if err := resolver.CheckPackageNames(&resolver.Package{Name: p.Name, Arch: p.Arch,
+		EVR: resolver.EVR{Version: p.Version, Release: p.Release}}); err != nil {
+		return err
+	}
+	if p.RepoID != "" {
+		return resolver.CheckNamePart("repo id", p.RepoID)
+	}
+	return nil
+}
+
+// FilePath returns where the package's file goes in dir, refusing a name
+// that is not a plain file name inside dir.
+func (p Package) FilePath(dir string) (string, error) {
+	if err := checkLockNames(p); err != nil {
+		return "", fmt.Errorf("%s: %w", p.NEVRA(), err)
+	}
+	return resolver.JoinInside(dir, p.FileName())
 }

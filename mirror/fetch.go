@@ -235,7 +235,11 @@ func (m *mirrorer) fetch(ctx context.Context, p *lock.Package, release func()) e
 	if len(urls) == 0 {
 		urls = []string{p.URL}
 	}
-	part := m.opts.Store.partialPath(p.FileName())
+	part, err := m.opts.Store.partialPath(p)
+	if err != nil {
+		return err
+	}
+	part += ".part"
 	var failures []string
 	var verr *VerifyError
 	delay := m.opts.Backoff

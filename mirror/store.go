@@ -16,6 +16,7 @@ import (
 
 	"github.com/rpmvault/rpmvault/internal/atomicfile"
 	"github.com/rpmvault/rpmvault/internal/digest"
+	"github.com/rpmvault/rpmvault/lock"
 )
 
 // Store is a content-addressed store of package files: each object is named
@@ -115,9 +116,9 @@ func (o *objectReader) Read(p []byte) (int, error) {
 
 func (o *objectReader) Close() error { return o.f.Close() }
 
-// partialPath is where a download of the named file accumulates.
-func (s *Store) partialPath(name string) string {
-	return filepath.Join(s.dir, "partial", filepath.Base(name)+".part")
+// partialPath is where a download of p accumulates.
+func (s *Store) partialPath(p *lock.Package) (string, error) {
+	return p.FilePath(filepath.Join(s.dir, "partial"))
 }
 
 // Put copies r into the store, hashing as it goes; if want is not empty the

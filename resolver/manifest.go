@@ -181,6 +181,8 @@ func (m *Manifest) validate() error {
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	if m.Name == "" {
 		add("name is missing")
+	} else if err := CheckNamePart("manifest name", m.Name); err != nil {
+		add("%v", err) // it names the default lock file
 	}
 	if len(m.Install) == 0 {
 		add("install lists nothing to install")
@@ -203,6 +205,10 @@ func (m *Manifest) validate() error {
 			add("repos[%d] has no id", i)
 		case seen[r.ID]:
 			add("repo id %q is used twice", r.ID)
+		default:
+			if err := CheckNamePart("repo id", r.ID); err != nil {
+				add("repos[%d]: %v", i, err)
+			}
 		}
 		seen[r.ID] = true
 		if len(r.BaseURL) == 0 && len(r.Packages) == 0 && r.Mirrorlist == "" && r.Metalink == "" {

@@ -105,6 +105,9 @@ func checkRepoPackage(p *Package) error {
 	if p.Name == "" || p.Arch == "" || p.EVR.Version == "" {
 		return fmt.Errorf("package entry lacks name, arch or version")
 	}
+	if err := CheckPackageNames(p); err != nil {
+		return err
+	}
 	if err := CheckHref(p.Location); err != nil {
 		return fmt.Errorf("package %s: %w", p.NEVRA(), err)
 	}
@@ -352,6 +355,7 @@ func ReadPrimary(r io.Reader, repo string, fn func(*Package) error) error {
 		xp       *xmlPackage // the package being read
 		spare    *xmlPackage // reused for the next one
 		text     *string     // where character data goes
+		textBuf  []byte      // text's character data so far
 		deps     *[]xmlEntry // the dependency list being read
 		stack    []string    // open elements, to catch mismatched tags
 	)
@@ -369,12 +373,23 @@ func ReadPrimary(r io.Reader, repo string, fn func(*Package) error) error {
 		if err != nil {
 			return fmt.Errorf("primary.xml %w", err)
 		}
-		switch s.kind {
-		case tokText:
+		if s.kind == tokText {
+			// Comments and CDATA split text into many tokens: collect
+			// them in one buffer (appending to the string each time was
+			// quadratic), bounded like any one token.
 			if text != nil {
-				*text += string(s.text)
+				if len(textBuf)+len(s.text) > maxXMLToken {
+					return fmt.Errorf("primary.xml line %d: text longer than %d MiB: not rpm-md", s.line(), maxXMLToken>>20)
+				}
+				textBuf = append(textBuf, s.text...)
 			}
 			continue
+		}
+		if text != nil {
+			*text = string(textBuf)
+			textBuf = textBuf[:0]
+		}
+		switch s.kind {
 		case tokEnd:
 			if len(stack) == 0 || stack[len(stack)-1] != string(s.name) {
 				return fmt.Errorf("primary.xml line %d: unexpected </%s>", s.line(), s.name)

@@ -536,6 +536,9 @@ func loadHeaders(ctx context.Context, r Repo, opts LoadOptions) ([]*Package, err
 			if err != nil {
 				return nil, fmt.Errorf("repo %s: read header of %s: %w", r.ID, pu, err)
 			}
+			if err := CheckPackageNames(p); err != nil {
+				return nil, fmt.Errorf("repo %s: header of %s: %w", r.ID, pu, err)
+			}
 			p.Repo, p.Location = r.ID, pu
 			out = append(out, p)
 		}
