@@ -70,9 +70,12 @@ type Meta struct {
 
 // Repo records the snapshot a repo was resolved against.
 type Repo struct {
-	ID           string   `yaml:"id"`
-	BaseURLs     []string `yaml:"baseurls,omitempty"`
-	GPGKeys      []string `yaml:"gpgkeys,omitempty"`
+	ID       string   `yaml:"id"`
+	BaseURLs []string `yaml:"baseurls,omitempty"`
+	GPGKeys  []string `yaml:"gpgkeys,omitempty"`
+	// Packages are the files or directories of a source without repodata;
+	// only they and local base URLs make local paths in the lock fetchable.
+	Packages     []string `yaml:"packages,omitempty"`
 	GPGCheck     bool     `yaml:"gpgcheck"`
 	RepomdSHA256 string   `yaml:"repomdSha256,omitempty"`
 }
@@ -95,7 +98,7 @@ func New(m *resolver.Manifest, plan *resolver.Plan, sources []resolver.SourceSta
 	}
 	for _, r := range repos {
 		l.RPMVault.Repos = append(l.RPMVault.Repos, Repo{
-			ID: r.ID, BaseURLs: r.BaseURLs, GPGKeys: r.GPGKeys, GPGCheck: r.GPGCheck, RepomdSHA256: state[r.ID].RepomdSum,
+			ID: r.ID, BaseURLs: r.BaseURLs, GPGKeys: r.GPGKeys, Packages: r.Packages, GPGCheck: r.GPGCheck, RepomdSHA256: state[r.ID].RepomdSum,
 		})
 	}
 	for _, b := range baseline {

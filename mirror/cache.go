@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/rpmvault/rpmvault/internal/atomicfile"
@@ -36,6 +37,9 @@ type MetadataFetcher struct {
 	Retries int
 	// Backoff is the first delay between tries, doubled each time (default 500ms).
 	Backoff time.Duration
+
+	mu        sync.Mutex
+	fromCache map[string]bool // repomd.xml URLs last served from the cache
 }
 
 func (f *MetadataFetcher) retryOptions() Options {
@@ -47,6 +51,59 @@ func (f *MetadataFetcher) retryOptions() Options {
 		o.Backoff = 500 * time.Millisecond
 	}
 	return o
+}
+
+// repomdPath is where the last good repomd.xml of rawURL is kept.
+func (f *MetadataFetcher) repomdPath(rawURL string) string {
+	sum := sha256.Sum256([]byte(resolver.ApplyRewrites(f.Rewrites, rawURL)))
+	return f.dir("repomd", hex.EncodeToString(sum[:16])+".xml")
+}
+
+func (f *MetadataFetcher) servedFromCache(rawURL string, cached bool) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.fromCache == nil {
+		f.fromCache = map[string]bool{}
+	}
+	f.fromCache[rawURL] = cached
+}
+
+// KeepRepomd caches a repomd.xml that parsed and whose primary metadata
+// verified (resolver.RepomdCache): a broken answer, such as a proxy's HTML
+// page, is never kept.
+func (f *MetadataFetcher) KeepRepomd(rawURL string, raw []byte) error {
+	f.mu.Lock()
+	cached := f.fromCache[rawURL]
+	f.mu.Unlock()
+	if f.Offline || cached {
+		return nil // rewriting a cached copy would restart its expiry
+	}
+	path := f.repomdPath(rawURL)
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return atomicfile.WriteFile(path, raw, 0o644) // also restarts its expiry
+}
+
+// ForgetRepomd is told a repomd.xml proved unusable (resolver.RepomdCache).
+// A cached copy is removed, so the next run asks the server, and the
+// returned hint names it; offline it is kept, and the hint says how to
+// refresh it.
+func (f *MetadataFetcher) ForgetRepomd(rawURL string) string {
+	f.mu.Lock()
+	cached := f.fromCache[rawURL]
+	f.mu.Unlock()
+	if !cached {
+		return ""
+	}
+	path := f.repomdPath(rawURL)
+	if f.Offline {
+		return fmt.Sprintf("it came from the metadata cache %s; refresh it online with --metadata-expire 0", path)
+	}
+	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+		return fmt.Sprintf("it came from the metadata cache %s, which could not be removed (%v): delete it, or run with --metadata-expire 0", path, err)
+	}
+	return fmt.Sprintf("it came from the metadata cache %s, now removed: run again to fetch it afresh (or use --metadata-expire 0)", path)
 }
 
 func (f *MetadataFetcher) dir(parts ...string) string {
@@ -68,28 +125,31 @@ func (f *MetadataFetcher) Fetch(ctx context.Context, rawURL string, start, end i
 		return f.Inner.Fetch(ctx, resolver.ApplyRewrites(f.Rewrites, rawURL), start, end)
 	}
 	effective := resolver.ApplyRewrites(f.Rewrites, rawURL)
-	sum := sha256.Sum256([]byte(effective))
-	cached := f.dir("repomd", hex.EncodeToString(sum[:16])+".xml")
+	cached := f.repomdPath(rawURL)
 	if f.Offline {
 		b, err := os.ReadFile(cached)
 		if err != nil {
 			return nil, fmt.Errorf("--offline: no cached copy of %s (run once online first)", rawURL)
 		}
+		f.servedFromCache(rawURL, true)
 		return io.NopCloser(bytes.NewReader(b)), nil
 	}
 	if st, err := os.Stat(cached); err == nil && f.Expire > 0 && time.Since(st.ModTime()) < f.Expire {
 		if b, err := os.ReadFile(cached); err == nil {
+			f.servedFromCache(rawURL, true)
 			return io.NopCloser(bytes.NewReader(b)), nil
 		}
 	}
-	// Only a repomd.xml that parses is used and kept.
+	// Only a repomd.xml that parses is used; it is kept once the primary
+	// metadata it names verified too (KeepRepomd).
+	f.servedFromCache(rawURL, false)
 	b, err := retry(ctx, f.retryOptions(), func() ([]byte, error) {
-		rc, err := f.Inner.Fetch(ctx, effective, 0, -1)
+		rc, err := f.Inner.Fetch(resolver.WithMaxSize(ctx, resolver.MaxRepomdSize), effective, 0, -1)
 		if err != nil {
 			return nil, err
 		}
 		defer rc.Close()
-		b, err := io.ReadAll(io.LimitReader(rc, resolver.MaxRepomdSize+1))
+		b, err := io.ReadAll(rc)
 		if err != nil {
 			return nil, err
 		}
@@ -100,9 +160,6 @@ func (f *MetadataFetcher) Fetch(ctx context.Context, rawURL string, start, end i
 	})
 	if err != nil {
 		return nil, err
-	}
-	if err := os.MkdirAll(filepath.Dir(cached), 0o755); err == nil {
-		_ = atomicfile.WriteFile(cached, b, 0o644) // a cache: failing to keep it only costs a refetch
 	}
 	return io.NopCloser(bytes.NewReader(b)), nil
 }

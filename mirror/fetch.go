@@ -39,7 +39,9 @@ type Options struct {
 	Log        *slog.Logger
 	// Progress, when set, receives a progress bar (use it for terminals).
 	Progress io.Writer
-	Client   *http.Client
+	// Client makes every request; by default resolver.NewHTTPClient(Net).
+	Client *http.Client
+	Net    resolver.NetOptions
 }
 
 // Summary reports a mirror run.
@@ -103,6 +105,9 @@ func NewSession(ctx context.Context, lk *lock.Lock, opts Options) (*Session, err
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
+	if opts.Client == nil {
+		opts.Client = resolver.NewHTTPClient(opts.Net)
+	}
 	unlock, err := opts.Store.Lock()
 	if err != nil {
 		return nil, err
@@ -118,11 +123,9 @@ func NewSession(ctx context.Context, lk *lock.Lock, opts Options) (*Session, err
 		return nil, err
 	}
 	client := grab.NewClient()
-	if opts.Client != nil {
-		client.HTTPClient = opts.Client
-	}
+	client.HTTPClient = opts.Client
 	client.UserAgent = "rpmvault"
-	return &Session{lk: lk, unlock: unlock, m: &mirrorer{opts: opts, keys: keys, idx: idx, client: client}}, nil
+	return &Session{lk: lk, unlock: unlock, m: &mirrorer{opts: opts, keys: keys, idx: idx, client: client, local: localSources(lk)}}, nil
 }
 
 // Store returns the session's store.
@@ -200,6 +203,7 @@ func lockPackagePtrs(l *lock.Lock) []*lock.Package {
 type mirrorer struct {
 	opts   Options
 	keys   map[string]*Keyring // repo id -> keys; nil entry: gpgcheck off
+	local  map[string][]string // repo id -> local directories and files it names
 	client *grab.Client
 	bar    *progressbar.ProgressBar
 
@@ -234,6 +238,11 @@ func (m *mirrorer) fetch(ctx context.Context, p *lock.Package, release func()) e
 	urls := p.Mirrors
 	if len(urls) == 0 {
 		urls = []string{p.URL}
+	}
+	for _, u := range urls {
+		if err := m.checkURL(p, u); err != nil {
+			return err
+		}
 	}
 	part, err := m.opts.Store.partialPath(p)
 	if err != nil {
@@ -329,12 +338,15 @@ var errBadResume = errors.New("server did not honour the resume range")
 // checked to start exactly where the partial file ends, since grab itself
 // does not check Content-Range.
 func (m *mirrorer) download(ctx context.Context, url, part string, size int64) (int64, error) {
-	if p, ok := strings.CutPrefix(url, "file://"); ok || !strings.Contains(url, "://") {
-		if !ok {
-			p = url
-		}
-		return copyLocal(p, part)
+	limit := size
+	if limit <= 0 {
+		limit = maxUnpinnedSize
 	}
+	if p, ok := localURLPath(url); ok {
+		return copyLocal(p, part, limit)
+	}
+	// Not one byte past the pinned size is written.
+	ctx = resolver.WithMaxSize(ctx, limit)
 	var have int64
 	if st, err := os.Stat(part); err == nil {
 		have = st.Size()
@@ -367,7 +379,8 @@ func (m *mirrorer) download(ctx context.Context, url, part string, size int64) (
 	if n < 0 {
 		n = 0
 	}
-	if errors.Is(err, errBadResume) || errors.Is(err, grab.ErrBadLength) {
+	var tooLarge *resolver.TooLargeError
+	if errors.Is(err, errBadResume) || errors.Is(err, grab.ErrBadLength) || errors.As(err, &tooLarge) {
 		os.Remove(part) // start over next time rather than trust this partial file
 	}
 	if err != nil {
@@ -376,22 +389,87 @@ func (m *mirrorer) download(ctx context.Context, url, part string, size int64) (
 	return n, nil
 }
 
-func copyLocal(src, dst string) (int64, error) {
+// maxUnpinnedSize bounds a package whose size the lock does not pin yet
+// (a header-only source before its first mirror): rpm's own limit.
+const maxUnpinnedSize = 4 << 30
+
+// copyLocal copies a regular file of at most limit bytes: a device such
+// as /dev/zero or a FIFO is not a package.
+func copyLocal(src, dst string, limit int64) (int64, error) {
 	in, err := os.Open(src)
 	if err != nil {
 		return 0, err
 	}
 	defer in.Close()
+	st, err := in.Stat()
+	if err != nil {
+		return 0, err
+	}
+	if !st.Mode().IsRegular() {
+		return 0, fmt.Errorf("%s is not a regular file (%s)", src, st.Mode().Type())
+	}
+	if st.Size() > limit {
+		return 0, &resolver.TooLargeError{URL: src, Max: limit}
+	}
 	out, err := os.Create(dst)
 	if err != nil {
 		return 0, err
 	}
-	n, err := io.Copy(out, in)
+	n, err := io.Copy(out, io.LimitReader(in, limit))
 	if cerr := out.Close(); err == nil {
 		err = cerr
 	}
 	return n, err
 }
+
+// localURLPath returns the path of a file:// URL or a plain path.
+func localURLPath(u string) (string, bool) {
+	if p, ok := strings.CutPrefix(u, "file://"); ok {
+		return p, true
+	}
+	return u, !strings.Contains(u, "://")
+}
+
+// localSources maps each repo of the lock to the local directories and
+// files its source names (local base URLs and header-only package paths).
+func localSources(l *lock.Lock) map[string][]string {
+	out := map[string][]string{}
+	for _, r := range l.RPMVault.Repos {
+		for _, u := range append(append([]string(nil), r.BaseURLs...), r.Packages...) {
+			if p, ok := localURLPath(u); ok && p != "" {
+				if abs, err := filepath.Abs(p); err == nil {
+					out[r.ID] = append(out[r.ID], abs)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// checkURL refuses a lock URL that is neither http(s) nor a file inside a
+// local source of the package's repo: a lock must not make the mirror read
+// whatever path it names (say /dev/zero or ~/.ssh).
+func (m *mirrorer) checkURL(p *lock.Package, u string) error {
+	if strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") {
+		return nil
+	}
+	if path, ok := localURLPath(u); ok && path != "" {
+		clean, _ := filepath.Abs(path)
+		for _, root := range m.local[p.RepoID] {
+			if clean == root || strings.HasPrefix(clean, root+string(filepath.Separator)) {
+				return nil
+			}
+		}
+	}
+	return &URLError{Package: p.NEVRA(), URL: u, Detail: fmt.Sprintf("is not http(s) and not inside a local directory or file that repo %q names; refusing to read it", p.RepoID)}
+}
+
+// URLError is a lock URL the mirror will not fetch from.
+type URLError struct {
+	Package, URL, Detail string
+}
+
+func (e *URLError) Error() string { return fmt.Sprintf("%s: url %s %s", e.Package, e.URL, e.Detail) }
 
 // verify checks a downloaded file against the lock and the repo's keys.
 func (m *mirrorer) verify(p *lock.Package, path, url string) (*RPMFacts, error) {
@@ -470,12 +548,12 @@ func fetchKey(ctx context.Context, f *resolver.HTTPFetcher, opts Options, u stri
 	// Only a key that parses is kept: a damaged or cut-off answer (armor
 	// has a checksum) is asked for again.
 	b, err := retry(ctx, opts, func() ([]byte, error) {
-		rc, err := f.Fetch(ctx, u, 0, -1)
+		rc, err := f.Fetch(resolver.WithMaxSize(ctx, maxKeySize), u, 0, -1)
 		if err != nil {
 			return nil, err
 		}
 		defer rc.Close()
-		b, err := io.ReadAll(io.LimitReader(rc, 1<<20))
+		b, err := io.ReadAll(rc)
 		if err != nil {
 			return nil, err
 		}
@@ -526,6 +604,9 @@ func retry[T any](ctx context.Context, opts Options, get func() (T, error)) (T, 
 	}
 	return zero, fmt.Errorf("%d attempts: %w", len(errs), errors.Join(errs...))
 }
+
+// maxKeySize bounds a repo's gpgkey file: real ones are a few kilobytes.
+const maxKeySize = 1 << 20
 
 // KeyBlobs returns the cached key files of the lock's repos, for bundling.
 func KeyBlobs(store *Store, lk *lock.Lock) (map[string][]byte, error) {

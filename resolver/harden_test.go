@@ -2,20 +2,35 @@ package resolver_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
+	"io"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
+	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/resolver"
 )
 
 const primaryTail = `</name><arch>x86_64</arch><version epoch="0" ver="1" rel="1"/><location href="Packages/a.rpm"/></package></metadata>`
 
+// cpuTime is the CPU time this process has used: unlike wall time it does
+// not grow when other processes load the machine.
+func cpuTime(t *testing.T) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // TestPrimaryCommentSplitTextIsLinear is a complexity regression guard,
 // not a speed goal: 4 MiB of a name split by comments took 89 s when each
-// piece was appended to a string. The bound is ~50x what a linear parse
-// needs on a loaded machine.
+// piece was appended to a string. The bound, 1 s of CPU time, is ~20x what
+// the linear parse needs.
 func TestPrimaryCommentSplitTextIsLinear(t *testing.T) {
 	for _, piece := range []string{"a<!---->", "a<![CDATA[b]]>", "&amp;<!-- -->"} {
 		var doc bytes.Buffer
@@ -24,10 +39,10 @@ func TestPrimaryCommentSplitTextIsLinear(t *testing.T) {
 			doc.WriteString(piece)
 		}
 		doc.WriteString(primaryTail)
-		start := time.Now()
+		start, wall := cpuTime(t), time.Now()
 		err := resolver.ReadPrimary(bytes.NewReader(doc.Bytes()), "r", func(*resolver.Package) error { return nil })
-		if d := time.Since(start); d > time.Second {
-			t.Errorf("%q x %d: %v (must be linear)", piece, doc.Len()/len(piece), d)
+		if d := cpuTime(t) - start; d > time.Second {
+			t.Errorf("%q x %d: %v of CPU time, %v in all (must be linear)", piece, doc.Len()/len(piece), d, time.Since(wall))
 		}
 		// The name is far too long to be a file name: refused, by name.
 		var ne *resolver.NamePartError
@@ -63,8 +78,8 @@ func FuzzPrimaryLinear(f *testing.F) {
 		}()
 		select {
 		case <-done:
-		case <-time.After(5 * time.Second):
-			t.Fatalf("1 MiB of %q took over 5 s: super-linear", piece)
+		case <-time.After(10 * time.Second): // ~0.1 s when linear, even on a loaded machine
+			t.Fatalf("1 MiB of %q took over 10 s: super-linear", piece)
 		}
 	})
 }
@@ -114,3 +129,130 @@ func TestJoinInside(t *testing.T) {
 		}
 	}
 }
+
+// shortNet are timeouts short enough for tests; the defaults are 30 s.
+var shortNet = resolver.NetOptions{ConnectTimeout: time.Second, HeaderTimeout: 300 * time.Millisecond, SpeedLimit: 1000, SpeedTime: 300 * time.Millisecond}
+
+// withinDeadline runs f and fails the test if it has not returned after
+// d: a hang guard, so a regression fails instead of stalling the suite.
+func withinDeadline[T any](t *testing.T, d time.Duration, f func() T) T {
+	t.Helper()
+	done := make(chan T, 1)
+	go func() { done <- f() }()
+	select {
+	case v := <-done:
+		return v
+	case <-time.After(d):
+		t.Fatalf("still running after %v: no timeout fired", d)
+		panic("unreachable")
+	}
+}
+
+// TestResolveTimesOutAndFailsOver: a base URL whose server never answers,
+// stops after the headers or trickles 1 byte per 10 ms is abandoned by the
+// timeouts, with an error that says so, and the next base URL is used.
+func TestResolveTimesOutAndFailsOver(t *testing.T) {
+	w, good := servedWorld(t)
+	for _, tt := range []struct {
+		name   string
+		faults fixtures.Faults
+		want   string
+	}{
+		{"never answers", fixtures.Faults{Hang: true}, "no answer within the timeouts"},
+		{"stops after headers", fixtures.Faults{StallAfterHeaders: true}, "transfer slower than"},
+		{"trickles", fixtures.Faults{ByteDelay: 10 * time.Millisecond}, "transfer slower than"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			bad, err := fixtures.Serve(w.Root)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer bad.Close()
+			bad.SetFaults(tt.faults)
+			f := fetcher(good)
+			f.Client = resolver.NewHTTPClient(shortNet)
+			repo := func(bases ...string) []resolver.Repo {
+				return []resolver.Repo{{ID: "base", BaseURLs: bases}}
+			}
+			badURL := bad.URL + "/vault/6.6/os/x86_64/"
+			err = withinDeadline(t, 20*time.Second, func() error {
+				_, err := resolver.LoadUniverse(context.Background(), repo(badURL), resolver.LoadOptions{Fetcher: f})
+				return err
+			})
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), bad.URL) {
+				t.Fatalf("want %q naming %s, got %v", tt.want, bad.URL, err)
+			}
+			u := withinDeadline(t, 20*time.Second, func() *resolver.Universe {
+				u, err := resolver.LoadUniverse(context.Background(), repo(badURL, "https://vault.centos.org/6.6/os/x86_64/"), resolver.LoadOptions{Fetcher: f})
+				if err != nil {
+					t.Errorf("failover to the good base URL: %v", err)
+				}
+				return u
+			})
+			if u == nil || len(u.Packages) == 0 {
+				t.Fatal("no packages after failover")
+			}
+		})
+	}
+}
+
+// TestMetadataStopsAtDeclaredSize: a server sending an endless body where
+// repomd.xml declares the primary file's size is cut off at that size.
+func TestMetadataStopsAtDeclaredSize(t *testing.T) {
+	w, _ := servedWorld(t)
+	srv, err := fixtures.Serve(w.Root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	primary, _ := filepath.Glob(filepath.Join(w.Root, "vault/6.6/os/x86_64/repodata/*-primary.xml.gz"))
+	if len(primary) != 1 {
+		t.Fatalf("primary files: %v", primary)
+	}
+	rel, _ := filepath.Rel(w.Root, primary[0])
+	srv.SetFaults(fixtures.Faults{Endless: true, PathPrefix: "/" + rel})
+	f := &resolver.HTTPFetcher{Client: resolver.NewHTTPClient(shortNet)}
+	var counted countingFetcher
+	counted.inner = f
+	err = withinDeadline(t, 60*time.Second, func() error {
+		_, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{{ID: "base", BaseURLs: []string{srv.URL + "/vault/6.6/os/x86_64/"}}}, resolver.LoadOptions{Fetcher: &counted})
+		return err
+	})
+	var tl *resolver.TooLargeError
+	if !errors.As(err, &tl) || !strings.Contains(err.Error(), "primary") {
+		t.Fatalf("want the endless primary cut off at its declared size, got %v", err)
+	}
+	if counted.max > tl.Max {
+		t.Errorf("read %d bytes of a file declared at %d", counted.max, tl.Max)
+	}
+}
+
+// countingFetcher records the most bytes read from one metadata file
+// (repomd.xml aside).
+type countingFetcher struct {
+	inner resolver.Fetcher
+	max   int64
+}
+
+func (c *countingFetcher) Fetch(ctx context.Context, u string, start, end int64) (io.ReadCloser, error) {
+	rc, err := c.inner.Fetch(ctx, u, start, end)
+	if err != nil || strings.HasSuffix(u, "repomd.xml") {
+		return rc, err
+	}
+	return &countingBody{rc: rc, c: c}, nil
+}
+
+type countingBody struct {
+	rc io.ReadCloser
+	c  *countingFetcher
+	n  int64
+}
+
+func (b *countingBody) Read(p []byte) (int, error) {
+	n, err := b.rc.Read(p)
+	b.n += int64(n)
+	b.c.max = max(b.c.max, b.n)
+	return n, err
+}
+
+func (b *countingBody) Close() error { return b.rc.Close() }

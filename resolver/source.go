@@ -1,6 +1,7 @@
 package resolver
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -31,6 +32,16 @@ type Fetcher interface {
 // checksum, so a second resolve asks the network only for repomd.xml.
 type MetadataCache interface {
 	FetchMetadata(ctx context.Context, rawURL string, sum Checksum) (io.ReadCloser, error)
+}
+
+// RepomdCache is implemented by fetchers that keep repomd.xml between
+// runs. They are told whether what they served proved good — it parsed and
+// the primary metadata it names verified — so a bad answer is never kept.
+type RepomdCache interface {
+	KeepRepomd(rawURL string, raw []byte) error
+	// ForgetRepomd drops a cached copy that proved bad and returns a hint
+	// naming the cache and how to refresh it ("" if it was not cached).
+	ForgetRepomd(rawURL string) string
 }
 
 // Rewrite replaces a URL prefix, as --mirror-map FROM=TO.
@@ -79,7 +90,11 @@ func (e *HTTPStatusError) Error() string {
 func (f *HTTPFetcher) Fetch(ctx context.Context, rawURL string, start, end int64) (io.ReadCloser, error) {
 	u := ApplyRewrites(f.Rewrites, rawURL)
 	if p, ok := localPath(u); ok {
-		return openLocal(p, start, end)
+		rc, err := openLocal(p, start, end)
+		if err != nil || maxSize(ctx) <= 0 {
+			return rc, err
+		}
+		return readCloser{&capReader{r: rc, left: max(maxSize(ctx)-start, 0), max: maxSize(ctx), where: u}, rc}, nil
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -94,7 +109,7 @@ func (f *HTTPFetcher) Fetch(ctx context.Context, rawURL string, start, end int64
 	}
 	client := f.Client
 	if client == nil {
-		client = http.DefaultClient
+		client = defaultClient
 	}
 	resp, err := client.Do(req)
 	if err != nil {
@@ -295,12 +310,12 @@ func loadRepomd(ctx context.Context, r Repo, opts LoadOptions) ([]*Package, Sour
 // readMirrorlist reads yum's mirrorlist, one base URL per line, or a
 // metalink (from metalink=, or from mirrorlist= as EPEL's epel.repo has it).
 func readMirrorlist(ctx context.Context, f Fetcher, u string) ([]string, *metalink, error) {
-	rc, err := f.Fetch(ctx, u, 0, -1)
+	rc, err := f.Fetch(WithMaxSize(ctx, 1<<20), u, 0, -1)
 	if err != nil {
 		return nil, nil, fmt.Errorf("mirrorlist %s: %w", u, err)
 	}
 	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, 1<<20))
+	b, err := io.ReadAll(rc)
 	if err != nil {
 		return nil, nil, fmt.Errorf("mirrorlist %s: %w", u, err)
 	}
@@ -354,12 +369,22 @@ func filterRepo(r Repo, pkgs []*Package) ([]*Package, error) {
 func loadRepomdFrom(ctx context.Context, id, base string, ml *metalink, opts LoadOptions) (pkgs []*Package, st SourceState, err error) {
 	st = SourceState{Repo: id, BaseURL: base}
 	mdURL := joinURL(base, "repodata/repomd.xml")
-	rc, err := opts.Fetcher.Fetch(ctx, mdURL, 0, -1)
+	rc, err := opts.Fetcher.Fetch(WithMaxSize(ctx, MaxRepomdSize), mdURL, 0, -1)
 	if err != nil {
 		return nil, st, fmt.Errorf("read %s: %w", mdURL, err)
 	}
-	raw, err := io.ReadAll(io.LimitReader(rc, MaxRepomdSize+1))
+	raw, err := io.ReadAll(rc)
 	rc.Close()
+	if cache, ok := opts.Fetcher.(RepomdCache); ok {
+		// Only a repomd.xml that parsed and whose primary verified is kept.
+		defer func() {
+			if err == nil {
+				_ = cache.KeepRepomd(mdURL, raw) // a cache: failing to keep it only costs a refetch
+			} else if hint := cache.ForgetRepomd(mdURL); hint != "" {
+				err = fmt.Errorf("%w\n  (%s: %s)", err, mdURL, hint)
+			}
+		}()
+	}
 	if err != nil {
 		return nil, st, fmt.Errorf("read %s: %w", mdURL, err)
 	}
@@ -410,6 +435,8 @@ func readMetadata(ctx context.Context, base string, mf MetadataFile, opts LoadOp
 	u := joinURL(base, mf.Href)
 	var rc io.ReadCloser
 	var err error
+	// Not one byte past what repomd.xml declares is fetched or stored.
+	ctx = WithMaxSize(ctx, cmp.Or(mf.Size, DefaultMaxMetadataSize))
 	if mc, ok := opts.Fetcher.(MetadataCache); ok {
 		rc, err = mc.FetchMetadata(ctx, u, mf.Checksum)
 	} else {

@@ -1,0 +1,227 @@
+package resolver
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+)
+
+// NetOptions are the network timeouts, as curl's --connect-timeout,
+// a response-header timeout, and --speed-limit/--speed-time (dnf's minrate
+// and timeout): a server that never answers, stops after the headers or
+// trickles fails in bounded time, and the caller retries or fails over.
+type NetOptions struct {
+	ConnectTimeout time.Duration // TCP connect and TLS handshake (default 30s)
+	HeaderTimeout  time.Duration // from sending the request to the response headers (default 30s)
+	// A body that averages fewer than SpeedLimit bytes a second over
+	// SpeedTime is abandoned (defaults 1000 B/s over 30s; SpeedLimit < 0 turns it off).
+	SpeedLimit int64
+	SpeedTime  time.Duration
+}
+
+func (o NetOptions) withDefaults() NetOptions {
+	if o.ConnectTimeout <= 0 {
+		o.ConnectTimeout = 30 * time.Second
+	}
+	if o.HeaderTimeout <= 0 {
+		o.HeaderTimeout = 30 * time.Second
+	}
+	if o.SpeedLimit == 0 {
+		o.SpeedLimit = 1000
+	}
+	if o.SpeedTime <= 0 {
+		o.SpeedTime = 30 * time.Second
+	}
+	return o
+}
+
+// NewHTTPClient returns the client every download uses: timeouts as o says,
+// and bodies held to the size WithMaxSize put in the request's context.
+func NewHTTPClient(o NetOptions) *http.Client {
+	o = o.withDefaults()
+	dialer := &net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second}
+	tr := &http.Transport{
+		Proxy:                 http.ProxyFromEnvironment,
+		DialContext:           dialer.DialContext,
+		TLSHandshakeTimeout:   o.ConnectTimeout,
+		ResponseHeaderTimeout: o.HeaderTimeout,
+		MaxIdleConnsPerHost:   8,
+		IdleConnTimeout:       90 * time.Second,
+	}
+	return &http.Client{Transport: &guardedTransport{next: tr, opts: o}}
+}
+
+// defaultClient is used by fetchers given no client; it holds no state
+// that changes, so sharing it is safe.
+var defaultClient = NewHTTPClient(NetOptions{})
+
+type maxSizeKey struct{}
+
+// WithMaxSize bounds every resource fetched with ctx to n bytes (the size
+// a lock pins or repomd.xml declares): a longer body fails with a
+// *TooLargeError as soon as byte n+1 arrives, so nothing past n is
+// written. n <= 0 leaves ctx unchanged.
+func WithMaxSize(ctx context.Context, n int64) context.Context {
+	if n <= 0 {
+		return ctx
+	}
+	return context.WithValue(ctx, maxSizeKey{}, n)
+}
+
+func maxSize(ctx context.Context) int64 {
+	n, _ := ctx.Value(maxSizeKey{}).(int64)
+	return n
+}
+
+// TooLargeError is a body longer than the size declared for it.
+type TooLargeError struct {
+	URL string
+	Max int64
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("%s: larger than the declared %d bytes; stopped there", e.URL, e.Max)
+}
+
+// TimeoutError is a server that did not answer, or sent too slowly.
+type TimeoutError struct {
+	URL    string
+	Detail string
+}
+
+func (e *TimeoutError) Error() string { return e.URL + ": " + e.Detail }
+
+// Timeout marks the error as a timeout for net.Error-style checks.
+func (e *TimeoutError) Timeout() bool { return true }
+
+// guardedTransport adds the size cap and the low-speed watchdog to bodies.
+type guardedTransport struct {
+	next http.RoundTripper
+	opts NetOptions
+}
+
+func (t *guardedTransport) RoundTrip(req *http.Request) (*http.Response, error) {
+	// The watchdog aborts a stalled body by cancelling its request: closing
+	// the body would wait for the blocked read.
+	ctx, cancel := context.WithCancel(req.Context())
+	resp, err := t.next.RoundTrip(req.WithContext(ctx))
+	if err != nil {
+		cancel()
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			return nil, &TimeoutError{URL: req.URL.String(), Detail: fmt.Sprintf("no answer within the timeouts (connect %v, headers %v): %v", t.opts.ConnectTimeout, t.opts.HeaderTimeout, err)}
+		}
+		return nil, err
+	}
+	limit := int64(-1)
+	if declared := maxSize(req.Context()); declared > 0 {
+		// A resumed download's 206 carries the rest of the resource only.
+		var start int64
+		if resp.StatusCode == http.StatusPartialContent {
+			fmt.Sscanf(resp.Header.Get("Content-Range"), "bytes %d-", &start)
+		}
+		limit = max(declared-start, 0)
+		if resp.ContentLength > limit {
+			resp.Body.Close()
+			cancel()
+			return nil, &TooLargeError{URL: req.URL.String(), Max: declared}
+		}
+	}
+	g := &guardedBody{rc: resp.Body, cancel: cancel, url: req.URL.String(), limit: limit, max: maxSize(req.Context()), opts: t.opts}
+	if t.opts.SpeedLimit > 0 {
+		g.timer = time.AfterFunc(t.opts.SpeedTime, g.check)
+	}
+	resp.Body = g
+	return resp, nil
+}
+
+type guardedBody struct {
+	rc     io.ReadCloser
+	cancel context.CancelFunc
+	url    string
+	limit  int64 // bytes this body may carry, -1 for no cap
+	max    int64 // the resource's declared size, for the error
+	opts   NetOptions
+	timer  *time.Timer
+
+	mu      sync.Mutex
+	n       int64 // bytes read so far
+	checked int64 // n at the last watchdog check
+	stalled bool
+}
+
+// check runs every SpeedTime: too few bytes since the last check abandons the body.
+func (g *guardedBody) check() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.n-g.checked < speedFloor(g.opts) {
+		g.stalled = true
+		g.cancel()
+		return
+	}
+	g.checked = g.n
+	g.timer.Reset(g.opts.SpeedTime)
+}
+
+// speedFloor is how many bytes a SpeedTime window must carry.
+func speedFloor(o NetOptions) int64 {
+	return max(1, int64(float64(o.SpeedLimit)*o.SpeedTime.Seconds()))
+}
+
+func (g *guardedBody) Read(p []byte) (int, error) {
+	if g.limit >= 0 && int64(len(p)) > g.limit-g.n+1 {
+		p = p[:g.limit-g.n+1] // one byte past the cap is enough to tell
+	}
+	n, err := g.rc.Read(p)
+	g.mu.Lock()
+	g.n += int64(n)
+	total, stalled := g.n, g.stalled
+	g.mu.Unlock()
+	if g.limit >= 0 && total > g.limit {
+		g.Close()
+		return n - int(total-g.limit), &TooLargeError{URL: g.url, Max: g.max}
+	}
+	if err == io.EOF && g.timer != nil {
+		g.timer.Stop()
+	}
+	if err != nil && stalled {
+		return n, &TimeoutError{URL: g.url, Detail: fmt.Sprintf("transfer slower than %d bytes/s for %v; abandoned", g.opts.SpeedLimit, g.opts.SpeedTime)}
+	}
+	return n, err
+}
+
+func (g *guardedBody) Close() error {
+	if g.timer != nil {
+		g.timer.Stop()
+	}
+	err := g.rc.Close()
+	g.cancel()
+	return err
+}
+
+// capReader holds a local file to the size WithMaxSize declared.
+type capReader struct {
+	r     io.Reader
+	left  int64
+	max   int64
+	where string
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	if int64(len(p)) > c.left+1 {
+		p = p[:c.left+1]
+	}
+	n, err := c.r.Read(p)
+	if int64(n) > c.left {
+		n = int(c.left)
+		c.left = -1
+		return n, &TooLargeError{URL: c.where, Max: c.max}
+	}
+	c.left -= int64(n)
+	return n, err
+}
