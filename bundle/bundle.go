@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"bufio"
 	"compress/gzip"
+	"context"
 	_ "embed"
 	"errors"
 	"fmt"
@@ -44,6 +45,12 @@ type Input struct {
 // same lock and store give the same bytes. Everything is staged in a temporary
 // directory and the archive is renamed into place only when complete.
 func Write(out string, in Input) error {
+	return WriteContext(context.Background(), out, in)
+}
+
+// WriteContext is Write, stopping when ctx is done (SIGINT, SIGTERM): the
+// temporaries are removed and no archive is left behind.
+func WriteContext(ctx context.Context, out string, in Input) error {
 	name := Name(out)
 	stage, err := os.MkdirTemp(filepath.Dir(out), ".bundle-*")
 	if err != nil {
@@ -51,10 +58,10 @@ func Write(out string, in Input) error {
 	}
 	defer os.RemoveAll(stage)
 	root := filepath.Join(stage, name)
-	if err := stageFiles(root, in); err != nil {
+	if err := stageFiles(ctx, root, in); err != nil {
 		return err
 	}
-	return atomicfile.Write(out, 0o644, func(w io.Writer) error { return writeTarGz(w, stage) })
+	return atomicfile.Write(out, 0o644, func(w io.Writer) error { return writeTarGz(ctx, w, stage) })
 }
 
 // Name is the bundle's top directory: the archive name without .tar.gz.
@@ -66,7 +73,7 @@ func Name(archive string) string {
 	return base
 }
 
-func stageFiles(root string, in Input) error {
+func stageFiles(ctx context.Context, root string, in Input) error {
 	rpms := filepath.Join(root, "rpms")
 	for _, d := range []string{rpms, filepath.Join(root, "keys"), filepath.Join(root, "bin")} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
@@ -84,7 +91,7 @@ func stageFiles(root string, in Input) error {
 		if err != nil {
 			return err
 		}
-		if err := copyObject(in.Store, sha, dst); err != nil {
+		if err := copyObject(ctx, in.Store, sha, dst); err != nil {
 			return fmt.Errorf("%s: %w", p.NEVRA(), err)
 		}
 		// repodata records file times: keep them fixed for determinism.
@@ -118,7 +125,7 @@ func stageFiles(root string, in Input) error {
 		}
 	}
 	if in.Binary != "" {
-		if err := copyFile(in.Binary, filepath.Join(root, "bin", "rpmvault"), 0o755); err != nil {
+		if err := copyFile(ctx, in.Binary, filepath.Join(root, "bin", "rpmvault"), 0o755); err != nil {
 			return fmt.Errorf("bundle binary: %w", err)
 		}
 	}
@@ -130,7 +137,7 @@ func stageFiles(root string, in Input) error {
 }
 
 // copyObject copies a store object, which the store re-verifies as it is read.
-func copyObject(store *mirror.Store, sha, dst string) error {
+func copyObject(ctx context.Context, store *mirror.Store, sha, dst string) error {
 	obj, err := store.Open(sha)
 	if err != nil {
 		return err
@@ -140,14 +147,14 @@ func copyObject(store *mirror.Store, sha, dst string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, obj); err != nil {
+	if _, err := io.Copy(out, ctxReader{ctx: ctx, r: obj}); err != nil {
 		out.Close()
 		return err
 	}
 	return out.Close()
 }
 
-func copyFile(src, dst string, mode os.FileMode) error {
+func copyFile(ctx context.Context, src, dst string, mode os.FileMode) error {
 	in, err := os.Open(src)
 	if err != nil {
 		return err
@@ -157,11 +164,35 @@ func copyFile(src, dst string, mode os.FileMode) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(out, in); err != nil {
+	if _, err := io.Copy(out, ctxReader{ctx: ctx, r: in, f: in}); err != nil {
 		out.Close()
 		return err
 	}
 	return out.Close()
+}
+
+// ctxReader stops reading once ctx is done; a read of f blocked on a pipe
+// is released through its deadline.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+	f   *os.File // r, when it is a file that may block
+}
+
+func (r ctxReader) Read(p []byte) (int, error) {
+	if err := r.ctx.Err(); err != nil {
+		return 0, fmt.Errorf("interrupted: %w", err)
+	}
+	stop := func() bool { return false }
+	if r.f != nil {
+		stop = context.AfterFunc(r.ctx, func() { r.f.SetReadDeadline(time.Now()) })
+	}
+	n, err := r.r.Read(p)
+	stop()
+	if cerr := r.ctx.Err(); err != nil && cerr != nil {
+		return n, fmt.Errorf("interrupted: %w", cerr)
+	}
+	return n, err
 }
 
 // checksums lists "sha256  path" for every file below root but SHA256SUMS.
@@ -188,7 +219,7 @@ func checksums(root string) ([]byte, error) {
 
 // writeTarGz archives dir's contents with sorted names, fixed times and
 // owners, and a gzip header without name or time.
-func writeTarGz(w io.Writer, dir string) error {
+func writeTarGz(ctx context.Context, w io.Writer, dir string) error {
 	var paths []string
 	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
@@ -234,7 +265,7 @@ func writeTarGz(w io.Writer, dir string) error {
 			if err != nil {
 				return err
 			}
-			_, err = io.Copy(tw, f)
+			_, err = io.Copy(tw, ctxReader{ctx: ctx, r: f})
 			f.Close()
 			if err != nil {
 				return err

@@ -51,6 +51,7 @@ bundle, and installs it on an air-gapped box in the right order.`,
 	pf.Bool("offline", false, "use only the store and cached metadata; make no network request")
 	pf.BoolP("quiet", "q", false, "print only errors and the result")
 	pf.Duration("metadata-expire", 6*time.Hour, "use cached repo metadata this long before asking the server again (0: always ask)")
+	netFlags(pf)
 
 	for _, c := range a.commands() {
 		if c != nil { // a command left out of this build
@@ -95,16 +96,21 @@ func (a *app) configure(cmd *cobra.Command, _ []string) error {
 	if bindErr != nil {
 		return bindErr
 	}
-	if file := v.GetString("config"); file != "" {
+	file := v.GetString("config")
+	if file != "" {
 		v.SetConfigFile(file)
 		if err := v.ReadInConfig(); err != nil {
 			return usagef("read config file %s: %w", file, err)
 		}
 	} else if _, err := os.Stat("rpmvault.yaml"); err == nil {
-		v.SetConfigFile("rpmvault.yaml")
+		file = "rpmvault.yaml"
+		v.SetConfigFile(file)
 		if err := v.ReadInConfig(); err != nil {
 			return fmt.Errorf("read config file rpmvault.yaml: %w (fix it or pass --config)", err)
 		}
+	}
+	if err := a.strictConfig(cmd, file); err != nil {
+		return err
 	}
 	level := slog.LevelInfo
 	if v.GetBool("quiet") {

@@ -53,7 +53,7 @@ func (a *app) bundleCommand() *cobra.Command {
 					a.log.Warn("bundling this rpmvault, built with "+runtime.Version()+"; binaries of Go 1.24+ do not run on CentOS 6's kernel 2.6.32 (use make target-binary, or --binary)", "binary", bin)
 				}
 			}
-			if err := bundle.Write(out, bundle.Input{Lock: lk, Store: store, Keys: keys, Binary: bin}); err != nil {
+			if err := bundle.WriteContext(cmd.Context(), out, bundle.Input{Lock: lk, Store: store, Keys: keys, Binary: bin}); err != nil {
 				return err
 			}
 			if r != nil && a.cfg.GetString("lock") != "" {

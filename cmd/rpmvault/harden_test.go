@@ -11,7 +11,9 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/rpmvault/rpmvault/bundle"
 	"github.com/rpmvault/rpmvault/fixtures"
@@ -174,5 +176,196 @@ func TestInstallShFromReadOnlyMedia(t *testing.T) {
 	out, err = readOnlyRun(t, dir, "dash", filepath.Join(dir, "install.sh"), "--root", t.TempDir())
 	if err == nil || !strings.Contains(out, "checksum verification failed") || !strings.Contains(out, "rpms/tar-1.23-11.el6.x86_64.rpm: FAILED") {
 		t.Fatalf("damaged bundle from read-only media: %v\n%s", err, out)
+	}
+}
+
+// TestStrictConfiguration: the environment and rpmvault.yaml are checked
+// like the command line: RPMVAULT_OFFLINE=yes is honoured (no request is
+// made), values that are not of the setting's type and unknown keys or
+// variables are usage errors naming them and the valid ones.
+func TestStrictConfiguration(t *testing.T) {
+	dir := t.TempDir()
+	for _, tt := range []struct {
+		name string
+		env  map[string]string
+		file string
+		want []string
+	}{
+		{"bad duration", map[string]string{"RPMVAULT_METADATA_EXPIRE": "banana"}, "", []string{"RPMVAULT_METADATA_EXPIRE", `"banana" is not a duration`}},
+		{"bad bool", map[string]string{"RPMVAULT_OFFLINE": "maybe"}, "", []string{"RPMVAULT_OFFLINE", `"maybe" is not a boolean`}},
+		{"bad int", map[string]string{"RPMVAULT_JOBS": "many"}, "", []string{"RPMVAULT_JOBS", "not a whole number"}},
+		{"unknown variable", map[string]string{"RPMVAULT_STOER": "/x"}, "", []string{"RPMVAULT_STOER", "RPMVAULT_STORE"}},
+		{"typo in the file", nil, "stroe: /x\n", []string{`unknown key "stroe"`, "store", "metadata-expire"}},
+		{"bad value in the file", nil, "metadata-expire: banana\n", []string{"key metadata-expire", `"banana" is not a duration`}},
+		{"nested typo in the file", nil, "mirror:\n  jobs: 3\n", []string{`unknown key "mirror.jobs"`}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			for k, v := range tt.env {
+				t.Setenv(k, v)
+			}
+			args := []string{"version"}
+			if tt.file != "" {
+				args = append(args, "--config", writeFile(t, filepath.Join(dir, "rpmvault.yaml"), tt.file))
+			}
+			code, _, stderr := rpmvault(t, args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d (usage); stderr: %s", code, exitUsage, stderr)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(stderr, w) {
+					t.Errorf("stderr does not say %q:\n%s", w, stderr)
+				}
+			}
+		})
+	}
+	for _, ok := range []map[string]string{{"RPMVAULT_METADATA_EXPIRE": "3600"}, {"RPMVAULT_OFFLINE": "no"}, {"RPMVAULT_QUIET": "on"}} {
+		for k, v := range ok {
+			t.Setenv(k, v)
+		}
+		if code, _, stderr := rpmvault(t, "version"); code != 0 {
+			t.Errorf("%v: exit %d: %s", ok, code, stderr)
+		}
+	}
+}
+
+// TestOfflineYesIsHonoured: RPMVAULT_OFFLINE=yes means offline: resolving
+// with an empty cache fails for want of it, and the server sees nothing.
+func TestOfflineYesIsHonoured(t *testing.T) {
+	_, maps := fixtureWorld(t)
+	t.Setenv("RPMVAULT_OFFLINE", "yes")
+	before := worldSrv.TotalRequests()
+	code, _, stderr := rpmvault(t, append([]string{"resolve", "-m", shippedManifest, "--store", t.TempDir(), "--no-abi"}, maps...)...)
+	if code == 0 || !strings.Contains(stderr, "--offline") {
+		t.Errorf("exit %d, want the offline resolve to fail for want of a cache; stderr: %s", code, stderr)
+	}
+	if n := worldSrv.TotalRequests() - before; n != 0 {
+		t.Errorf("RPMVAULT_OFFLINE=yes made %d network requests", n)
+	}
+}
+
+// TestBundleWritesLockAsHelpSays: bundle -m M --lock FILE writes FILE, with
+// every package pinned by sha256 (header-only sources too).
+func TestBundleWritesLockAsHelpSays(t *testing.T) {
+	_, maps := fixtureWorld(t)
+	dir := t.TempDir()
+	lockFile := filepath.Join(dir, "out.lock.yaml")
+	code, _, stderr := rpmvault(t, append([]string{"bundle", "-m", shippedManifest, "--lock", lockFile, "--store", filepath.Join(dir, "store"),
+		"-o", filepath.Join(dir, "b.tar.gz"), "--binary", os.Args[0], "--no-abi"}, maps...)...)
+	if code != 0 {
+		t.Fatalf("bundle: exit %d: %s", code, stderr)
+	}
+	data, err := os.ReadFile(lockFile)
+	if err != nil {
+		t.Fatalf("bundle -m --lock did not write the lock: %v", err)
+	}
+	if n := strings.Count(string(data), "checksum: sha256:"); n < 20 || strings.Contains(string(data), `checksum: ""`) {
+		t.Errorf("lock pins %d packages by sha256:\n%s", n, data)
+	}
+}
+
+// runAsRpmvault starts this test binary as rpmvault (see TestMain).
+func runAsRpmvault(t *testing.T, args ...string) (*exec.Cmd, *bytes.Buffer, <-chan error) {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), "BE_RPMVAULT_FOR_TEST=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return cmd, &stderr, done
+}
+
+// TestSignalStopsBundleAndRemovesTemporaries: SIGINT or SIGTERM while the
+// bundle is being written stops it through the context; no .bundle-*
+// temporary and no archive are left. --binary is a FIFO, so the test knows
+// the bundle is mid-write when its open returns, and the write would block
+// for ever unless the signal stops it.
+func TestSignalStopsBundleAndRemovesTemporaries(t *testing.T) {
+	_, lock, store, maps := makeBundle(t)
+	for _, sig := range []syscall.Signal{syscall.SIGINT, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			dir := t.TempDir()
+			fifo := filepath.Join(dir, "binary.fifo")
+			if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(dir, "out")
+			os.Mkdir(out, 0o755)
+			cmd, stderr, done := runAsRpmvault(t, append([]string{"bundle", "--lock", lock, "--store", store, "--offline", "-o", filepath.Join(out, "b.tar.gz"), "--binary", fifo}, maps...)...)
+			opened := make(chan *os.File, 1)
+			go func() {
+				f, err := os.OpenFile(fifo, os.O_WRONLY, 0) // returns once the bundle reads it
+				if err == nil {
+					opened <- f
+				}
+			}()
+			select {
+			case f := <-opened:
+				defer f.Close()
+				f.Write([]byte("part of a binary")) // and then nothing: the copy blocks
+			case err := <-done:
+				t.Fatalf("bundle ended before reading --binary: %v\n%s", err, stderr)
+			case <-time.After(2 * time.Minute):
+				t.Fatal("bundle never opened --binary")
+			}
+			if m, _ := filepath.Glob(filepath.Join(out, ".bundle-*")); len(m) == 0 {
+				t.Fatal("no .bundle-* staging directory while the bundle is being written")
+			}
+			cmd.Process.Signal(sig)
+			select {
+			case err := <-done:
+				if err == nil || !strings.Contains(stderr.String(), "interrupted") {
+					t.Errorf("want an interrupted exit, got %v: %s", err, stderr)
+				}
+			case <-time.After(time.Minute):
+				t.Fatalf("bundle did not stop on %v", sig)
+			}
+			if left, _ := os.ReadDir(out); len(left) > 0 {
+				var names []string
+				for _, e := range left {
+					names = append(names, e.Name())
+				}
+				t.Errorf("left behind after %v: %v", sig, names)
+			}
+		})
+	}
+}
+
+// TestSignalStopsMirror: SIGTERM while mirror waits on a server that never
+// answers stops it at once, through the context.
+func TestSignalStopsMirror(t *testing.T) {
+	w, maps := fixtureWorld(t)
+	dir := t.TempDir()
+	lock := filepath.Join(dir, "l.yaml")
+	if code, _, stderr := rpmvault(t, append([]string{"resolve", "-m", shippedManifest, "--lock", lock, "--no-abi", "--store", filepath.Join(dir, "meta")}, maps...)...); code != 0 {
+		t.Fatalf("resolve: %s", stderr)
+	}
+	hang := serveDir(t, w.Root)
+	arrived := make(chan string, 100)
+	hang.SetFaults(fixtures.Faults{Hang: true, Arrived: arrived})
+	var hangMaps []string
+	for d, up := range fixtures.Upstreams {
+		hangMaps = append(hangMaps, "--mirror-map", up+"="+hang.URL+"/"+d)
+	}
+	cmd, stderr, done := runAsRpmvault(t, append([]string{"mirror", "--lock", lock, "--store", filepath.Join(dir, "store"), "--header-timeout", "1h"}, hangMaps...)...)
+	select {
+	case <-arrived:
+	case err := <-done:
+		t.Fatalf("mirror ended before asking the server: %v\n%s", err, stderr)
+	case <-time.After(2 * time.Minute):
+		t.Fatal("mirror never asked the server")
+	}
+	cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(stderr.String(), "interrupted") {
+			t.Errorf("want an interrupted exit, got %v: %s", err, stderr)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("mirror did not stop on SIGTERM")
 	}
 }

@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"os/signal"
@@ -26,6 +27,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK
+	}
+	if ctx.Err() != nil {
+		// SIGINT or SIGTERM: every command stops through its context.
+		a.printError(fmt.Errorf("interrupted, stopped cleanly: %w", err))
+		return exitError
 	}
 	a.printError(err)
 	return exitCode(err)

@@ -9,6 +9,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// Tests that send signals run this binary as rpmvault itself.
+	if os.Getenv("BE_RPMVAULT_FOR_TEST") == "1" {
+		main()
+	}
 	// Keep the default store (the user cache dir) inside a temporary directory.
 	dir, err := os.MkdirTemp("", "rpmvault-cmd-cache-")
 	if err != nil {

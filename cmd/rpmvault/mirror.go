@@ -90,7 +90,7 @@ func (a *app) mirror(cmd *cobra.Command, lk *lock.Lock) (*mirror.Session, error)
 	if err != nil {
 		return nil, usageError{err}
 	}
-	opts := mirror.Options{Store: store, Jobs: a.cfg.GetInt("jobs"), Rewrites: rw, Offline: a.cfg.GetBool("offline"), Log: a.log}
+	opts := mirror.Options{Store: store, Jobs: a.cfg.GetInt("jobs"), Rewrites: rw, Offline: a.cfg.GetBool("offline"), Log: a.log, Net: a.netOptions()}
 	if f, ok := a.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && !a.cfg.GetBool("quiet") {
 		opts.Progress = a.stderr
 	}

@@ -158,6 +158,6 @@ func (a *app) fetcher() (resolver.Fetcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &mirror.MetadataFetcher{Inner: &resolver.HTTPFetcher{}, Rewrites: rw, Store: store,
+	return &mirror.MetadataFetcher{Inner: &resolver.HTTPFetcher{Client: resolver.NewHTTPClient(a.netOptions())}, Rewrites: rw, Store: store,
 		Offline: a.cfg.GetBool("offline"), Expire: a.cfg.GetDuration("metadata-expire")}, nil
 }
