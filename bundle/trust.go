@@ -1,6 +1,7 @@
 package bundle
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -81,7 +82,11 @@ func VerifyWith(dir string, anchor Anchor) (*lock.Lock, *Trust, error) {
 		facts, err := verifyRPMFile(filepath.Join(dir, name), keys)
 		if err != nil {
 			detail := err.Error()
-			if keys == anchor.Keys && anchor.Keys != nil {
+			switch {
+			case keys != anchor.Keys || anchor.Keys == nil:
+			case errors.Is(err, mirror.ErrNotSigned):
+				detail = fmt.Sprintf("is not signed, so no key from %s vouches for it (a package of an unsigned repo can only be vouched for by --lock-sha256)", anchor.KeysFrom)
+			default:
 				detail = fmt.Sprintf("not vouched for by a key from %s: %s", anchor.KeysFrom, detail)
 			}
 			return nil, nil, &Error{File: name, Detail: detail}

@@ -36,6 +36,9 @@ func (e *VerifyError) Error() string {
 	return s + ": " + e.Detail
 }
 
+// ErrNotSigned is a package that carries no signature where one is required.
+var ErrNotSigned = errors.New("package is not signed")
+
 // Keyring holds the public keys packages may be signed with.
 type Keyring struct {
 	keys openpgp.EntityList
@@ -216,7 +219,7 @@ func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
 	}
 	if keys != nil {
 		if len(checks) == 0 && !headerSigned {
-			return nil, errors.New("package is not signed, and gpgcheck is on (set gpgcheck: false for the repo only if that is intended)")
+			return nil, fmt.Errorf("%w, and gpgcheck is on (set gpgcheck: false for the repo only if that is intended)", ErrNotSigned)
 		}
 		for _, c := range checks {
 			if err := c.verify(c.h); err != nil {

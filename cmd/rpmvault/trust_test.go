@@ -103,7 +103,7 @@ func TestTrustAnchors(t *testing.T) {
 		want string
 	}{
 		{"verify --lock-sha256", []string{"verify", swapped, "--lock-sha256", good}, "not the lock you trusted"},
-		{"verify --trusted-keys", []string{"verify", swapped, "--trusted-keys", keys}, "rpms/" + file},
+		{"verify --trusted-keys", []string{"verify", swapped, "--trusted-keys", keys}, "rpms/" + file + ": is not signed, so no key from --trusted-keys"},
 		{"install --extract, no anchor", []string{"install", swapped, "--extract", "--root", filepath.Join(t.TempDir(), "r")}, "nothing outside the bundle vouches"},
 		{"install --extract --lock-sha256", []string{"install", swapped, "--extract", "--root", filepath.Join(t.TempDir(), "r"), "--lock-sha256", good}, "not the lock you trusted"},
 	}
