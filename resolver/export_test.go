@@ -70,6 +70,7 @@ func ValidAnswer(u *Universe, req Request, nevras []string) error {
 	var extra []pendingRule
 	for i := int32(2); i < int32(len(s.pkgs)); i++ {
 		if !s.inst[i] && want[s.pkgs[i].NEVRA()] {
+			delete(want, s.pkgs[i].NEVRA()) // one copy, when two repos have it
 			s.sat.Map[i] = 1
 			extra = s.pkgRules(i, extra)
 		}

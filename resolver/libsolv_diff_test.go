@@ -23,8 +23,12 @@ import (
 
 // diffCase is one randomly generated resolution problem.
 type diffCase struct {
-	seed      int64
-	repo      []*resolver.Package
+	seed int64
+	repo []*resolver.Package
+	// repos splits repo over several repos (when set), with their
+	// priorities (lower wins, as in yum and dnf).
+	repos     [][]*resolver.Package
+	prio      []int
 	installed []*resolver.Package
 	install   []string
 }
@@ -145,6 +149,28 @@ func randomCase(seed int64) diffCase {
 		}
 		c.installed = consistent(c.installed)
 	}
+	// Several repos (in one case of three), as a box with its release's os
+	// tree, the next release's and updates: each package in one of them,
+	// some in two (the same NEVRA in os 6.5 and 6.6), priorities sometimes.
+	if r.Intn(3) == 0 {
+		nr := 2 + r.Intn(2)
+		c.repos = make([][]*resolver.Package, nr)
+		for _, p := range c.repo {
+			k := r.Intn(nr)
+			c.repos[k] = append(c.repos[k], p)
+			if r.Intn(5) == 0 {
+				k2 := (k + 1 + r.Intn(nr-1)) % nr
+				c.repos[k2] = append(c.repos[k2], p)
+			}
+		}
+		for k := 0; k < nr; k++ {
+			prio := resolver.DefaultPriority
+			if r.Intn(3) == 0 {
+				prio = []int{10, 50, 99}[r.Intn(3)]
+			}
+			c.prio = append(c.prio, prio)
+		}
+	}
 	// Install specs as people write them: a name, name.arch, name-version
 	// or "name >= version".
 	for k := 1 + r.Intn(2); k > 0; k-- {
@@ -202,6 +228,21 @@ func consistent(set []*resolver.Package) []*resolver.Package {
 		}
 		set = keep
 	}
+}
+
+// repoSets are the case's repos: repo alone, or its split.
+func (c diffCase) repoSets() [][]*resolver.Package {
+	if c.repos != nil {
+		return c.repos
+	}
+	return [][]*resolver.Package{c.repo}
+}
+
+func (c diffCase) priority(k int) int {
+	if c.prio != nil {
+		return c.prio[k]
+	}
+	return resolver.DefaultPriority
 }
 
 func writeRepo(t *testing.T, dir string, pkgs []*resolver.Package) {
@@ -277,9 +318,14 @@ func TestDifferentialAgainstLibsolv(t *testing.T) {
 	for i := 0; i < n; i++ {
 		c := randomCase(int64(1000 + i))
 		dir := filepath.Join(root, fmt.Sprint(i))
-		writeRepo(t, filepath.Join(dir, "repo"), c.repo)
-		job := map[string]any{"primary": mdFile(t, filepath.Join(dir, "repo"), "primary"),
-			"filelists": mdFile(t, filepath.Join(dir, "repo"), "filelists"), "install": c.install}
+		job := map[string]any{"install": c.install}
+		var repos []map[string]any
+		for k, pkgs := range c.repoSets() {
+			rd := filepath.Join(dir, fmt.Sprintf("repo%d", k))
+			writeRepo(t, rd, pkgs)
+			repos = append(repos, map[string]any{"primary": mdFile(t, rd, "primary"), "filelists": mdFile(t, rd, "filelists"), "priority": c.priority(k)})
+		}
+		job["repos"] = repos
 		if len(c.installed) > 0 {
 			writeRepo(t, filepath.Join(dir, "installed"), c.installed)
 			job["installed_primary"] = mdFile(t, filepath.Join(dir, "installed"), "primary")
@@ -292,14 +338,23 @@ func TestDifferentialAgainstLibsolv(t *testing.T) {
 	agree, unsat, upgrades := 0, 0, 0
 	var differ []string
 	var checks []map[string]any
-	withInstalled := 0
+	withInstalled, withRepos := 0, 0
 	for i, c := range cases {
 		if len(c.installed) > 0 {
 			withInstalled++
 		}
+		if c.repos != nil {
+			withRepos++
+		}
 		dir := filepath.Join(root, fmt.Sprint(i))
-		u, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{{ID: "repo", BaseURLs: []string{filepath.Join(dir, "repo")}}},
-			resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+		var repos []resolver.Repo
+		prio := map[string]int{}
+		for k := range c.repoSets() {
+			id := fmt.Sprintf("repo%d", k)
+			repos = append(repos, resolver.Repo{ID: id, BaseURLs: []string{filepath.Join(dir, id)}})
+			prio[id] = c.priority(k)
+		}
+		u, err := resolver.LoadUniverse(context.Background(), repos, resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -316,7 +371,7 @@ func TestDifferentialAgainstLibsolv(t *testing.T) {
 			installed = iu.Packages
 		}
 		// SolveChecked also verifies that our answer satisfies every rule.
-		plan, err := resolver.SolveChecked(t, u, resolver.Request{Install: c.install, Installed: installed, Multilib: true})
+		plan, err := resolver.SolveChecked(t, u, resolver.Request{Install: c.install, Installed: installed, Multilib: true, RepoPriority: prio})
 		var ours []string
 		ourUnsat := false
 		var ue *resolver.UnsatisfiableError
@@ -335,7 +390,7 @@ func TestDifferentialAgainstLibsolv(t *testing.T) {
 			if ourUnsat {
 				unsat++
 			}
-			upgrades += checkUpgradesNeeded(t, u, resolver.Request{Install: c.install, Installed: installed, Multilib: true}, plan, i)
+			upgrades += checkUpgradesNeeded(t, u, resolver.Request{Install: c.install, Installed: installed, Multilib: true, RepoPriority: prio}, plan, i)
 			continue
 		}
 		desc := fmt.Sprintf("case %d (seed %d, install %v, %d installed):\n rpmvault unsat=%v %v\n libsolv  unsat=%v %v %s",
@@ -347,7 +402,7 @@ func TestDifferentialAgainstLibsolv(t *testing.T) {
 			t.Errorf("semantic disagreement, %s", desc)
 			continue
 		}
-		if err := resolver.ValidAnswer(u, resolver.Request{Install: c.install, Installed: installed, Multilib: true}, theirs.Install); err != nil {
+		if err := resolver.ValidAnswer(u, resolver.Request{Install: c.install, Installed: installed, Multilib: true, RepoPriority: prio}, theirs.Install); err != nil {
 			t.Errorf("libsolv's answer breaks our rules (%v): %s", err, desc)
 			continue
 		}
@@ -367,8 +422,8 @@ func TestDifferentialAgainstLibsolv(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("agreement with libsolv: %d of %d random cases identical (%d unsatisfiable on both sides, %d with an installed set); %d upgrades of installed packages, each one needed",
-		agree, n, unsat, withInstalled, upgrades)
+	t.Logf("agreement with libsolv: %d of %d random cases identical (%d unsatisfiable on both sides, %d with an installed set, %d over several repos); %d upgrades of installed packages, each one needed",
+		agree, n, unsat, withInstalled, withRepos, upgrades)
 	for _, d := range differ {
 		t.Error(d)
 	}

@@ -29,7 +29,11 @@ def make_pool(case):
         inst = pool.add_repo("@System")
         add_rpmmd(inst, case["installed_primary"], case.get("installed_filelists"))
         pool.installed = inst
-    add_rpmmd(pool.add_repo("repo"), case["primary"], case.get("filelists"))
+    # As dnf: repos in configuration order, a priority lower in number wins.
+    for i, r in enumerate(case.get("repos") or [case]):
+        repo = pool.add_repo("repo%d" % i)
+        repo.priority = -r.get("priority", 99)
+        add_rpmmd(repo, r["primary"], r.get("filelists"))
     pool.addfileprovides()
     pool.createwhatprovides()
     return pool
