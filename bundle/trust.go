@@ -5,7 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
+	"sync"
 
 	"github.com/rpmvault/rpmvault/internal/digest"
 	"github.com/rpmvault/rpmvault/lock"
@@ -68,31 +70,27 @@ func VerifyWith(dir string, anchor Anchor) (*lock.Lock, *Trust, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, p := range l.Packages() {
-		repo, _ := l.Repo(p.RepoID)
-		keys := own
-		if !repo.GPGCheck {
-			keys = nil
-		}
-		if anchor.Keys != nil && !(trust.LockAnchored && !repo.GPGCheck) {
-			// An unanchored lock's gpgcheck: false proves nothing.
-			keys = anchor.Keys
-		}
-		name := "rpms/" + p.FileName()
-		facts, err := verifyRPMFile(filepath.Join(dir, name), keys)
-		if err != nil {
-			detail := err.Error()
-			switch {
-			case keys != anchor.Keys || anchor.Keys == nil:
-			case errors.Is(err, mirror.ErrNotSigned):
-				detail = fmt.Sprintf("is not signed, so no key from %s vouches for it (a package of an unsigned repo can only be vouched for by --lock-sha256)", anchor.KeysFrom)
-			default:
-				detail = fmt.Sprintf("not vouched for by a key from %s: %s", anchor.KeysFrom, detail)
+	pkgs := l.Packages()
+	errs := make([]error, len(pkgs))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < runtime.NumCPU(); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				errs[i] = verifyPackage(dir, l, pkgs[i], own, anchor, trust.LockAnchored)
 			}
-			return nil, nil, &Error{File: name, Detail: detail}
-		}
-		if err := facts.Matches(p); err != nil {
-			return nil, nil, &Error{File: name, Detail: err.Error()}
+		}()
+	}
+	for i := range pkgs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, nil, err
 		}
 	}
 	trust.KeysAnchored = anchor.Keys != nil
@@ -109,6 +107,42 @@ func VerifyWith(dir string, anchor Anchor) (*lock.Lock, *Trust, error) {
 			"pass --lock-sha256 HEX (printed by `rpmvault bundle`) or --trusted-keys DIR"
 	}
 	return l, trust, nil
+}
+
+// verifyPackage checks one RPM of the bundle in one pass over its bytes:
+// its sha256 against the lock's pin (which verifyFiles matched to
+// SHA256SUMS), its header NEVRA against the lock entry, its digests and
+// its signature.
+func verifyPackage(dir string, l *lock.Lock, p lock.Package, own *mirror.Keyring, anchor Anchor, lockAnchored bool) error {
+	repo, _ := l.Repo(p.RepoID)
+	keys := own
+	if !repo.GPGCheck {
+		keys = nil
+	}
+	if anchor.Keys != nil && !(lockAnchored && !repo.GPGCheck) {
+		// An unanchored lock's gpgcheck: false proves nothing.
+		keys = anchor.Keys
+	}
+	name := "rpms/" + p.FileName()
+	facts, err := verifyRPMFile(filepath.Join(dir, name), keys)
+	if err != nil {
+		detail := err.Error()
+		switch {
+		case keys != anchor.Keys || anchor.Keys == nil:
+		case errors.Is(err, mirror.ErrNotSigned):
+			detail = fmt.Sprintf("is not signed, so no key from %s vouches for it (a package of an unsigned repo can only be vouched for by --lock-sha256)", anchor.KeysFrom)
+		default:
+			detail = fmt.Sprintf("not vouched for by a key from %s: %s", anchor.KeysFrom, detail)
+		}
+		return &Error{File: name, Detail: detail}
+	}
+	if facts.SHA256 != p.SHA256() {
+		return &Error{File: name, Detail: fmt.Sprintf("sha256 %s, lock.yaml and SHA256SUMS say %s", facts.SHA256, p.SHA256())}
+	}
+	if err := facts.Matches(p); err != nil {
+		return &Error{File: name, Detail: err.Error()}
+	}
+	return nil
 }
 
 func verifyRPMFile(path string, keys *mirror.Keyring) (*mirror.RPMFacts, error) {

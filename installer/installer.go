@@ -32,20 +32,35 @@ type Options struct {
 	Out        io.Writer // progress for people
 }
 
-// TransactionError is rpm refusing the transaction in --test: nothing was
-// changed. The CLI exits 5 on it.
+// TransactionError is rpm refusing the transaction in its checks, before
+// it changed anything. The CLI exits 5 on it.
 type TransactionError struct {
 	Output string
 }
 
 func (e *TransactionError) Error() string {
-	return "rpm --test refused the transaction, nothing was installed:\n" + strings.TrimSpace(e.Output)
+	return "rpm refused the transaction, nothing was installed:\n" + strings.TrimSpace(e.Output)
+}
+
+// refusedBeforeChange reports whether rpm's output is that of a transaction
+// its checks refused (rpm 4.8 to 4.19 word them so): dependencies, file
+// conflicts, disk space, packages already installed. Such a transaction
+// changed nothing.
+func refusedBeforeChange(out string) bool {
+	for _, marker := range []string{"Failed dependencies", "conflicts with file from package", "conflicts with ", "is already installed", "is obsoleted by", "intended for a different architecture", "intended for a different operating system"} {
+		if strings.Contains(out, marker) {
+			return true
+		}
+	}
+	return strings.Contains(out, " needs ") && strings.Contains(out, " filesystem") // disk space
+
 }
 
 // Install applies a verified bundle in dir (whose lock is lock) to the target:
 // it re-plans offline from the bundle's own repodata against what the target
-// has installed, checks the whole plan with rpm --test, and only then applies
-// it with rpm.
+// has installed and applies the plan in one rpm transaction (which rpm
+// checks as a whole before changing anything), or with Stepwise checks the
+// whole plan with rpm --test and applies it step by step.
 func Install(ctx context.Context, dir string, lock *lock.Lock, opts Options) (*resolver.Plan, error) {
 	out := opts.Out
 	if out == nil {
@@ -85,10 +100,8 @@ func Install(ctx context.Context, dir string, lock *lock.Lock, opts Options) (*r
 	for _, pp := range plan.Packages {
 		files = append(files, pp.URLs[0])
 	}
-	fmt.Fprintf(out, "checking %d packages with rpm --test\n", len(files))
-	if o, err := rpm(ctx, opts.Root, append([]string{"-U", "--test"}, files...)...); err != nil {
-		return nil, &TransactionError{Output: o}
-	}
+	// Keys the caller chose to trust (--import-keys) go in first, so rpm
+	// checks the packages against them in the transaction itself.
 	for _, k := range opts.ImportKeys {
 		fmt.Fprintf(out, "importing key %s into the rpmdb (--import-keys)\n", filepath.Base(k))
 		if o, err := rpm(ctx, opts.Root, "--import", k); err != nil {
@@ -96,11 +109,23 @@ func Install(ctx context.Context, dir string, lock *lock.Lock, opts Options) (*r
 		}
 	}
 	if !opts.Stepwise {
+		// One transaction: rpm checks dependencies, conflicts and disk
+		// space for all of it before it changes anything, so a separate
+		// --test pass would only do that work twice.
 		fmt.Fprintf(out, "installing %d packages in one transaction\n", len(files))
 		if o, err := rpm(ctx, opts.Root, append([]string{"-U"}, files...)...); err != nil {
+			if refusedBeforeChange(o) {
+				return nil, &TransactionError{Output: o}
+			}
 			return nil, fmt.Errorf("rpm -U: %v\n%s", err, o)
 		}
 		return plan, nil
+	}
+	// Steps are separate transactions: check the whole plan first, so
+	// that a step does not fail after earlier ones were applied.
+	fmt.Fprintf(out, "checking %d packages with rpm --test\n", len(files))
+	if o, err := rpm(ctx, opts.Root, append([]string{"-U", "--test"}, files...)...); err != nil {
+		return nil, &TransactionError{Output: o}
 	}
 	return plan, applyStepwise(ctx, plan, lock, opts, out)
 }

@@ -14,7 +14,7 @@ import (
 )
 
 // Manifest says what a bundle holds: where packages come from and what to
-// install. It is the YAML file of DESIGN.md ("Formats").
+// install. It is the YAML file docs/manifest.md describes.
 type Manifest struct {
 	Name       string         `yaml:"name"`
 	Arch       string         `yaml:"arch"`

@@ -105,7 +105,7 @@ func (a *app) verifyCommand() *cobra.Command {
 func (a *app) installCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "install BUNDLE [--root DIR] [--dry-run] [--stepwise] [--extract] [--baseline FILE] [--lock-sha256 HEX] [--trusted-keys DIR] [--import-keys]",
-		Short: "Verify a bundle from a trust anchor, re-plan it against the installed packages, check it with rpm --test and apply it",
+		Short: "Verify a bundle from a trust anchor, re-plan it against the installed packages and apply it in one rpm transaction (--stepwise: rpm --test, then step by step)",
 		Args:  exactArgs("BUNDLE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			root := a.cfg.GetString("root")

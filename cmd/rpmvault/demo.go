@@ -108,7 +108,7 @@ func (a *app) demo(cmd *cobra.Command, work string) error {
 			return append([]string{"bundle", "--lock", lock, "--store", store, "-o", out}, maps...)
 		}},
 		{"verify: from the lock's sha256, checksums, lock, header NEVRAs and signatures", func() []string { return append([]string{"verify", out}, anchor()...) }},
-		{"install: re-plan against the (empty) root, rpm --test, then apply", func() []string {
+		{"install: re-plan against the (empty) root, apply in one rpm transaction", func() []string {
 			return append([]string{"install", out, "--root", root, "--import-keys"}, anchor()...)
 		}},
 	}
