@@ -113,7 +113,7 @@ func (x *extraction) unpack(file string) error {
 	if err != nil {
 		return fmt.Errorf("read %s: %w", file, err)
 	}
-	algo, err := fileDigestAlgo(pkg.Header)
+	algo, err := rpmfile.DigestAlgo(pkg.Header, rpmutils.FILEDIGESTALGO, crypto.MD5) // MD5: rpm before 4.6, and EL6
 	if err != nil {
 		return fmt.Errorf("%s: %w", file, err)
 	}
@@ -302,40 +302,4 @@ func unixMode(m uint32) os.FileMode {
 		mode |= os.ModeSticky
 	}
 	return mode
-}
-
-// fileDigestAlgo is the hash of a header's FILEDIGESTS: FILEDIGESTALGO's
-// PGP hash number, MD5 when absent (rpm before 4.6, and EL6's default).
-func fileDigestAlgo(h *rpmutils.RpmHeader) (crypto.Hash, error) {
-	if !h.HasTag(rpmutils.FILEDIGESTALGO) {
-		return crypto.MD5, nil
-	}
-	v, err := h.GetInts(rpmutils.FILEDIGESTALGO)
-	if err != nil || len(v) == 0 {
-		return 0, fmt.Errorf("file digest algorithm: unreadable tag")
-	}
-	if h := pgpHash(v[0]); h != 0 {
-		return h, nil
-	}
-	return 0, fmt.Errorf("file digest algorithm %d is not supported", v[0])
-}
-
-// pgpHash maps an OpenPGP hash algorithm number, which rpm uses for its
-// digests, to the hash; 0 when unknown.
-func pgpHash(n int) crypto.Hash {
-	switch n {
-	case 1:
-		return crypto.MD5
-	case 2:
-		return crypto.SHA1
-	case 8:
-		return crypto.SHA256
-	case 9:
-		return crypto.SHA384
-	case 10:
-		return crypto.SHA512
-	case 11:
-		return crypto.SHA224
-	}
-	return 0
 }

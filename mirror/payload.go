@@ -28,7 +28,7 @@ const fileFlagGhost = 1 << 6
 // header digest, each symlink points where the header says, no file is
 // missing (ghosts excepted) and none is extra. It reads r to its end.
 func checkFileDigests(h *rpmutils.RpmHeader, r io.Reader) error {
-	algo, err := digestAlgo(h, rpmutils.FILEDIGESTALGO, crypto.MD5) // MD5: rpm before 4.6, and EL6
+	algo, err := rpmfile.DigestAlgo(h, rpmutils.FILEDIGESTALGO, crypto.MD5) // MD5: rpm before 4.6, and EL6
 	if err != nil {
 		return fmt.Errorf("file digests: %w", err)
 	}
@@ -116,40 +116,4 @@ func checkFileDigests(h *rpmutils.RpmHeader, r io.Reader) error {
 	// whole file see it.
 	_, err = io.Copy(io.Discard, r)
 	return err
-}
-
-// digestAlgo reads a digest algorithm tag (an OpenPGP hash number, as rpm
-// writes them), def when the header has none.
-func digestAlgo(h *rpmutils.RpmHeader, tag int, def crypto.Hash) (crypto.Hash, error) {
-	if !h.HasTag(tag) {
-		return def, nil
-	}
-	v, err := h.GetInts(tag)
-	if err != nil || len(v) == 0 {
-		return 0, fmt.Errorf("unreadable digest algorithm (tag %d)", tag)
-	}
-	if algo := pgpHash(v[0]); algo != 0 && algo.Available() {
-		return algo, nil
-	}
-	return 0, fmt.Errorf("digest algorithm %d is not supported", v[0])
-}
-
-// pgpHash maps an OpenPGP hash algorithm number, which rpm uses for its
-// digests, to the hash; 0 when unknown.
-func pgpHash(n int) crypto.Hash {
-	switch n {
-	case 1:
-		return crypto.MD5
-	case 2:
-		return crypto.SHA1
-	case 8:
-		return crypto.SHA256
-	case 9:
-		return crypto.SHA384
-	case 10:
-		return crypto.SHA512
-	case 11:
-		return crypto.SHA224
-	}
-	return 0
 }

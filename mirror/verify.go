@@ -142,7 +142,7 @@ func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
 	wantPayload, hasPayloadDigest := main.Str(tagPayloadDigest) // a string array: its first element
 	var payloadSum hash.Hash
 	if hasPayloadDigest {
-		algo, err := digestAlgo(parsed, tagPayloadDigestAlgo, crypto.SHA256)
+		algo, err := rpmfile.DigestAlgo(parsed, tagPayloadDigestAlgo, crypto.SHA256)
 		if err != nil {
 			return nil, fmt.Errorf("payload digest: %w", err)
 		}
