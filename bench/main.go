@@ -31,6 +31,9 @@ func main() {
 	runs := flag.Int("runs", 3, "runs per measurement (the median is reported)")
 	bin := flag.String("rpmvault", "bin/rpmvault", "rpmvault binary to measure")
 	generate := flag.Bool("generate-only", false, "only generate the repo (used in a child process)")
+	pipePackages := flag.Int("pipeline-packages", 8000, "packages in the generated repo whose large closure the pipeline benchmark builds as real RPMs (0: skip it)")
+	pipeBytes := flag.Int64("pipeline-bytes", 256<<10, "average payload bytes of a pipeline RPM")
+	pipeOnly := flag.Bool("pipeline-only", false, "run only the pipeline benchmark")
 	flag.Parse()
 	repo := filepath.Join(*work, fmt.Sprintf("repo-v%d-%d-%d", fixtures.LargeRepoVersion, *packages, *seed))
 	if *generate {
@@ -41,6 +44,11 @@ func main() {
 		return
 	}
 	check(os.MkdirAll(*work, 0o755))
+	b := &bench{work: *work, repo: repo, runs: *runs, bin: *bin}
+	if *pipeOnly {
+		b.pipeline(*pipePackages, *seed, *pipeBytes)
+		return
+	}
 	if _, err := os.Stat(filepath.Join(repo, "targets.json")); err != nil {
 		fmt.Fprintf(os.Stderr, "generating a %d-package repo in %s ...\n", *packages, repo)
 		// In a child, so this process stays small: a child's peak RSS is
@@ -52,7 +60,6 @@ func main() {
 	check(err)
 	check(json.Unmarshal(data, &targets))
 
-	b := &bench{work: *work, repo: repo, runs: *runs, bin: *bin}
 	fmt.Printf("%d-package repo (seed %d), %d runs each, median wall time, peak RSS of the process\n\n", *packages, *seed, *runs)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "target\ttool\tmode\tpackages\twall (median)\tpeak RSS\tvs libsolv cold\t")
@@ -95,6 +102,9 @@ func main() {
 	}
 	b.parseThroughput()
 	b.mirrorThroughput()
+	if *pipePackages > 0 {
+		b.pipeline(*pipePackages, *seed, *pipeBytes)
+	}
 }
 
 type bench struct {
