@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -24,13 +25,32 @@ type Lock struct {
 	LockfileVendor  string `yaml:"lockfileVendor"`
 	Arches          []Arch `yaml:"arches"`
 	RPMVault        Meta   `yaml:"rpmvault"`
+
+	foreign bool // read without an rpmvault section (rpm-lockfile-prototype's format)
 }
 
-// Arch is the package list of one architecture.
+// Foreign says the lock came from another tool (rpm-lockfile-prototype's
+// rpms.lock.yaml, no rpmvault section): its packages are trusted by the
+// sha256 it pins alone, and it is not rewritten.
+func (l *Lock) Foreign() bool { return l.foreign }
+
+// Arch is the package list of one architecture, with the source RPMs and
+// module metadata files of rpm-lockfile-prototype's format.
 type Arch struct {
-	Arch     string    `yaml:"arch"`
-	Packages []Package `yaml:"packages"`
-	Source   []Package `yaml:"source"`
+	Arch           string           `yaml:"arch"`
+	Packages       []Package        `yaml:"packages"`
+	Source         []Package        `yaml:"source"`
+	ModuleMetadata []ModuleMetadata `yaml:"module_metadata"`
+}
+
+// ModuleMetadata pins a repo's modules.yaml, as rpm-lockfile-prototype
+// writes it for modular repos. rpmvault writes none (CentOS 6 has no
+// modules) and keeps what it reads.
+type ModuleMetadata struct {
+	URL      string `yaml:"url"`
+	RepoID   string `yaml:"repoid"`
+	Size     int64  `yaml:"size"`
+	Checksum string `yaml:"checksum"`
 }
 
 // Package pins one RPM.
@@ -41,18 +61,20 @@ type Package struct {
 	Checksum  string `yaml:"checksum"` // "sha256:<hex>"; "sha1:<hex>" or "" until mirrored
 	Name      string `yaml:"name"`
 	EVR       string `yaml:"evr"`
-	SourceRPM string `yaml:"sourcerpm,omitempty"`
+	SourceRPM string `yaml:"sourcerpm"` // "" for a source RPM itself
 
-	// rpmvault's additions.
+	// rpmvault's additions. A lock from rpm-lockfile-prototype has none of
+	// them: Parse derives epoch, version and release from evr and the arch
+	// from the URL's file name or the arch section.
 	Epoch      int      `yaml:"epoch"`
 	Version    string   `yaml:"version"`
 	Release    string   `yaml:"release"`
 	Arch       string   `yaml:"arch"`
 	Mirrors    []string `yaml:"mirrors,omitempty"` // every URL it can be fetched from, best first
 	SigningKey string   `yaml:"signingKey,omitempty"`
-	Action     string   `yaml:"action"`
-	Reason     string   `yaml:"reason"`
-	Step       int      `yaml:"step"`
+	Action     string   `yaml:"action,omitempty"`
+	Reason     string   `yaml:"reason,omitempty"`
+	Step       int      `yaml:"step,omitempty"`
 }
 
 // Meta is the rest of what reproducing a bundle needs.
@@ -87,10 +109,13 @@ const Vendor = "redhat"
 func New(m *resolver.Manifest, plan *resolver.Plan, sources []resolver.SourceState, baseline []*resolver.Package) *Lock {
 	arch, repos := m.Arch, resolver.EffectiveRepos(m.Sources(), sources)
 	l := &Lock{LockfileVersion: 1, LockfileVendor: Vendor}
-	la := Arch{Arch: arch, Packages: []Package{}, Source: []Package{}}
+	la := Arch{Arch: arch, Packages: []Package{}, Source: []Package{}, ModuleMetadata: []ModuleMetadata{}}
 	for _, pp := range plan.Packages {
 		la.Packages = append(la.Packages, PackageOf(pp))
 	}
+	// Sorted by URL as rpm-lockfile-prototype writes them, so a re-lock
+	// diffs cleanly; each package keeps its install step and reason.
+	sort.SliceStable(la.Packages, func(i, j int) bool { return la.Packages[i].URL < la.Packages[j].URL })
 	l.Arches = []Arch{la}
 	state := map[string]resolver.SourceState{}
 	for _, s := range sources {
@@ -224,6 +249,19 @@ func Parse(data []byte) (*Lock, error) {
 		return nil, fmt.Errorf("lockfileVersion %d is not supported (want 1)", l.LockfileVersion)
 	}
 	var problems []string
+	for ai := range l.Arches {
+		a := &l.Arches[ai]
+		for _, list := range [][]Package{a.Packages, a.Source} {
+			for i := range list {
+				if err := list[i].complete(a.Arch); err != nil {
+					problems = append(problems, err.Error())
+				}
+			}
+		}
+	}
+	if l.RPMVault.Manifest == "" && len(l.RPMVault.Install) == 0 && len(l.RPMVault.Repos) == 0 {
+		problems = append(problems, l.adoptForeign()...)
+	}
 	seen := map[string]bool{}
 	for _, a := range l.Arches {
 		for _, p := range a.Packages {
@@ -275,6 +313,29 @@ func checkLockNames(p Package) error {
 	return nil
 }
 
+// complete fills what rpm-lockfile-prototype's format leaves out: epoch,
+// version and release from evr; the arch from the URL's file name
+// (name-version-release.arch.rpm: noarch and src packages sit in an arch
+// section too), else from the arch section.
+func (p *Package) complete(sectionArch string) error {
+	if p.Version == "" && p.EVR != "" {
+		evr, err := resolver.ParseEVR(p.EVR)
+		if err != nil {
+			return fmt.Errorf("package %s: evr %q: %v", p.Name, p.EVR, err)
+		}
+		p.Epoch, p.Version, p.Release = evr.Epoch, evr.Version, evr.Release
+	}
+	if p.Arch == "" {
+		p.Arch = sectionArch
+		if rest, ok := strings.CutSuffix(path.Base(p.URL), ".rpm"); ok {
+			if a, ok := strings.CutPrefix(rest, p.Name+"-"+p.Version+"-"+p.Release+"."); ok && a != "" && !strings.Contains(a, ".") {
+				p.Arch = a
+			}
+		}
+	}
+	return nil
+}
+
 // FilePath returns where the package's file goes in dir, refusing a name
 // that is not a plain file name inside dir.
 func (p Package) FilePath(dir string) (string, error) {
@@ -282,4 +343,27 @@ func (p Package) FilePath(dir string) (string, error) {
 		return "", fmt.Errorf("%s: %w", p.NEVRA(), err)
 	}
 	return resolver.JoinInside(dir, p.FileName())
+}
+
+// adoptForeign fills the rpmvault section of a lock another tool wrote: it
+// is the closure itself, so everything in it is to be installed, and it
+// names no keys, so every package must be pinned by sha256.
+func (l *Lock) adoptForeign() []string {
+	l.foreign = true
+	var problems []string
+	seenName, seenRepo := map[string]bool{}, map[string]bool{}
+	for _, p := range l.Packages() {
+		if !seenName[p.Name] {
+			seenName[p.Name] = true
+			l.RPMVault.Install = append(l.RPMVault.Install, p.Name)
+		}
+		if !seenRepo[p.RepoID] {
+			seenRepo[p.RepoID] = true
+			l.RPMVault.Repos = append(l.RPMVault.Repos, Repo{ID: p.RepoID})
+		}
+		if p.SHA256() == "" {
+			problems = append(problems, fmt.Sprintf("%s: a lock without an rpmvault section names no signing keys, so it must pin every package by sha256, and this one has checksum %q", p.NEVRA(), p.Checksum))
+		}
+	}
+	return problems
 }

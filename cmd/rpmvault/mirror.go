@@ -33,6 +33,9 @@ func (a *app) mirrorCommand() *cobra.Command {
 					return err
 				}
 			}
+			if lk.Foreign() {
+				return nil // another tool's lock pins everything already: leave its file alone
+			}
 			// Pin what the lock did not know yet (sha256 of header-only sources).
 			return a.writeLockAnchored(lockFile, lk)
 		},
@@ -66,6 +69,9 @@ func (a *app) lockFor(cmd *cobra.Command) (*lock.Lock, string, *resolution, erro
 		return nil, "", nil, usagef("%s needs -m MANIFEST or --lock LOCK", cmd.CommandPath())
 	case manifest == "":
 		l, err := lock.Read(lockFile)
+		if err == nil && l.Foreign() {
+			a.log.Warn("lock "+lockFile+" has no rpmvault section (rpm-lockfile-prototype's rpms.lock.yaml): it names no signing keys, so its packages are verified by the sha256 it pins alone, and everything in it is installed", "packages", len(l.Packages()))
+		}
 		return l, lockFile, nil, err
 	}
 	r, err := a.resolve(cmd)
