@@ -3,12 +3,15 @@ module github.com/rpmvault/rpmvault
 go 1.23.0
 
 require (
+	github.com/CycloneDX/cyclonedx-go v0.11.0
 	github.com/cavaliergopher/grab/v3 v3.0.1
 	github.com/google/rpmpack v0.7.1
 	github.com/klauspost/compress v1.18.0
 	github.com/minio/minio-go/v7 v7.0.97
+	github.com/santhosh-tekuri/jsonschema/v6 v6.0.2
 	github.com/sassoftware/go-rpmutils v0.4.0
 	github.com/schollz/progressbar/v3 v3.18.0
+	github.com/spdx/tools-golang v0.5.5
 	github.com/spf13/cobra v1.10.2
 	github.com/spf13/pflag v1.0.10
 	github.com/spf13/viper v1.21.0
@@ -21,6 +24,7 @@ require (
 require (
 	github.com/DataDog/zstd v1.5.5 // indirect
 	github.com/ProtonMail/go-crypto v1.0.0 // indirect
+	github.com/anchore/go-struct-converter v0.0.0-20221118182256-c68fdcfa2092 // indirect
 	github.com/cavaliergopher/cpio v1.0.1 // indirect
 	github.com/cloudflare/circl v1.3.8 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect

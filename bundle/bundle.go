@@ -23,6 +23,7 @@ import (
 	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/sbom"
 )
 
 //go:embed install.sh
@@ -104,6 +105,10 @@ func stageFiles(ctx context.Context, root string, in Input) error {
 	// The bundle is a yum repository too: repodata over rpms/.
 	if err := mirror.CreateRepo(root); err != nil {
 		return fmt.Errorf("repodata: %w", err)
+	}
+	// And it describes itself: CycloneDX and SPDX documents of its RPMs.
+	if err := sbom.Write(root, in.Lock); err != nil {
+		return err
 	}
 	lockBytes, err := in.Lock.Marshal()
 	if err != nil {
@@ -380,6 +385,19 @@ func (e *Error) Error() string { return "bundle file " + e.File + ": " + e.Detai
 func Verify(dir string) (*lock.Lock, error) {
 	l, _, err := VerifyWith(dir, Anchor{})
 	return l, err
+}
+
+// verifySBOM checks that the bundle's SBOMs say exactly what its RPMs and
+// lock give (run once the RPMs' signatures are checked).
+func verifySBOM(dir string, l *lock.Lock) error {
+	if err := sbom.Verify(dir, l); err != nil {
+		var m *sbom.MismatchError
+		if errors.As(err, &m) {
+			return &Error{File: m.File, Detail: m.Detail}
+		}
+		return &Error{File: "rpms/", Detail: err.Error()}
+	}
+	return nil
 }
 
 // verifyFiles checks SHA256SUMS and the lock's pins over an extracted bundle.

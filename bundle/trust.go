@@ -93,6 +93,9 @@ func VerifyWith(dir string, anchor Anchor) (*lock.Lock, *Trust, error) {
 			return nil, nil, err
 		}
 	}
+	if err := verifySBOM(dir, l); err != nil {
+		return nil, nil, err
+	}
 	trust.KeysAnchored = anchor.Keys != nil
 	switch {
 	case trust.LockAnchored && trust.KeysAnchored:

@@ -248,6 +248,11 @@ func TestBundleDeterministicAndTamperEvident(t *testing.T) {
 		{"renamed file", func(dir string) {
 			os.Rename(filepath.Join(dir, "install.sh"), filepath.Join(dir, "install2.sh"))
 		}, "install2.sh"},
+		{"edited sbom", func(dir string) {
+			p := filepath.Join(dir, "sbom.cdx.json")
+			b, _ := os.ReadFile(p)
+			os.WriteFile(p, bytes.Replace(b, []byte(`"name": "docker-engine"`), []byte(`"name": "docker-engine-fixed"`), 1), 0o644)
+		}, "sbom.cdx.json"},
 		{"edited lock", func(dir string) {
 			p := filepath.Join(dir, "lock.yaml")
 			b, _ := os.ReadFile(p)

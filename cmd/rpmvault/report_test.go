@@ -187,3 +187,54 @@ func TestReportInChromium(t *testing.T) {
 		})
 	}
 }
+
+// TestReportAndGraphFromBundleAndLock: the same closure read from a
+// verified bundle (edges from its RPMs' headers) and from a lock with its
+// store (edges from the store's objects) gives the same graph as -m.
+func TestReportAndGraphFromBundleAndLock(t *testing.T) {
+	fixtures.NeedTool(t, "dot")
+	b, lockFile, store, maps := makeBundle(t)
+	graphOf := func(args ...string) graph.Graph {
+		t.Helper()
+		code, stdout, stderr := rpmvault(t, append(append([]string{"graph", "--format", "json"}, args...), maps...)...)
+		if code != 0 {
+			t.Fatalf("graph %v: exit %d: %s", args, code, stderr)
+		}
+		var g graph.Graph
+		if err := json.Unmarshal([]byte(stdout), &g); err != nil {
+			t.Fatal(err)
+		}
+		return g
+	}
+	fromManifest := graphOf("-m", shippedManifest)
+	// mirror --lock pins what the lock could not know yet (docker-engine's
+	// sha256: get.docker.com has no metadata), so the store's copy is found.
+	if code, _, stderr := rpmvault(t, append([]string{"mirror", "--lock", lockFile, "--store", store}, maps...)...); code != 0 {
+		t.Fatalf("mirror: exit %d: %s", code, stderr)
+	}
+	for name, g := range map[string]graph.Graph{"bundle": graphOf(b), "lock": graphOf("--lock", lockFile, "--store", store)} {
+		if len(g.Nodes) != len(fromManifest.Nodes) || len(g.Edges) != len(fromManifest.Edges) {
+			t.Errorf("%s: %d nodes, %d edges; from the manifest %d, %d", name, len(g.Nodes), len(g.Edges), len(fromManifest.Nodes), len(fromManifest.Edges))
+		}
+		for _, n := range g.Nodes {
+			e, ok := g.Why(n.ID)
+			m, mok := fromManifest.Why(n.ID)
+			if ok != mok || e != m {
+				t.Errorf("%s: why %s is %+v, from the manifest %+v", name, n.ID, e, m)
+			}
+		}
+	}
+	page := filepath.Join(t.TempDir(), "bundle.html")
+	if code, _, stderr := rpmvault(t, "report", b, "-o", page); code != 0 {
+		t.Fatalf("report of the bundle: exit %d: %s", code, stderr)
+	}
+	if data, _ := os.ReadFile(page); !bytes.Contains(data, []byte("(verified)")) {
+		t.Error("the report does not say it was made from a verified bundle")
+	}
+	if code, _, stderr := rpmvault(t, "report", "-m", shippedManifest, "--lock", lockFile, "-o", page); code != exitUsage {
+		t.Errorf("-m with --lock: exit %d (%s), want a usage error", code, stderr)
+	}
+	if code, _, stderr := rpmvault(t, "report", b, "-o", page, "--dot", "/nonexistent/dot"); code == 0 || !strings.Contains(stderr, "install graphviz") {
+		t.Errorf("missing dot: exit %d: %s", code, stderr)
+	}
+}
