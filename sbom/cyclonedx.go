@@ -16,7 +16,7 @@ func (b *BOM) CycloneDX() ([]byte, error) {
 	root := "bundle:" + b.Name
 	bom.Metadata = &cdx.Metadata{
 		Timestamp: b.Created.Format(time.RFC3339),
-		Tools: &cdx.ToolsChoice{Components: &[]cdx.Component{{Type: cdx.ComponentTypeApplication, Name: "rpmvault"}}},
+		Tools:     &cdx.ToolsChoice{Components: &[]cdx.Component{{Type: cdx.ComponentTypeApplication, Name: "rpmvault"}}},
 		Component: &cdx.Component{BOMRef: root, Type: cdx.ComponentTypeApplication, Name: b.Name,
 			Description: "an rpmvault bundle: the RPMs of one lock and their dependency closure"},
 	}

@@ -193,8 +193,8 @@ func TestDocumentsValidate(t *testing.T) {
 			SPDXVersion string `json:"spdxVersion"`
 			Packages    []struct {
 				SPDXID, Name, VersionInfo, LicenseDeclared, Supplier, SourceInfo string
-				Checksums                                                      []struct{ Algorithm, ChecksumValue string }
-				ExternalRefs                                                   []struct{ ReferenceType, ReferenceLocator string }
+				Checksums                                                        []struct{ Algorithm, ChecksumValue string }
+				ExternalRefs                                                     []struct{ ReferenceType, ReferenceLocator string }
 			}
 			HasExtractedLicensingInfos []struct{ LicenseID, ExtractedText string }
 			Relationships              []struct{ SpdxElementID, RelationshipType, RelatedSpdxElement string }

@@ -35,8 +35,8 @@ func (b *BOM) SPDX() ([]byte, error) {
 			PackageName: c.Name, PackageSPDXIdentifier: id, PackageVersion: c.VersionString(),
 			PackageFileName:         fmt.Sprintf("%s-%s-%s.%s.rpm", c.Name, c.Version, c.Release, c.Arch),
 			PackageDownloadLocation: "NOASSERTION", FilesAnalyzed: false,
-			PackageChecksums:        []common.Checksum{{Algorithm: common.SHA256, Value: c.SHA256}},
-			PackageHomePage:         c.Homepage, PackageSummary: c.Summary,
+			PackageChecksums: []common.Checksum{{Algorithm: common.SHA256, Value: c.SHA256}},
+			PackageHomePage:  c.Homepage, PackageSummary: c.Summary,
 			PackageLicenseConcluded: "NOASSERTION", PackageLicenseDeclared: "NOASSERTION", PackageCopyrightText: "NOASSERTION",
 			PackageSupplier: &common.Supplier{Supplier: "NOASSERTION"},
 			PackageExternalReferences: []*spdx.PackageExternalReference{
