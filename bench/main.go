@@ -34,6 +34,8 @@ func main() {
 	pipePackages := flag.Int("pipeline-packages", 8000, "packages in the generated repo whose large closure the pipeline benchmark builds as real RPMs (0: skip it)")
 	pipeBytes := flag.Int64("pipeline-bytes", 256<<10, "average payload bytes of a pipeline RPM")
 	pipeOnly := flag.Bool("pipeline-only", false, "run only the pipeline benchmark")
+	reportOnly := flag.Bool("report-only", false, "only measure the HTML report of the large closure")
+	docs := flag.String("docs", "", "write the large report's screenshot into this directory (docs/)")
 	flag.Parse()
 	repo := filepath.Join(*work, fmt.Sprintf("repo-v%d-%d-%d", fixtures.LargeRepoVersion, *packages, *seed))
 	if *generate {
@@ -60,6 +62,10 @@ func main() {
 	check(err)
 	check(json.Unmarshal(data, &targets))
 
+	if *reportOnly {
+		b.reportRender(targets["large"], *docs)
+		return
+	}
 	fmt.Printf("%d-package repo (seed %d), %d runs each, median wall time, peak RSS of the process\n\n", *packages, *seed, *runs)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "target\ttool\tmode\tpackages\twall (median)\tpeak RSS\tvs libsolv cold\t")
@@ -105,6 +111,7 @@ func main() {
 	if *pipePackages > 0 {
 		b.pipeline(*pipePackages, *seed, *pipeBytes)
 	}
+	b.reportRender(targets["large"], *docs)
 }
 
 type bench struct {
