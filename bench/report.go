@@ -31,11 +31,11 @@ func (b *bench) reportRender(target, docs string) {
 	page := filepath.Join(b.work, "report-large.html")
 	// A warm store, so the time is the report's, not the metadata parse's.
 	store := filepath.Join(b.work, "stores", "report")
-	if out, err := exec.Command(b.bin, "resolve", "-m", manifest, "--no-abi", "--quiet", "--store", store).CombinedOutput(); err != nil {
+	if out, err := exec.Command(b.bin, "resolve", "-m", manifest, "--quiet", "--store", store).CombinedOutput(); err != nil {
 		fail(fmt.Errorf("resolve: %v\n%s", err, out))
 	}
 	start := time.Now()
-	out, err := exec.Command(b.bin, "report", "-m", manifest, "--no-abi", "--quiet", "--store", store, "-o", page).CombinedOutput()
+	out, err := exec.Command(b.bin, "report", "-m", manifest, "--quiet", "--store", store, "-o", page).CombinedOutput()
 	if err != nil {
 		fail(fmt.Errorf("report: %v\n%s", err, out))
 	}

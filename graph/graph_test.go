@@ -178,3 +178,16 @@ func TestParseNEVRA(t *testing.T) {
 		}
 	}
 }
+
+// FuzzParseNEVRA: baseline lines come from the lock, which a bundle's maker
+// controls; no input may panic, and a parse names a non-empty package.
+func FuzzParseNEVRA(f *testing.F) {
+	for _, s := range []string{"tar-2:1.23-11.el6.x86_64", "a-1-2.noarch", "", "-", "..--"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if p, err := parseNEVRA(s); err == nil && (p.name == "" || !strings.HasPrefix(s, p.name)) {
+			t.Errorf("%q parsed to %+v", s, p)
+		}
+	})
+}

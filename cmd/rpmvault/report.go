@@ -35,7 +35,7 @@ func (a *app) reportCommand() *cobra.Command {
 				return err
 			}
 			in := report.Input{Graph: c.graph, Source: c.source, ABI: c.abi, Dot: a.cfg.GetString("dot")}
-			if f := a.cfg.GetString("abi"); f != "" {
+			if f := a.cfg.GetString("abi-findings"); f != "" {
 				in.ABI = new(abi.Report)
 				if err := readJSON(f, in.ABI); err != nil {
 					return err
@@ -60,8 +60,8 @@ func (a *app) reportCommand() *cobra.Command {
 	}
 	closureFlags(cmd)
 	cmd.Flags().StringP("output", "o", "", "HTML file to write")
-	cmd.Flags().Bool("no-abi", false, "with -m: do not run the ABI check")
-	cmd.Flags().String("abi", "", "ABI findings to show (the output of rpmvault abi --json)")
+	cmd.Flags().Bool("abi", false, "with -m: also mirror the closure into the store and show the ABI check's findings")
+	cmd.Flags().String("abi-findings", "", "ABI findings to show (the output of rpmvault abi --json)")
 	cmd.Flags().String("doctor", "", "a target's preflight checks to show (the output of rpmvault doctor --json)")
 	cmd.Flags().String("dot", "dot", "Graphviz dot command that lays out the graph")
 	return cmd
@@ -109,7 +109,7 @@ func closureFlags(cmd *cobra.Command) {
 type closure struct {
 	graph  *graph.Graph
 	source string
-	abi    *abi.Report // with -m, unless --no-abi
+	abi    *abi.Report // with -m --abi
 }
 
 // closure loads the closure named by -m, --lock or a BUNDLE argument, with
@@ -139,7 +139,7 @@ func (a *app) closure(cmd *cobra.Command, args []string, runABI bool) (*closure,
 		}
 		lk := r.lock()
 		c := &closure{graph: graph.Build(lk, deps), source: "manifest " + manifest}
-		if runABI && !a.cfg.GetBool("no-abi") {
+		if runABI && a.cfg.GetBool("abi") {
 			// The check reads verified store objects: mirror first.
 			sess, err := a.mirror(cmd, lk)
 			if err != nil {

@@ -238,3 +238,28 @@ func TestReportAndGraphFromBundleAndLock(t *testing.T) {
 		t.Errorf("missing dot: exit %d: %s", code, stderr)
 	}
 }
+
+// TestReportShowsABIFindings: on a 6.5 box without the constraint, the
+// report of -m --abi shows the relocation error the metadata does not
+// say, with its fix, and is still written (it is for looking).
+func TestReportShowsABIFindings(t *testing.T) {
+	fixtures.NeedTool(t, "dot")
+	fixtures.NeedTool(t, "gcc")
+	manifest, baseline := on65(t)
+	_, maps := fixtureWorld(t)
+	page := filepath.Join(t.TempDir(), "report.html")
+	code, _, stderr := rpmvault(t, append([]string{"report", "-m", manifest, "--baseline", baseline, "--abi", "--store", t.TempDir(), "-o", page}, maps...)...)
+	if code != 0 {
+		t.Fatalf("report --abi: exit %d: %s", code, stderr)
+	}
+	data, err := os.ReadFile(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"1 finding(s)", "/usr/bin/docker", "dm_task_get_info_with_deferred_remove@Base", "libdevmapper.so.1.02",
+		"device-mapper-libs-1.02.79-8.el6.x86_64 (installed)", "constraint <code>device-mapper-libs &gt;= 1.02.90"} {
+		if !bytes.Contains(data, []byte(want)) {
+			t.Errorf("the report's ABI section lacks %q", want)
+		}
+	}
+}
