@@ -5,10 +5,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 
@@ -127,7 +125,7 @@ func Install(ctx context.Context, dir string, lock *lock.Lock, opts Options) (*r
 	if o, err := rpm(ctx, opts.Root, append([]string{"-U", "--test"}, files...)...); err != nil {
 		return nil, &TransactionError{Output: o}
 	}
-	return plan, applyStepwise(ctx, plan, lock, opts, out)
+	return plan, applyStepwise(ctx, plan, dir, opts, out)
 }
 
 // preflight checks what installing needs of the box itself (running Docker
@@ -149,49 +147,6 @@ func preflight(root, arch string, plan *resolver.Plan) error {
 		return &PreflightError{Failed: failed}
 	}
 	return nil
-}
-
-// applyStepwise runs one rpm transaction per plan step, recording finished
-// steps in a journal inside the root so a rerun continues where it stopped.
-func applyStepwise(ctx context.Context, plan *resolver.Plan, lock *lock.Lock, opts Options, out io.Writer) error {
-	journal := filepath.Join(rootPath(opts.Root), "var", "lib", "rpmvault", "journal-"+lock.RPMVault.Manifest)
-	done := map[int]bool{}
-	if b, err := os.ReadFile(journal); err == nil {
-		for _, f := range strings.Fields(string(b)) {
-			if n, err := strconv.Atoi(f); err == nil {
-				done[n] = true
-			}
-		}
-	}
-	if err := os.MkdirAll(filepath.Dir(journal), 0o755); err != nil {
-		return err
-	}
-	for step := 1; step <= plan.Steps; step++ {
-		var files []string
-		for _, pp := range plan.Packages {
-			if pp.Step == step {
-				files = append(files, pp.URLs[0])
-			}
-		}
-		if done[step] || len(files) == 0 {
-			continue
-		}
-		fmt.Fprintf(out, "step %d/%d: %d packages\n", step, plan.Steps, len(files))
-		if o, err := rpm(ctx, opts.Root, append([]string{"-U"}, files...)...); err != nil {
-			return fmt.Errorf("step %d of %d failed (rerun to resume from it): %v\n%s", step, plan.Steps, err, o)
-		}
-		f, err := os.OpenFile(journal, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
-		if err != nil {
-			return err
-		}
-		fmt.Fprintf(f, "%d\n", step)
-		if err := f.Sync(); err != nil {
-			f.Close()
-			return err
-		}
-		f.Close()
-	}
-	return os.Remove(journal)
 }
 
 func rootPath(root string) string {

@@ -42,6 +42,9 @@ type Options struct {
 	// Client makes every request; by default resolver.NewHTTPClient(Net).
 	Client *http.Client
 	Net    resolver.NetOptions
+	// Rehash re-hashes each object already in the store before using it;
+	// a damaged one is removed and fetched again (mirror --rehash).
+	Rehash bool
 }
 
 // Summary reports a mirror run.
@@ -224,10 +227,19 @@ func (m *mirrorer) fetch(ctx context.Context, p *lock.Package, release func()) e
 		want = m.idx[key]
 	}
 	m.mu.Unlock()
+	if want != "" && m.opts.Store.Has(want) && m.opts.Rehash {
+		if err := m.opts.Store.rehash(want); err != nil {
+			m.opts.Log.Warn("damaged object removed from the store; fetching it again", "package", p.NEVRA(), "sha256", want, "error", err)
+			if err := m.opts.Store.remove(want); err != nil {
+				return fmt.Errorf("%s: remove the damaged object %s: %w", p.NEVRA(), want, err)
+			}
+		}
+	}
 	if want != "" && m.opts.Store.Has(want) {
 		facts, err := m.opts.Store.facts(want)
 		if err != nil {
-			return fmt.Errorf("%s in the store: %w", p.NEVRA(), err)
+			// It was verified when it entered: now it does not even parse.
+			return &VerifyError{Package: p.NEVRA(), Detail: fmt.Sprintf("store object %s is damaged (%v): run rpmvault store verify --repair, or mirror --rehash", want, err)}
 		}
 		m.done(p, key, facts, true)
 		return nil

@@ -75,6 +75,7 @@ func (a *app) commands() []*cobra.Command {
 		a.reportCommand(),
 		a.graphCommand(),
 		a.captureCommand(),
+		a.storeCommand(),
 		a.demoCommand(),
 		a.versionCommand(),
 	}
@@ -109,6 +110,7 @@ func (a *app) configure(cmd *cobra.Command, _ []string) error {
 			return fmt.Errorf("read config file rpmvault.yaml: %w (fix it or pass --config)", err)
 		}
 	}
+	a.log = slog.New(slog.NewTextHandler(a.stderr, nil))
 	if err := a.strictConfig(cmd, file); err != nil {
 		return err
 	}

@@ -41,7 +41,7 @@ func envName(key string) string {
 	return "RPMVAULT_" + strings.ToUpper(strings.ReplaceAll(key, "-", "_"))
 }
 
-// strictConfig refuses unknown keys in the config file and unknown
+// strictConfig refuses unknown keys in the config file, warns of unknown
 // RPMVAULT_* variables, and parses every value the command line did not
 // override by its flag's type: a value that is not one (offline: yes is
 // a bool, metadata-expire: banana is not a duration) is honoured or
@@ -74,11 +74,9 @@ func (a *app) strictConfig(cmd *cobra.Command, file string) error {
 	for _, kv := range os.Environ() {
 		name, _, _ := strings.Cut(kv, "=")
 		if strings.HasPrefix(name, "RPMVAULT_") && envKeys[name] == "" {
-			var names []string
-			for _, k := range valid {
-				names = append(names, envName(k))
-			}
-			return usagef("environment variable %s is not a setting of rpmvault (valid: %s)", name, strings.Join(names, ", "))
+			// A warning, not an error: the prefix is also used by scripts
+			// and tests around rpmvault (RPMVAULT_DOCS_DIR, …).
+			a.log.Warn(fmt.Sprintf("environment variable %s is not a setting of rpmvault and is ignored (settings: RPMVAULT_<KEY> for the keys %s)", name, strings.Join(valid, ", ")))
 		}
 	}
 	for _, k := range valid {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/rpmvault/rpmvault/bundle"
 	"github.com/rpmvault/rpmvault/fixtures"
+	"github.com/rpmvault/rpmvault/lock"
 )
 
 // handRepo writes a yum repo by hand below dir (primary.xml as given, the
@@ -194,7 +195,6 @@ func TestStrictConfiguration(t *testing.T) {
 		{"bad duration", map[string]string{"RPMVAULT_METADATA_EXPIRE": "banana"}, "", []string{"RPMVAULT_METADATA_EXPIRE", `"banana" is not a duration`}},
 		{"bad bool", map[string]string{"RPMVAULT_OFFLINE": "maybe"}, "", []string{"RPMVAULT_OFFLINE", `"maybe" is not a boolean`}},
 		{"bad int", map[string]string{"RPMVAULT_JOBS": "many"}, "", []string{"RPMVAULT_JOBS", "not a whole number"}},
-		{"unknown variable", map[string]string{"RPMVAULT_STOER": "/x"}, "", []string{"RPMVAULT_STOER", "RPMVAULT_STORE"}},
 		{"typo in the file", nil, "stroe: /x\n", []string{`unknown key "stroe"`, "store", "metadata-expire"}},
 		{"bad value in the file", nil, "metadata-expire: banana\n", []string{"key metadata-expire", `"banana" is not a duration`}},
 		{"nested typo in the file", nil, "mirror:\n  jobs: 3\n", []string{`unknown key "mirror.jobs"`}},
@@ -217,6 +217,11 @@ func TestStrictConfiguration(t *testing.T) {
 				}
 			}
 		})
+	}
+	// An unknown RPMVAULT_ variable is named in a warning (scripts use the prefix too).
+	t.Setenv("RPMVAULT_STOER", "/x")
+	if code, _, stderr := rpmvault(t, "version"); code != 0 || !strings.Contains(stderr, "RPMVAULT_STOER is not a setting") || !strings.Contains(stderr, "store") {
+		t.Errorf("unknown variable: exit %d, stderr %q", code, stderr)
 	}
 	for _, ok := range []map[string]string{{"RPMVAULT_METADATA_EXPIRE": "3600"}, {"RPMVAULT_OFFLINE": "no"}, {"RPMVAULT_QUIET": "on"}} {
 		for k, v := range ok {
@@ -367,5 +372,150 @@ func TestSignalStopsMirror(t *testing.T) {
 		}
 	case <-time.After(time.Minute):
 		t.Fatal("mirror did not stop on SIGTERM")
+	}
+}
+
+// TestStepwiseJournalStaysInRootAndIsCheckedAgainstRpmdb: the journal is
+// keyed by the lock's sha256 inside --root, so a manifest name with "../"
+// touches nothing outside; and a stale journal that lists every step as
+// done cannot make an install skip them while the rpmdb lacks their
+// packages ("installed N packages" with nothing installed).
+func TestStepwiseJournalStaysInRootAndIsCheckedAgainstRpmdb(t *testing.T) {
+	fixtures.NeedTool(t, "rpm")
+	_, lockPath, store, maps := makeBundle(t)
+	data, err := os.ReadFile(lockPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	victim := writeFile(t, filepath.Join(dir, "victim"), "outside the root: must survive\n")
+	root := filepath.Join(dir, "a", "b", "root")
+	os.MkdirAll(root, 0o755)
+	// From root/var/lib/rpmvault, "journal-" + this name lands on the victim.
+	climb := "/../../../../../../../victim"
+	re := regexp.MustCompile(`(?m)^(\s+manifest: ).*$`)
+	if !re.Match(data) {
+		t.Fatalf("no manifest in the lock:\n%s", data)
+	}
+	hostile := writeFile(t, filepath.Join(dir, "hostile.lock.yaml"), re.ReplaceAllString(string(data), "${1}"+climb))
+	b := filepath.Join(dir, "hostile.tar.gz")
+	if code, _, stderr := rpmvault(t, append([]string{"bundle", "--lock", hostile, "--store", store, "--offline", "-o", b, "--binary", os.Args[0]}, maps...)...); code != 0 {
+		t.Fatalf("bundle: exit %d: %s", code, stderr)
+	}
+	extracted, err := bundle.Extract(b, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	lockYAML, err := os.ReadFile(filepath.Join(extracted, "lock.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(lockYAML)
+	// A stale journal claiming every step, under the old name and the new.
+	journalDir := filepath.Join(root, "var", "lib", "rpmvault")
+	os.MkdirAll(journalDir, 0o755)
+	var allSteps string
+	for i := 1; i <= 64; i++ {
+		allSteps += fmt.Sprintf("%d\n", i)
+	}
+	writeFile(t, filepath.Join(journalDir, "journal-"+hex.EncodeToString(sum[:])), allSteps)
+	writeFile(t, victim, allSteps) // what the old journal name points at
+
+	code, stdout, stderr := rpmvault(t, "install", extracted, "--root", root, "--stepwise", "--lock-sha256", hex.EncodeToString(sum[:]))
+	if code != 0 {
+		t.Fatalf("install --stepwise: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	assertInstalledCleanly(t, root, "docker-engine-1.7.1-1.el6.x86_64", "setup-2.8.14-20.el6_4.1.noarch")
+	if got, err := os.ReadFile(victim); err != nil || string(got) != allSteps {
+		t.Errorf("the file outside the root was changed or removed: %v %q", err, got)
+	}
+	if ents, _ := os.ReadDir(journalDir); len(ents) > 0 {
+		t.Errorf("journal left behind after a complete install: %v", ents)
+	}
+}
+
+// TestStoreCorruptionIsCaught: a flipped byte in a stored object is refused
+// by bundle (which hashes every object as it reads it), found by store
+// verify, and repaired by store verify --repair (from the store's index or
+// the lock's URLs) and by mirror --rehash.
+func TestStoreCorruptionIsCaught(t *testing.T) {
+	_, lockPath, store, maps := makeBundle(t)
+	lk, err := lock.Read(lockPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sha, name string
+	for _, p := range lk.Packages() {
+		if p.Name == "libcgroup" {
+			sha, name = p.SHA256(), p.NEVRA()
+		}
+	}
+	if sha == "" {
+		t.Fatal("libcgroup is not pinned by sha256")
+	}
+	object := filepath.Join(store, "objects", "sha256", sha[:2], sha)
+	damage := func() {
+		t.Helper()
+		os.Chmod(object, 0o644)
+		flipByte(t, object)
+	}
+	verifyStore := func(args ...string) (int, string, string) {
+		return rpmvault(t, append(append([]string{"store", "verify", "--store", store}, args...), maps...)...)
+	}
+
+	// The last byte (payload: only hashing the whole object tells), then
+	// the middle one (the header no longer parses).
+	orig, err := os.ReadFile(object)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastByte := append([]byte(nil), orig...)
+	lastByte[len(lastByte)-1] ^= 0xff
+	for _, damaged := range [][]byte{lastByte, nil} {
+		os.Chmod(object, 0o644)
+		if damaged != nil {
+			os.WriteFile(object, damaged, 0o444)
+		} else {
+			os.WriteFile(object, orig, 0o444)
+			damage()
+		}
+		out := filepath.Join(t.TempDir(), "b.tar.gz")
+		code, _, stderr := rpmvault(t, append([]string{"bundle", "--lock", lockPath, "--store", store, "--offline", "-o", out, "--binary", os.Args[0]}, maps...)...)
+		if code != exitVerification || !strings.Contains(stderr, sha) || !strings.Contains(stderr, "store verify --repair") {
+			t.Errorf("bundle of a damaged store: exit %d, want %d naming %s and the repair; stderr:\n%s", code, exitVerification, sha, stderr)
+		}
+		if _, err := os.Stat(out); err == nil {
+			t.Error("a bundle was written from a damaged store")
+		}
+	}
+	code, stdout, stderr := verifyStore()
+	if code != exitVerification || !strings.Contains(stdout, "DAMAGED "+sha) || !strings.Contains(stdout, name) || !strings.Contains(stderr, "--repair") {
+		t.Errorf("store verify: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	// The index of earlier fetches knows the URLs.
+	if code, stdout, stderr := verifyStore("--repair"); code != 0 || !strings.Contains(stdout, "repaired "+sha) {
+		t.Fatalf("store verify --repair: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+	if code, stdout, stderr := verifyStore(); code != 0 || !strings.Contains(stdout, "OK") {
+		t.Fatalf("store verify after the repair: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+
+	// mirror --rehash notices, removes and fetches it again.
+	damage()
+	if code, _, stderr := rpmvault(t, append([]string{"mirror", "--lock", lockPath, "--store", store, "--rehash"}, maps...)...); code != 0 {
+		t.Fatalf("mirror --rehash: exit %d: %s", code, stderr)
+	}
+	if code, stdout, stderr := verifyStore(); code != 0 {
+		t.Fatalf("store verify after mirror --rehash: exit %d\n%s\n%s", code, stdout, stderr)
+	}
+
+	// Without the index, only the lock knows the URLs.
+	damage()
+	os.Remove(filepath.Join(store, "index.json"))
+	if code, stdout, _ := verifyStore("--repair"); code != exitVerification || !strings.Contains(stdout, "no URL is known") {
+		t.Errorf("repair without URLs: exit %d\n%s", code, stdout)
+	}
+	if code, stdout, stderr := verifyStore("--repair", "--lock", lockPath); code != 0 || !strings.Contains(stdout, "repaired") {
+		t.Fatalf("store verify --repair --lock: exit %d\n%s\n%s", code, stdout, stderr)
 	}
 }

@@ -50,6 +50,7 @@ func (a *app) mirrorCommand() *cobra.Command {
 func storeFlags(cmd *cobra.Command) {
 	cmd.Flags().String("store", defaultStore(), "content-addressed package store")
 	cmd.Flags().Int("jobs", 4, "parallel downloads")
+	cmd.Flags().Bool("rehash", false, "re-hash the objects already in the store before using them; fetch damaged ones again")
 }
 
 func defaultStore() string {
@@ -96,7 +97,7 @@ func (a *app) mirror(cmd *cobra.Command, lk *lock.Lock) (*mirror.Session, error)
 	if err != nil {
 		return nil, usageError{err}
 	}
-	opts := mirror.Options{Store: store, Jobs: a.cfg.GetInt("jobs"), Rewrites: rw, Offline: a.cfg.GetBool("offline"), Log: a.log, Net: a.netOptions()}
+	opts := mirror.Options{Store: store, Jobs: a.cfg.GetInt("jobs"), Rewrites: rw, Offline: a.cfg.GetBool("offline"), Log: a.log, Net: a.netOptions(), Rehash: a.cfg.GetBool("rehash")}
 	if f, ok := a.stderr.(*os.File); ok && term.IsTerminal(int(f.Fd())) && !a.cfg.GetBool("quiet") {
 		opts.Progress = a.stderr
 	}
