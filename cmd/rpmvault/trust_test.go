@@ -69,6 +69,15 @@ func TestTrustAnchors(t *testing.T) {
 		t.Fatalf("bundle printed %s, its lock.yaml hashes to %s", good, got)
 	}
 	keys := trustedKeyDir(t, w)
+	// resolve --lock prints the sha256 of the lock it writes.
+	relock := filepath.Join(t.TempDir(), "re.lock.yaml")
+	code, _, stderr = rpmvault(t, append([]string{"resolve", "-m", shippedManifest, "--lock", relock}, maps...)...)
+	if code != 0 {
+		t.Fatalf("resolve: exit %d: %s", code, stderr)
+	}
+	if data, err := os.ReadFile(relock); err != nil || !strings.Contains(stderr, "sha256 "+lockDigest(data)) {
+		t.Errorf("resolve --lock does not print the sha256 of %s (%v):\n%s", relock, err, stderr)
+	}
 
 	const file = "bash-4.1.2-29.el6.x86_64.rpm"
 	evil := bashSpec(t, w)
