@@ -75,19 +75,19 @@ func (s *solver) unsat(u *sat.Unsolvable) error {
 		case ruleJob:
 			add(0, fmt.Sprintf("the request %q needs one of: %s", s.jobs[c.job], s.names(ls)))
 		case ruleNothingProvides:
-			add(1, fmt.Sprintf("%s requires %s; no enabled repo provides it%s", s.label(c.pkg), c.dep, s.filteredProviders(c.dep)))
+			add(1, fmt.Sprintf("%s requires %s; no enabled repo provides it%s", s.label(c.pkg), *c.dep, s.filteredProviders(*c.dep)))
 		case ruleRequires:
-			add(3, fmt.Sprintf("%s requires %s, provided by %s", s.label(c.pkg), c.dep, s.names(ls[1:])))
+			add(3, fmt.Sprintf("%s requires %s, provided by %s", s.label(c.pkg), *c.dep, s.names(ls[1:])))
 		case ruleChoice:
-			add(3, fmt.Sprintf("%s requires %s, to be met by %s", s.label(c.pkg), s.info[c.other].dep, s.names(ls[1:])))
+			add(3, fmt.Sprintf("%s requires %s, to be met by %s", s.label(c.pkg), *s.info[c.other].dep, s.names(ls[1:])))
 		case ruleConflicts:
-			add(2, fmt.Sprintf("%s conflicts with %s (%s)", s.label(c.pkg), s.label(c.other), c.dep))
+			add(2, fmt.Sprintf("%s conflicts with %s (%s)", s.label(c.pkg), s.label(c.other), *c.dep))
 		case ruleObsoletes:
-			add(2, fmt.Sprintf("%s obsoletes %s (%s)", s.label(c.pkg), s.label(c.other), c.dep))
+			add(2, fmt.Sprintf("%s obsoletes %s (%s)", s.label(c.pkg), s.label(c.other), *c.dep))
 		case ruleSameName:
 			add(4, fmt.Sprintf("only one of %s and %s can be installed", s.label(c.pkg), s.label(c.other)))
 		case ruleConstraint:
-			add(2, fmt.Sprintf("installed %s fails the constraint %s and must be upgraded", s.pkgs[c.pkg].NEVRA(), c.dep))
+			add(2, fmt.Sprintf("installed %s fails the constraint %s and must be upgraded", s.pkgs[c.pkg].NEVRA(), *c.dep))
 		case ruleInfArch:
 			add(4, fmt.Sprintf("%s has an inferior architecture: it may only be installed beside the same version for %s", s.label(c.pkg), s.req.Arch))
 		case ruleUpdate, ruleFeature:

@@ -1,7 +1,9 @@
 package resolver
 
 import (
+	"cmp"
 	"fmt"
+	"hash/maphash"
 	"path"
 	"slices"
 	"strings"
@@ -26,7 +28,8 @@ type solver struct {
 	instFrom map[int32]*Package
 
 	byName    map[string][]int32 // packages by name, ascending ids
-	provides  map[string][]int32 // providers of a name (with self-provides), ascending
+	provIdx   []provEntry        // (hash of a provided name, package), sorted
+	seed      maphash.Seed
 	files     map[string][]int32 // owners of a path, ascending
 	whatCache map[Dep][]int32
 	filesFull bool
@@ -46,7 +49,8 @@ type solver struct {
 	// noUpdate marks installed packages a job replaces: they are kept or
 	// left, never upgraded on their own.
 	noUpdate map[int32]bool
-	jobs     []string // the job rules' specs, by job index
+	litBuf   []sat.Lit // backing store of rule literals
+	jobs     []string  // the job rules' specs, by job index
 	warnings []string
 	err      error // an I/O error met while generating rules
 }
@@ -139,18 +143,19 @@ func (s *solver) index() {
 	}()
 	nprov := 0
 	for _, p := range s.pkgs[2:] {
-		nprov += len(p.Provides)
+		nprov += 1 + len(p.Provides)
 	}
+	s.seed = maphash.MakeSeed()
 	s.byName = make(map[string][]int32, n/2)
-	s.provides = make(map[string][]int32, nprov)
+	s.provIdx = make([]provEntry, 0, nprov)
 	for i := 2; i < n; i++ {
 		p := s.pkgs[i]
 		id := int32(i)
 		s.byName[p.Name] = append(s.byName[p.Name], id)
-		s.provides[p.Name] = append(s.provides[p.Name], id)
+		s.provIdx = append(s.provIdx, provEntry{maphash.String(s.seed, p.Name), id})
 		for _, d := range p.Provides {
-			if l := s.provides[d.Name]; len(l) == 0 || l[len(l)-1] != id {
-				s.provides[d.Name] = append(l, id)
+			if d.Name != p.Name {
+				s.provIdx = append(s.provIdx, provEntry{maphash.String(s.seed, d.Name), id})
 			}
 		}
 		s.multi[i] = s.installOnly(p.Name)
@@ -158,17 +163,51 @@ func (s *solver) index() {
 			s.obsoleters = append(s.obsoleters, id)
 		}
 	}
+	slices.SortFunc(s.provIdx, func(a, b provEntry) int {
+		if a.h != b.h {
+			return cmp.Compare(a.h, b.h)
+		}
+		return cmp.Compare(a.id, b.id)
+	})
+	s.provIdx = slices.Compact(s.provIdx)
 	wg.Wait()
 }
 
-func (s *solver) indexFiles() {
-	nfiles := 0
-	for _, p := range s.pkgs[2:] {
-		nfiles += len(p.Files)
+// provEntry says package id provides a name with hash h. A sorted slice
+// of these is the whatprovides index: a tenth of the memory of a map from
+// names to packages, which matters with hundreds of thousands of names.
+type provEntry struct {
+	h  uint64
+	id int32
+}
+
+// providers returns the packages providing name (its own name included),
+// in ascending ids.
+func (s *solver) providers(name string) []int32 {
+	h := maphash.String(s.seed, name)
+	i, _ := slices.BinarySearchFunc(s.provIdx, h, func(e provEntry, h uint64) int { return cmp.Compare(e.h, h) })
+	var out []int32
+	for ; i < len(s.provIdx) && s.provIdx[i].h == h; i++ {
+		id := s.provIdx[i].id
+		p := s.pkgs[id]
+		if p.Name == name || slices.ContainsFunc(p.Provides, func(d Dep) bool { return d.Name == name }) {
+			out = append(out, id)
+		}
 	}
-	s.files = make(map[string][]int32, nfiles)
+	return out
+}
+
+// indexFiles indexes the owners of the paths something can ask for (file
+// requirements, conflicts, obsoletes and path specs), not of every path:
+// on a large repo that is a few hundred paths against millions.
+func (s *solver) indexFiles() {
+	want := s.wantedPaths()
+	s.files = make(map[string][]int32, len(want))
 	for i := 2; i < len(s.pkgs); i++ {
 		for _, f := range s.pkgs[i].Files {
+			if !want[f] {
+				continue
+			}
 			if l := s.files[f]; len(l) == 0 || l[len(l)-1] != int32(i) {
 				s.files[f] = append(l, int32(i))
 			}
@@ -191,7 +230,7 @@ func (s *solver) whatProvides(d Dep) []int32 {
 		return r
 	}
 	var out []int32
-	for _, i := range s.provides[d.Name] {
+	for _, i := range s.providers(d.Name) {
 		if s.providesDep(i, d) {
 			out = append(out, i)
 		}

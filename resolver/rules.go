@@ -31,8 +31,8 @@ type ruleInfo struct {
 	kind  ruleKind
 	pkg   int32
 	other int32
-	dep   Dep
-	job   int // job rules: index into s.jobs
+	dep   *Dep // into the package's dependency lists
+	job   int  // job rules: index into s.jobs
 }
 
 // ruleRanges are the rules' sections, in libsolv's order: package rules,
@@ -133,7 +133,7 @@ func (s *solver) addRules(constraints map[string][]Dep) error {
 	for i := int32(2); i < s.instEnd; i++ {
 		for _, c := range constraints[s.pkgs[i].Name] {
 			if !meets(s.pkgs[i], []Dep{c}) {
-				add([]sat.Lit{notLit(i)}, ruleInfo{kind: ruleConstraint, pkg: i, dep: c}, false)
+				add([]sat.Lit{notLit(i)}, ruleInfo{kind: ruleConstraint, pkg: i, dep: &c}, false)
 			}
 		}
 	}
@@ -188,42 +188,45 @@ func (s *solver) pkgRules(start int32, out []pendingRule) []pendingRule {
 		s.added[n] = true
 		p := s.pkgs[n]
 		dontfix := s.inst[n] // broken dependencies of installed packages stay as they are
-		for _, d := range p.Requires {
+		for k := range p.Requires {
+			d := &p.Requires[k]
 			if strings.HasPrefix(d.Name, "rpmlib(") {
 				continue
 			}
-			dp := s.whatProvides(d)
+			dp := s.whatProvides(*d)
 			if dontfix && !slices.ContainsFunc(dp, func(q int32) bool { return s.inst[q] }) {
 				continue
 			}
 			if len(dp) == 0 {
-				out = append(out, pendingRule{[]sat.Lit{notLit(n)}, ruleInfo{kind: ruleNothingProvides, pkg: n, dep: d}})
+				out = append(out, pendingRule{s.litsOf(notLit(n), nil), ruleInfo{kind: ruleNothingProvides, pkg: n, dep: d}})
 				continue
 			}
 			if slices.Contains(dp, n) {
 				continue
 			}
-			out = append(out, pendingRule{append([]sat.Lit{notLit(n)}, lits(dp)...), ruleInfo{kind: ruleRequires, pkg: n, dep: d}})
+			out = append(out, pendingRule{s.litsOf(notLit(n), dp), ruleInfo{kind: ruleRequires, pkg: n, dep: d}})
 			for _, q := range dp {
 				if !s.added[q] {
 					work = append(work, q)
 				}
 			}
 		}
-		for _, d := range p.Conflicts {
-			for _, q := range s.whatProvides(d) {
+		for k := range p.Conflicts {
+			d := &p.Conflicts[k]
+			for _, q := range s.whatProvides(*d) {
 				if q == n || (dontfix && s.inst[q]) {
 					continue
 				}
-				out = append(out, binRule(n, q, ruleInfo{kind: ruleConflicts, pkg: n, other: q, dep: d}))
+				out = append(out, s.binRule(n, q, ruleInfo{kind: ruleConflicts, pkg: n, other: q, dep: d}))
 			}
 		}
-		for _, d := range p.Obsoletes {
-			for _, q := range s.whatProvides(d) {
-				if q == n || (dontfix && s.inst[q]) || !s.matchNEVR(q, d) {
+		for k := range p.Obsoletes {
+			d := &p.Obsoletes[k]
+			for _, q := range s.whatProvides(*d) {
+				if q == n || (dontfix && s.inst[q]) || !s.matchNEVR(q, *d) {
 					continue
 				}
-				out = append(out, binRule(n, q, ruleInfo{kind: ruleObsoletes, pkg: n, other: q, dep: d}))
+				out = append(out, s.binRule(n, q, ruleInfo{kind: ruleObsoletes, pkg: n, other: q, dep: d}))
 			}
 		}
 		if !dontfix {
@@ -236,7 +239,7 @@ func (s *solver) pkgRules(start int32, out []pendingRule) []pendingRule {
 				if s.multi[n] && (qp.EVR != p.EVR || qp.Arch != p.Arch) && (s.inst[q] || s.multi[q]) {
 					continue
 				}
-				out = append(out, binRule(n, q, ruleInfo{kind: ruleSameName, pkg: n, other: q}))
+				out = append(out, s.binRule(n, q, ruleInfo{kind: ruleSameName, pkg: n, other: q}))
 			}
 		}
 		// Lock-step: a 32-bit package brings its 64-bit twin along.
@@ -257,12 +260,29 @@ func (s *solver) pkgRules(start int32, out []pendingRule) []pendingRule {
 
 // binRule is a rule (-a | -b) with its literals in ascending order, as
 // libsolv stores binary package rules.
-func binRule(a, b int32, info ruleInfo) pendingRule {
+func (s *solver) binRule(a, b int32, info ruleInfo) pendingRule {
 	x, y := notLit(a), notLit(b)
 	if x > y {
 		x, y = y, x
 	}
-	return pendingRule{[]sat.Lit{x, y}, info}
+	return pendingRule{s.litsOf(x, nil, y), info}
+}
+
+// litsOf returns the literals first, the packages of rest, then more,
+// carved from a shared buffer: a large solve has hundreds of thousands of
+// rules, and one allocation each would cost more than the rules.
+func (s *solver) litsOf(first sat.Lit, rest []int32, more ...sat.Lit) []sat.Lit {
+	n := 1 + len(rest) + len(more)
+	if len(s.litBuf)+n > cap(s.litBuf) {
+		s.litBuf = make([]sat.Lit, 0, max(1<<14, n))
+	}
+	start := len(s.litBuf)
+	s.litBuf = append(s.litBuf, first)
+	for _, q := range rest {
+		s.litBuf = append(s.litBuf, sat.Lit(q))
+	}
+	s.litBuf = append(s.litBuf, more...)
+	return s.litBuf[start : start+n : start+n]
 }
 
 // ruleCmp is libsolv's unifyrules_sortcmp: by first literal, then by the
@@ -327,7 +347,7 @@ func (s *solver) updates(i int32, all bool) []int32 {
 	p := s.pkgs[i]
 	var out []int32
 	haveObs := false
-	for _, q := range s.provides[p.Name] {
+	for _, q := range s.providers(p.Name) {
 		if q == i {
 			continue
 		}

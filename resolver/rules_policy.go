@@ -274,7 +274,7 @@ func (s *solver) findInstalled(p int32) int32 {
 		return p
 	}
 	pp := s.pkgs[p]
-	for _, q := range s.provides[pp.Name] {
+	for _, q := range s.providers(pp.Name) {
 		if s.inst[q] && s.pkgs[q].Name == pp.Name && colorMatch(pp.Arch, s.pkgs[q].Arch) {
 			return q
 		}

@@ -109,9 +109,9 @@ func (s *solver) reasonFor(i int32, why int32) Reason {
 		case ruleJob:
 			return Reason{Kind: ReasonRequested}
 		case ruleRequires:
-			return Reason{Kind: ReasonRequired, By: s.pkgs[c.pkg].NEVRA(), Dep: c.dep}
+			return Reason{Kind: ReasonRequired, By: s.pkgs[c.pkg].NEVRA(), Dep: *c.dep}
 		case ruleChoice:
-			return Reason{Kind: ReasonRequired, By: s.pkgs[c.pkg].NEVRA(), Dep: s.info[c.other].dep}
+			return Reason{Kind: ReasonRequired, By: s.pkgs[c.pkg].NEVRA(), Dep: *s.info[c.other].dep}
 		case ruleUpdate, ruleFeature:
 			return Reason{Kind: ReasonUpgrade, By: s.pkgs[c.pkg].NEVRA()}
 		}
@@ -125,7 +125,7 @@ func (s *solver) reasonFor(i int32, why int32) Reason {
 	for id := int32(1); id < s.rng.pkgEnd; id++ {
 		c := s.info[id]
 		if c.kind == ruleRequires && s.sat.Map[c.pkg] > 0 && slices.Contains(s.sat.Rules[id].Lits, lit(i)) {
-			return Reason{Kind: ReasonRequired, By: s.pkgs[c.pkg].NEVRA(), Dep: c.dep}
+			return Reason{Kind: ReasonRequired, By: s.pkgs[c.pkg].NEVRA(), Dep: *c.dep}
 		}
 	}
 	if r := s.replaces(i); r >= 0 {
