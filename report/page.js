@@ -232,4 +232,12 @@
   void document.body.offsetHeight;
   document.body.setAttribute("data-render-ms", Math.round(performance.now()));
   document.body.setAttribute("data-ready", "1");
+  // The minimap draws the whole picture a second time: it comes after the
+  // page is shown (measured: it would add a third to a large page's first
+  // layout), and only when the picture is too large to read whole.
+  if (large()) setTimeout(function () {
+    var use = document.createElementNS("http://www.w3.org/2000/svg", "use");
+    use.setAttribute("href", "#graph0");
+    miniSvg.insertBefore(use, miniRect);
+  }, 0);
 })();
