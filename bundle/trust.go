@@ -29,6 +29,10 @@ type Anchor struct {
 	Keys *mirror.Keyring
 	// KeysFrom says where Keys came from, for messages.
 	KeysFrom string
+	// TrustBundleKeys (install --import-keys, with no other anchor) holds
+	// every package to the bundle's own keys/: the user chose to trust
+	// them, not the lock's gpgcheck: false.
+	TrustBundleKeys bool
 }
 
 // Trust says what a verified bundle was anchored to.
@@ -70,6 +74,10 @@ func VerifyWith(dir string, anchor Anchor) (*lock.Lock, *Trust, error) {
 	if err != nil {
 		return nil, nil, err
 	}
+	ownTrusted := anchor.TrustBundleKeys && anchor.Keys == nil && !trust.LockAnchored && own != nil
+	if ownTrusted {
+		anchor.Keys, anchor.KeysFrom = own, "the bundle's own keys/ (trusted because of --import-keys)"
+	}
 	pkgs := l.Packages()
 	errs := make([]error, len(pkgs))
 	next := make(chan int)
@@ -96,8 +104,11 @@ func VerifyWith(dir string, anchor Anchor) (*lock.Lock, *Trust, error) {
 	if err := verifySBOM(dir, l); err != nil {
 		return nil, nil, err
 	}
-	trust.KeysAnchored = anchor.Keys != nil
+	trust.KeysAnchored = anchor.Keys != nil && !ownTrusted
 	switch {
+	case ownTrusted:
+		trust.Summary = "NOT anchored outside the bundle: every package is signed by the bundle's own keys/, which you chose to trust with --import-keys " +
+			"(pass --lock-sha256 HEX or --trusted-keys DIR to anchor it)"
 	case trust.LockAnchored && trust.KeysAnchored:
 		trust.Summary = fmt.Sprintf("anchored: lock.yaml matches --lock-sha256, so every package is the one it pins; signed packages are signed by keys from %s", anchor.KeysFrom)
 	case trust.LockAnchored:

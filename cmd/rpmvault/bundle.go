@@ -115,6 +115,7 @@ func (a *app) installCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			anchor.TrustBundleKeys = a.cfg.GetBool("import-keys")
 			dir, lock, trust, cleanup, err := bundle.OpenAnchored(args[0], anchor)
 			if err != nil {
 				return err

@@ -114,6 +114,8 @@ func TestTrustAnchors(t *testing.T) {
 		{"verify --lock-sha256", []string{"verify", swapped, "--lock-sha256", good}, "not the lock you trusted"},
 		{"verify --trusted-keys", []string{"verify", swapped, "--trusted-keys", keys}, "rpms/" + file + ": is not signed, so no key from --trusted-keys"},
 		{"install --extract, no anchor", []string{"install", swapped, "--extract", "--root", filepath.Join(t.TempDir(), "r")}, "nothing outside the bundle vouches"},
+		// Trusting the bundle's keys is not trusting its lock's gpgcheck: false.
+		{"install --extract --import-keys", []string{"install", swapped, "--extract", "--root", filepath.Join(t.TempDir(), "r"), "--import-keys"}, "is not signed, so no key from the bundle's own keys/"},
 		{"install --extract --lock-sha256", []string{"install", swapped, "--extract", "--root", filepath.Join(t.TempDir(), "r"), "--lock-sha256", good}, "not the lock you trusted"},
 	}
 	for _, r := range refused {
