@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"syscall"
 	"testing"
@@ -52,9 +53,20 @@ func TestPrimaryCommentSplitTextIsLinear(t *testing.T) {
 	}
 }
 
+// threadCPU is the CPU time of the calling OS thread (lock it first).
+func threadCPU(t *testing.T) time.Duration {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_THREAD, &ru); err != nil {
+		t.Fatal(err)
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
 // FuzzPrimaryLinear repeats a fuzzed piece of XML inside a package record
-// up to 1 MiB and bounds the time per input: super-linear behaviour in any
-// construct shows up as a timeout rather than as a slow CI.
+// to 64 KiB and to 512 KiB and bounds the time per input: the larger must
+// cost at most 32 times the smaller (linear: 8; quadratic: 64), in CPU
+// time of this thread, so a loaded machine does not matter. The 89 s
+// comment-split name costs ~60x here.
 func FuzzPrimaryLinear(f *testing.F) {
 	f.Add(`<name>`, `a<!---->`, `</name>`)
 	f.Add(`<format><rpm:requires>`, `<rpm:entry name="a" flags="GE" ver="1"/>`, `</rpm:requires></format>`)
@@ -65,21 +77,27 @@ func FuzzPrimaryLinear(f *testing.F) {
 		if piece == "" {
 			return
 		}
-		var doc strings.Builder
-		doc.WriteString(`<metadata><package type="rpm">` + head)
-		for doc.Len() < 1<<20 {
-			doc.WriteString(piece)
+		doc := func(size int) string {
+			var b strings.Builder
+			b.WriteString(`<metadata><package type="rpm">` + head)
+			for b.Len() < size {
+				b.WriteString(piece)
+			}
+			b.WriteString(tail + `<arch>x86_64</arch><version epoch="0" ver="1" rel="1"/><location href="a.rpm"/></package></metadata>`)
+			return b.String()
 		}
-		doc.WriteString(tail + `<arch>x86_64</arch><version epoch="0" ver="1" rel="1"/><location href="a.rpm"/></package></metadata>`)
-		done := make(chan struct{})
-		go func() {
-			defer close(done)
-			resolver.ReadPrimary(strings.NewReader(doc.String()), "r", func(*resolver.Package) error { return nil })
-		}()
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second): // ~0.1 s when linear, even on a loaded machine
-			t.Fatalf("1 MiB of %q took over 10 s: super-linear", piece)
+		small, large := doc(64<<10), doc(512<<10)
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		cost := func(d string) time.Duration {
+			start := threadCPU(t)
+			resolver.ReadPrimary(strings.NewReader(d), "r", func(*resolver.Package) error { return nil })
+			return threadCPU(t) - start
+		}
+		cost(small) // warm up
+		ts, tl := cost(small), cost(large)
+		if tl > 32*ts+50*time.Millisecond {
+			t.Fatalf("%q: 512 KiB cost %v, 64 KiB %v: super-linear", piece, tl, ts)
 		}
 	})
 }
