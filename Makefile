@@ -7,17 +7,23 @@ APT_PACKAGES = rpm createrepo-c dnf python3-solv gnupg gnupg1 cpio rpm2cpio dash
 VERSION     ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS      = -s -w -X main.version=$(VERSION)
 
-.PHONY: all build target-binary deps test unit fuzz lint demo bench clean
+.PHONY: all build host-build target-binary deps test unit fuzz lint demo bench clean
 
 all: build
 
+# bin/rpmvault is the static go1.23.12 build: the binary bundles carry by
+# default (bundle ships the running executable), which must run on CentOS 6
+# (kernel 2.6.32, no glibc needed). `make host-build` is the host Go's.
 build:
-	$(GO) build -trimpath -ldflags='$(LDFLAGS)' -o bin/rpmvault ./cmd/rpmvault
+	GOTOOLCHAIN=$(TARGET_GO) CGO_ENABLED=0 $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o bin/rpmvault ./cmd/rpmvault
+	@GOTOOLCHAIN=$(TARGET_GO) $(GO) version bin/rpmvault
 
-# The static binary bundles carry: runs on CentOS 6 (kernel 2.6.32, no glibc needed).
-target-binary:
-	GOTOOLCHAIN=$(TARGET_GO) CGO_ENABLED=0 $(GO) build -trimpath -ldflags='$(LDFLAGS)' -o bin/rpmvault-el6 ./cmd/rpmvault
-	@GOTOOLCHAIN=$(TARGET_GO) $(GO) version bin/rpmvault-el6
+host-build:
+	$(GO) build -trimpath -ldflags='$(LDFLAGS)' -o bin/rpmvault-host ./cmd/rpmvault
+
+# The same static build under the name older scripts use.
+target-binary: build
+	cp bin/rpmvault bin/rpmvault-el6
 
 # The real tools the tests and the demo drive: rpm, createrepo_c, dnf, libsolv, gpg1;
 # Graphviz's dot lays out the report's graph, headless chromium checks the page.

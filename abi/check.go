@@ -150,7 +150,7 @@ func Check(ctx context.Context, plan *resolver.Plan, opts Options) (*Report, err
 		return nil, errors.New("abi check: no Opener to read packages with")
 	}
 	c := &checker{opts: opts, cache: cache{dir: opts.CacheDir}, memo: map[*resolver.Package]*pkgSummary{},
-		rep: &Report{}, fixes: map[string]fixResult{}, unverified: map[string]bool{}}
+		rep: &Report{Findings: []Finding{}}, fixes: map[string]fixResult{}, unverified: map[string]bool{}}
 	return c.run(ctx, plan)
 }
 

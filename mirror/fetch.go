@@ -146,7 +146,11 @@ func (s *Session) MirrorAll(ctx context.Context) (Summary, error) {
 	if m.opts.Progress != nil {
 		m.bar = progressbar.NewOptions64(total, progressbar.OptionSetWriter(m.opts.Progress), progressbar.OptionShowBytes(true),
 			progressbar.OptionShowCount(), progressbar.OptionSetDescription("mirror"), progressbar.OptionThrottle(100*time.Millisecond))
-		defer func() { m.bar.Finish(); m.bar = nil }()
+		defer func() {
+			m.bar.Finish()
+			fmt.Fprintln(m.opts.Progress) // the bar ends its line: what follows starts on its own
+			m.bar = nil
+		}()
 	}
 	m.mu.Lock()
 	cached0, bytes0 := m.cached, m.bytes

@@ -1,6 +1,7 @@
 package mirror_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -100,12 +101,19 @@ func TestMirrorTwiceFetchesNothingTheSecondTime(t *testing.T) {
 	}
 	assertStoreSound(t, store)
 	before := srv.TotalRequests()
-	sum, err = mirror.Mirror(context.Background(), lock, mirrorOpts(t, srv, store))
+	opts := mirrorOpts(t, srv, store)
+	var bar bytes.Buffer
+	opts.Progress = &bar
+	sum, err = mirror.Mirror(context.Background(), lock, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if sum.FromCache != sum.Packages || srv.TotalRequests() != before {
 		t.Errorf("second run fetched again: %s, %d requests", sum, srv.TotalRequests()-before)
+	}
+	// The progress bar ends its line, so the summary after it starts its own.
+	if !strings.Contains(bar.String(), "100%") || !strings.HasSuffix(bar.String(), "\n") {
+		t.Errorf("progress bar output does not end its line: %q", bar.String())
 	}
 }
 

@@ -125,9 +125,9 @@ func (f *HTTPFetcher) Fetch(ctx context.Context, rawURL string, start, end int64
 			}
 		}
 		if end >= 0 {
-			return readCloser{io.LimitReader(resp.Body, end-start), resp.Body}, nil
+			return sizedReadCloser{readCloser{io.LimitReader(resp.Body, end-start), resp.Body}, resp.ContentLength}, nil
 		}
-		return resp.Body, nil
+		return sizedReadCloser{resp.Body, resp.ContentLength}, nil
 	case http.StatusPartialContent:
 		cr := resp.Header.Get("Content-Range")
 		var gotStart int64
@@ -135,7 +135,13 @@ func (f *HTTPFetcher) Fetch(ctx context.Context, rawURL string, start, end int64
 			resp.Body.Close()
 			return nil, fmt.Errorf("GET %s: asked for bytes from %d, server answered Content-Range %q", u, start, cr)
 		}
-		return resp.Body, nil
+		total := int64(-1) // "bytes a-b/total", or "/*" when the server does not say
+		if _, after, ok := strings.Cut(cr, "/"); ok {
+			if n, err := strconv.ParseInt(after, 10, 64); err == nil {
+				total = n
+			}
+		}
+		return sizedReadCloser{resp.Body, total}, nil
 	}
 	resp.Body.Close()
 	return nil, &HTTPStatusError{URL: u, Status: resp.StatusCode}
@@ -171,11 +177,25 @@ func openLocal(p string, start, end int64) (io.ReadCloser, error) {
 			return nil, err
 		}
 	}
+	size := int64(-1)
+	if st, err := f.Stat(); err == nil {
+		size = st.Size()
+	}
 	if end >= 0 {
-		return readCloser{io.LimitReader(f, end-start), f}, nil
+		return sizedReadCloser{readCloser{io.LimitReader(f, end-start), f}, size}, nil
 	}
 	return f, nil
 }
+
+// sizedReadCloser carries the size of the whole file behind a (ranged)
+// read, when the server or the file system says it: a header-only
+// source's package size without downloading the package.
+type sizedReadCloser struct {
+	io.ReadCloser
+	size int64 // -1 when unknown
+}
+
+func (s sizedReadCloser) Size() int64 { return s.size }
 
 // joinURL resolves a location against a base URL or directory.
 func joinURL(base, loc string) string {
@@ -594,6 +614,9 @@ func readRemoteHeader(ctx context.Context, f Fetcher, u string) (*Package, error
 		rr := &rangeReader{ctx: ctx, f: f, url: u}
 		p, err := ReadPackage(rr)
 		rr.Close()
+		if err == nil && p.Size == 0 {
+			p.Size = rr.total // what a plan shows and the mirror expects
+		}
 		var se *HTTPStatusError
 		if err == nil || errors.Is(err, rpmfile.ErrNotRPM) || errors.Is(err, os.ErrNotExist) || errors.As(err, &se) && se.Status < 500 {
 			return p, err // an answer, not a failure to get one
@@ -613,6 +636,7 @@ type rangeReader struct {
 	chunkStart int64
 	cur        io.ReadCloser
 	eof        bool
+	total      int64 // the whole file's size, when a chunk's answer said it
 }
 
 func (r *rangeReader) Read(p []byte) (int, error) {
@@ -631,6 +655,9 @@ func (r *rangeReader) Read(p []byte) (int, error) {
 				return 0, err
 			}
 			r.cur, r.chunkStart = rc, r.off
+			if s, ok := rc.(interface{ Size() int64 }); ok && s.Size() > 0 {
+				r.total = s.Size()
+			}
 		}
 		n, err := r.cur.Read(p)
 		r.off += int64(n)

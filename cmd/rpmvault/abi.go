@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"path/filepath"
 
@@ -33,6 +32,9 @@ imports must be exported by the library that provides its soname on the target.`
 			}
 			defer sess.Close()
 			if a.cfg.GetBool("no-abi") {
+				if a.cfg.GetBool("json") {
+					return writeJSON(a.stdout, map[string]any{"skipped": true, "findings": []abi.Finding{}})
+				}
 				fmt.Fprintln(a.stdout, "abi check skipped (--no-abi); the closure is mirrored")
 				return nil
 			}
@@ -40,6 +42,13 @@ imports must be exported by the library that provides its soname on the target.`
 				res, err := a.abiFix(cmd, r, sess)
 				if err != nil {
 					return err
+				}
+				if a.cfg.GetBool("json") {
+					if err := writeJSON(a.stdout, map[string]any{"findings": res.Initial.Findings, "constraints": nonNil(res.Constraints),
+						"plan": planToJSON(res.Plan), "remaining": res.Final.Findings}); err != nil {
+						return err
+					}
+					return res.Final.Err()
 				}
 				for _, f := range res.Initial.Findings {
 					fmt.Fprintln(a.stdout, f.String())
@@ -55,9 +64,7 @@ imports must be exported by the library that provides its soname on the target.`
 				return err
 			}
 			if a.cfg.GetBool("json") {
-				enc := json.NewEncoder(a.stdout)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(rep); err != nil {
+				if err := writeJSON(a.stdout, rep); err != nil {
 					return err
 				}
 			} else {

@@ -12,6 +12,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
+
+	"github.com/rpmvault/rpmvault/mirror"
 )
 
 // app holds what every command shares: its configuration and its output streams.
@@ -20,6 +22,9 @@ type app struct {
 	stdout io.Writer
 	stderr io.Writer
 	log    *slog.Logger
+	args   []string // the command line, for the root's error messages
+	// mirrored is what the command's mirror run did, for --json.
+	mirrored mirror.Summary
 }
 
 func newApp(stdout, stderr io.Writer) *app {
@@ -41,9 +46,21 @@ bundle, and installs it on an air-gapped box in the right order.`,
 			return usageError{errors.New("a command is required (see rpmvault --help)")}
 		},
 	}
+	// --version, as dnf and rpm have it.
+	root.Version = currentBuild().String()
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetOut(a.stdout)
 	root.SetErr(a.stderr)
-	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+	root.SuggestionsMinimumDistance = 2
+	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
+		// "rpmvault resolv -m x" fails on -m at the root: the mistake is the command.
+		if c == root && len(a.args) > 0 && !strings.HasPrefix(a.args[0], "-") {
+			if cerr := noArgs(root, a.args[:1]); cerr != nil {
+				return cerr
+			}
+		}
+		return usageError{err}
+	})
 
 	pf := root.PersistentFlags()
 	pf.String("config", "", "configuration file (default: rpmvault.yaml in the working directory, if present)")
@@ -129,7 +146,11 @@ func (a *app) printError(err error) {
 // noArgs rejects positional arguments as a usage error.
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 && cmd.HasSubCommands() {
-		return usagef("unknown command %q (see %s --help)", args[0], cmd.CommandPath())
+		hint := ""
+		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+			hint = "; did you mean " + strings.Join(s, " or ") + "?"
+		}
+		return usagef("unknown command %q%s (see %s --help)", args[0], hint, cmd.CommandPath())
 	}
 	if len(args) > 0 {
 		return usagef("%s takes no arguments, got %q", cmd.CommandPath(), args)

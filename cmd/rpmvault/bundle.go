@@ -17,7 +17,7 @@ import (
 
 func (a *app) bundleCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "bundle (-m MANIFEST | --lock LOCK) [--store DIR] -o BUNDLE.tar.gz [--no-abi]",
+		Use:   "bundle (-m MANIFEST | --lock LOCK) [--store DIR] -o BUNDLE.tar.gz [--no-abi] [--json]",
 		Short: "Write one self-verifying bundle of a lock's packages (mirroring what is missing first)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -50,7 +50,7 @@ func (a *app) bundleCommand() *cobra.Command {
 					return err
 				}
 				if !strings.HasPrefix(runtime.Version(), "go1.23") {
-					a.log.Warn("bundling this rpmvault, built with "+runtime.Version()+"; binaries of Go 1.24+ do not run on CentOS 6's kernel 2.6.32 (use make target-binary, or --binary)", "binary", bin)
+					a.log.Warn("bundling this rpmvault, built with "+runtime.Version()+"; binaries of Go 1.24+ do not run on CentOS 6's kernel 2.6.32 (make build writes the static go1.23.12 build; or pass --binary)", "binary", bin)
 				}
 			}
 			if err := bundle.WriteContext(cmd.Context(), out, bundle.Input{Lock: lk, Store: store, Keys: keys, Binary: bin}); err != nil {
@@ -65,6 +65,9 @@ func (a *app) bundleCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if a.cfg.GetBool("json") {
+				return writeJSON(a.stdout, map[string]any{"bundle": out, "packages": len(lk.Packages()), "lock_sha256": lockDigest(lockBytes), "binary": bin})
+			}
 			fmt.Fprintf(a.stdout, "wrote %s (%d packages)\nlock sha256 %s (on the target: rpmvault verify|install BUNDLE --lock-sha256 %[3]s)\n",
 				out, len(lk.Packages()), lockDigest(lockBytes))
 			return nil
@@ -76,12 +79,13 @@ func (a *app) bundleCommand() *cobra.Command {
 	cmd.Flags().StringP("output", "o", "", "bundle file to write (.tar.gz)")
 	cmd.Flags().String("binary", "", "static rpmvault to ship as bin/rpmvault (default: this executable)")
 	abiFlag(cmd, "with -m: skip the check that the closure's binaries find every symbol they need")
+	jsonFlag(cmd, "print what was written as JSON")
 	return cmd
 }
 
 func (a *app) verifyCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "verify BUNDLE [--lock-sha256 HEX] [--trusted-keys DIR]",
+		Use:   "verify BUNDLE [--lock-sha256 HEX] [--trusted-keys DIR] [--json]",
 		Short: "Check a bundle's checksums, lock, header NEVRAs and signatures, from a trust anchor outside it",
 		Args:  exactArgs("BUNDLE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -94,17 +98,22 @@ func (a *app) verifyCommand() *cobra.Command {
 				return err
 			}
 			defer cleanup()
+			if a.cfg.GetBool("json") {
+				return writeJSON(a.stdout, map[string]any{"bundle": args[0], "ok": true, "packages": len(lock.Packages()),
+					"lock_anchored": trust.LockAnchored, "keys_anchored": trust.KeysAnchored, "trust": trust.Summary})
+			}
 			fmt.Fprintf(a.stdout, "%s: OK (%d packages; checksums, lock, header NEVRAs and signatures verified)\n%s\n", args[0], len(lock.Packages()), trust.Summary)
 			return nil
 		},
 	}
 	anchorFlags(cmd)
+	jsonFlag(cmd, "print the verdict as JSON")
 	return cmd
 }
 
 func (a *app) installCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "install BUNDLE [--root DIR] [--dry-run] [--stepwise] [--extract] [--baseline FILE] [--lock-sha256 HEX] [--trusted-keys DIR] [--import-keys]",
+		Use:   "install BUNDLE [--root DIR] [--dry-run] [--stepwise] [--extract] [--baseline FILE] [--lock-sha256 HEX] [--trusted-keys DIR] [--import-keys] [--json]",
 		Short: "Verify a bundle from a trust anchor, re-plan it against the installed packages and apply it in one rpm transaction (--stepwise: rpm --test, then step by step)",
 		Args:  exactArgs("BUNDLE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -142,6 +151,9 @@ func (a *app) installCommand() *cobra.Command {
 				if err := installer.Extract(root, files); err != nil {
 					return err
 				}
+				if a.cfg.GetBool("json") {
+					return writeJSON(a.stdout, map[string]any{"extracted": len(files), "root": root})
+				}
 				fmt.Fprintf(a.stdout, "extracted %d packages into %s\n", len(files), root)
 				return nil
 			}
@@ -151,6 +163,10 @@ func (a *app) installCommand() *cobra.Command {
 			})
 			if err != nil {
 				return err
+			}
+			if a.cfg.GetBool("json") {
+				// The plan applied (or, with --dry-run, to apply): resolve --json's shape.
+				return writePlanJSON(a.stdout, plan)
 			}
 			if a.cfg.GetBool("dry-run") {
 				return writePlanTable(a.stdout, plan)
@@ -168,6 +184,7 @@ func (a *app) installCommand() *cobra.Command {
 	cmd.Flags().Bool("extract", false, "unpack the payloads into --root in pure Go (no rpm, no privileges): a sysroot")
 	cmd.Flags().Bool("import-keys", false, "import the bundle's signing keys into the target's rpmdb (with no anchor: trust them)")
 	anchorFlags(cmd)
+	jsonFlag(cmd, "print the plan (applied, or with --dry-run to apply) as JSON")
 	return cmd
 }
 

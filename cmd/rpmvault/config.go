@@ -81,6 +81,19 @@ func (a *app) strictConfig(cmd *cobra.Command, file string) error {
 	}
 	for _, k := range valid {
 		if f := cmd.Flags().Lookup(k); f != nil && f.Changed {
+			if list, ok := fileValues[k].([]any); ok && (types[k] == "stringSlice" || types[k] == "stringArray") {
+				// A repeatable flag extends the file's list, as yum's
+				// command line adds to yum.conf: the flag's entries first,
+				// so a more specific --mirror-map wins.
+				var vals []string
+				if sv, ok := f.Value.(pflag.SliceValue); ok {
+					vals = append(vals, sv.GetSlice()...)
+				}
+				for _, v := range list {
+					vals = append(vals, fmt.Sprint(v))
+				}
+				a.cfg.Set(k, vals)
+			}
 			continue // the command line wins and pflag has checked it
 		}
 		var raw any

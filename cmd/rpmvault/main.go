@@ -24,6 +24,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	a := newApp(stdout, stderr)
 	root := a.rootCommand()
 	root.SetArgs(args)
+	a.args = args
 	err := root.ExecuteContext(ctx)
 	if err == nil {
 		return exitOK

@@ -15,7 +15,7 @@ import (
 
 func (a *app) mirrorCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "mirror (-m MANIFEST | --lock LOCK) [--store DIR] [--jobs N] [--no-abi]",
+		Use:   "mirror (-m MANIFEST | --lock LOCK) [--store DIR] [--jobs N] [--no-abi] [--json]",
 		Short: "Fetch, verify and pin every package of a manifest or lock into the store (with -m, then check the closure's ABI)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -33,17 +33,25 @@ func (a *app) mirrorCommand() *cobra.Command {
 					return err
 				}
 			}
-			if lk.Foreign() {
-				return nil // another tool's lock pins everything already: leave its file alone
+			if !lk.Foreign() { // another tool's lock pins everything already: leave its file alone
+				// Pin what the lock did not know yet (sha256 of header-only sources).
+				if err := a.writeLockAnchored(lockFile, lk); err != nil {
+					return err
+				}
 			}
-			// Pin what the lock did not know yet (sha256 of header-only sources).
-			return a.writeLockAnchored(lockFile, lk)
+			if a.cfg.GetBool("json") {
+				s := a.mirrored
+				return writeJSON(a.stdout, map[string]any{"lock": lockFile, "store": sess.Store().Dir(), "packages": s.Packages,
+					"from_store": s.FromCache, "downloaded_bytes": s.Bytes, "seconds": s.Duration.Seconds()})
+			}
+			return nil
 		},
 	}
 	manifestFlags(cmd)
 	storeFlags(cmd)
 	cmd.Flags().String("lock", "", "lockfile to mirror exactly (with -m: where to write the lock)")
 	abiFlag(cmd, "with -m: skip the check that the closure's binaries find every symbol they need")
+	jsonFlag(cmd, "print what was mirrored as JSON")
 	return cmd
 }
 
@@ -110,6 +118,7 @@ func (a *app) mirror(cmd *cobra.Command, lk *lock.Lock) (*mirror.Session, error)
 		sess.Close()
 		return nil, err
 	}
+	a.mirrored = sum
 	if !a.cfg.GetBool("quiet") {
 		fmt.Fprintf(a.stderr, "mirror: %s into %s\n", sum, store.Dir())
 	}

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -30,6 +29,18 @@ type planPackageJSON struct {
 }
 
 func writePlanJSON(w io.Writer, plan *resolver.Plan) error {
+	return writeJSON(w, planToJSON(plan))
+}
+
+// nonNil makes a nil list print as [] in JSON.
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func planToJSON(plan *resolver.Plan) planJSON {
 	out := planJSON{Packages: make([]planPackageJSON, 0, len(plan.Packages)), Steps: plan.Steps}
 	for _, pp := range plan.Packages {
 		p := pp.Package
@@ -43,9 +54,7 @@ func writePlanJSON(w io.Writer, plan *resolver.Plan) error {
 			Step: pp.Step, URL: url, Size: p.Size,
 		})
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(out)
+	return out
 }
 
 // writePlanTable prints the plan for people: one line per package in install order.

@@ -56,7 +56,7 @@ func (a *app) resolveCommand() *cobra.Command {
 
 func (a *app) whyCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "why -m MANIFEST PACKAGE",
+		Use:   "why -m MANIFEST PACKAGE [--json]",
 		Short: "Print the chain of requirements that pulls PACKAGE into the closure",
 		Args:  exactArgs("PACKAGE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -68,6 +68,9 @@ func (a *app) whyCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if a.cfg.GetBool("json") {
+				return writeJSON(a.stdout, map[string]any{"package": args[0], "chain": nonNil(chain)})
+			}
 			for _, line := range chain {
 				fmt.Fprintln(a.stdout, line)
 			}
@@ -76,6 +79,7 @@ func (a *app) whyCommand() *cobra.Command {
 	}
 	manifestFlags(cmd)
 	cmd.Flags().String("store", defaultStore(), "store whose metadata cache to use")
+	jsonFlag(cmd, "print the chain as JSON")
 	return cmd
 }
 
