@@ -186,10 +186,13 @@ func (f *MetadataFetcher) fromStore(rawURL string, start, end int64) (io.ReadClo
 	if end < 0 {
 		return obj, nil
 	}
-	return struct {
-		io.Reader
-		io.Closer
-	}{io.LimitReader(obj, end-start), obj}, nil
+	// The whole package's size goes with its header's range, as a server's
+	// Content-Range gives it: a plan shows the same size offline.
+	size := int64(-1)
+	if s, ok := obj.(interface{ Size() int64 }); ok {
+		size = s.Size()
+	}
+	return sizedRange{io.LimitReader(obj, end-start), obj, size}, nil
 }
 
 // FetchMetadata serves a metadata file by its checksum from the store,
@@ -241,3 +244,12 @@ func (f *MetadataFetcher) SaveParsed(key string, write func(io.Writer) error) er
 	}
 	return atomicfile.Write(path, 0o644, write)
 }
+
+// sizedRange is a range of a stored object that knows the object's size.
+type sizedRange struct {
+	io.Reader
+	io.Closer
+	size int64
+}
+
+func (s sizedRange) Size() int64 { return s.size }

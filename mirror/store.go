@@ -96,6 +96,15 @@ func (s *Store) Open(sha string) (io.ReadCloser, error) {
 // ErrNotStored says an object is not in the store.
 var ErrNotStored = errors.New("not in the store")
 
+// Size is the object's size in bytes (-1 if the file cannot say).
+func (r *objectReader) Size() int64 {
+	st, err := r.f.Stat()
+	if err != nil {
+		return -1
+	}
+	return st.Size()
+}
+
 // objectReader hashes a store object as it is read.
 type objectReader struct {
 	f    *os.File

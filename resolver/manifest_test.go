@@ -44,7 +44,7 @@ func TestParseManifestErrors(t *testing.T) {
 		name, yaml, want string
 	}{
 		{"empty", "", "empty manifest"},
-		{"unknown key", "name: x\nconstraint: [a]\n", "field constraint not found"},
+		{"unknown key", "name: x\nconstraint: [a]\n", `unknown key "constraint"; did you mean "constraints"?`},
 		{"no install", "name: x\nrepos: [{id: a, baseurl: /r}]\n", "install lists nothing"},
 		{"no repos", "name: x\ninstall: [a]\n", "nowhere to take packages from"},
 		{"dup id", "name: x\ninstall: [a]\nrepos: [{id: a, baseurl: /r}, {id: a, baseurl: /s}]\n", `repo id "a" is used twice`},
