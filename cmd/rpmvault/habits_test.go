@@ -33,10 +33,11 @@ func TestJSONOnEveryDataCommand(t *testing.T) {
 		{"verify", []string{"verify", b}, []string{"ok", "packages", "trust"}},
 		{"install --dry-run", []string{"install", b, "--root", root, "--dry-run"}, []string{"packages", "steps"}},
 		{"doctor", []string{"doctor", "--root", root}, nil},
+		{"store verify", []string{"store", "verify", "--store", store}, []string{"objects", "bad"}},
 	}
 	for _, st := range steps {
 		args := append(append([]string(nil), st.args...), "--json")
-		if st.name != "version" && st.name != "doctor" && st.name != "verify" && st.name != "install --dry-run" {
+		if st.name != "version" && st.name != "doctor" && st.name != "verify" && st.name != "install --dry-run" && st.name != "store verify" {
 			args = append(args, maps...)
 		}
 		if st.name == "verify" {

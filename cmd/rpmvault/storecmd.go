@@ -21,7 +21,7 @@ func (a *app) storeCommand() *cobra.Command {
 		},
 	}
 	verify := &cobra.Command{
-		Use:   "verify [--repair] [--lock LOCK] [--store DIR]",
+		Use:   "verify [--repair] [--lock LOCK] [--store DIR] [--json]",
 		Short: "Re-hash every object in the store; with --repair, fetch damaged ones again",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -46,7 +46,29 @@ func (a *app) storeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if a.cfg.GetBool("json") {
+				type object struct {
+					SHA256   string   `json:"sha256"`
+					Packages []string `json:"packages"`
+					Repaired bool     `json:"repaired"`
+					Error    string   `json:"error,omitempty"`
+				}
+				bad := []object{}
+				for _, b := range rep.Bad {
+					o := object{SHA256: b.SHA256, Packages: nonNil(b.Names), Repaired: b.Repaired}
+					if b.Err != nil {
+						o.Error = b.Err.Error()
+					}
+					bad = append(bad, o)
+				}
+				if err := writeJSON(a.stdout, map[string]any{"store": store.Dir(), "objects": rep.Objects, "damaged": rep.Damaged(), "bad": bad}); err != nil {
+					return err
+				}
+			}
 			for _, b := range rep.Bad {
+				if a.cfg.GetBool("json") {
+					break
+				}
 				what := strings.Join(b.Names, ", ")
 				if what == "" {
 					what = "no package known"
@@ -67,13 +89,16 @@ func (a *app) storeCommand() *cobra.Command {
 				}
 				return &mirror.VerifyError{Package: "store " + store.Dir(), Detail: fmt.Sprintf("%d of %d objects are damaged: %s", n, rep.Objects, hint)}
 			}
-			fmt.Fprintf(a.stdout, "%s: OK (%d objects re-hashed, %d repaired)\n", store.Dir(), rep.Objects, len(rep.Bad))
+			if !a.cfg.GetBool("json") {
+				fmt.Fprintf(a.stdout, "%s: OK (%d objects re-hashed, %d repaired)\n", store.Dir(), rep.Objects, len(rep.Bad))
+			}
 			return nil
 		},
 	}
 	verify.Flags().String("store", defaultStore(), "content-addressed package store")
 	verify.Flags().Bool("repair", false, "remove damaged objects and fetch them again by the URLs the lock or the store's index know")
 	verify.Flags().String("lock", "", "lockfile whose URLs to fetch damaged objects from")
+	jsonFlag(verify, "print the objects checked and the damaged ones as JSON")
 	cmd.AddCommand(verify)
 	return cmd
 }
