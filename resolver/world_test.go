@@ -87,53 +87,11 @@ func nevras(plan *resolver.Plan) []string {
 // dnfAnswer asks dnf (libsolv) what it would install into root.
 func dnfAnswer(t *testing.T, w *fixtures.World, root string, repoPaths []string, specs ...string) []string {
 	t.Helper()
-	fixtures.NeedTool(t, "dnf")
-	fixtures.NeedTool(t, "createrepo_c")
-	dir := t.TempDir()
-	dock := filepath.Join(dir, "docker")
-	if err := os.MkdirAll(dock, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	data, err := os.ReadFile(w.RPMPath("docker/rpm/1.7.1/centos-6/RPMS/x86_64", "docker-engine-1.7.1-1.el6.x86_64"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(dock, "docker-engine-1.7.1-1.el6.x86_64.rpm"), data, 0o644)
-	if out, err := exec.Command("createrepo_c", "-q", dock).CombinedOutput(); err != nil {
-		t.Fatalf("createrepo_c: %v %s", err, out)
-	}
-	conf := filepath.Join(dir, "dnf.conf")
-	os.WriteFile(conf, []byte("[main]\n"), 0o644)
-	args := []string{"--config=" + conf, "--setopt=reposdir=" + dir, "--installroot=" + root,
-		"--setopt=cachedir=" + filepath.Join(dir, "cache"), "--releasever=6", "--forcearch=x86_64", "--nogpgcheck",
-		"--repofrompath=docker," + dock}
+	repos := map[string]string{}
 	for i, p := range repoPaths {
-		args = append(args, "--repofrompath=r"+string(rune('a'+i))+","+filepath.Join(w.Root, p))
+		repos["r"+string(rune('a'+i))] = filepath.Join(w.Root, p)
 	}
-	args = append(append(args, "install", "--assumeno"), specs...)
-	out, _ := exec.Command("dnf", args...).CombinedOutput()
-	var got []string
-	in := false
-	for _, line := range strings.Split(string(out), "\n") {
-		switch {
-		case strings.HasPrefix(line, "Installing"), strings.HasPrefix(line, "Upgrading"):
-			in = true
-			continue
-		case strings.HasPrefix(line, "Transaction Summary"), strings.HasPrefix(line, "Removing"), line == "":
-			in = false
-			continue
-		case strings.HasPrefix(line, "     replacing"):
-			continue
-		}
-		if f := strings.Fields(line); in && len(f) >= 5 {
-			got = append(got, f[0]+"-"+f[2]+"."+f[1])
-		}
-	}
-	if len(got) == 0 {
-		t.Fatalf("dnf gave no transaction:\n%s", out)
-	}
-	sort.Strings(got)
-	return got
+	return w.DNFInstallSet(t, root, repos, specs...)
 }
 
 // installBaseline65 installs the CentOS 6.5 baseline into a scratch root with rpm.
