@@ -70,6 +70,7 @@ func TestCaptureOfA65Box(t *testing.T) {
 		t.Fatalf("capture --json %q (%v): want %d packages and some libraries", stdout, err, len(w.Baseline65Specs()))
 	}
 	data, err := os.ReadFile(capture)
+	t.Logf("capture: %d packages, %d libraries, %d symbols, %d bytes", sum.Packages, sum.Libraries, sum.Symbols, len(data))
 	if err != nil {
 		t.Fatal(err)
 	}
