@@ -5,11 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
 
 	"github.com/rpmvault/rpmvault/internal/digest"
+	"github.com/rpmvault/rpmvault/internal/parallel"
 	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/mirror"
 )
@@ -79,27 +78,10 @@ func VerifyWith(dir string, anchor Anchor) (*lock.Lock, *Trust, error) {
 		anchor.Keys, anchor.KeysFrom = own, "the bundle's own keys/ (trusted because of --import-keys)"
 	}
 	pkgs := l.Packages()
-	errs := make([]error, len(pkgs))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < runtime.NumCPU(); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				errs[i] = verifyPackage(dir, l, pkgs[i], own, anchor, trust.LockAnchored)
-			}
-		}()
-	}
-	for i := range pkgs {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
-	for _, err := range errs {
-		if err != nil {
-			return nil, nil, err
-		}
+	if err := parallel.Each(len(pkgs), func(i int) error {
+		return verifyPackage(dir, l, pkgs[i], own, anchor, trust.LockAnchored)
+	}); err != nil {
+		return nil, nil, err
 	}
 	if err := verifySBOM(dir, l); err != nil {
 		return nil, nil, err

@@ -143,20 +143,9 @@ func (f *MetadataFetcher) Fetch(ctx context.Context, rawURL string, start, end i
 	// Only a repomd.xml that parses is used; it is kept once the primary
 	// metadata it names verified too (KeepRepomd).
 	f.servedFromCache(rawURL, false)
-	b, err := retry(ctx, f.retryOptions(), func() ([]byte, error) {
-		rc, err := f.Inner.Fetch(resolver.WithMaxSize(ctx, resolver.MaxRepomdSize), effective, 0, -1)
-		if err != nil {
-			return nil, err
-		}
-		defer rc.Close()
-		b, err := io.ReadAll(rc)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := resolver.ParseRepomd(bytes.NewReader(b)); err != nil {
-			return nil, fmt.Errorf("%s: %w", effective, err)
-		}
-		return b, nil
+	b, err := fetchChecked(ctx, f.retryOptions(), f.Inner, effective, resolver.MaxRepomdSize, func(b []byte) error {
+		_, err := resolver.ParseRepomd(bytes.NewReader(b))
+		return err
 	})
 	if err != nil {
 		return nil, err

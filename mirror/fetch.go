@@ -563,20 +563,9 @@ func fetchKey(ctx context.Context, f *resolver.HTTPFetcher, opts Options, u stri
 	}
 	// Only a key that parses is kept: a damaged or cut-off answer (armor
 	// has a checksum) is asked for again.
-	b, err := retry(ctx, opts, func() ([]byte, error) {
-		rc, err := f.Fetch(resolver.WithMaxSize(ctx, maxKeySize), u, 0, -1)
-		if err != nil {
-			return nil, err
-		}
-		defer rc.Close()
-		b, err := io.ReadAll(rc)
-		if err != nil {
-			return nil, err
-		}
-		if _, err := ParseKeys(b); err != nil {
-			return nil, err
-		}
-		return b, nil
+	b, err := fetchChecked(ctx, opts, f, u, maxKeySize, func(b []byte) error {
+		_, err := ParseKeys(b)
+		return err
 	})
 	if err != nil {
 		return nil, err
@@ -585,6 +574,26 @@ func fetchKey(ctx context.Context, f *resolver.HTTPFetcher, opts Options, u stri
 		_ = atomicfile.WriteFile(cache, b, 0o644)
 	}
 	return b, nil
+}
+
+// fetchChecked fetches a small file (at most limit bytes) whole, and
+// returns it once check accepts it, asking again as retry does.
+func fetchChecked(ctx context.Context, opts Options, f resolver.Fetcher, u string, limit int64, check func([]byte) error) ([]byte, error) {
+	return retry(ctx, opts, func() ([]byte, error) {
+		rc, err := f.Fetch(resolver.WithMaxSize(ctx, limit), u, 0, -1)
+		if err != nil {
+			return nil, err
+		}
+		defer rc.Close()
+		b, err := io.ReadAll(rc)
+		if err != nil {
+			return nil, err
+		}
+		if err := check(b); err != nil {
+			return nil, fmt.Errorf("%s: %w", u, err)
+		}
+		return b, nil
+	})
 }
 
 // retry runs get until it succeeds, up to opts.Retries times with the

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"syscall"
 	"time"
+
+	"github.com/rpmvault/rpmvault/internal/atomicfile"
 )
 
 // Dir is a store in a directory on this machine. Layout:
@@ -98,16 +100,18 @@ func (d *Dir) Put(_ context.Context, sha string, size int64, r io.Reader) error 
 	if _, err := os.Stat(d.Path(sha)); err == nil {
 		return nil
 	}
-	tmp, err := os.CreateTemp(filepath.Join(d.dir, "tmp"), "put-*")
+	tmp, err := atomicfile.Create(filepath.Join(d.dir, "tmp"), "put-*")
 	if err != nil {
 		return fmt.Errorf("store %s: %w", d.dir, err)
 	}
-	defer os.Remove(tmp.Name())
-	defer tmp.Close()
+	defer tmp.Abort()
 	if _, err := io.Copy(tmp, newHashingReader(r, sha, size)); err != nil {
 		return err
 	}
-	return d.commit(tmp, sha)
+	if err := os.MkdirAll(filepath.Dir(d.Path(sha)), 0o755); err != nil {
+		return err
+	}
+	return tmp.Commit(d.Path(sha), 0o444)
 }
 
 // Adopt moves a file of this machine into the store as sha without copying
@@ -132,29 +136,11 @@ func (d *Dir) Adopt(p, sha string) error {
 }
 
 func (d *Dir) commit(f *os.File, sha string) error {
-	if err := f.Sync(); err != nil {
-		return err
-	}
 	dst := d.Path(sha)
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	if err := os.Chmod(f.Name(), 0o444); err != nil {
-		return err
-	}
-	if err := os.Rename(f.Name(), dst); err != nil {
-		return err
-	}
-	return syncDir(filepath.Dir(dst))
-}
-
-func syncDir(dir string) error {
-	f, err := os.Open(dir)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	return f.Sync()
+	return atomicfile.Rename(f, dst, 0o444)
 }
 
 // List implements Store.
@@ -233,26 +219,7 @@ func (d *Dir) PutCache(_ context.Context, key string, write func(io.Writer) erro
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", p, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if err := os.Chmod(tmp.Name(), 0o644); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), p)
+	return atomicfile.Write(p, 0o644, write)
 }
 
 // PartialDir is where the mirror keeps downloads in progress for this store.
