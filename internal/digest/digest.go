@@ -31,7 +31,9 @@ func validHex(s string, n int) bool {
 // SHA256 returns the hex SHA-256 of everything r yields, and how many bytes that was.
 func SHA256(r io.Reader) (string, int64, error) {
 	h := sha256.New()
-	n, err := io.CopyBuffer(h, r, make([]byte, 1<<20))
+	// 128 KiB: large enough that syscalls are few, small enough that
+	// hashing a thousand files does not allocate a gigabyte.
+	n, err := io.CopyBuffer(h, r, make([]byte, 128<<10))
 	if err != nil {
 		return "", n, err
 	}
