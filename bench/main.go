@@ -32,7 +32,7 @@ func main() {
 	bin := flag.String("rpmvault", "bin/rpmvault", "rpmvault binary to measure")
 	generate := flag.Bool("generate-only", false, "only generate the repo (used in a child process)")
 	pipePackages := flag.Int("pipeline-packages", 9000, "packages in the generated repo whose large closure the pipeline benchmark builds as real RPMs (0: skip it)")
-	pipeBytes := flag.Int64("pipeline-bytes", 256<<10, "average payload bytes of a pipeline RPM")
+	pipeBytes := flag.Int64("pipeline-bytes", 64<<10, "average payload bytes of a pipeline RPM")
 	pipeOnly := flag.Bool("pipeline-only", false, "run only the pipeline benchmark")
 	reportOnly := flag.Bool("report-only", false, "only measure the HTML report of the large closure")
 	docs := flag.String("docs", "", "write the large report's screenshot into this directory (docs/)")

@@ -170,8 +170,10 @@ func (s *Session) MirrorAll(ctx context.Context) (Summary, error) {
 		}()
 	}
 	wg.Wait()
+	syncErr := m.syncAdopted()
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	errs = append(errs, syncErr)
 	sum := Summary{Packages: len(pkgs), FromCache: m.cached - cached0, Bytes: m.bytes - bytes0, Duration: time.Since(start)}
 	return sum, errors.Join(errs...)
 }
@@ -192,6 +194,9 @@ func (s *Session) Close() error {
 		return nil
 	}
 	defer func() { s.unlock(); s.unlock = nil }()
+	if err := s.m.syncAdopted(); err != nil {
+		return err
+	}
 	s.m.mu.Lock()
 	defer s.m.mu.Unlock()
 	return s.m.opts.Store.writeIndex(s.m.idx)
@@ -214,10 +219,11 @@ type mirrorer struct {
 	client *grab.Client
 	bar    *progressbar.ProgressBar
 
-	mu     sync.Mutex
-	idx    map[string]string
-	cached int
-	bytes  int64
+	mu      sync.Mutex
+	adopted []string // objects whose directory is not synced yet
+	idx     map[string]string
+	cached  int
+	bytes   int64
 }
 
 // fetch brings one package into the store. It calls release once the
@@ -292,6 +298,9 @@ func (m *mirrorer) fetch(ctx context.Context, p *lock.Package, release func()) e
 					if err := m.opts.Store.adoptVerified(part, facts.SHA256); err != nil {
 						return fmt.Errorf("%s: keep it in the store: %w", p.NEVRA(), err)
 					}
+					m.mu.Lock()
+					m.adopted = append(m.adopted, facts.SHA256)
+					m.mu.Unlock()
 					m.done(p, key, facts, false)
 					return nil
 				}
@@ -312,6 +321,16 @@ func (m *mirrorer) fetch(ctx context.Context, p *lock.Package, release func()) e
 		return &VerifyError{Package: p.NEVRA(), URL: verr.URL, Detail: detail}
 	}
 	return fmt.Errorf("fetch %s: %s", p.NEVRA(), detail)
+}
+
+// syncAdopted makes the objects adopted so far durable under their names:
+// one directory fsync per object directory, instead of one per object.
+func (m *mirrorer) syncAdopted() error {
+	m.mu.Lock()
+	shas := m.adopted
+	m.adopted = nil
+	m.mu.Unlock()
+	return m.opts.Store.syncObjectDirs(shas)
 }
 
 func (m *mirrorer) addBytes(n int64) {

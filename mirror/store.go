@@ -160,12 +160,16 @@ func (s *Store) Adopt(path, want string) (string, error) {
 	if err := s.check(path, got, want); err != nil {
 		return "", err
 	}
-	return got, s.adoptVerified(path, got)
+	if err := s.adoptVerified(path, got); err != nil {
+		return "", err
+	}
+	return got, atomicfile.SyncDir(filepath.Dir(s.path(got)))
 }
 
 // adoptVerified moves a file into the store under a sha256 that VerifyRPM
 // has just computed over its whole content (the file is ours, under the
-// store lock, so it cannot have changed since).
+// store lock, so it cannot have changed since). The object's directory is
+// not synced: the caller syncs it (syncObjectDirs), once for many objects.
 func (s *Store) adoptVerified(path, sha string) error {
 	f, err := os.Open(path)
 	if err != nil {
@@ -175,7 +179,24 @@ func (s *Store) adoptVerified(path, sha string) error {
 	if err := s.mkdir(sha); err != nil {
 		return err
 	}
-	return atomicfile.Rename(f, s.path(sha), 0o444)
+	return atomicfile.RenameUnsynced(f, s.path(sha), 0o444)
+}
+
+// syncObjectDirs makes the names of objects adopted so far durable: one
+// fsync per object directory they went into.
+func (s *Store) syncObjectDirs(shas []string) error {
+	done := map[string]bool{}
+	for _, sha := range shas {
+		dir := filepath.Dir(s.path(sha))
+		if done[dir] {
+			continue
+		}
+		done[dir] = true
+		if err := atomicfile.SyncDir(dir); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func (s *Store) check(name, got, want string) error {

@@ -57,16 +57,25 @@ func (f *File) Abort() {
 // fsync of path's directory. f stays open; the caller closes it. f must be a
 // file the caller owns (a download, a temporary file) on path's file system.
 func Rename(f *os.File, path string, perm fs.FileMode) error {
+	if err := RenameUnsynced(f, path, perm); err != nil {
+		return err
+	}
+	return SyncDir(filepath.Dir(path))
+}
+
+// RenameUnsynced is Rename without the fsync of the directory, for a caller
+// that moves many files into few directories and syncs each directory once
+// (SyncDir) before anything relies on the names: the file's content is
+// durable, its name until then may be lost in a crash (a store object is
+// then fetched again).
+func RenameUnsynced(f *os.File, path string, perm fs.FileMode) error {
 	if err := f.Sync(); err != nil {
 		return fmt.Errorf("sync %s: %w", f.Name(), err)
 	}
 	if err := f.Chmod(perm); err != nil {
 		return fmt.Errorf("chmod %s: %w", f.Name(), err)
 	}
-	if err := os.Rename(f.Name(), path); err != nil {
-		return err
-	}
-	return SyncDir(filepath.Dir(path))
+	return os.Rename(f.Name(), path)
 }
 
 // Write writes path through write, atomically, with mode perm. The
