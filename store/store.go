@@ -11,6 +11,8 @@ import (
 	"path"
 	"strings"
 	"time"
+
+	"github.com/rpmvault/rpmvault/internal/digest"
 )
 
 // Store is where verified package files and the caches live.
@@ -70,17 +72,7 @@ type CorruptError struct {
 func (e *CorruptError) Error() string { return fmt.Sprintf("object %s: %s", e.Name, e.Detail) }
 
 // ValidName reports whether sha is a well-formed object name: 64 lower-case hex digits.
-func ValidName(sha string) bool {
-	if len(sha) != 64 {
-		return false
-	}
-	for _, c := range sha {
-		if (c < '0' || c > '9') && (c < 'a' || c > 'f') {
-			return false
-		}
-	}
-	return true
-}
+func ValidName(sha string) bool { return digest.ValidSHA256(sha) }
 
 func checkName(sha string) error {
 	if !ValidName(sha) {
