@@ -24,6 +24,7 @@ import (
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
 	"github.com/rpmvault/rpmvault/sbom"
+	"github.com/rpmvault/rpmvault/store"
 )
 
 //go:embed install.sh
@@ -36,7 +37,7 @@ var mtime = time.Date(2015, 7, 14, 0, 0, 0, 0, time.UTC)
 // Input is what a bundle is made of.
 type Input struct {
 	Lock  *lock.Lock
-	Store *mirror.Store
+	Store store.Store
 	// Keys are the repos' public keys, by file name under keys/.
 	Keys map[string][]byte
 	// Binary is the static rpmvault to ship as bin/rpmvault.
@@ -86,14 +87,17 @@ func stageFiles(ctx context.Context, root string, in Input) error {
 	plan.WriteString("# STEP NEVRA FILE, in install order (read by install.sh)\n")
 	for _, p := range in.Lock.Packages() {
 		sha := p.SHA256()
-		if sha == "" || !in.Store.Has(sha) {
-			return fmt.Errorf("%s is not in the store %s (run rpmvault mirror first)", p.NEVRA(), in.Store.Dir())
+		if sha == "" {
+			return fmt.Errorf("%s has no sha256 in the lock (run rpmvault mirror first)", p.NEVRA())
 		}
 		dst, err := p.FilePath(rpms)
 		if err != nil {
 			return err
 		}
 		if err := copyObject(ctx, in.Store, sha, dst); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("%s is not in the store %s (run rpmvault mirror first)", p.NEVRA(), in.Store)
+			}
 			return fmt.Errorf("%s: %w", p.NEVRA(), err)
 		}
 		// repodata records file times: keep them fixed for determinism.
@@ -142,9 +146,10 @@ func stageFiles(ctx context.Context, root string, in Input) error {
 	return os.WriteFile(filepath.Join(root, "SHA256SUMS"), sums, 0o644)
 }
 
-// copyObject copies a store object, which the store re-verifies as it is read.
-func copyObject(ctx context.Context, store *mirror.Store, sha, dst string) error {
-	obj, err := store.Open(sha)
+// copyObject copies a store object to dst, re-hashing it on the way: a
+// bundle never carries bytes that do not match their name.
+func copyObject(ctx context.Context, s store.Store, sha, dst string) error {
+	obj, err := s.Open(ctx, sha)
 	if err != nil {
 		return err
 	}

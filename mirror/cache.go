@@ -5,16 +5,17 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
+	"io/fs"
+	"path"
 	"strings"
 	"sync"
 	"time"
 
-	"github.com/rpmvault/rpmvault/internal/atomicfile"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/store"
 )
 
 // MetadataFetcher is a resolver.Fetcher that keeps repo metadata in the
@@ -25,7 +26,7 @@ type MetadataFetcher struct {
 	// Rewrites are applied before fetching (--mirror-map); the cache is keyed
 	// by the URL actually fetched, so two mirrors never share an entry.
 	Rewrites []resolver.Rewrite
-	Store    *Store
+	Store    store.Store
 	Offline  bool
 	// Expire is how long a cached repomd.xml is used without asking the
 	// server again, like yum's metadata_expire (yum's default is 6h).
@@ -53,10 +54,10 @@ func (f *MetadataFetcher) retryOptions() Options {
 	return o
 }
 
-// repomdPath is where the last good repomd.xml of rawURL is kept.
-func (f *MetadataFetcher) repomdPath(rawURL string) string {
+// repomdKey is the cache entry of the last good repomd.xml of rawURL.
+func (f *MetadataFetcher) repomdKey(rawURL string) string {
 	sum := sha256.Sum256([]byte(resolver.ApplyRewrites(f.Rewrites, rawURL)))
-	return f.dir("repomd", hex.EncodeToString(sum[:16])+".xml")
+	return metadataKey("repomd", hex.EncodeToString(sum[:16])+".xml")
 }
 
 func (f *MetadataFetcher) servedFromCache(rawURL string, cached bool) {
@@ -78,11 +79,7 @@ func (f *MetadataFetcher) KeepRepomd(rawURL string, raw []byte) error {
 	if f.Offline || cached {
 		return nil // rewriting a cached copy would restart its expiry
 	}
-	path := f.repomdPath(rawURL)
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return atomicfile.WriteFile(path, raw, 0o644) // also restarts its expiry
+	return store.PutCacheBytes(context.Background(), f.Store, f.repomdKey(rawURL), raw) // also restarts its expiry
 }
 
 // ForgetRepomd is told a repomd.xml proved unusable (resolver.RepomdCache).
@@ -96,18 +93,18 @@ func (f *MetadataFetcher) ForgetRepomd(rawURL string) string {
 	if !cached {
 		return ""
 	}
-	path := f.repomdPath(rawURL)
+	path := f.Store.String() + "/" + f.repomdKey(rawURL)
 	if f.Offline {
 		return fmt.Sprintf("it came from the metadata cache %s; refresh it online with --metadata-expire 0", path)
 	}
-	if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+	if err := f.Store.RemoveCache(context.Background(), f.repomdKey(rawURL)); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Sprintf("it came from the metadata cache %s, which could not be removed (%v): delete it, or run with --metadata-expire 0", path, err)
 	}
 	return fmt.Sprintf("it came from the metadata cache %s, now removed: run again to fetch it afresh (or use --metadata-expire 0)", path)
 }
 
-func (f *MetadataFetcher) dir(parts ...string) string {
-	return filepath.Join(append([]string{f.Store.Dir(), "metadata"}, parts...)...)
+func metadataKey(parts ...string) string {
+	return path.Join(append([]string{"metadata"}, parts...)...)
 }
 
 // Fetch serves repomd.xml through the cache and everything else (RPM
@@ -118,26 +115,31 @@ func (f *MetadataFetcher) Fetch(ctx context.Context, rawURL string, start, end i
 		// mirror stored is read from the store: the package crosses the
 		// network once per store. Its file name carries its NEVRA, so the
 		// same URL is the same package.
-		rc, err := f.fromStore(rawURL, start, end)
+		rc, err := f.fromStore(ctx, rawURL, start, end)
 		if err == nil || f.Offline {
 			return rc, err
 		}
 		return f.Inner.Fetch(ctx, resolver.ApplyRewrites(f.Rewrites, rawURL), start, end)
 	}
 	effective := resolver.ApplyRewrites(f.Rewrites, rawURL)
-	cached := f.repomdPath(rawURL)
+	cached := f.repomdKey(rawURL)
 	if f.Offline {
-		b, err := os.ReadFile(cached)
+		b, err := store.ReadAllCache(ctx, f.Store, cached, resolver.MaxRepomdSize)
 		if err != nil {
 			return nil, fmt.Errorf("--offline: no cached copy of %s (run once online first)", rawURL)
 		}
 		f.servedFromCache(rawURL, true)
 		return io.NopCloser(bytes.NewReader(b)), nil
 	}
-	if st, err := os.Stat(cached); err == nil && f.Expire > 0 && time.Since(st.ModTime()) < f.Expire {
-		if b, err := os.ReadFile(cached); err == nil {
-			f.servedFromCache(rawURL, true)
-			return io.NopCloser(bytes.NewReader(b)), nil
+	if f.Expire > 0 {
+		if e, err := f.Store.GetCache(ctx, cached); err == nil {
+			fresh := time.Since(e.ModTime()) < f.Expire
+			b, err := io.ReadAll(io.LimitReader(e, resolver.MaxRepomdSize))
+			e.Close()
+			if fresh && err == nil {
+				f.servedFromCache(rawURL, true)
+				return io.NopCloser(bytes.NewReader(b)), nil
+			}
 		}
 	}
 	// Only a repomd.xml that parses is used; it is kept once the primary
@@ -154,20 +156,20 @@ func (f *MetadataFetcher) Fetch(ctx context.Context, rawURL string, start, end i
 }
 
 // fromStore serves a package URL that an earlier mirror stored.
-func (f *MetadataFetcher) fromStore(rawURL string, start, end int64) (io.ReadCloser, error) {
-	idx, err := f.Store.readIndex()
+func (f *MetadataFetcher) fromStore(ctx context.Context, rawURL string, start, end int64) (io.ReadCloser, error) {
+	sha, err := lookupIndex(ctx, f.Store, "url:"+rawURL)
 	if err != nil {
 		return nil, err
 	}
-	sha, ok := idx["url:"+rawURL]
-	if !ok || !f.Store.Has(sha) {
+	if sha == "" {
 		return nil, fmt.Errorf("--offline: %s is not in the store (mirror it once online)", rawURL)
 	}
-	obj, err := f.Store.Open(sha)
+	obj, err := f.Store.Open(ctx, sha)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("--offline: %s is not in the store (mirror it once online): %w", rawURL, err)
 	}
-	// Ranges asked of a stored package are its headers, at its start.
+	// Ranges asked of a stored package are its headers, at its start: read
+	// through, so the bytes pass the object's hash check when read to the end.
 	if _, err := io.CopyN(io.Discard, obj, start); err != nil {
 		obj.Close()
 		return nil, err
@@ -187,15 +189,12 @@ func (f *MetadataFetcher) fromStore(rawURL string, start, end int64) (io.ReadClo
 // FetchMetadata serves a metadata file by its checksum from the store,
 // fetching and verifying it first if it is not there yet.
 func (f *MetadataFetcher) FetchMetadata(ctx context.Context, rawURL string, sum resolver.Checksum) (io.ReadCloser, error) {
-	path := f.dir(sum.Type, sum.Hex)
-	if file, err := os.Open(path); err == nil {
-		return file, nil
+	key := metadataKey(sum.Type, sum.Hex)
+	if e, err := f.Store.GetCache(ctx, key); err == nil {
+		return e, nil
 	}
 	if f.Offline {
 		return nil, fmt.Errorf("--offline: %s (%s) is not in the cache", rawURL, sum)
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return nil, err
 	}
 	// The file enters the cache only when its checksum matched; a damaged
 	// or cut-off answer is asked for again.
@@ -209,7 +208,7 @@ func (f *MetadataFetcher) FetchMetadata(ctx context.Context, rawURL string, sum 
 		if err != nil {
 			return struct{}{}, err
 		}
-		return struct{}{}, atomicfile.Write(path, 0o644, func(w io.Writer) error {
+		return struct{}{}, f.Store.PutCache(ctx, key, func(w io.Writer) error {
 			_, err := io.Copy(w, vr)
 			return err
 		})
@@ -217,21 +216,17 @@ func (f *MetadataFetcher) FetchMetadata(ctx context.Context, rawURL string, sum 
 	if err != nil {
 		return nil, err
 	}
-	return os.Open(path)
+	return f.Store.GetCache(ctx, key)
 }
 
 // OpenParsed opens the parsed form of a repo (resolver.ParsedCache).
 func (f *MetadataFetcher) OpenParsed(key string) (io.ReadCloser, error) {
-	return os.Open(f.dir("parsed", filepath.Base(key)))
+	return f.Store.GetCache(context.Background(), metadataKey("parsed", path.Base(key)))
 }
 
 // SaveParsed keeps the parsed form of a repo (resolver.ParsedCache).
 func (f *MetadataFetcher) SaveParsed(key string, write func(io.Writer) error) error {
-	path := f.dir("parsed", filepath.Base(key))
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return atomicfile.Write(path, 0o644, write)
+	return f.Store.PutCache(context.Background(), metadataKey("parsed", path.Base(key)), write)
 }
 
 // sizedRange is a range of a stored object that knows the object's size.

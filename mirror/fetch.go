@@ -21,19 +21,23 @@ import (
 	"github.com/cavaliergopher/grab/v3"
 	"github.com/schollz/progressbar/v3"
 
-	"github.com/rpmvault/rpmvault/internal/atomicfile"
 	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/store"
 )
 
 // Options tunes Mirror.
 type Options struct {
-	Store    *Store
-	Jobs     int                // parallel downloads (default 4)
-	Rewrites []resolver.Rewrite // --mirror-map
-	Offline  bool               // use only the store
-	Retries  int                // rounds over a package's URLs (default 4)
-	Backoff  time.Duration      // first retry delay, doubled each round, with jitter (default 500ms)
+	Store store.Store
+	// PartialDir keeps downloads in progress, so a killed mirror resumes
+	// them (default: the directory store's partial/, else a directory
+	// under the user's cache directory).
+	PartialDir string
+	Jobs       int                // parallel downloads (default 4)
+	Rewrites   []resolver.Rewrite // --mirror-map
+	Offline    bool               // use only the store
+	Retries    int                // rounds over a package's URLs (default 4)
+	Backoff    time.Duration      // first retry delay, doubled each round, with jitter (default 500ms)
 	// MaxBackoff caps the retry delay (default 30s).
 	MaxBackoff time.Duration
 	Log        *slog.Logger
@@ -81,17 +85,16 @@ func Mirror(ctx context.Context, lk *lock.Lock, opts Options) (Summary, error) {
 	return sum, err
 }
 
-// Session is one mirroring run over a lock's repos: it holds the store's
-// lock, the repos' keys and the HTTP client, so that packages enter the
+// Session is one mirroring run over a lock's repos: it holds the repos'
+// keys and the HTTP client, so that packages enter the
 // store all at once (MirrorAll) or one at a time (Fetch: what the ABI check
 // needs beyond the lock), always through the same verification.
 type Session struct {
-	lk     *lock.Lock
-	m      *mirrorer
-	unlock func()
+	lk *lock.Lock
+	m  *mirrorer
 }
 
-// NewSession locks the store and loads the lock's repo keys. Close it.
+// NewSession loads the lock's repo keys. Close it.
 func NewSession(ctx context.Context, lk *lock.Lock, opts Options) (*Session, error) {
 	if opts.Jobs <= 0 {
 		opts.Jobs = 4
@@ -111,28 +114,31 @@ func NewSession(ctx context.Context, lk *lock.Lock, opts Options) (*Session, err
 	if opts.Client == nil {
 		opts.Client = resolver.NewHTTPClient(opts.Net)
 	}
-	unlock, err := opts.Store.Lock()
-	if err != nil {
-		return nil, err
+	// No store-wide lock: each package is claimed on its own (Store.Claim),
+	// and every write is an idempotent, verified Put, so any number of
+	// mirrors can share one store.
+	if opts.PartialDir == "" {
+		dir, err := defaultPartialDir(opts.Store)
+		if err != nil {
+			return nil, err
+		}
+		opts.PartialDir = dir
+	}
+	if err := os.MkdirAll(opts.PartialDir, 0o755); err != nil {
+		return nil, fmt.Errorf("downloads in progress: %w", err)
 	}
 	keys, err := loadRepoKeys(ctx, lk, opts)
 	if err != nil {
-		unlock()
-		return nil, err
-	}
-	idx, err := opts.Store.readIndex()
-	if err != nil {
-		unlock()
 		return nil, err
 	}
 	client := grab.NewClient()
 	client.HTTPClient = opts.Client
 	client.UserAgent = "rpmvault"
-	return &Session{lk: lk, unlock: unlock, m: &mirrorer{opts: opts, keys: keys, idx: idx, client: client, local: localSources(lk)}}, nil
+	return &Session{lk: lk, m: &mirrorer{opts: opts, keys: keys, client: client, local: localSources(lk)}}, nil
 }
 
 // Store returns the session's store.
-func (s *Session) Store() *Store { return s.m.opts.Store }
+func (s *Session) Store() store.Store { return s.m.opts.Store }
 
 // MirrorAll fetches every package of the session's lock.
 func (s *Session) MirrorAll(ctx context.Context) (Summary, error) {
@@ -170,10 +176,8 @@ func (s *Session) MirrorAll(ctx context.Context) (Summary, error) {
 		}()
 	}
 	wg.Wait()
-	syncErr := m.syncAdopted()
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	errs = append(errs, syncErr)
 	sum := Summary{Packages: len(pkgs), FromCache: m.cached - cached0, Bytes: m.bytes - bytes0, Duration: time.Since(start)}
 	return sum, errors.Join(errs...)
 }
@@ -188,19 +192,9 @@ func (s *Session) Fetch(ctx context.Context, p *lock.Package) error {
 	return s.m.fetch(ctx, p, func() {})
 }
 
-// Close records what was fetched in the store's index and releases the store.
-func (s *Session) Close() error {
-	if s.unlock == nil {
-		return nil
-	}
-	defer func() { s.unlock(); s.unlock = nil }()
-	if err := s.m.syncAdopted(); err != nil {
-		return err
-	}
-	s.m.mu.Lock()
-	defer s.m.mu.Unlock()
-	return s.m.opts.Store.writeIndex(s.m.idx)
-}
+// Close ends the session. (Each fetch has recorded its index entries and
+// released its claim already: there is nothing held to give back.)
+func (s *Session) Close() error { return nil }
 
 func lockPackagePtrs(l *lock.Lock) []*lock.Package {
 	var out []*lock.Package
@@ -219,43 +213,71 @@ type mirrorer struct {
 	client *grab.Client
 	bar    *progressbar.ProgressBar
 
-	mu      sync.Mutex
-	adopted []string // objects whose directory is not synced yet
-	idx     map[string]string
-	cached  int
-	bytes   int64
+	mu     sync.Mutex
+	cached int
+	bytes  int64
 }
 
 // fetch brings one package into the store. It calls release once the
 // download is verified, so the next download can start while this file is
 // synced into the store: syncing a large file takes as long as fetching it.
 func (m *mirrorer) fetch(ctx context.Context, p *lock.Package, release func()) error {
+	st := m.opts.Store
 	key := p.RepoID + "/" + p.NEVRA()
 	want := p.SHA256()
-	m.mu.Lock()
 	if want == "" {
-		want = m.idx[key]
+		sha, err := lookupIndex(ctx, st, key)
+		if err != nil {
+			return err
+		}
+		want = sha
 	}
-	m.mu.Unlock()
-	if want != "" && m.opts.Store.Has(want) && m.opts.Rehash {
-		if err := m.opts.Store.rehash(want); err != nil {
-			m.opts.Log.Warn("damaged object removed from the store; fetching it again", "package", p.NEVRA(), "sha256", want, "error", err)
-			if err := m.opts.Store.remove(want); err != nil {
-				return fmt.Errorf("%s: remove the damaged object %s: %w", p.NEVRA(), want, err)
+	if want != "" && m.opts.Rehash {
+		if ok, err := st.Has(ctx, want); err == nil && ok {
+			if err := rehash(ctx, st, want); err != nil {
+				m.opts.Log.Warn("damaged object removed from the store; fetching it again", "package", p.NEVRA(), "sha256", want, "error", err)
+				if err := removeObject(ctx, st, want); err != nil {
+					return fmt.Errorf("%s: remove the damaged object %s: %w", p.NEVRA(), want, err)
+				}
 			}
 		}
 	}
-	if want != "" && m.opts.Store.Has(want) {
-		facts, err := m.opts.Store.facts(want)
+	present := func() (bool, error) {
+		if want == "" {
+			return false, nil
+		}
+		ok, err := st.Has(ctx, want)
+		if err != nil || !ok {
+			return false, err
+		}
+		f, err := facts(ctx, st, want)
 		if err != nil {
 			// It was verified when it entered: now it does not even parse.
-			return &VerifyError{Package: p.NEVRA(), Detail: fmt.Sprintf("store object %s is damaged (%v): run rpmvault store verify --repair, or mirror --rehash", want, err)}
+			return false, &VerifyError{Package: p.NEVRA(), Detail: fmt.Sprintf("store object %s is damaged (%v): run rpmvault store verify --repair, or mirror --rehash", want, err)}
 		}
-		m.done(p, key, facts, true)
-		return nil
+		m.done(ctx, p, key, f, true)
+		return true, nil
+	}
+	if ok, err := present(); ok || err != nil {
+		return err
 	}
 	if m.opts.Offline {
-		return fmt.Errorf("%s is not in the store %s and --offline forbids fetching it", p.NEVRA(), m.opts.Store.Dir())
+		return fmt.Errorf("%s is not in the store %s and --offline forbids fetching it", p.NEVRA(), st)
+	}
+	// Claim the download, so a mirror beside this one (on this machine or
+	// another) does not fetch the same package at the same time; whoever
+	// waited finds the object present when it gets the claim.
+	claim := want
+	if claim == "" {
+		claim = "url:" + p.URL
+	}
+	unclaim, err := st.Claim(ctx, claim)
+	if err != nil {
+		return fmt.Errorf("%s: %w", p.NEVRA(), err)
+	}
+	defer unclaim()
+	if ok, err := present(); ok || err != nil {
+		return err
 	}
 	urls := p.Mirrors
 	if len(urls) == 0 {
@@ -266,7 +288,7 @@ func (m *mirrorer) fetch(ctx context.Context, p *lock.Package, release func()) e
 			return err
 		}
 	}
-	part, err := m.opts.Store.partialPath(p)
+	part, err := p.FilePath(m.opts.PartialDir)
 	if err != nil {
 		return err
 	}
@@ -295,13 +317,10 @@ func (m *mirrorer) fetch(ctx context.Context, p *lock.Package, release func()) e
 					release()
 					// A store that cannot take the file is not helped by
 					// fetching it again.
-					if err := m.opts.Store.adoptVerified(part, facts.SHA256); err != nil {
-						return fmt.Errorf("%s: keep it in the store: %w", p.NEVRA(), err)
+					if err := m.keep(ctx, part, facts); err != nil {
+						return fmt.Errorf("%s: keep it in the store %s: %w", p.NEVRA(), st, err)
 					}
-					m.mu.Lock()
-					m.adopted = append(m.adopted, facts.SHA256)
-					m.mu.Unlock()
-					m.done(p, key, facts, false)
+					m.done(ctx, p, key, facts, false)
 					return nil
 				}
 				os.Remove(part) // a complete but wrong file cannot be resumed
@@ -323,23 +342,23 @@ func (m *mirrorer) fetch(ctx context.Context, p *lock.Package, release func()) e
 	return fmt.Errorf("fetch %s: %s", p.NEVRA(), detail)
 }
 
-// syncAdopted makes the objects adopted so far durable under their names:
-// one directory fsync per object directory, instead of one per object.
-func (m *mirrorer) syncAdopted() error {
-	m.mu.Lock()
-	shas := m.adopted
-	m.adopted = nil
-	m.mu.Unlock()
-	return m.opts.Store.syncObjectDirs(shas)
-}
-
 func (m *mirrorer) addBytes(n int64) {
 	m.mu.Lock()
 	m.bytes += n
 	m.mu.Unlock()
 }
 
-func (m *mirrorer) done(p *lock.Package, key string, f *RPMFacts, cached bool) {
+func (m *mirrorer) done(ctx context.Context, p *lock.Package, key string, f *RPMFacts, cached bool) {
+	if !cached {
+		// Index entries are facts (this NEVRA, this URL: these bytes), so
+		// concurrent writers of one entry agree; losing one only costs a
+		// refetch of a header-only package.
+		for _, e := range append([]string{key, "url:" + p.URL}, prefixed("url:", p.Mirrors)...) {
+			if err := recordIndex(ctx, m.opts.Store, e, f.SHA256); err != nil {
+				m.opts.Log.Warn("store index", "entry", e, "error", err)
+			}
+		}
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	p.Checksum = "sha256:" + f.SHA256
@@ -348,10 +367,6 @@ func (m *mirrorer) done(p *lock.Package, key string, f *RPMFacts, cached bool) {
 	}
 	if f.KeyID != "" {
 		p.SigningKey = f.KeyID
-	}
-	m.idx[key] = f.SHA256
-	for _, u := range append([]string{p.URL}, p.Mirrors...) {
-		m.idx["url:"+u] = f.SHA256 // lets --offline read header-only sources from the store
 	}
 	if cached {
 		m.cached++
@@ -574,10 +589,10 @@ func loadRepoKeys(ctx context.Context, lk *lock.Lock, opts Options) (map[string]
 
 func fetchKey(ctx context.Context, f *resolver.HTTPFetcher, opts Options, u string) ([]byte, error) {
 	sum := sha256.Sum256([]byte(u))
-	cache := filepath.Join(opts.Store.Dir(), "keys", hex.EncodeToString(sum[:8])+".asc")
+	cache := "keys/" + hex.EncodeToString(sum[:8]) + ".asc"
 	// A key fetched once is trusted from the store after, as yum keeps an
 	// imported key: a second run makes no request at all.
-	if b, err := os.ReadFile(cache); err == nil || opts.Offline {
+	if b, err := store.ReadAllCache(ctx, opts.Store, cache, 1<<20); err == nil || opts.Offline {
 		return b, err
 	}
 	// Only a key that parses is kept: a damaged or cut-off answer (armor
@@ -589,9 +604,7 @@ func fetchKey(ctx context.Context, f *resolver.HTTPFetcher, opts Options, u stri
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(filepath.Dir(cache), 0o755); err == nil {
-		_ = atomicfile.WriteFile(cache, b, 0o644)
-	}
+	_ = store.PutCacheBytes(ctx, opts.Store, cache, b) // a cache: failing to keep it costs a refetch
 	return b, nil
 }
 
@@ -653,12 +666,12 @@ func retry[T any](ctx context.Context, opts Options, get func() (T, error)) (T, 
 const maxKeySize = 1 << 20
 
 // KeyBlobs returns the cached key files of the lock's repos, for bundling.
-func KeyBlobs(store *Store, lk *lock.Lock) (map[string][]byte, error) {
+func KeyBlobs(ctx context.Context, st store.Store, lk *lock.Lock) (map[string][]byte, error) {
 	out := map[string][]byte{}
 	for _, r := range lk.RPMVault.Repos {
 		for _, u := range r.GPGKeys {
 			sum := sha256.Sum256([]byte(u))
-			b, err := os.ReadFile(filepath.Join(store.Dir(), "keys", hex.EncodeToString(sum[:8])+".asc"))
+			b, err := store.ReadAllCache(ctx, st, "keys/"+hex.EncodeToString(sum[:8])+".asc", 1<<20)
 			if err != nil {
 				return nil, fmt.Errorf("key %s of repo %s is not in the store (run rpmvault mirror first): %w", u, r.ID, err)
 			}
@@ -666,4 +679,45 @@ func KeyBlobs(store *Store, lk *lock.Lock) (map[string][]byte, error) {
 		}
 	}
 	return out, nil
+}
+
+func prefixed(p string, ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = p + s
+	}
+	return out
+}
+
+// keep puts a verified download into the store and removes it. A directory
+// store on the same filesystem takes the file by rename (VerifyRPM has just
+// hashed every byte of it); any other store gets a Put, which hashes the
+// bytes again on their way in.
+func (m *mirrorer) keep(ctx context.Context, part string, f *RPMFacts) error {
+	if d, ok := m.opts.Store.(*store.Dir); ok && filepath.Dir(part) == d.PartialDir() {
+		return d.Commit(part, f.SHA256)
+	}
+	file, err := os.Open(part)
+	if err != nil {
+		return err
+	}
+	defer file.Close()
+	if err := m.opts.Store.Put(ctx, f.SHA256, f.Size, file); err != nil {
+		return err
+	}
+	return os.Remove(part)
+}
+
+// defaultPartialDir is where downloads accumulate: inside a directory
+// store, else under the user's cache directory, one per store.
+func defaultPartialDir(s store.Store) (string, error) {
+	if d, ok := s.(*store.Dir); ok {
+		return d.PartialDir(), nil
+	}
+	base, err := os.UserCacheDir()
+	if err != nil {
+		base = os.TempDir()
+	}
+	sum := sha256.Sum256([]byte(s.String()))
+	return filepath.Join(base, "rpmvault", "partial", hex.EncodeToString(sum[:8])), nil
 }

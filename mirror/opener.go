@@ -34,7 +34,7 @@ func (o *PackageOpener) OpenRPM(ctx context.Context, p *resolver.Package) (io.Re
 		return nil, "", err
 	}
 	sha := lp.SHA256()
-	rc, err := o.Session.Store().Open(sha)
+	rc, err := o.Session.Store().Open(ctx, sha)
 	if err != nil {
 		return nil, "", err
 	}

@@ -83,8 +83,19 @@ func scanRPM(path string) (RepoEntry, error) {
 		return RepoEntry{}, err
 	}
 	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return RepoEntry{}, err
+	}
+	return ScanRPM(f, path, st.ModTime().Unix())
+}
+
+// ScanRPM reads one package file from r into a repo entry (path names it in
+// errors; Location is left for the caller). The sha256 and size are of the
+// bytes read.
+func ScanRPM(r io.Reader, path string, fileTime int64) (RepoEntry, error) {
 	sum := sha256.New()
-	tee := io.TeeReader(f, sum)
+	tee := io.TeeReader(r, sum)
 	raw, err := rpmfile.ReadRawHeader(tee)
 	if err != nil {
 		return RepoEntry{}, fmt.Errorf("read header of %s: %w", path, err)
@@ -101,14 +112,10 @@ func scanRPM(path string) (RepoEntry, error) {
 	if err != nil {
 		return RepoEntry{}, fmt.Errorf("read %s: %w", path, err)
 	}
-	st, err := f.Stat()
-	if err != nil {
-		return RepoEntry{}, err
-	}
 	p.Size = int64(len(raw.Bytes)) + size
 	p.Checksum = resolver.Checksum{Type: "sha256", Hex: hex.EncodeToString(sum.Sum(nil))}
 	p.HeaderStart, p.HeaderEnd = raw.Start, raw.End
-	e := RepoEntry{Pkg: p, FileTime: st.ModTime().Unix(), Dirs: map[string]bool{}, Ghosts: map[string]bool{}}
+	e := RepoEntry{Pkg: p, FileTime: fileTime, Dirs: map[string]bool{}, Ghosts: map[string]bool{}}
 	str := func(tag int) string { s, _ := h.GetString(tag); return s }
 	e.Summary, e.Description, e.URL = str(rpmutils.SUMMARY), str(rpmutils.DESCRIPTION), str(rpmutils.URL)
 	e.License, e.Vendor, e.Group = str(rpmutils.LICENSE), str(rpmutils.VENDOR), str(rpmutils.GROUP)

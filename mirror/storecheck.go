@@ -6,19 +6,20 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"io/fs"
 	"net/http"
-	"os"
 	"sort"
 	"strings"
 
 	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/store"
 )
 
 // rehash reads the object named sha to the end through Open, which fails
-// if its bytes no longer hash to its name.
-func (s *Store) rehash(sha string) error {
-	obj, err := s.Open(sha)
+// with a *store.CorruptError if its bytes no longer hash to its name.
+func rehash(ctx context.Context, s store.Store, sha string) error {
+	obj, err := s.Open(ctx, sha)
 	if err != nil {
 		return err
 	}
@@ -27,10 +28,10 @@ func (s *Store) rehash(sha string) error {
 	return err
 }
 
-// remove deletes the object named sha (a damaged one).
-func (s *Store) remove(sha string) error {
-	err := os.Remove(s.path(sha))
-	if errors.Is(err, os.ErrNotExist) {
+// removeObject deletes the object named sha (a damaged one).
+func removeObject(ctx context.Context, s store.Store, sha string) error {
+	err := s.Remove(ctx, sha)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil
 	}
 	return err
@@ -78,38 +79,32 @@ func (r CheckReport) Damaged() int {
 // With Repair, a damaged object is removed and fetched again from the URLs
 // the lock or the store's index know for it; only bytes that hash to its
 // name get back in, so a repair can never put a different package there.
-func CheckStore(ctx context.Context, s *Store, opts CheckOptions) (CheckReport, error) {
+func CheckStore(ctx context.Context, s store.Store, opts CheckOptions) (CheckReport, error) {
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if opts.Client == nil {
 		opts.Client = resolver.NewHTTPClient(opts.Net)
 	}
-	unlock, err := s.Lock()
+	// No lock: a repair is a verified Put like any other, safe beside
+	// running mirrors.
+	objects, err := store.Names(ctx, s)
 	if err != nil {
-		return CheckReport{}, err
+		return CheckReport{}, fmt.Errorf("list the store %s: %w", s, err)
 	}
-	defer unlock()
-	objects, err := s.Objects()
-	if err != nil {
-		return CheckReport{}, fmt.Errorf("list the store %s: %w", s.Dir(), err)
-	}
-	idx, err := s.readIndex()
-	if err != nil {
-		return CheckReport{}, err
-	}
+	idx := legacyIndexMap(s)
 	rep := CheckReport{Objects: len(objects)}
 	for _, sha := range objects {
 		if err := ctx.Err(); err != nil {
 			return rep, err
 		}
-		err := s.rehash(sha)
-		var verr *VerifyError
+		err := rehash(ctx, s, sha)
+		var cerr *store.CorruptError
 		if err == nil {
 			continue
 		}
-		if !errors.As(err, &verr) {
-			return rep, fmt.Errorf("read object %s of the store %s: %w", sha, s.Dir(), err)
+		if !errors.As(err, &cerr) {
+			return rep, fmt.Errorf("read object %s of the store %s: %w", sha, s, err)
 		}
 		bad := BadObject{SHA256: sha, Names: namesOf(idx, opts.Lock, sha)}
 		if opts.Repair {
@@ -145,9 +140,10 @@ func namesOf(idx map[string]string, lk *lock.Lock, sha string) []string {
 }
 
 // repairObject removes the damaged object sha and fetches it again.
-func repairObject(ctx context.Context, s *Store, idx map[string]string, sha string, opts CheckOptions) error {
+func repairObject(ctx context.Context, s store.Store, idx map[string]string, sha string, opts CheckOptions) error {
 	var urls []string
 	size := int64(maxUnpinnedSize)
+	pinned := int64(-1)
 	if opts.Lock != nil {
 		local := localSources(opts.Lock)
 		for _, p := range opts.Lock.Packages() {
@@ -155,7 +151,7 @@ func repairObject(ctx context.Context, s *Store, idx map[string]string, sha stri
 				continue
 			}
 			if p.Size > 0 {
-				size = p.Size
+				size, pinned = p.Size, p.Size
 			}
 			for _, u := range append([]string{p.URL}, p.Mirrors...) {
 				m := &mirrorer{local: local}
@@ -178,7 +174,7 @@ func repairObject(ctx context.Context, s *Store, idx map[string]string, sha stri
 	if len(urls) == 0 {
 		return fmt.Errorf("no URL is known for it: pass the --lock that pins it")
 	}
-	if err := s.remove(sha); err != nil {
+	if err := removeObject(ctx, s, sha); err != nil {
 		return fmt.Errorf("remove it: %w", err)
 	}
 	fetcher := &resolver.HTTPFetcher{Client: opts.Client, Rewrites: opts.Rewrites}
@@ -186,7 +182,7 @@ func repairObject(ctx context.Context, s *Store, idx map[string]string, sha stri
 	for _, u := range dedupe(urls) {
 		rc, err := fetcher.Fetch(resolver.WithMaxSize(ctx, size), u, 0, -1)
 		if err == nil {
-			_, err = s.Put(rc, sha) // Put keeps it only if it hashes to sha
+			err = s.Put(ctx, sha, pinned, rc) // Put keeps it only if it hashes to sha
 			rc.Close()
 		}
 		if err == nil {

@@ -257,3 +257,11 @@ func (s *S3) PutCache(ctx context.Context, key string, write func(io.Writer) err
 	_, err := s.core.PutObject(ctx, s.bucket, s.key(key), &b, int64(b.Len()), "", "", minio.PutObjectOptions{DisableContentSha256: true})
 	return s.wrap("put cache entry "+key, err)
 }
+
+// RemoveCache implements Store.
+func (s *S3) RemoveCache(ctx context.Context, key string) error {
+	if err := checkKey(key); err != nil {
+		return err
+	}
+	return s.wrap("remove cache entry "+key, s.core.RemoveObject(ctx, s.bucket, s.key(key), minio.RemoveObjectOptions{}))
+}

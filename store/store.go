@@ -43,6 +43,8 @@ type Store interface {
 	GetCache(ctx context.Context, key string) (CacheEntry, error)
 	// PutCache writes the cache entry key whole or not at all.
 	PutCache(ctx context.Context, key string, write func(io.Writer) error) error
+	// RemoveCache deletes the cache entry key (one that proved unusable).
+	RemoveCache(ctx context.Context, key string) error
 	// String names the store for messages: a directory or s3://bucket/prefix.
 	String() string
 }

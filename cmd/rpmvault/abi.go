@@ -10,6 +10,7 @@ import (
 	"github.com/rpmvault/rpmvault/abi"
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/store"
 )
 
 func (a *app) abiCommand() *cobra.Command {
@@ -92,10 +93,16 @@ func abiFlag(cmd *cobra.Command, usage string) {
 // abiOptions are the check's options for a resolution whose packages are
 // read from the store through sess.
 func (a *app) abiOptions(r *resolution, sess *mirror.Session) abi.Options {
+	// Summaries are small local files: beside a directory store's objects,
+	// else in the user's cache directory.
+	cacheDir := filepath.Join(defaultStore(), "abi")
+	if d, ok := sess.Store().(*store.Dir); ok {
+		cacheDir = filepath.Join(d.Root(), "abi")
+	}
 	opts := abi.Options{
 		Opener:    &mirror.PackageOpener{Session: sess, Repos: r.repos()},
 		Installed: r.installed,
-		CacheDir:  filepath.Join(sess.Store().Dir(), "abi"),
+		CacheDir:  cacheDir,
 	}
 	if r.universe != nil {
 		opts.Available = r.universe.Packages

@@ -69,6 +69,8 @@ bundle, and installs it on an air-gapped box in the right order.`,
 	pf.BoolP("quiet", "q", false, "print only errors and the result")
 	pf.Duration("metadata-expire", 6*time.Hour, "use cached repo metadata this long before asking the server again (0: always ask)")
 	netFlags(pf)
+	pf.String("s3-endpoint", "", "S3 endpoint of an s3://BUCKET/PREFIX store, e.g. http://127.0.0.1:8333 (default: AWS_ENDPOINT_URL, ~/.aws/config, AWS)")
+	pf.Duration("s3-lease", 0, "how long an S3 store's download claim outlives a writer that stopped renewing it (default 1m)")
 
 	for _, c := range a.commands() {
 		if c != nil { // a command left out of this build
@@ -94,6 +96,8 @@ func (a *app) commands() []*cobra.Command {
 		a.captureCommand(),
 		a.storeCommand(),
 		a.demoCommand(),
+		a.publishCommand(),
+		a.serveCommand(),
 		a.versionCommand(),
 	}
 }

@@ -40,7 +40,7 @@ func (a *app) bundleCommand() *cobra.Command {
 				}
 			}
 			store := sess.Store()
-			keys, err := mirror.KeyBlobs(store, lk)
+			keys, err := mirror.KeyBlobs(cmd.Context(), store, lk)
 			if err != nil {
 				return err
 			}

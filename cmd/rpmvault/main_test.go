@@ -20,6 +20,7 @@ func TestMain(m *testing.M) {
 	}
 	os.Setenv("XDG_CACHE_HOME", dir)
 	code := m.Run()
+	stopSeaweed()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

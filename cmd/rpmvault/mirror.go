@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/store"
 )
 
 func (a *app) mirrorCommand() *cobra.Command {
@@ -56,7 +58,7 @@ func (a *app) mirrorCommand() *cobra.Command {
 }
 
 func storeFlags(cmd *cobra.Command) {
-	cmd.Flags().String("store", defaultStore(), "content-addressed package store")
+	cmd.Flags().String("store", defaultStore(), "content-addressed package store: a directory or s3://BUCKET/PREFIX")
 	cmd.Flags().Int("jobs", 4, "parallel downloads")
 	cmd.Flags().Bool("rehash", false, "re-hash the objects already in the store before using them; fetch damaged ones again")
 }
@@ -97,7 +99,7 @@ func (a *app) lockFor(cmd *cobra.Command) (*lock.Lock, string, *resolution, erro
 // command's flags. The returned session still holds the store, so the ABI
 // check can fetch what else it needs through it: close it.
 func (a *app) mirror(cmd *cobra.Command, lk *lock.Lock) (*mirror.Session, error) {
-	store, err := mirror.OpenStore(a.storeDir())
+	store, err := a.openStore(cmd.Context())
 	if err != nil {
 		return nil, err
 	}
@@ -120,7 +122,7 @@ func (a *app) mirror(cmd *cobra.Command, lk *lock.Lock) (*mirror.Session, error)
 	}
 	a.mirrored = sum
 	if !a.cfg.GetBool("quiet") {
-		fmt.Fprintf(a.stderr, "mirror: %s into %s\n", sum, store.Dir())
+		fmt.Fprintf(a.stderr, "mirror: %s into %s\n", sum, store)
 	}
 	return sess, nil
 }
@@ -131,4 +133,14 @@ func (a *app) storeDir() string {
 		return d
 	}
 	return defaultStore()
+}
+
+// openStore opens --store: a directory, or s3://BUCKET/PREFIX reached at
+// --s3-endpoint (else AWS_ENDPOINT_URL…) with the usual AWS credentials.
+func (a *app) openStore(ctx context.Context) (store.Store, error) {
+	spec := a.cfg.GetString("store")
+	if spec == "" {
+		spec = defaultStore()
+	}
+	return store.Open(ctx, spec, a.s3Config())
 }

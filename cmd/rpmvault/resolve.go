@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -158,7 +159,7 @@ func (a *app) fetcher() (resolver.Fetcher, error) {
 	if err != nil {
 		return nil, usageError{err}
 	}
-	store, err := mirror.OpenStore(a.storeDir())
+	store, err := a.openStore(context.Background())
 	if err != nil {
 		return nil, err
 	}

@@ -25,7 +25,7 @@ func (a *app) storeCommand() *cobra.Command {
 		Short: "Re-hash every object in the store; with --repair, fetch damaged ones again",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			store, err := mirror.OpenStore(a.cfg.GetString("store"))
+			store, err := a.openStore(cmd.Context())
 			if err != nil {
 				return err
 			}
@@ -61,7 +61,7 @@ func (a *app) storeCommand() *cobra.Command {
 					}
 					bad = append(bad, o)
 				}
-				if err := writeJSON(a.stdout, map[string]any{"store": store.Dir(), "objects": rep.Objects, "damaged": rep.Damaged(), "bad": bad}); err != nil {
+				if err := writeJSON(a.stdout, map[string]any{"store": store.String(), "objects": rep.Objects, "damaged": rep.Damaged(), "bad": bad}); err != nil {
 					return err
 				}
 			}
@@ -87,15 +87,15 @@ func (a *app) storeCommand() *cobra.Command {
 				if opts.Repair {
 					hint = "pass the --lock that pins them, or remove them and mirror again"
 				}
-				return &mirror.VerifyError{Package: "store " + store.Dir(), Detail: fmt.Sprintf("%d of %d objects are damaged: %s", n, rep.Objects, hint)}
+				return &mirror.VerifyError{Package: "store " + store.String(), Detail: fmt.Sprintf("%d of %d objects are damaged: %s", n, rep.Objects, hint)}
 			}
 			if !a.cfg.GetBool("json") {
-				fmt.Fprintf(a.stdout, "%s: OK (%d objects re-hashed, %d repaired)\n", store.Dir(), rep.Objects, len(rep.Bad))
+				fmt.Fprintf(a.stdout, "%s: OK (%d objects re-hashed, %d repaired)\n", store.String(), rep.Objects, len(rep.Bad))
 			}
 			return nil
 		},
 	}
-	verify.Flags().String("store", defaultStore(), "content-addressed package store")
+	verify.Flags().String("store", defaultStore(), "content-addressed package store: a directory or s3://BUCKET/PREFIX")
 	verify.Flags().Bool("repair", false, "remove damaged objects and fetch them again by the URLs the lock or the store's index know")
 	verify.Flags().String("lock", "", "lockfile whose URLs to fetch damaged objects from")
 	jsonFlag(verify, "print the objects checked and the damaged ones as JSON")

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rpmvault/rpmvault/bundle"
+	"github.com/rpmvault/rpmvault/lock"
+	"github.com/rpmvault/rpmvault/mirror"
+	"github.com/rpmvault/rpmvault/publish"
+	"github.com/rpmvault/rpmvault/store"
+)
+
+func (a *app) publishCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "publish (--lock LOCK | BUNDLE) --to DIR|s3://BUCKET/PREFIX",
+		Short: "Publish a lock's or bundle's packages as a yum repository (rpms by content, repodata per lock) with a ready .repo file",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			to := a.cfg.GetString("to")
+			lockFile := a.cfg.GetString("lock")
+			if to == "" {
+				return usagef("publish needs --to DIR or --to s3://BUCKET/PREFIX")
+			}
+			if (lockFile == "") == (len(args) == 0) || len(args) > 1 {
+				return usagef("publish needs either --lock LOCK or one BUNDLE")
+			}
+			ctx := cmd.Context()
+			in := publish.Input{Name: a.cfg.GetString("name"), URL: a.cfg.GetString("url")}
+			if lockFile != "" {
+				lk, err := lock.Read(lockFile)
+				if err != nil {
+					return err
+				}
+				st, err := a.openStore(ctx)
+				if err != nil {
+					return err
+				}
+				keys, err := mirror.KeyBlobs(ctx, st, lk)
+				if err != nil {
+					return err
+				}
+				in.Lock, in.Source, in.Keys = lk, publish.StoreSource{Store: st}, keys
+			} else {
+				dir, lk, cleanup, err := bundle.OpenVerified(args[0])
+				if err != nil {
+					return err
+				}
+				defer cleanup()
+				keys := map[string][]byte{}
+				files, _ := filepath.Glob(filepath.Join(dir, "keys", "*"))
+				for _, f := range files {
+					b, err := os.ReadFile(f)
+					if err != nil {
+						return err
+					}
+					keys[filepath.Base(f)] = b
+				}
+				in.Lock, in.Source, in.Keys = lk, bundleSource(dir), keys
+				if in.Name == "" {
+					in.Name = bundle.Name(args[0])
+				}
+			}
+			tree, err := publish.OpenTree(ctx, to, a.s3Config())
+			if err != nil {
+				return err
+			}
+			res, err := publish.Publish(ctx, tree, in)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(a.stdout, "published %s into %s: %d packages written, %d already there; repo file %s\n",
+				res.Name, tree, res.Uploaded, res.Present, res.RepoFile)
+			return nil
+		},
+	}
+	cmd.Flags().String("lock", "", "lockfile whose packages (from --store) to publish")
+	cmd.Flags().String("to", "", "where to publish: a directory or s3://BUCKET/PREFIX")
+	cmd.Flags().String("name", "", "repo name, repos/NAME (default: the manifest's or bundle's name)")
+	cmd.Flags().String("url", "http://127.0.0.1:8080", "URL the published tree is served at (written into the .repo file)")
+	cmd.Flags().String("store", defaultStore(), "store to take --lock's packages from: a directory or s3://BUCKET/PREFIX")
+	return cmd
+}
+
+// bundleSource serves a verified bundle's rpms/ (bundle.Verify has checked
+// every file against SHA256SUMS and the lock).
+type bundleSource string
+
+func (b bundleSource) Open(_ context.Context, p lock.Package) (io.ReadCloser, int64, error) {
+	f, err := os.Open(filepath.Join(string(b), "rpms", filepath.Base(p.FileName())))
+	if err != nil {
+		return nil, 0, err
+	}
+	st, err := f.Stat()
+	if err != nil {
+		f.Close()
+		return nil, 0, err
+	}
+	return f, st.Size(), nil
+}
+
+func (a *app) s3Config() store.S3Config {
+	return store.S3Config{Endpoint: a.cfg.GetString("s3-endpoint"), LeaseTTL: a.cfg.GetDuration("s3-lease"), Log: a.log}
+}
+
+func (a *app) serveCommand() *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "serve [--addr 127.0.0.1:8080] PUBLISHED...",
+		Short: "Serve published repos (directories or s3://BUCKET/PREFIX) read-only over HTTP, with Range and HEAD",
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return usagef("serve needs at least one published tree (a directory or s3://BUCKET/PREFIX that publish wrote)")
+			}
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			h := &publish.Handler{Log: a.log}
+			for _, arg := range args {
+				t, err := publish.OpenTree(ctx, arg, a.s3Config())
+				if err != nil {
+					return err
+				}
+				h.Trees = append(h.Trees, t)
+			}
+			ln, err := net.Listen("tcp", a.cfg.GetString("addr"))
+			if err != nil {
+				return fmt.Errorf("serve: %w (is --addr in use?)", err)
+			}
+			srv := &http.Server{Handler: h, ReadHeaderTimeout: 30 * time.Second}
+			// The bound address, so a caller that asked for port 0 learns it.
+			fmt.Fprintf(a.stdout, "serving %s at http://%s/\n", strings.Join(args, " "), ln.Addr())
+			go func() {
+				<-ctx.Done()
+				sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+				defer cancel()
+				srv.Shutdown(sctx)
+			}()
+			if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		},
+	}
+	cmd.Flags().String("addr", "127.0.0.1:8080", "address to listen on")
+	return cmd
+}
