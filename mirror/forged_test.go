@@ -153,7 +153,7 @@ func TestMirrorRefusesForgedPayload(t *testing.T) {
 		t.Fatalf("want a VerifyError naming bash's uncovered payload, got %v", err)
 	}
 	sum := sha256.Sum256(forged)
-	if store.Has(hex.EncodeToString(sum[:])) {
+	if has(store, hex.EncodeToString(sum[:])) {
 		t.Error("the forged package entered the store")
 	}
 	assertStoreSound(t, store)
