@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -15,9 +16,9 @@ import (
 	"github.com/rpmvault/rpmvault/installer"
 	"github.com/rpmvault/rpmvault/internal/atomicfile"
 	"github.com/rpmvault/rpmvault/lock"
-	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/report"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/store"
 )
 
 func (a *app) reportCommand() *cobra.Command {
@@ -157,14 +158,21 @@ func (a *app) closure(cmd *cobra.Command, args []string, runABI bool) (*closure,
 		if err != nil {
 			return nil, err
 		}
-		store, err := mirror.OpenStore(a.cfg.GetString("store"))
+		st, err := a.openStore(context.Background())
 		if err != nil {
 			return nil, err
 		}
 		deps, missing := map[string]*resolver.Package{}, 0
 		for _, p := range l.Packages() {
-			if sha := p.SHA256(); sha != "" && store.Has(sha) {
-				rec, err := readStoreHeader(store, sha)
+			sha := p.SHA256()
+			has := false
+			if sha != "" {
+				if has, err = st.Has(context.Background(), sha); err != nil {
+					return nil, err
+				}
+			}
+			if has {
+				rec, err := readStoreHeader(st, sha)
 				if err != nil {
 					return nil, fmt.Errorf("store object of %s: %w", p.NEVRA(), err)
 				}
@@ -174,7 +182,7 @@ func (a *app) closure(cmd *cobra.Command, args []string, runABI bool) (*closure,
 			}
 		}
 		if missing > 0 {
-			a.log.Warn(fmt.Sprintf("%d of the lock's packages are not in the store %s: they are shown without their requirements (run rpmvault mirror --lock %s first)", missing, store.Dir(), lockFile))
+			a.log.Warn(fmt.Sprintf("%d of the lock's packages are not in the store %s: they are shown without their requirements (run rpmvault mirror --lock %s first)", missing, st, lockFile))
 		}
 		return &closure{graph: graph.Build(l, deps), source: "lock " + lockFile}, nil
 	}
@@ -196,8 +204,8 @@ func (a *app) closure(cmd *cobra.Command, args []string, runABI bool) (*closure,
 
 // readStoreHeader reads the package record of a store object; the store
 // re-verifies what it hands out.
-func readStoreHeader(store *mirror.Store, sha string) (*resolver.Package, error) {
-	r, err := store.Open(sha)
+func readStoreHeader(st store.Store, sha string) (*resolver.Package, error) {
+	r, err := st.Open(context.Background(), sha)
 	if err != nil {
 		return nil, err
 	}
