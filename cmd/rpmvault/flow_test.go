@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"sort"
@@ -10,6 +11,7 @@ import (
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/mirror"
+	"github.com/rpmvault/rpmvault/store"
 )
 
 // ownServer serves the fixture world from a server of the test's own, so
@@ -36,11 +38,11 @@ func assertStoreClean(t *testing.T, dir string, atLeast int) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	bad, err := s.Verify()
+	bad, err := store.Verify(context.Background(), s, false)
 	if err != nil || len(bad) > 0 {
 		t.Errorf("store %s does not re-hash clean: %v %v", dir, bad, err)
 	}
-	objs, _ := s.Objects()
+	objs, _ := store.Names(context.Background(), s)
 	if len(objs) < atLeast {
 		t.Errorf("store %s holds only %d objects, want at least %d", dir, len(objs), atLeast)
 	}
