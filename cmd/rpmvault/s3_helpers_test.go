@@ -77,13 +77,13 @@ func bucket(t *testing.T, srv *seaweedfs.Server) string {
 
 // countingProxy sits between rpmvault and the S3 gateway and counts the
 // requests that write objects, per key: the request-count evidence of how
-// often each object was uploaded. hold, when set, may block a request
-// (to kill a writer mid-upload).
+// often each object was uploaded. hold, when set, may take over a request
+// (and block it, to kill a writer mid-upload): it returns true when it did.
 type countingProxy struct {
 	*httptest.Server
 	mu     sync.Mutex
 	writes map[string]int // "PUT key" (single PUT), "POST key" (multipart complete)
-	hold   func(r *http.Request)
+	hold   func(w http.ResponseWriter, r *http.Request) bool
 }
 
 func newCountingProxy(t *testing.T, target string) *countingProxy {
@@ -105,8 +105,8 @@ func newCountingProxy(t *testing.T, target string) *countingProxy {
 		case r.Method == http.MethodPost && q.Has("uploadId"):
 			p.count("POST " + r.URL.Path)
 		}
-		if p.hold != nil {
-			p.hold(r)
+		if p.hold != nil && p.hold(w, r) {
+			return
 		}
 		rp.ServeHTTP(w, r)
 	}))
