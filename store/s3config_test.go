@@ -1,0 +1,59 @@
+package store
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+func TestParseS3URL(t *testing.T) {
+	for _, tc := range []struct {
+		in, bucket, prefix string
+		bad                bool
+	}{
+		{"s3://vault/centos6", "vault", "centos6/", false},
+		{"s3://vault/a/b/", "vault", "a/b/", false},
+		{"s3://vault", "vault", "", false},
+		{"s3:///x", "", "", true},
+		{"s3://vault/../x", "", "", true},
+		{"/srv/store", "", "", true},
+	} {
+		b, p, err := ParseS3URL(tc.in)
+		if (err != nil) != tc.bad || b != tc.bucket || p != tc.prefix {
+			t.Errorf("ParseS3URL(%q) = %q, %q, %v", tc.in, b, p, err)
+		}
+	}
+}
+
+func TestEndpointHost(t *testing.T) {
+	for _, tc := range []struct {
+		in, host string
+		secure   bool
+		bad      bool
+	}{
+		{"http://127.0.0.1:8333", "127.0.0.1:8333", false, false},
+		{"https://s3.example.com", "s3.example.com", true, false},
+		{"minio.lan:9000", "minio.lan:9000", true, false},
+		{"ftp://x", "", false, true},
+		{"http://x/path", "", false, true},
+	} {
+		h, s, err := endpointHost(tc.in)
+		if (err != nil) != tc.bad || h != tc.host || s != tc.secure {
+			t.Errorf("endpointHost(%q) = %q, %v, %v", tc.in, h, s, err)
+		}
+	}
+}
+
+func TestAWSProfile(t *testing.T) {
+	cfg := filepath.Join(t.TempDir(), "config")
+	os.WriteFile(cfg, []byte("[default]\nregion = eu-west-1\n\n[profile lan]\n# comment\nregion=us-east-2\nendpoint_url = http://minio.lan:9000\n"), 0o644)
+	t.Setenv("AWS_CONFIG_FILE", cfg)
+	t.Setenv("AWS_PROFILE", "")
+	if p := awsProfile(); p["region"] != "eu-west-1" || p["endpoint_url"] != "" {
+		t.Errorf("default profile: %v", p)
+	}
+	t.Setenv("AWS_PROFILE", "lan")
+	if p := awsProfile(); p["region"] != "us-east-2" || p["endpoint_url"] != "http://minio.lan:9000" {
+		t.Errorf("profile lan: %v", p)
+	}
+}
