@@ -56,7 +56,7 @@ func TestMirrorStopsAtPinnedSize(t *testing.T) {
 	if !errors.As(err, &tl) && !strings.Contains(err.Error(), "larger than the declared") {
 		t.Fatalf("want the endless bodies cut at the pinned size, got %v", err)
 	}
-	if size, name := largestFile(t, store.Dir()); size > largest {
+	if size, name := largestFile(t, store.Root()); size > largest {
 		t.Errorf("%s holds %d bytes; no package is pinned above %d", name, size, largest)
 	}
 	assertStoreSound(t, store)
@@ -85,7 +85,7 @@ func TestMetadataCacheStopsAtDeclaredSize(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "larger than the declared") {
 		t.Fatalf("want the endless primary refused, got %v", err)
 	}
-	if size, name := largestFile(t, store.Dir()); size > st.Size() {
+	if size, name := largestFile(t, store.Root()); size > st.Size() {
 		t.Errorf("%s holds %d bytes of a file declared at %d", name, size, st.Size())
 	}
 }
@@ -124,7 +124,7 @@ func TestMirrorRefusesLocalURLsInLock(t *testing.T) {
 			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), p.NEVRA()) {
 				t.Fatalf("want %q for %s, got %v", tt.want, p.NEVRA(), err)
 			}
-			if size, name := largestFile(t, filepath.Join(store.Dir(), "partial")); size > 0 {
+			if size, name := largestFile(t, filepath.Join(store.Root(), "partial")); size > 0 {
 				t.Errorf("%s holds %d bytes", name, size)
 			}
 		})
@@ -200,7 +200,7 @@ func TestBadRepomdIsNotCached(t *testing.T) {
 		_, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{{ID: "base", BaseURLs: []string{srv.URL + "/vault/6.6/os/x86_64/"}}}, resolver.LoadOptions{Fetcher: f})
 		return err
 	}
-	cacheDir := filepath.Join(store.Dir(), "metadata", "repomd")
+	cacheDir := filepath.Join(store.Root(), "metadata", "repomd")
 	cachedCopies := func() []string {
 		m, _ := filepath.Glob(filepath.Join(cacheDir, "*.xml"))
 		return m
@@ -211,7 +211,7 @@ func TestBadRepomdIsNotCached(t *testing.T) {
 		{Body: []byte("<html><body>Please log in to the proxy</body></html>"), PathPrefix: "/vault/6.6/os/x86_64/repodata/repomd.xml"},
 		{FlipByte: true, PathPrefix: "/" + rel},
 	} {
-		os.RemoveAll(filepath.Join(store.Dir(), "metadata")) // nothing cached from the last case
+		os.RemoveAll(filepath.Join(store.Root(), "metadata")) // nothing cached from the last case
 		srv.SetFaults(bad)
 		if err := load(false); err == nil {
 			t.Fatalf("%+v: a broken repo loaded", bad)
