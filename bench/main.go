@@ -108,6 +108,7 @@ func main() {
 	}
 	b.parseThroughput()
 	b.mirrorThroughput()
+	b.mirrorS3Throughput()
 	if *pipePackages > 0 {
 		b.pipeline(*pipePackages, *seed, *pipeBytes)
 	}
@@ -310,6 +311,35 @@ func (b *bench) mirrorThroughput() {
 		fail(fmt.Errorf("mirror benchmark printed no numbers:\n%s", out))
 	}
 	fmt.Printf("mirror, 1 GiB from the loopback server, verification on: rpmvault %.0f MB/s, peak RSS %.0f MB; curl %.0f MB/s; %.2fx curl\n",
+		median(metrics["rpmvault-MB/s"]), median(metrics["peak-RSS-MB"]), median(metrics["curl-MB/s"]), median(metrics["x-curl"]))
+}
+
+// mirrorS3Throughput runs BenchmarkMirror1GiBS3 (1 GiB from the loopback
+// server into an S3 store on SeaweedFS, verification on, beside curl
+// uploading the same files) and prints the medians.
+func (b *bench) mirrorS3Throughput() {
+	out, err := exec.Command("go", "test", "-run", "^$", "-bench", "^BenchmarkMirror1GiBS3$", "-benchtime", "1x",
+		"-count", fmt.Sprint(b.runs), "./mirror").CombinedOutput()
+	if err != nil {
+		fail(fmt.Errorf("mirror S3 benchmark: %v\n%s", err, out))
+	}
+	metrics := map[string][]float64{}
+	for _, line := range strings.Split(string(out), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 || !strings.HasPrefix(f[0], "BenchmarkMirror1GiBS3") {
+			continue
+		}
+		for i := 2; i+1 < len(f); i += 2 {
+			var v float64
+			if _, err := fmt.Sscan(f[i], &v); err == nil {
+				metrics[f[i+1]] = append(metrics[f[i+1]], v)
+			}
+		}
+	}
+	if len(metrics["rpmvault-MB/s"]) == 0 {
+		fail(fmt.Errorf("mirror S3 benchmark printed no numbers (is SEAWEEDFS_WEED set?):\n%s", out))
+	}
+	fmt.Printf("mirror into S3 (SeaweedFS), 1 GiB, verification on: rpmvault %.0f MB/s, peak RSS %.0f MB; curl upload %.0f MB/s; %.2fx curl\n",
 		median(metrics["rpmvault-MB/s"]), median(metrics["peak-RSS-MB"]), median(metrics["curl-MB/s"]), median(metrics["x-curl"]))
 }
 

@@ -146,6 +146,12 @@ func (s *S3) Put(ctx context.Context, sha string, size int64, r io.Reader) error
 	}
 	if size <= int64(s.cfg.PartSize) {
 		_, err = s.core.PutObject(ctx, s.bucket, key, hr, size, "", "", s.putOptions())
+		if err == nil {
+			// The PUT sent exactly size bytes, which hashed to sha: the
+			// object is right. A reader holding more than it declared is
+			// still a caller's lie worth reporting.
+			err = hr.finish()
+		}
 	} else {
 		err = s.putMultipart(ctx, key, hr)
 	}

@@ -56,7 +56,10 @@ func contract(t *testing.T, s store.Store, big int) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if has != (before || !tc.corrupt) {
+			// A body longer than declared may leave the right object (its
+			// first size bytes) in a backend that sends only size bytes;
+			// what is there is read back and checked below either way.
+			if has != (before || !tc.corrupt) && tc.name != "long" {
 				t.Fatalf("Has after Put = %v", has)
 			}
 			if !has {

@@ -27,18 +27,18 @@ type Server struct {
 	log       string
 }
 
-// ErrNoBinary says RPMVAULT_WEED names no weed binary; tests fail on it
+// ErrNoBinary says SEAWEEDFS_WEED names no weed binary; tests fail on it
 // under CI and skip otherwise.
-var ErrNoBinary = errors.New("no SeaweedFS binary: set RPMVAULT_WEED to the weed that .ci/seaweedfs.sh builds (make unit does)")
+var ErrNoBinary = errors.New("no SeaweedFS binary: set SEAWEEDFS_WEED to the weed that .ci/seaweedfs.sh builds (make unit does)")
 
 // Binary returns the weed binary to run.
 func Binary() (string, error) {
-	p := os.Getenv("RPMVAULT_WEED")
+	p := os.Getenv("SEAWEEDFS_WEED")
 	if p == "" {
 		return "", ErrNoBinary
 	}
 	if st, err := os.Stat(p); err != nil || st.IsDir() {
-		return "", fmt.Errorf("%w (RPMVAULT_WEED=%s: not a file)", ErrNoBinary, p)
+		return "", fmt.Errorf("%w (SEAWEEDFS_WEED=%s: not a file)", ErrNoBinary, p)
 	}
 	return p, nil
 }
