@@ -89,19 +89,25 @@ func legacyIndex(s store.Store, entry string) (string, error) {
 	return "", nil
 }
 
-// legacyIndexMap reads the whole index.json of an older directory store
-// (names and URLs of objects for store verify); per-entry index records
-// cannot be listed backwards, so a repair of objects only they name needs
-// the lock that pins them.
-func legacyIndexMap(s store.Store) map[string]string {
+// indexMap reads every index entry (and an older store's index.json):
+// store verify names damaged objects and finds their URLs with it.
+func indexMap(ctx context.Context, s store.Store) map[string]string {
 	idx := map[string]string{}
-	d, ok := s.(*store.Dir)
-	if !ok {
-		return idx
+	if d, ok := s.(*store.Dir); ok {
+		if data, err := os.ReadFile(filepath.Join(d.Root(), "index.json")); err == nil {
+			_ = json.Unmarshal(data, &idx)
+		}
 	}
-	data, err := os.ReadFile(filepath.Join(d.Root(), "index.json"))
-	if err == nil {
-		_ = json.Unmarshal(data, &idx)
-	}
+	_ = s.ListCache(ctx, "index", func(key string) error {
+		b, err := store.ReadAllCache(ctx, s, key, 64<<10)
+		if err != nil {
+			return nil
+		}
+		var e struct{ Entry, SHA256 string }
+		if json.Unmarshal(b, &e) == nil && indexKey(e.Entry) == key && store.ValidName(e.SHA256) {
+			idx[e.Entry] = e.SHA256
+		}
+		return nil
+	})
 	return idx
 }

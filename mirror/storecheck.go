@@ -92,7 +92,7 @@ func CheckStore(ctx context.Context, s store.Store, opts CheckOptions) (CheckRep
 	if err != nil {
 		return CheckReport{}, fmt.Errorf("list the store %s: %w", s, err)
 	}
-	idx := legacyIndexMap(s)
+	idx := indexMap(ctx, s)
 	rep := CheckReport{Objects: len(objects)}
 	for _, sha := range objects {
 		if err := ctx.Err(); err != nil {

@@ -10,6 +10,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -229,6 +230,28 @@ func (d *Dir) RemoveCache(_ context.Context, key string) error {
 		return err
 	}
 	return os.Remove(p)
+}
+
+// ListCache implements Store.
+func (d *Dir) ListCache(_ context.Context, prefix string, fn func(key string) error) error {
+	root, err := d.cachePath(prefix)
+	if err != nil {
+		return err
+	}
+	err = filepath.WalkDir(root, func(p string, e fs.DirEntry, err error) error {
+		if err != nil || e.IsDir() || strings.HasPrefix(e.Name(), ".") {
+			return err
+		}
+		rel, err := filepath.Rel(d.dir, p)
+		if err != nil {
+			return err
+		}
+		return fn(filepath.ToSlash(rel))
+	})
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	return err
 }
 
 // PartialDir is where the mirror keeps downloads in progress for this store.

@@ -271,3 +271,21 @@ func (s *S3) RemoveCache(ctx context.Context, key string) error {
 	}
 	return s.wrap("remove cache entry "+key, s.core.RemoveObject(ctx, s.bucket, s.key(key), minio.RemoveObjectOptions{}))
 }
+
+// ListCache implements Store.
+func (s *S3) ListCache(ctx context.Context, prefix string, fn func(key string) error) error {
+	if err := checkKey(prefix); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for o := range s.core.Client.ListObjects(ctx, s.bucket, minio.ListObjectsOptions{Prefix: s.key(prefix + "/"), Recursive: true}) {
+		if o.Err != nil {
+			return s.wrap("list "+prefix, o.Err)
+		}
+		if err := fn(strings.TrimPrefix(o.Key, s.prefix)); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -45,6 +45,8 @@ type Store interface {
 	PutCache(ctx context.Context, key string, write func(io.Writer) error) error
 	// RemoveCache deletes the cache entry key (one that proved unusable).
 	RemoveCache(ctx context.Context, key string) error
+	// ListCache calls fn with the key of every cache entry under prefix/.
+	ListCache(ctx context.Context, prefix string, fn func(key string) error) error
 	// String names the store for messages: a directory or s3://bucket/prefix.
 	String() string
 }
@@ -199,7 +201,11 @@ func (v *verifyingObject) Read(p []byte) (int, error) {
 	if v.ranged {
 		return v.Object.Read(p)
 	}
-	return v.hr.Read(p)
+	n, err := v.hr.Read(p)
+	if ce, ok := err.(*CorruptError); ok && !strings.Contains(ce.Detail, "--repair") {
+		ce.Detail += " (the store is damaged: rpmvault store verify --repair)"
+	}
+	return n, err
 }
 
 func (v *verifyingObject) Seek(off int64, whence int) (int64, error) {

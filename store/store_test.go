@@ -113,6 +113,10 @@ func contract(t *testing.T, s store.Store, big int) {
 	if b, err := store.ReadAllCache(ctx, s, "metadata/x", 100); err != nil || string(b) != "cached" {
 		t.Fatalf("ReadAllCache = %q, %v", b, err)
 	}
+	var keys []string
+	if err := s.ListCache(ctx, "metadata", func(k string) error { keys = append(keys, k); return nil }); err != nil || strings.Join(keys, ",") != "metadata/x" {
+		t.Fatalf("ListCache(metadata) = %v, %v", keys, err)
+	}
 	for _, bad := range []string{"../x", "/etc/passwd", "objects/sha256/aa/x", "a/../../b", ""} {
 		if err := store.PutCacheBytes(ctx, s, bad, nil); err == nil {
 			t.Errorf("PutCache(%q) accepted", bad)

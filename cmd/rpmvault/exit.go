@@ -9,6 +9,7 @@ import (
 	"github.com/rpmvault/rpmvault/installer"
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/store"
 )
 
 // Exit codes of the command-line contract (DESIGN.md).
@@ -69,6 +70,7 @@ var errorCodes = []struct {
 	{func(err error) bool { var e *abi.FindingsError; return errors.As(err, &e) }, exitUnresolvable},
 	{func(err error) bool { var e *resolver.ChecksumMismatchError; return errors.As(err, &e) }, exitVerification},
 	{func(err error) bool { var e *mirror.VerifyError; return errors.As(err, &e) }, exitVerification},
+	{func(err error) bool { var e *store.CorruptError; return errors.As(err, &e) }, exitVerification},
 	{func(err error) bool { var e *bundle.Error; return errors.As(err, &e) }, exitVerification},
 	{func(err error) bool { var e *installer.TransactionError; return errors.As(err, &e) }, exitPreflight},
 	{func(err error) bool { var e *installer.PreflightError; return errors.As(err, &e) }, exitPreflight},

@@ -512,6 +512,7 @@ func TestStoreCorruptionIsCaught(t *testing.T) {
 	// Without the index, only the lock knows the URLs.
 	damage()
 	os.Remove(filepath.Join(store, "index.json"))
+	os.RemoveAll(filepath.Join(store, "index"))
 	if code, stdout, _ := verifyStore("--repair"); code != exitVerification || !strings.Contains(stdout, "no URL is known") {
 		t.Errorf("repair without URLs: exit %d\n%s", code, stdout)
 	}
