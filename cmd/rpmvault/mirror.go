@@ -43,7 +43,7 @@ func (a *app) mirrorCommand() *cobra.Command {
 			}
 			if a.cfg.GetBool("json") {
 				s := a.mirrored
-				return writeJSON(a.stdout, map[string]any{"lock": lockFile, "store": sess.Store().Dir(), "packages": s.Packages,
+				return writeJSON(a.stdout, map[string]any{"lock": lockFile, "store": sess.Store().String(), "packages": s.Packages,
 					"from_store": s.FromCache, "downloaded_bytes": s.Bytes, "seconds": s.Duration.Seconds()})
 			}
 			return nil
