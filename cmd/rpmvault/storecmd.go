@@ -15,7 +15,10 @@ func (a *app) storeCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "store",
 		Short: "Look after the content-addressed package store",
-		Args:  noArgs,
+		Long: "Look after the content-addressed package store.\n\n" +
+			"  rpmvault store verify [--repair] [--lock LOCK] [--store DIR|s3://BUCKET/PREFIX] [--json]\n" +
+			"      re-hash every object; with --repair, fetch damaged ones again by their lock or index URLs",
+		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return usagef("store needs a subcommand (see rpmvault store --help)")
 		},
