@@ -5,6 +5,7 @@ import (
 	"io"
 	"text/tabwriter"
 
+	"github.com/rpmvault/rpmvault/report"
 	"github.com/rpmvault/rpmvault/resolver"
 )
 
@@ -65,24 +66,11 @@ func writePlanTable(w io.Writer, plan *resolver.Plan) error {
 	for _, pp := range plan.Packages {
 		p := pp.Package
 		total += p.Size
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", pp.Step, pp.Action, p.NEVRA(), p.Repo, humanBytes(p.Size), pp.Reason)
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s\t%s\n", pp.Step, pp.Action, p.NEVRA(), p.Repo, report.HumanBytes(p.Size), pp.Reason)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%d packages, %s, %d transaction steps\n", len(plan.Packages), humanBytes(total), plan.Steps)
+	_, err := fmt.Fprintf(w, "%d packages, %s, %d transaction steps\n", len(plan.Packages), report.HumanBytes(total), plan.Steps)
 	return err
-}
-
-func humanBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
 }
