@@ -3,7 +3,6 @@ package mirror
 import (
 	"bytes"
 	"crypto"
-	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -83,9 +82,7 @@ type RPMFacts struct {
 
 // rpm signature and header tags used for verification.
 const (
-	sigTagSHA1       = 269
 	sigTagRSA        = 268
-	sigTagSHA256     = 273
 	sigTagPGP        = 1002
 	sigTagGPG        = 1005
 	sigTagDSA        = 267
@@ -123,15 +120,8 @@ func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
 	if err != nil {
 		return nil, fmt.Errorf("header: %w", err)
 	}
-	if want, ok := sigs.Str(sigTagSHA256); ok {
-		if got := hexSum(sha256.New(), hdr); got != want {
-			return nil, fmt.Errorf("header SHA256 digest mismatch: want %s, got %s", want, got)
-		}
-	}
-	if want, ok := sigs.Str(sigTagSHA1); ok {
-		if got := hexSum(sha1.New(), hdr); got != want {
-			return nil, fmt.Errorf("header SHA1 digest mismatch: want %s, got %s", want, got)
-		}
+	if err := raw.CheckDigests(); err != nil {
+		return nil, err
 	}
 	parsed, err := rpmfile.ParseHeader(raw)
 	if err != nil {
@@ -369,9 +359,4 @@ func signatureCheck(blob []byte, keys *Keyring) (hash.Hash, func(hash.Hash) erro
 		return fmt.Errorf("bad signature by key %s: %w", id, last)
 	}
 	return hashFn.New(), check, id, nil
-}
-
-func hexSum(h hash.Hash, b []byte) string {
-	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil))
 }
