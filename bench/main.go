@@ -289,44 +289,33 @@ func (b *bench) parseThroughput() {
 // loopback fixture server with verification on, beside curl writing the
 // same files) and prints the medians of its numbers.
 func (b *bench) mirrorThroughput() {
-	out, err := exec.Command("go", "test", "-run", "^$", "-bench", "^BenchmarkMirror1GiB$", "-benchtime", "1x",
-		"-count", fmt.Sprint(b.runs), "./mirror").CombinedOutput()
-	if err != nil {
-		fail(fmt.Errorf("mirror benchmark: %v\n%s", err, out))
-	}
-	metrics := map[string][]float64{}
-	for _, line := range strings.Split(string(out), "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 || !strings.HasPrefix(f[0], "BenchmarkMirror1GiB") {
-			continue
-		}
-		for i := 2; i+1 < len(f); i += 2 {
-			var v float64
-			if _, err := fmt.Sscan(f[i], &v); err == nil {
-				metrics[f[i+1]] = append(metrics[f[i+1]], v)
-			}
-		}
-	}
-	if len(metrics["rpmvault-MB/s"]) == 0 {
-		fail(fmt.Errorf("mirror benchmark printed no numbers:\n%s", out))
-	}
+	m := b.goBenchMetrics("BenchmarkMirror1GiB", "")
 	fmt.Printf("mirror, 1 GiB from the loopback server, verification on: rpmvault %.0f MB/s, peak RSS %.0f MB; curl %.0f MB/s; %.2fx curl\n",
-		median(metrics["rpmvault-MB/s"]), median(metrics["peak-RSS-MB"]), median(metrics["curl-MB/s"]), median(metrics["x-curl"]))
+		median(m["rpmvault-MB/s"]), median(m["peak-RSS-MB"]), median(m["curl-MB/s"]), median(m["x-curl"]))
 }
 
 // mirrorS3Throughput runs BenchmarkMirror1GiBS3 (1 GiB from the loopback
 // server into an S3 store on SeaweedFS, verification on, beside curl
 // uploading the same files) and prints the medians.
 func (b *bench) mirrorS3Throughput() {
-	out, err := exec.Command("go", "test", "-run", "^$", "-bench", "^BenchmarkMirror1GiBS3$", "-benchtime", "1x",
+	m := b.goBenchMetrics("BenchmarkMirror1GiBS3", " (is SEAWEEDFS_WEED set?)")
+	fmt.Printf("mirror into S3 (SeaweedFS), 1 GiB, verification on: rpmvault %.0f MB/s, peak RSS %.0f MB; curl upload %.0f MB/s; %.2fx curl\n",
+		median(m["rpmvault-MB/s"]), median(m["peak-RSS-MB"]), median(m["curl-MB/s"]), median(m["x-curl"]))
+}
+
+// goBenchMetrics runs one of ./mirror's benchmarks b.runs times and
+// collects each custom metric it reports (value, unit pairs) by unit.
+func (b *bench) goBenchMetrics(name, hint string) map[string][]float64 {
+	out, err := exec.Command("go", "test", "-run", "^$", "-bench", "^"+name+"$", "-benchtime", "1x",
 		"-count", fmt.Sprint(b.runs), "./mirror").CombinedOutput()
 	if err != nil {
-		fail(fmt.Errorf("mirror S3 benchmark: %v\n%s", err, out))
+		fail(fmt.Errorf("%s: %v\n%s", name, err, out))
 	}
 	metrics := map[string][]float64{}
 	for _, line := range strings.Split(string(out), "\n") {
 		f := strings.Fields(line)
-		if len(f) < 2 || !strings.HasPrefix(f[0], "BenchmarkMirror1GiBS3") {
+		// Benchmark names end in -GOMAXPROCS when it is above 1.
+		if len(f) < 2 || (f[0] != name && !strings.HasPrefix(f[0], name+"-")) {
 			continue
 		}
 		for i := 2; i+1 < len(f); i += 2 {
@@ -337,10 +326,9 @@ func (b *bench) mirrorS3Throughput() {
 		}
 	}
 	if len(metrics["rpmvault-MB/s"]) == 0 {
-		fail(fmt.Errorf("mirror S3 benchmark printed no numbers (is SEAWEEDFS_WEED set?):\n%s", out))
+		fail(fmt.Errorf("%s printed no numbers%s:\n%s", name, hint, out))
 	}
-	fmt.Printf("mirror into S3 (SeaweedFS), 1 GiB, verification on: rpmvault %.0f MB/s, peak RSS %.0f MB; curl upload %.0f MB/s; %.2fx curl\n",
-		median(metrics["rpmvault-MB/s"]), median(metrics["peak-RSS-MB"]), median(metrics["curl-MB/s"]), median(metrics["x-curl"]))
+	return metrics
 }
 
 func median(xs []float64) float64 {
