@@ -53,13 +53,7 @@ unit:
 
 # Every fuzz target runs briefly: hostile input must never panic.
 fuzz:
-	@for f in $$(grep -rlE '^func Fuzz' --include='*_test.go' .); do \
-	  dir=$$(dirname $$f); \
-	  for name in $$(sed -nE 's/^func (Fuzz[A-Za-z0-9_]+)\(.*/\1/p' $$f); do \
-	    echo "fuzz $$dir $$name ($(FUZZTIME))"; \
-	    $(GO) test -run='^$$' -fuzz="^$$name\$$" -fuzztime=$(FUZZTIME) $$dir || exit 1; \
-	  done; \
-	done
+	GO=$(GO) FUZZTIME=$(FUZZTIME) .ci/fuzz.sh
 
 test: deps lint target-binary unit fuzz
 
