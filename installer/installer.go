@@ -83,7 +83,9 @@ func Install(ctx context.Context, dir string, lock *lock.Lock, opts Options) (*r
 	if err != nil {
 		return nil, err
 	}
-	resolver.AttachURLs(plan, []resolver.Repo{{ID: "bundle", BaseURLs: []string{dir}}})
+	if err := pinFiles(dir, lock, plan); err != nil {
+		return nil, err
+	}
 	if len(plan.Packages) == 0 {
 		fmt.Fprintln(out, "everything the bundle provides is already installed")
 		return plan, nil

@@ -76,4 +76,5 @@ var errorCodes = []struct {
 	{func(err error) bool { var e *installer.PreflightError; return errors.As(err, &e) }, exitPreflight},
 	{func(err error) bool { var e *installer.EscapeError; return errors.As(err, &e) }, exitVerification},
 	{func(err error) bool { var e *installer.DigestError; return errors.As(err, &e) }, exitVerification},
+	{func(err error) bool { var e *installer.UnpinnedError; return errors.As(err, &e) }, exitVerification},
 }
