@@ -29,7 +29,7 @@ func (e *UnsatisfiableError) Error() string {
 func (s *solver) noMatch(spec string) error {
 	var excluded, otherArch, constrained []string
 	for _, p := range s.u.Packages {
-		if !nevraMatches(p, spec) && !p.ProvidesName(spec) {
+		if !nevraMatches(p.Name, p.EVR, p.Arch, spec) && !p.ProvidesName(spec) {
 			continue
 		}
 		switch {
@@ -75,23 +75,23 @@ func (s *solver) unsat(u *sat.Unsolvable) error {
 		case ruleJob:
 			add(0, fmt.Sprintf("the request %q needs one of: %s", s.jobs[c.job], s.names(ls)))
 		case ruleNothingProvides:
-			add(1, fmt.Sprintf("%s requires %s; no enabled repo provides it%s", s.label(c.pkg), *c.dep, s.filteredProviders(*c.dep)))
+			add(1, fmt.Sprintf("%s requires %s; no enabled repo provides it%s", s.label(c.pkg), s.pool.dep(c.dep), s.filteredProviders(s.pool.dep(c.dep))))
 		case ruleRequires:
-			add(3, fmt.Sprintf("%s requires %s, provided by %s", s.label(c.pkg), *c.dep, s.names(ls[1:])))
+			add(3, fmt.Sprintf("%s requires %s, provided by %s", s.label(c.pkg), s.pool.dep(c.dep), s.names(ls[1:])))
 		case ruleChoice:
-			add(3, fmt.Sprintf("%s requires %s, to be met by %s", s.label(c.pkg), *s.info[c.other].dep, s.names(ls[1:])))
+			add(3, fmt.Sprintf("%s requires %s, to be met by %s", s.label(c.pkg), s.pool.dep(s.info[c.other].dep), s.names(ls[1:])))
 		case ruleConflicts:
-			add(2, fmt.Sprintf("%s conflicts with %s (%s)", s.label(c.pkg), s.label(c.other), *c.dep))
+			add(2, fmt.Sprintf("%s conflicts with %s (%s)", s.label(c.pkg), s.label(c.other), s.pool.dep(c.dep)))
 		case ruleObsoletes:
-			add(2, fmt.Sprintf("%s obsoletes %s (%s)", s.label(c.pkg), s.label(c.other), *c.dep))
+			add(2, fmt.Sprintf("%s obsoletes %s (%s)", s.label(c.pkg), s.label(c.other), s.pool.dep(c.dep)))
 		case ruleSameName:
 			add(4, fmt.Sprintf("only one of %s and %s can be installed", s.label(c.pkg), s.label(c.other)))
 		case ruleConstraint:
-			add(2, fmt.Sprintf("installed %s fails the constraint %s and must be upgraded", s.pkgs[c.pkg].NEVRA(), *c.dep))
+			add(2, fmt.Sprintf("installed %s fails the constraint %s and must be upgraded", s.nevra(c.pkg), s.pool.dep(c.dep)))
 		case ruleInfArch:
 			add(4, fmt.Sprintf("%s has an inferior architecture: it may only be installed beside the same version for %s", s.label(c.pkg), s.req.Arch))
 		case ruleUpdate, ruleFeature:
-			add(5, fmt.Sprintf("installed %s may be kept or upgraded, not removed", s.pkgs[c.pkg].NEVRA()))
+			add(5, fmt.Sprintf("installed %s may be kept or upgraded, not removed", s.nevra(c.pkg)))
 		}
 	}
 	sort.Slice(lines, func(i, j int) bool {
@@ -115,9 +115,9 @@ func (s *solver) unsat(u *sat.Unsolvable) error {
 // label names a package, marking installed ones.
 func (s *solver) label(i int32) string {
 	if s.inst[i] {
-		return "installed " + s.pkgs[i].NEVRA()
+		return "installed " + s.nevra(i)
 	}
-	return s.pkgs[i].NEVRA()
+	return s.nevra(i)
 }
 
 func (s *solver) names(lits []sat.Lit) string {

@@ -16,7 +16,7 @@ func order(plan *Plan, s *solver) {
 	edges := make([][]int, n) // i -> packages i needs first
 	for i, pp := range plan.Packages {
 		for _, d := range pp.Package.Requires {
-			for _, q := range s.whatProvides(d) {
+			for _, q := range s.whatProvidesDep(d) {
 				j, inPlan := index[s.pkgs[q]]
 				if inPlan && j != i {
 					edges[i] = append(edges[i], j)

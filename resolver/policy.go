@@ -69,7 +69,7 @@ func (s *solver) pruneToHighestPrio(dq []int32) []int32 {
 func (s *solver) pruneToBestArch(dq []int32) []int32 {
 	var best uint32
 	for _, p := range dq {
-		if a := s.archScore(s.pkgs[p].Arch); a != 0 && a != 1 && (best == 0 || a < best) {
+		if a := s.score[p]; a != 0 && a != 1 && (best == 0 || a < best) {
 			best = a
 		}
 	}
@@ -78,7 +78,7 @@ func (s *solver) pruneToBestArch(dq []int32) []int32 {
 	}
 	out := make([]int32, 0, len(dq))
 	for _, p := range dq {
-		a := s.archScore(s.pkgs[p].Arch)
+		a := s.score[p]
 		if a == 0 || (a != 1 && (a^best)&0xffff0000 != 0) {
 			continue
 		}
@@ -94,12 +94,12 @@ func (s *solver) pruneToBestArch(dq []int32) []int32 {
 // among equals), sorted by name, then drops candidates another obsoletes.
 func (s *solver) pruneToBestVersion(dq []int32) []int32 {
 	slices.SortFunc(dq, func(a, b int32) int {
-		pa, pb := s.pkgs[a], s.pkgs[b]
-		if pa.Name != pb.Name {
-			return strings.Compare(pa.Name, pb.Name)
+		pa, pb := s.recs[a], s.recs[b]
+		if pa.name != pb.name {
+			return strings.Compare(s.pool.strs[pa.name], s.pool.strs[pb.name])
 		}
-		if pa.Arch != pb.Arch {
-			aa, ab := s.archScore(pa.Arch), s.archScore(pb.Arch)
+		if pa.arch != pb.arch {
+			aa, ab := s.score[a], s.score[b]
 			if aa != ab && aa > 1 && ab > 1 {
 				if aa < ab {
 					return -1
@@ -122,12 +122,12 @@ func (s *solver) pruneToBestVersion(dq []int32) []int32 {
 			best = p
 			continue
 		}
-		if s.pkgs[best].Name != s.pkgs[p].Name {
+		if s.recs[best].name != s.recs[p].name {
 			out = append(out, best)
 			best = p
 			continue
 		}
-		if s.pkgs[best].EVR.Compare(s.pkgs[p].EVR) < 0 {
+		if s.pool.cmpEVR(s.recs[best].evr, s.recs[p].evr) < 0 {
 			best = p
 		}
 	}
@@ -143,7 +143,7 @@ func (s *solver) pruneToBestVersion(dq []int32) []int32 {
 
 // obsoletesOther: does p obsolete q, q of another name?
 func (s *solver) obsoletesOther(p, q int32) bool {
-	if s.pkgs[p].Name == s.pkgs[q].Name {
+	if s.recs[p].name == s.recs[q].name {
 		return false
 	}
 	return s.obsoletes(p, q)
@@ -189,7 +189,7 @@ func (s *solver) pruneObsoleted(dq []int32) []int32 {
 			}
 			l := low[i]
 			if l == 0 {
-				if len(s.pkgs[dq[i]].Obsoletes) == 0 {
+				if len(s.obsoleteDeps(dq[i])) == 0 {
 					idx++
 					low[i] = -1
 					continue
@@ -223,7 +223,7 @@ func (s *solver) pruneObsoleted(dq []int32) []int32 {
 		if low[i] != 0 {
 			continue
 		}
-		if len(s.pkgs[dq[i]].Obsoletes) > 0 {
+		if len(s.obsoleteDeps(dq[i])) > 0 {
 			first, nstack = idx, idx
 			visit(i)
 		} else {
@@ -256,10 +256,10 @@ func (s *solver) dislikeOldVersions(dq []int32) []int32 {
 }
 
 func (s *solver) hasBetter(p int32) bool {
-	pp := s.pkgs[p]
-	for _, q := range s.byName[pp.Name] {
-		qp := s.pkgs[q]
-		if q == p || qp.Arch != pp.Arch {
+	pp := s.recs[p]
+	for _, q := range s.byName.of(pp.name) {
+		qp := s.recs[q]
+		if q == p || qp.arch != pp.arch {
 			continue
 		}
 		if s.prio[p] != s.prio[q] {
@@ -268,7 +268,7 @@ func (s *solver) hasBetter(p int32) bool {
 			}
 			return true
 		}
-		if qp.EVR.Compare(pp.EVR) > 0 {
+		if s.pool.cmpEVR(qp.evr, pp.evr) > 0 {
 			return true
 		}
 	}
@@ -284,12 +284,13 @@ func (s *solver) sortByCommonDep(dq []int32) []int32 {
 	}
 	var ents []ent
 	for k, p := range dq {
-		for _, d := range s.pkgs[p].Provides {
-			if d.Flags == Equal || d.Flags == Less|Equal || d.Flags == Less {
-				if d.Flags == Equal && isHash(d.EVR.String()) {
+		for _, d := range s.provides(p) {
+			if f := Flags(d.flags); f == Equal || f == Less|Equal || f == Less {
+				dep := Dep{Name: s.pool.strs[d.name], Flags: f, EVR: s.pool.evr(d.evr)}
+				if f == Equal && isHash(dep.EVR.String()) {
 					continue
 				}
-				ents = append(ents, ent{k, d})
+				ents = append(ents, ent{k, dep})
 			}
 		}
 	}
@@ -369,7 +370,7 @@ func matchReleaseCompare(a, b EVR) int {
 func (s *solver) moveInstalledToFront(dq []int32) []int32 {
 	var front, rest []int32
 	for _, p := range dq {
-		if s.inst[p] || s.nameInstalled(s.pkgs[p].Name) {
+		if s.inst[p] || s.nameInstalled(s.recs[p].name) {
 			front = append(front, p)
 		} else {
 			rest = append(rest, p)
@@ -378,8 +379,8 @@ func (s *solver) moveInstalledToFront(dq []int32) []int32 {
 	return append(front, rest...)
 }
 
-func (s *solver) nameInstalled(name string) bool {
-	for _, q := range s.byName[name] {
+func (s *solver) nameInstalled(name strID) bool {
+	for _, q := range s.byName.of(name) {
 		if s.inst[q] {
 			return true
 		}

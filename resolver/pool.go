@@ -1,9 +1,7 @@
 package resolver
 
 import (
-	"cmp"
 	"fmt"
-	"hash/maphash"
 	"path"
 	"slices"
 	"strings"
@@ -15,23 +13,30 @@ import (
 // solver is one solve: the candidates numbered as libsolv numbers its
 // solvables (0 unused, 1 the system, then the installed packages, then the
 // repos' packages in metadata order), their rules and the SAT state.
+// Everything the solve looks at is in the id pool (see idpool.go); pkgs
+// only gives the plan its *Package records and the file index its paths.
 type solver struct {
 	req  Request
 	u    *Universe
+	pool *idPool
 	pkgs []*Package // by id
+	recs []pkgRec   // by id
 	inst []bool     // by id: an installed package
 	prio []int      // by id: libsolv's priority (higher wins)
+	// score is libsolv's arch score of each package, color its word size
+	// (0 noarch, 1 32-bit, 2 64-bit), by id.
+	score []uint32
+	color []uint8
 	// instEnd is one past the last installed id (they start at 2).
 	instEnd int32
 	// instFrom is, for an installed record copied from a repo record, that
 	// record (its file lists may grow later).
 	instFrom map[int32]*Package
 
-	byName    map[string][]int32 // packages by name, ascending ids
-	provIdx   []provEntry        // (hash of a provided name, package), sorted
-	seed      maphash.Seed
-	files     map[string][]int32 // owners of a path, ascending
-	whatCache map[Dep][]int32
+	byName    csr                // packages by name id, ascending ids
+	whatProv  csr                // packages providing a name id (their own included), ascending
+	files     map[strID][]int32  // owners of a path, ascending
+	whatCache map[depRec][]int32 // whatProvides' answers
 	filesFull bool
 	multi     []bool // by id: install-only (several versions side by side)
 
@@ -62,7 +67,7 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 	if req.InstallOnly == nil {
 		req.InstallOnly = []string{"kernel", "kernel-*"}
 	}
-	s := &solver{req: req, u: u, whatCache: map[Dep][]int32{}, instFrom: map[int32]*Package{}, choiceOrig: map[int32]int32{}}
+	s := &solver{req: req, u: u, whatCache: map[depRec][]int32{}, instFrom: map[int32]*Package{}, choiceOrig: map[int32]int32{}}
 	constraints := map[string][]Dep{}
 	for _, c := range req.Constraints {
 		d, err := ParseDep(c)
@@ -71,10 +76,12 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 		}
 		constraints[d.Name] = append(constraints[d.Name], d)
 	}
-	s.pkgs = []*Package{nil, nil}
-	s.inst = []bool{false, true}
-	s.prio = []int{0, 0}
-	s.multi = []bool{false, false}
+	n := 2 + len(req.Installed) + len(u.Packages)
+	s.pool = newIDPool(2 * n)
+	s.pkgs = make([]*Package, 2, n)
+	s.recs = make([]pkgRec, 2, n)
+	s.inst = append(make([]bool, 0, n), false, true)
+	s.prio = append(make([]int, 0, n), 0, 0)
 	// An installed-set listing carries no dependencies: take them from the
 	// repo record of the same NEVRA when there is one.
 	byNEVRA := map[string]*Package{}
@@ -115,6 +122,9 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 		s.warnings = append(s.warnings, fmt.Sprintf("%d installed packages are in no repo (e.g. %s), so their dependencies are unknown and upgrades they force may be missed: pass a capture of the box as the baseline (rpmvault capture), or add the repos of the target's release to the manifest",
 			len(unknown), unknown[0]))
 	}
+	for _, spec := range req.Install {
+		s.pool.intern(spec) // a path spec is looked up in the file index
+	}
 	s.index()
 	if err := s.addRules(constraints); err != nil {
 		return nil, err
@@ -124,9 +134,39 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 
 func (s *solver) addPkg(p *Package, installed bool, prio int) {
 	s.pkgs = append(s.pkgs, p)
+	s.recs = append(s.recs, s.pool.addPkg(p))
 	s.inst = append(s.inst, installed)
 	s.prio = append(s.prio, prio)
-	s.multi = append(s.multi, false)
+}
+
+// Accessors of a package's record.
+func (s *solver) name(i int32) string { return s.pool.strs[s.recs[i].name] }
+func (s *solver) arch(i int32) string { return s.pool.strs[s.recs[i].arch] }
+func (s *solver) evr(i int32) EVR     { return s.pool.evr(s.recs[i].evr) }
+
+func (s *solver) provides(i int32) []depRec {
+	r := &s.recs[i]
+	return s.pool.deps[r.dep:r.prov]
+}
+
+func (s *solver) obsoleteDeps(i int32) []depRec {
+	r := &s.recs[i]
+	return s.pool.deps[r.con:r.obs]
+}
+
+// self is the provide every package has of its own name and version.
+func (s *solver) self(i int32) depRec {
+	return depRec{name: s.recs[i].name, evr: s.recs[i].evr, flags: uint8(Equal)}
+}
+
+// nevra is the package's name-[epoch:]version-release.arch.
+func (s *solver) nevra(i int32) string {
+	return s.name(i) + "-" + s.evr(i).String() + "." + s.arch(i)
+}
+
+// colorOK is colorMatch on ids.
+func (s *solver) colorOK(i, j int32) bool {
+	return s.color[i] == 0 || s.color[j] == 0 || s.color[i] == s.color[j]
 }
 
 // index builds the name, provides and file look-ups; the file index on
@@ -141,75 +181,66 @@ func (s *solver) index() {
 		defer wg.Done()
 		s.indexFiles()
 	}()
-	nprov := 0
-	for _, p := range s.pkgs[2:] {
-		nprov += 1 + len(p.Provides)
-	}
-	s.seed = maphash.MakeSeed()
-	s.byName = make(map[string][]int32, n/2)
-	s.provIdx = make([]provEntry, 0, nprov)
-	for i := 2; i < n; i++ {
-		p := s.pkgs[i]
-		id := int32(i)
-		s.byName[p.Name] = append(s.byName[p.Name], id)
-		s.provIdx = append(s.provIdx, provEntry{maphash.String(s.seed, p.Name), id})
-		for _, d := range p.Provides {
-			if d.Name != p.Name {
-				s.provIdx = append(s.provIdx, provEntry{maphash.String(s.seed, d.Name), id})
+	nstr := len(s.pool.strs)
+	s.byName = newCSR(nstr, func(emit func(uint32, int32)) {
+		for i := int32(2); i < int32(n); i++ {
+			emit(uint32(s.recs[i].name), i)
+		}
+	})
+	s.whatProv = newCSR(nstr, func(emit func(uint32, int32)) {
+		for i := int32(2); i < int32(n); i++ {
+			emit(uint32(s.recs[i].name), i)
+			for _, d := range s.provides(i) {
+				emit(uint32(d.name), i)
 			}
 		}
-		s.multi[i] = s.installOnly(p.Name)
-		if len(p.Obsoletes) > 0 {
-			s.obsoleters = append(s.obsoleters, id)
+	})
+	s.multi = make([]bool, n)
+	s.score = make([]uint32, n)
+	s.color = make([]uint8, n)
+	multi := map[strID]bool{}
+	for i := int32(2); i < int32(n); i++ {
+		r := &s.recs[i]
+		m, ok := multi[r.name]
+		if !ok {
+			m = s.installOnly(s.pool.strs[r.name])
+			multi[r.name] = m
+		}
+		s.multi[i] = m
+		arch := s.pool.strs[r.arch]
+		s.score[i] = s.archScore(arch)
+		switch {
+		case arch == "noarch":
+		case strings.Contains(arch, "64"):
+			s.color[i] = 2
+		default:
+			s.color[i] = 1
+		}
+		if r.obs > r.con {
+			s.obsoleters = append(s.obsoleters, i)
 		}
 	}
-	slices.SortFunc(s.provIdx, func(a, b provEntry) int {
-		if a.h != b.h {
-			return cmp.Compare(a.h, b.h)
-		}
-		return cmp.Compare(a.id, b.id)
-	})
-	s.provIdx = slices.Compact(s.provIdx)
 	wg.Wait()
 }
 
-// provEntry says package id provides a name with hash h. A sorted slice
-// of these is the whatprovides index: a tenth of the memory of a map from
-// names to packages, which matters with hundreds of thousands of names.
-type provEntry struct {
-	h  uint64
-	id int32
-}
-
 // providers returns the packages providing name (its own name included),
-// in ascending ids.
-func (s *solver) providers(name string) []int32 {
-	h := maphash.String(s.seed, name)
-	i, _ := slices.BinarySearchFunc(s.provIdx, h, func(e provEntry, h uint64) int { return cmp.Compare(e.h, h) })
-	var out []int32
-	for ; i < len(s.provIdx) && s.provIdx[i].h == h; i++ {
-		id := s.provIdx[i].id
-		p := s.pkgs[id]
-		if p.Name == name || slices.ContainsFunc(p.Provides, func(d Dep) bool { return d.Name == name }) {
-			out = append(out, id)
-		}
-	}
-	return out
-}
+// in ascending ids. The caller must not change the slice.
+func (s *solver) providers(name strID) []int32 { return s.whatProv.of(name) }
 
 // indexFiles indexes the owners of the paths something can ask for (file
 // requirements, conflicts, obsoletes and path specs), not of every path:
 // on a large repo that is a few hundred paths against millions.
 func (s *solver) indexFiles() {
 	want := s.wantedPaths()
-	s.files = make(map[string][]int32, len(want))
+	s.files = make(map[strID][]int32, len(want))
 	for i := 2; i < len(s.pkgs); i++ {
 		for _, f := range s.pkgs[i].Files {
 			if !want[f] {
 				continue
 			}
-			if l := s.files[f]; len(l) == 0 || l[len(l)-1] != int32(i) {
-				s.files[f] = append(l, int32(i))
+			id, _ := s.pool.lookup(f) // every wanted path is interned
+			if l := s.files[id]; len(l) == 0 || l[len(l)-1] != int32(i) {
+				s.files[id] = append(l, int32(i))
 			}
 		}
 	}
@@ -224,22 +255,23 @@ func primaryPath(p string) bool {
 // whatProvides returns, in ascending ids, the candidates satisfying d: by
 // provides (self-provides included), and for a path by file lists. A path
 // primary.xml does not cover makes the complete file lists load, once; an
-// error doing so is kept in s.err and ends rule generation.
-func (s *solver) whatProvides(d Dep) []int32 {
+// error doing so is kept in s.err and ends rule generation. The caller
+// must not change the slice.
+func (s *solver) whatProvides(d depRec) []int32 {
 	if r, ok := s.whatCache[d]; ok {
 		return r
 	}
 	var out []int32
-	for _, i := range s.providers(d.Name) {
+	for _, i := range s.providers(d.name) {
 		if s.providesDep(i, d) {
 			out = append(out, i)
 		}
 	}
-	if strings.HasPrefix(d.Name, "/") {
-		if !s.filesFull && !primaryPath(d.Name) && s.u.LoadFileLists != nil && s.err == nil {
+	if name := s.pool.strs[d.name]; strings.HasPrefix(name, "/") {
+		if !s.filesFull && !primaryPath(name) && s.u.LoadFileLists != nil && s.err == nil {
 			s.filesFull = true
 			if err := s.u.LoadFileLists(s.wantedPaths()); err != nil {
-				s.err = fmt.Errorf("reading file lists for %s: %w", d.Name, err)
+				s.err = fmt.Errorf("reading file lists for %s: %w", name, err)
 			} else {
 				for id, rp := range s.instFrom {
 					s.pkgs[id].Files, s.pkgs[id].FullFiles = rp.Files, rp.FullFiles
@@ -247,7 +279,7 @@ func (s *solver) whatProvides(d Dep) []int32 {
 				s.indexFiles()
 			}
 		}
-		if f := s.files[d.Name]; len(f) > 0 {
+		if f := s.files[d.name]; len(f) > 0 {
 			out = append(out, f...)
 			slices.Sort(out)
 			out = slices.Compact(out)
@@ -257,13 +289,21 @@ func (s *solver) whatProvides(d Dep) []int32 {
 	return out
 }
 
-func (s *solver) providesDep(i int32, d Dep) bool {
-	p := s.pkgs[i]
-	if p.Name == d.Name && (Dep{Name: p.Name, Flags: Equal, EVR: p.EVR}).Satisfies(d) {
+// whatProvidesDep is whatProvides for a dependency given as strings.
+func (s *solver) whatProvidesDep(d Dep) []int32 {
+	r, ok := s.pool.lookupDep(d)
+	if !ok {
+		return nil
+	}
+	return s.whatProvides(r)
+}
+
+func (s *solver) providesDep(i int32, d depRec) bool {
+	if s.pool.satisfies(s.self(i), d) {
 		return true
 	}
-	for _, pd := range p.Provides {
-		if pd.Satisfies(d) {
+	for _, pd := range s.provides(i) {
+		if s.pool.satisfies(pd, d) {
 			return true
 		}
 	}
@@ -272,21 +312,20 @@ func (s *solver) providesDep(i int32, d Dep) bool {
 
 // matchNEVR is libsolv's pool_match_nevr: the package itself (its name and
 // version) meets d, as obsoletes are matched.
-func (s *solver) matchNEVR(i int32, d Dep) bool {
-	p := s.pkgs[i]
-	return p.Name == d.Name && (Dep{Name: p.Name, Flags: Equal, EVR: p.EVR}).Satisfies(d)
+func (s *solver) matchNEVR(i int32, d depRec) bool {
+	return s.pool.satisfies(s.self(i), d)
 }
 
 // wantedPaths are the file paths anything could ask the solver for: file
 // requires, conflicts and obsoletes of every candidate, and path specs.
 func (s *solver) wantedPaths() map[string]bool {
 	want := map[string]bool{}
-	for _, p := range s.pkgs[2:] {
-		for _, deps := range [][]Dep{p.Requires, p.Conflicts, p.Obsoletes} {
-			for _, d := range deps {
-				if strings.HasPrefix(d.Name, "/") {
-					want[d.Name] = true
-				}
+	strs := s.pool.strs
+	for i := 2; i < len(s.recs); i++ {
+		r := &s.recs[i]
+		for _, d := range s.pool.deps[r.prov:r.obs] {
+			if name := strs[d.name]; strings.HasPrefix(name, "/") {
+				want[name] = true
 			}
 		}
 	}

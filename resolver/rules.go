@@ -31,8 +31,8 @@ type ruleInfo struct {
 	kind  ruleKind
 	pkg   int32
 	other int32
-	dep   *Dep // into the package's dependency lists
-	job   int  // job rules: index into s.jobs
+	dep   int32 // index into the pool's deps; 0 for none
+	job   int   // job rules: index into s.jobs
 }
 
 // ruleRanges are the rules' sections, in libsolv's order: package rules,
@@ -131,9 +131,10 @@ func (s *solver) addRules(constraints map[string][]Dep) error {
 		add(lits(m), ruleInfo{kind: ruleJob, pkg: -1, job: k}, false)
 	}
 	for i := int32(2); i < s.instEnd; i++ {
-		for _, c := range constraints[s.pkgs[i].Name] {
+		for _, c := range constraints[s.name(i)] {
 			if !meets(s.pkgs[i], []Dep{c}) {
-				add([]sat.Lit{notLit(i)}, ruleInfo{kind: ruleConstraint, pkg: i, dep: &c}, false)
+				s.pool.deps = append(s.pool.deps, s.pool.internDep(c))
+				add([]sat.Lit{notLit(i)}, ruleInfo{kind: ruleConstraint, pkg: i, dep: int32(len(s.pool.deps) - 1)}, false)
 			}
 		}
 	}
@@ -145,7 +146,7 @@ func (s *solver) addRules(constraints map[string][]Dep) error {
 	}
 	off := s.archSetNames(jobMatches)
 	for id := s.rng.infarch; id < int32(len(s.info)); id++ {
-		if off[s.pkgs[s.info[id].pkg].Name] {
+		if off[s.recs[s.info[id].pkg].name] {
 			s.sat.Rules[id].Disabled = true // the request names this arch
 		}
 	}
@@ -186,70 +187,68 @@ func (s *solver) pkgRules(start int32, out []pendingRule) []pendingRule {
 			continue
 		}
 		s.added[n] = true
-		p := s.pkgs[n]
+		r := s.recs[n]
+		deps := s.pool.deps
 		dontfix := s.inst[n] // broken dependencies of installed packages stay as they are
-		for k := range p.Requires {
-			d := &p.Requires[k]
-			if strings.HasPrefix(d.Name, "rpmlib(") {
+		for k := int32(r.prov); k < int32(r.req); k++ {
+			d := deps[k]
+			if strings.HasPrefix(s.pool.strs[d.name], "rpmlib(") {
 				continue
 			}
-			dp := s.whatProvides(*d)
+			dp := s.whatProvides(d)
 			if dontfix && !slices.ContainsFunc(dp, func(q int32) bool { return s.inst[q] }) {
 				continue
 			}
 			if len(dp) == 0 {
-				out = append(out, pendingRule{s.litsOf(notLit(n), nil), ruleInfo{kind: ruleNothingProvides, pkg: n, dep: d}})
+				out = append(out, pendingRule{s.litsOf(notLit(n), nil), ruleInfo{kind: ruleNothingProvides, pkg: n, dep: k}})
 				continue
 			}
 			if slices.Contains(dp, n) {
 				continue
 			}
-			out = append(out, pendingRule{s.litsOf(notLit(n), dp), ruleInfo{kind: ruleRequires, pkg: n, dep: d}})
+			out = append(out, pendingRule{s.litsOf(notLit(n), dp), ruleInfo{kind: ruleRequires, pkg: n, dep: k}})
 			for _, q := range dp {
 				if !s.added[q] {
 					work = append(work, q)
 				}
 			}
 		}
-		for k := range p.Conflicts {
-			d := &p.Conflicts[k]
-			for _, q := range s.whatProvides(*d) {
+		for k := int32(r.req); k < int32(r.con); k++ {
+			for _, q := range s.whatProvides(deps[k]) {
 				if q == n || (dontfix && s.inst[q]) {
 					continue
 				}
-				out = append(out, s.binRule(n, q, ruleInfo{kind: ruleConflicts, pkg: n, other: q, dep: d}))
+				out = append(out, s.binRule(n, q, ruleInfo{kind: ruleConflicts, pkg: n, other: q, dep: k}))
 			}
 		}
-		for k := range p.Obsoletes {
-			d := &p.Obsoletes[k]
-			for _, q := range s.whatProvides(*d) {
-				if q == n || (dontfix && s.inst[q]) || !s.matchNEVR(q, *d) {
+		for k := int32(r.con); k < int32(r.obs); k++ {
+			for _, q := range s.whatProvides(deps[k]) {
+				if q == n || (dontfix && s.inst[q]) || !s.matchNEVR(q, deps[k]) {
 					continue
 				}
-				out = append(out, s.binRule(n, q, ruleInfo{kind: ruleObsoletes, pkg: n, other: q, dep: d}))
+				out = append(out, s.binRule(n, q, ruleInfo{kind: ruleObsoletes, pkg: n, other: q, dep: k}))
 			}
 		}
 		if !dontfix {
 			// Two packages of one name (and word size) exclude each other.
-			for _, q := range s.byName[p.Name] {
-				qp := s.pkgs[q]
-				if q == n || !colorMatch(p.Arch, qp.Arch) {
+			for _, q := range s.byName.of(r.name) {
+				qr := s.recs[q]
+				if q == n || !s.colorOK(n, q) {
 					continue
 				}
-				if s.multi[n] && (qp.EVR != p.EVR || qp.Arch != p.Arch) && (s.inst[q] || s.multi[q]) {
+				if s.multi[n] && (qr.evr != r.evr || qr.arch != r.arch) && (s.inst[q] || s.multi[q]) {
 					continue
 				}
 				out = append(out, s.binRule(n, q, ruleInfo{kind: ruleSameName, pkg: n, other: q}))
 			}
 		}
 		// Lock-step: a 32-bit package brings its 64-bit twin along.
-		if a := s.archScore(p.Arch); a > 1 {
-			for _, q := range s.byName[p.Name] {
-				qp := s.pkgs[q]
-				if qp.EVR != p.EVR || s.added[q] {
+		if a := s.score[n]; a > 1 {
+			for _, q := range s.byName.of(r.name) {
+				if s.recs[q].evr != r.evr || s.added[q] {
 					continue
 				}
-				if pa := s.archScore(qp.Arch); pa > 1 && pa < a {
+				if pa := s.score[q]; pa > 1 && pa < a {
 					work = append(work, q)
 				}
 			}
@@ -344,33 +343,33 @@ func unify(rules []pendingRule) []pendingRule {
 // size (with all, downgrades too; without, no arch change either), and
 // packages obsoleting it.
 func (s *solver) updates(i int32, all bool) []int32 {
-	p := s.pkgs[i]
+	p := s.recs[i]
 	var out []int32
 	haveObs := false
-	for _, q := range s.providers(p.Name) {
+	for _, q := range s.providers(p.name) {
 		if q == i {
 			continue
 		}
-		qp := s.pkgs[q]
-		if qp.Name == p.Name {
-			if !colorMatch(p.Arch, qp.Arch) || (!all && p.EVR.Compare(qp.EVR) > 0) {
+		qp := s.recs[q]
+		if qp.name == p.name {
+			if !s.colorOK(i, q) || (!all && s.pool.cmpEVR(p.evr, qp.evr) > 0) {
 				continue
 			}
 		} else {
-			if len(qp.Obsoletes) == 0 || !colorMatch(p.Arch, qp.Arch) || !s.obsoletes(q, i) {
+			if qp.obs == qp.con || !s.colorOK(i, q) || !s.obsoletes(q, i) {
 				continue
 			}
 			haveObs = true
 		}
-		if !all && s.illegalArchChange(p.Arch, qp.Arch) {
+		if !all && s.illegalArchChange(i, q) {
 			continue
 		}
 		out = append(out, q)
 	}
 	if s.multi[i] {
 		out = slices.DeleteFunc(out, func(q int32) bool {
-			qp := s.pkgs[q]
-			return qp.Name == p.Name && (qp.EVR != p.EVR || qp.Arch != p.Arch)
+			qp := s.recs[q]
+			return qp.name == p.name && (qp.evr != p.evr || qp.arch != p.arch)
 		})
 	}
 	if haveObs {
@@ -378,11 +377,10 @@ func (s *solver) updates(i int32, all bool) []int32 {
 	}
 	// Packages of other names that obsolete i.
 	for _, q := range s.obsoleters {
-		qp := s.pkgs[q]
-		if qp.Name == p.Name || !colorMatch(p.Arch, qp.Arch) || slices.Contains(out, q) || !s.obsoletes(q, i) {
+		if s.recs[q].name == p.name || !s.colorOK(i, q) || slices.Contains(out, q) || !s.obsoletes(q, i) {
 			continue
 		}
-		if !all && s.illegalArchChange(p.Arch, qp.Arch) {
+		if !all && s.illegalArchChange(i, q) {
 			continue
 		}
 		out = append(out, q)
@@ -392,7 +390,7 @@ func (s *solver) updates(i int32, all bool) []int32 {
 
 // obsoletes: does package q obsolete package i?
 func (s *solver) obsoletes(q, i int32) bool {
-	for _, d := range s.pkgs[q].Obsoletes {
+	for _, d := range s.obsoleteDeps(q) {
 		if s.matchNEVR(i, d) && slices.Contains(s.whatProvides(d), i) {
 			return true
 		}
@@ -400,9 +398,11 @@ func (s *solver) obsoletes(q, i int32) bool {
 	return false
 }
 
-func (s *solver) illegalArchChange(a, b string) bool {
-	if a == b || a == "noarch" || b == "noarch" {
+// illegalArchChange: would replacing package i by q change its arch class?
+func (s *solver) illegalArchChange(i, q int32) bool {
+	a, b := s.recs[i].arch, s.recs[q].arch
+	if a == b || s.color[i] == 0 || s.color[q] == 0 {
 		return false
 	}
-	return (s.archScore(a)^s.archScore(b))&0xffff0000 != 0
+	return (s.score[i]^s.score[q])&0xffff0000 != 0
 }

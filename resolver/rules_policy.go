@@ -13,45 +13,60 @@ import (
 // by NEVRA forms, then by provides (a file path included).
 func (s *solver) matchSpec(spec string) []int32 {
 	if d, err := ParseDep(spec); err == nil && d.Flags != 0 {
-		named := s.byName[d.Name]
+		dr, ok := s.pool.lookupDep(d)
+		if !ok {
+			return nil
+		}
+		named := s.byName.of(dr.name)
 		if len(named) == 0 {
-			return s.whatProvides(d)
+			return s.whatProvides(dr)
 		}
 		var out []int32
 		for _, q := range named {
-			if s.matchNEVR(q, d) {
+			if s.matchNEVR(q, dr) {
 				out = append(out, q)
 			}
 		}
 		return out
 	}
 	var out []int32
-	for i := int32(2); i < int32(len(s.pkgs)); i++ {
-		if nevraMatches(s.pkgs[i], spec) {
+	for i := int32(2); i < int32(len(s.recs)); i++ {
+		if s.nevraMatches(i, spec) {
 			out = append(out, i)
 		}
 	}
 	if len(out) > 0 {
 		return out
 	}
-	return s.whatProvides(Dep{Name: spec})
+	return s.whatProvidesDep(Dep{Name: spec})
 }
 
-func nevraMatches(p *Package, spec string) bool {
-	if !strings.HasPrefix(spec, p.Name) {
+func (s *solver) nevraMatches(i int32, spec string) bool {
+	name := s.name(i)
+	if !strings.HasPrefix(spec, name) {
+		return false // most packages: no EVR to materialise
+	}
+	return nevraMatches(name, s.evr(i), s.arch(i), spec)
+}
+
+// nevraMatches: does spec name the package name-evr.arch, in one of the
+// forms dnf accepts (name, name-version, name-version-release, with or
+// without epoch and arch)?
+func nevraMatches(name string, evr EVR, arch, spec string) bool {
+	if !strings.HasPrefix(spec, name) {
 		return false
 	}
 	forms := []string{
-		p.Name,
-		p.Name + "-" + p.EVR.Version,
-		p.Name + "-" + p.EVR.Version + "-" + p.EVR.Release,
-		p.Name + "-" + p.EVR.String(),
+		name,
+		name + "-" + evr.Version,
+		name + "-" + evr.Version + "-" + evr.Release,
+		name + "-" + evr.String(),
 	}
-	if p.EVR.Epoch != 0 {
-		forms = append(forms, p.Name+"-"+p.EVR.String()[:strings.IndexByte(p.EVR.String(), ':')+1]+p.EVR.Version)
+	if evr.Epoch != 0 {
+		forms = append(forms, name+"-"+evr.String()[:strings.IndexByte(evr.String(), ':')+1]+evr.Version)
 	}
 	for _, f := range forms {
-		if spec == f || spec == f+"."+p.Arch {
+		if spec == f || spec == f+"."+arch {
 			return true
 		}
 	}
@@ -61,16 +76,16 @@ func nevraMatches(p *Package, spec string) bool {
 // archSetNames are the names whose inferior-arch rules a job switches
 // off, as libsolv does: a spec that names an arch ("glibc.i686") and
 // selects a package such a rule is about.
-func (s *solver) archSetNames(jobMatches [][]int32) map[string]bool {
+func (s *solver) archSetNames(jobMatches [][]int32) map[strID]bool {
 	about := map[int32]bool{}
 	for id := s.rng.infarch; id < int32(len(s.info)); id++ {
 		about[s.info[id].pkg] = true
 	}
-	out := map[string]bool{}
+	out := map[strID]bool{}
 	for k, m := range jobMatches {
 		for _, q := range m {
-			if strings.HasSuffix(s.req.Install[k], "."+s.pkgs[q].Arch) && about[q] {
-				out[s.pkgs[q].Name] = true
+			if strings.HasSuffix(s.req.Install[k], "."+s.arch(q)) && about[q] {
+				out[s.recs[q].name] = true
 			}
 		}
 	}
@@ -84,13 +99,13 @@ func (s *solver) archSetNames(jobMatches [][]int32) map[string]bool {
 func (s *solver) infArchRules() []pendingRule {
 	var out []pendingRule
 	sameClass := func(a, b uint32) bool { return (a^b)&0xffff0000 == 0 }
-	for i := int32(2); i < int32(len(s.pkgs)); i++ {
+	for i := int32(2); i < int32(len(s.recs)); i++ {
 		if !s.added[i] {
 			continue
 		}
-		name := s.pkgs[i].Name
+		named := s.byName.of(s.recs[i].name)
 		var group []int32
-		for _, p := range s.byName[name] {
+		for _, p := range named {
 			if s.added[p] {
 				group = append(group, p)
 			}
@@ -99,18 +114,18 @@ func (s *solver) infArchRules() []pendingRule {
 			continue // not the first of its name
 		}
 		var best uint32
-		var bestArch string
-		var allowed []string
+		var bestArch strID
+		var allowed []strID
 		for _, p := range group {
-			a := s.archScore(s.pkgs[p].Arch)
+			a := s.score[p]
 			if a != 1 && s.inst[p] {
-				if !slices.Contains(allowed, s.pkgs[p].Arch) {
-					allowed = append(allowed, s.pkgs[p].Arch)
+				if !slices.Contains(allowed, s.recs[p].arch) {
+					allowed = append(allowed, s.recs[p].arch)
 				}
 				continue
 			}
 			if a != 0 && a != 1 && (best == 0 || a < best) {
-				best, bestArch = a, s.pkgs[p].Arch
+				best, bestArch = a, s.recs[p].arch
 			}
 		}
 		if best == 0 {
@@ -127,18 +142,18 @@ func (s *solver) infArchRules() []pendingRule {
 				if !s.inst[p] {
 					continue
 				}
-				a := s.archScore(s.pkgs[p].Arch)
+				a := s.score[p]
 				if a == 1 || sameClass(a, best) {
 					continue
 				}
-				if !s.lockStepped(p, best) && !slices.Contains(allowed, s.pkgs[p].Arch) {
-					allowed = append(allowed, s.pkgs[p].Arch)
+				if !s.lockStepped(p, best) && !slices.Contains(allowed, s.recs[p].arch) {
+					allowed = append(allowed, s.recs[p].arch)
 				}
 			}
 		}
 		var bad []int32
 		for _, p := range group {
-			a := s.archScore(s.pkgs[p].Arch)
+			a := s.score[p]
 			if a == 1 || sameClass(a, best) {
 				continue
 			}
@@ -148,7 +163,7 @@ func (s *solver) infArchRules() []pendingRule {
 			}
 			ok := false
 			for _, aa := range allowed {
-				if aa == s.pkgs[p].Arch || (s.archScore(aa) != 0 && sameClass(a, s.archScore(aa))) {
+				if sa := s.archScore(s.pool.strs[aa]); aa == s.recs[p].arch || (sa != 0 && sameClass(a, sa)) {
 					ok = true
 				}
 			}
@@ -159,11 +174,11 @@ func (s *solver) infArchRules() []pendingRule {
 		for _, p := range bad {
 			var partners []int32
 			haveInst := false
-			for _, q := range s.byName[name] {
-				if q == p || s.pkgs[q].EVR != s.pkgs[p].EVR || s.pkgs[q].Arch == s.pkgs[p].Arch {
+			for _, q := range named {
+				if q == p || s.recs[q].evr != s.recs[p].evr || s.recs[q].arch == s.recs[p].arch {
 					continue
 				}
-				if a := s.archScore(s.pkgs[q].Arch); a != 0 && (a == 1 || sameClass(a, best)) {
+				if a := s.score[q]; a != 0 && (a == 1 || sameClass(a, best)) {
 					partners = append(partners, q)
 					haveInst = haveInst || s.inst[q]
 				}
@@ -179,11 +194,11 @@ func (s *solver) infArchRules() []pendingRule {
 
 // lockStepped: has package p a twin of its version for a better arch?
 func (s *solver) lockStepped(p int32, best uint32) bool {
-	for _, q := range s.byName[s.pkgs[p].Name] {
-		if q == p || s.pkgs[q].EVR != s.pkgs[p].EVR || s.pkgs[q].Arch == s.pkgs[p].Arch {
+	for _, q := range s.byName.of(s.recs[p].name) {
+		if q == p || s.recs[q].evr != s.recs[p].evr || s.recs[q].arch == s.recs[p].arch {
 			continue
 		}
-		if a := s.archScore(s.pkgs[q].Arch); a != 0 && (a == 1 || (a^best)&0xffff0000 == 0) {
+		if a := s.score[q]; a != 0 && (a == 1 || (a^best)&0xffff0000 == 0) {
 			return true
 		}
 	}
@@ -273,13 +288,13 @@ func (s *solver) findInstalled(p int32) int32 {
 	if s.inst[p] {
 		return p
 	}
-	pp := s.pkgs[p]
-	for _, q := range s.providers(pp.Name) {
-		if s.inst[q] && s.pkgs[q].Name == pp.Name && colorMatch(pp.Arch, s.pkgs[q].Arch) {
+	name := s.recs[p].name
+	for _, q := range s.providers(name) {
+		if s.inst[q] && s.recs[q].name == name && s.colorOK(p, q) {
 			return q
 		}
 	}
-	for _, d := range pp.Obsoletes {
+	for _, d := range s.obsoleteDeps(p) {
 		for _, q := range s.whatProvides(d) {
 			if s.inst[q] && s.matchNEVR(q, d) {
 				return q
@@ -292,11 +307,11 @@ func (s *solver) findInstalled(p int32) int32 {
 // illegalReplace: may installed package i not be replaced by p (a
 // downgrade or an arch change)?
 func (s *solver) illegalReplace(i, p int32) bool {
-	a, b := s.pkgs[i], s.pkgs[p]
-	if a.Name == b.Name && a.EVR.Compare(b.EVR) > 0 {
+	a, b := s.recs[i], s.recs[p]
+	if a.name == b.name && s.pool.cmpEVR(a.evr, b.evr) > 0 {
 		return true
 	}
-	return s.illegalArchChange(a.Arch, b.Arch)
+	return s.illegalArchChange(i, p)
 }
 
 // specSets is what a spec pins of the packages it selects (libsolv's
@@ -305,17 +320,18 @@ type specSets struct{ name, ev, evr, arch bool }
 
 func (s *solver) specSets(spec string) specSets {
 	if d, err := ParseDep(spec); err == nil && d.Flags != 0 {
-		return specSets{name: len(s.byName[d.Name]) > 0}
+		id, ok := s.pool.lookup(d.Name)
+		return specSets{name: ok && len(s.byName.of(id)) > 0}
 	}
 	var set specSets
-	for _, q := range s.byName[specName(s, spec)] {
-		p := s.pkgs[q]
-		if !nevraMatches(p, spec) {
+	for _, q := range s.byName.of(specName(s, spec)) {
+		if !s.nevraMatches(q, spec) {
 			continue
 		}
+		name, arch := s.name(q), s.arch(q)
 		set.name = true
-		rest := strings.TrimSuffix(strings.TrimPrefix(spec, p.Name), "."+p.Arch)
-		set.arch = set.arch || rest != strings.TrimPrefix(spec, p.Name)
+		rest := strings.TrimSuffix(strings.TrimPrefix(spec, name), "."+arch)
+		set.arch = set.arch || rest != strings.TrimPrefix(spec, name)
 		if rest != "" {
 			if strings.Contains(rest[1:], "-") {
 				set.evr = true
@@ -327,14 +343,14 @@ func (s *solver) specSets(spec string) specSets {
 	return set
 }
 
-// specName finds the package name a NEVRA-form spec starts with.
-func specName(s *solver, spec string) string {
+// specName finds the package name a NEVRA-form spec starts with (0: none).
+func specName(s *solver, spec string) strID {
 	for n := len(spec); n > 0; n-- {
-		if _, ok := s.byName[spec[:n]]; ok && (n == len(spec) || spec[n] == '-' || spec[n] == '.') {
-			return spec[:n]
+		if id, ok := s.pool.lookup(spec[:n]); ok && len(s.byName.of(id)) > 0 && (n == len(spec) || spec[n] == '-' || spec[n] == '.') {
+			return id
 		}
 	}
-	return ""
+	return 0
 }
 
 // disableUpdates is libsolv's jobtodisablelist for install jobs: when every
@@ -357,7 +373,7 @@ func (s *solver) disableUpdates(jobMatches [][]int32) {
 		for n, p := range m {
 			var obs []int32
 			for q := int32(2); q < s.instEnd; q++ {
-				same := s.pkgs[q].Name == s.pkgs[p].Name && colorMatch(s.pkgs[p].Arch, s.pkgs[q].Arch)
+				same := s.recs[q].name == s.recs[p].name && s.colorOK(p, q)
 				if same || s.obsoletes(p, q) {
 					obs = append(obs, q)
 				}
@@ -374,12 +390,15 @@ func (s *solver) disableUpdates(jobMatches [][]int32) {
 		for _, q := range common {
 			legal := true
 			for _, p := range m {
-				is, ps := s.pkgs[q], s.pkgs[p]
-				downgrade := !set.evr && is.Name == ps.Name && is.EVR.Compare(ps.EVR) > 0
-				if downgrade && set.ev && (EVR{Epoch: is.EVR.Epoch, Version: is.EVR.Version}).Compare(EVR{Epoch: ps.EVR.Epoch, Version: ps.EVR.Version}) != 0 {
-					downgrade = false
+				is, ps := s.recs[q], s.recs[p]
+				downgrade := !set.evr && is.name == ps.name && s.pool.cmpEVR(is.evr, ps.evr) > 0
+				if downgrade && set.ev {
+					ie, pe := s.pool.evrs[is.evr], s.pool.evrs[ps.evr]
+					if ie.epoch != pe.epoch || s.pool.vercmp(ie.ver, pe.ver) != 0 {
+						downgrade = false
+					}
 				}
-				if downgrade || (!set.arch && s.illegalArchChange(is.Arch, ps.Arch)) {
+				if downgrade || (!set.arch && s.illegalArchChange(q, p)) {
 					legal = false
 					break
 				}

@@ -109,11 +109,11 @@ func (s *solver) reasonFor(i int32, why int32) Reason {
 		case ruleJob:
 			return Reason{Kind: ReasonRequested}
 		case ruleRequires:
-			return Reason{Kind: ReasonRequired, By: s.pkgs[c.pkg].NEVRA(), Dep: *c.dep}
+			return Reason{Kind: ReasonRequired, By: s.nevra(c.pkg), Dep: s.pool.dep(c.dep)}
 		case ruleChoice:
-			return Reason{Kind: ReasonRequired, By: s.pkgs[c.pkg].NEVRA(), Dep: *s.info[c.other].dep}
+			return Reason{Kind: ReasonRequired, By: s.nevra(c.pkg), Dep: s.pool.dep(s.info[c.other].dep)}
 		case ruleUpdate, ruleFeature:
-			return Reason{Kind: ReasonUpgrade, By: s.pkgs[c.pkg].NEVRA()}
+			return Reason{Kind: ReasonUpgrade, By: s.nevra(c.pkg)}
 		}
 	}
 	for id := s.rng.job; id < s.rng.jobEnd; id++ {
@@ -125,20 +125,19 @@ func (s *solver) reasonFor(i int32, why int32) Reason {
 	for id := int32(1); id < s.rng.pkgEnd; id++ {
 		c := s.info[id]
 		if c.kind == ruleRequires && s.sat.Map[c.pkg] > 0 && slices.Contains(s.sat.Rules[id].Lits, lit(i)) {
-			return Reason{Kind: ReasonRequired, By: s.pkgs[c.pkg].NEVRA(), Dep: *c.dep}
+			return Reason{Kind: ReasonRequired, By: s.nevra(c.pkg), Dep: s.pool.dep(c.dep)}
 		}
 	}
 	if r := s.replaces(i); r >= 0 {
-		return Reason{Kind: ReasonUpgrade, By: s.pkgs[r].NEVRA()}
+		return Reason{Kind: ReasonUpgrade, By: s.nevra(r)}
 	}
 	return Reason{Kind: ReasonNeeded}
 }
 
 // replaces returns the installed package that i upgrades or obsoletes, or -1.
 func (s *solver) replaces(i int32) int32 {
-	p := s.pkgs[i]
-	for _, q := range s.byName[p.Name] {
-		if s.inst[q] && s.sat.Map[q] <= 0 && colorMatch(p.Arch, s.pkgs[q].Arch) {
+	for _, q := range s.byName.of(s.recs[i].name) {
+		if s.inst[q] && s.sat.Map[q] <= 0 && s.colorOK(i, q) {
 			return q
 		}
 	}
@@ -153,7 +152,8 @@ func (s *solver) replaces(i int32) int32 {
 // installedRecord returns the solver's record (with dependencies) of an
 // installed package.
 func (s *solver) installedRecord(p *Package) *Package {
-	for _, i := range s.byName[p.Name] {
+	id, _ := s.pool.lookup(p.Name)
+	for _, i := range s.byName.of(id) {
 		if s.inst[i] && s.pkgs[i].NEVRA() == p.NEVRA() {
 			return s.pkgs[i]
 		}
