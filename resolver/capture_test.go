@@ -92,6 +92,11 @@ func TestParseBaselineForms(t *testing.T) {
 		{name: "symbol without library", in: "@ tar 2 1.23 11.el6 x86_64\nE foo@\n", err: "before any library line"},
 		{name: "bad class", in: "@ tar 2 1.23 11.el6 x86_64\nL 16 x86_64 libx.so /x\n", err: "bad ELF class"},
 		{name: "bad epoch", in: "@ tar x 1.23 11.el6 x86_64\n", err: "bad epoch"},
+		{name: "i686 twin, trailing blanks, CRLF", in: "glibc-2.12-1.132.el6.x86_64  \r\nglibc-2.12-1.132.el6.i686\t\r\n", n: 2},
+		{name: "rpm -qa --last", in: "tar-1.23-11.el6.x86_64                        Tue 14 Jul 2015 10:00:00 AM UTC\nbash-4.1.2-15.el6_4.x86_64  Tue Jul 14 10:00:00 2015\n", n: 2},
+		{name: "gpg-pubkey in the five fields", in: "gpg-pubkey (none) c105b9de 4e0fd3a3 (none)\ntar 2 1.23 11.el6 x86_64\n", n: 1},
+		{name: "four fields", in: "tar 1.23 11.el6 x86_64\n", err: "got 4 fields"},
+		{name: "yum list installed", in: "bash.x86_64  4.1.2-15.el6_4  @anaconda-CentOS-201311272149.x86_64/6.5\n", err: "got 3 fields"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -109,6 +114,33 @@ func TestParseBaselineForms(t *testing.T) {
 				t.Errorf("captured %v packages %d libraries %v", b.Captured, len(b.Packages), b.Libraries)
 			}
 		})
+	}
+}
+
+// TestParseNEVRAForms: the NEVRA spellings rpm and yum print all name the
+// same package; none of them is misread as a package named "0:bash".
+func TestParseNEVRAForms(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"tar-1.23-11.el6.x86_64", "tar-1.23-11.el6.x86_64"},
+		{"tar-2:1.23-11.el6.x86_64", "tar-2:1.23-11.el6.x86_64"},
+		{"tar-0:1.23-11.el6.x86_64", "tar-1.23-11.el6.x86_64"},
+		{"tar-(none):1.23-11.el6.x86_64", "tar-1.23-11.el6.x86_64"},
+		{"2:tar-1.23-11.el6.x86_64", "tar-2:1.23-11.el6.x86_64"},
+		{"0:bash-4.1.2-15.el6_4.x86_64", "bash-4.1.2-15.el6_4.x86_64"},
+		{"(none):bash-4.1.2-15.el6_4.x86_64", "bash-4.1.2-15.el6_4.x86_64"},
+		{"x:bash-4.1.2-15.el6_4.x86_64", ""},
+		{"2:tar-2:1.23-11.el6.x86_64", ""},
+		{":tar-1.23-11.el6.x86_64", ""},
+	} {
+		p, err := resolver.ParseNEVRA(tt.in)
+		switch {
+		case tt.want == "" && err == nil:
+			t.Errorf("%s: parsed as %s", tt.in, p.NEVRA())
+		case tt.want != "" && err != nil:
+			t.Errorf("%s: %v", tt.in, err)
+		case tt.want != "" && p.NEVRA() != tt.want:
+			t.Errorf("%s: got %s, want %s", tt.in, p.NEVRA(), tt.want)
+		}
 	}
 }
 

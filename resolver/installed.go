@@ -96,8 +96,7 @@ func LoadBaseline(file string) (*Baseline, error) {
 
 func parseInstalledLine(text string) (*Package, error) {
 	f := strings.Fields(text)
-	switch len(f) {
-	case 5:
+	if len(f) == 5 && (f[1] == "(none)" || isDigits(f[1])) {
 		p := &Package{Name: f[0], EVR: EVR{Version: f[2], Release: f[3]}, Arch: f[4]}
 		if f[1] != "(none)" {
 			e, err := strconv.Atoi(f[1])
@@ -107,10 +106,31 @@ func parseInstalledLine(text string) (*Package, error) {
 			p.EVR.Epoch = e
 		}
 		return p, nil
-	case 1:
-		return ParseNEVRA(f[0])
 	}
-	return nil, fmt.Errorf("want NAME EPOCH VERSION RELEASE ARCH or a NEVRA, got %d fields", len(f))
+	p, err := ParseNEVRA(f[0])
+	if err != nil {
+		if len(f) == 5 {
+			return nil, fmt.Errorf("bad epoch %q", f[1])
+		}
+		if len(f) == 1 {
+			return nil, err
+		}
+		return nil, fmt.Errorf("want NAME EPOCH VERSION RELEASE ARCH or a NEVRA (rpm -qa, rpm -qa --last), got %d fields: %w", len(f), err)
+	}
+	// rpm -qa --last: the NEVRA, then its install time.
+	return p, nil
+}
+
+func isDigits(s string) bool {
+	if s == "" {
+		return false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 // ParseNEVRA parses name-[epoch:]version-release.arch.
@@ -129,7 +149,33 @@ func ParseNEVRA(s string) (*Package, error) {
 		return nil, fmt.Errorf("%q has no version", s)
 	}
 	p := &Package{Name: rest[:v], Arch: arch}
-	evr, err := ParseEVR(rest[v+1:])
+	// Names never hold a ':': "E:N-V-R.A" is yum's form of a NEVRA, with
+	// the epoch first.
+	epoch := ""
+	if e, name, ok := strings.Cut(p.Name, ":"); ok {
+		epoch, p.Name = e, name
+		if !isDigits(e) && e != "(none)" {
+			return nil, fmt.Errorf("%q: bad epoch %q", s, e)
+		}
+	}
+	verRel := rest[v+1:]
+	// rpm --qf '%{NAME}-%{EPOCH}:%{VERSION}...' prints "(none)" for no epoch.
+	if rest, ok := strings.CutPrefix(verRel, "(none):"); ok {
+		if epoch != "" {
+			return nil, fmt.Errorf("%q has two epochs", s)
+		}
+		verRel = rest
+	}
+	if epoch != "" && epoch != "(none)" {
+		if strings.Contains(verRel, ":") {
+			return nil, fmt.Errorf("%q has two epochs", s)
+		}
+		verRel = epoch + ":" + verRel
+	}
+	if p.Name == "" {
+		return nil, fmt.Errorf("%q has no name", s)
+	}
+	evr, err := ParseEVR(verRel)
 	if err != nil {
 		return nil, err
 	}

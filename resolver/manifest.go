@@ -111,10 +111,24 @@ func (m *Manifest) loadRepoFiles() error {
 	matched := make([]bool, len(m.EnableRepo))
 	var ids []string
 	var allDisabled error // reported after enablerepo's own mistakes, which cause it
+	// A repo id names one repo: the lock records it per package.
+	definedIn := map[string]string{}
+	for _, r := range m.Repos {
+		definedIn[r.ID] = "the manifest's repos"
+	}
 	for _, rf := range m.RepoFiles {
 		repos, err := LoadRepoFile(m.localPath(rf), vars)
 		if err != nil {
 			return err
+		}
+		for _, fr := range repos {
+			if where, ok := definedIn[fr.ID]; ok {
+				return fmt.Errorf("repo id %q of %s is defined in %s too: a repo id names one repo (yum too lists it once); rename or drop one", fr.ID, rf, where)
+			}
+			definedIn[fr.ID] = rf
+			if err := CheckNamePart("repo id", fr.ID); err != nil {
+				return fmt.Errorf("repo file %s: %w", rf, err)
+			}
 		}
 		var disabled []string
 		kept := 0
@@ -130,6 +144,9 @@ func (m *Manifest) loadRepoFiles() error {
 			if !enabled {
 				disabled = append(disabled, fr.ID)
 				continue
+			}
+			if !fr.hasURL() {
+				return fmt.Errorf("repo file %s: repo %s is enabled by enablerepo but has no baseurl, mirrorlist or metalink", rf, fr.ID)
 			}
 			m.fileRepos = append(m.fileRepos, fr.Repo)
 			kept++

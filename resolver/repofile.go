@@ -30,33 +30,50 @@ func ParseRepoFile(r io.Reader, vars map[string]string) ([]FileRepo, error) {
 		values map[string][]string
 	}
 	var sections []*section
+	byID := map[string]*section{}
 	var cur *section
 	var lastKey string
 	sc := bufio.NewScanner(r)
 	for line := 1; sc.Scan(); line++ {
 		raw := sc.Text()
+		if line == 1 {
+			raw = strings.TrimPrefix(raw, "\ufeff") // a UTF-8 BOM, as editors on Windows write
+		}
 		text := strings.TrimSpace(raw)
 		switch {
 		case text == "" || strings.HasPrefix(text, "#") || strings.HasPrefix(text, ";"):
 			continue
-		case strings.HasPrefix(text, "[") && strings.HasSuffix(text, "]"):
-			cur = &section{id: strings.TrimSpace(text[1 : len(text)-1]), values: map[string][]string{}}
-			if cur.id == "" {
+		case (raw[0] == ' ' || raw[0] == '\t') && cur != nil && lastKey != "":
+			cur.values[lastKey] = append(cur.values[lastKey], splitList(stripInlineComment(text))...)
+		case strings.HasPrefix(text, "["):
+			// As Python's ConfigParser: "[id]", then nothing or a comment.
+			end := strings.IndexByte(text, ']')
+			if end < 0 || !isComment(strings.TrimSpace(text[end+1:])) {
+				return nil, fmt.Errorf("line %d: %q is not a [section] header", line, text)
+			}
+			id := strings.TrimSpace(text[1:end])
+			if id == "" {
 				return nil, fmt.Errorf("line %d: empty section name", line)
 			}
-			sections = append(sections, cur)
+			// A section named twice is one section, later keys winning, as
+			// ConfigParser reads it.
+			if cur = byID[id]; cur == nil {
+				cur = &section{id: id, values: map[string][]string{}}
+				byID[id] = cur
+				sections = append(sections, cur)
+			}
 			lastKey = ""
 		case cur == nil:
 			return nil, fmt.Errorf("line %d: %q comes before any [repo] section", line, text)
-		case (raw[0] == ' ' || raw[0] == '\t') && lastKey != "":
-			cur.values[lastKey] = append(cur.values[lastKey], splitList(text)...)
 		default:
-			key, value, ok := strings.Cut(text, "=")
-			if !ok {
+			// key=value or key: value, split at the first of them, as yum's
+			// ConfigParser splits; a later duplicate key wins.
+			sep := strings.IndexAny(text, "=:")
+			if sep <= 0 {
 				return nil, fmt.Errorf("line %d: want key=value, got %q", line, text)
 			}
-			lastKey = strings.ToLower(strings.TrimSpace(key))
-			cur.values[lastKey] = splitList(value)
+			lastKey = strings.ToLower(strings.TrimSpace(text[:sep]))
+			cur.values[lastKey] = splitList(stripInlineComment(text[sep+1:]))
 		}
 	}
 	if err := sc.Err(); err != nil {
@@ -113,12 +130,33 @@ func ParseRepoFile(r io.Reader, vars map[string]string) ([]FileRepo, error) {
 		fr.Metalink = strings.Join(expand("metalink"), "")
 		fr.Exclude = expand("exclude")
 		fr.IncludePkgs = expand("includepkgs")
-		if len(fr.BaseURLs) == 0 && fr.Mirrorlist == "" && fr.Metalink == "" {
+		// yum minds a repo without a URL only once it is enabled.
+		if fr.Enabled && !fr.hasURL() {
 			return nil, fmt.Errorf("repo %s has no baseurl, mirrorlist or metalink", s.id)
 		}
 		repos = append(repos, fr)
 	}
 	return repos, nil
+}
+
+// hasURL says whether the repo names a place to read it from.
+func (fr FileRepo) hasURL() bool {
+	return len(fr.BaseURLs) > 0 || fr.Mirrorlist != "" || fr.Metalink != ""
+}
+
+func isComment(s string) bool {
+	return s == "" || strings.HasPrefix(s, "#") || strings.HasPrefix(s, ";")
+}
+
+// stripInlineComment drops a ";" comment after whitespace, as Python's
+// ConfigParser (yum's) does; "#" starts a comment only at a line's start.
+func stripInlineComment(s string) string {
+	for i := 1; i < len(s); i++ {
+		if s[i] == ';' && (s[i-1] == ' ' || s[i-1] == '\t') {
+			return s[:i]
+		}
+	}
+	return s
 }
 
 // splitList splits a .repo value list: yum separates by spaces and commas.

@@ -64,3 +64,84 @@ func TestManifestReadsRepoFiles(t *testing.T) {
 		t.Errorf("sources %+v", src)
 	}
 }
+
+// TestParseRepoFileAsYumReadsIt: the .repo files admins have are read as
+// yum's ConfigParser reads them, not only the tidy ones.
+func TestParseRepoFileAsYumReadsIt(t *testing.T) {
+	const vault = "http://vault.centos.org/6.6/os/x86_64/"
+	for _, tt := range []struct {
+		name, file string
+		want       map[string][]string // repo id -> baseurls; nil: an error
+		disabled   []string
+	}{
+		{"UTF-8 BOM and CRLF", "\ufeff# edited on Windows\r\n[base]\r\nbaseurl=http://vault.centos.org/$releasever/os/$basearch/\r\nenabled = 1\r\n",
+			map[string][]string{"base": {vault}}, nil},
+		{"comment after the section header", "[base] # the os tree\nbaseurl=" + vault + "\n",
+			map[string][]string{"base": {vault}}, nil},
+		{"key: value", "[base]\nbaseurl: " + vault + "\nenabled: 1\n",
+			map[string][]string{"base": {vault}}, nil},
+		{"inline ; comment", "[base]\nbaseurl=" + vault + " ; the vault\nenabled=1 ;on\n",
+			map[string][]string{"base": {vault}}, nil},
+		{"a later duplicate key wins", "[base]\nbaseurl=http://gone.example/\nbaseurl=" + vault + "\n",
+			map[string][]string{"base": {vault}}, nil},
+		{"a section named twice is one section", "[base]\nbaseurl=" + vault + "\n[base]\ngpgcheck=0\n",
+			map[string][]string{"base": {vault}}, nil},
+		{"a disabled repo without a URL is harmless", "[base]\nbaseurl=" + vault + "\n[media]\nname=CD\nenabled=0\n",
+			map[string][]string{"base": {vault}, "media": {}}, []string{"media"}},
+		{"an enabled repo without a URL is an error", "[base]\nname=x\n", nil, nil},
+		{"garbage after the header", "[base] x\nbaseurl=" + vault + "\n", nil, nil},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			repos, err := ParseRepoFile(strings.NewReader(tt.file), YumVars("6.6", "x86_64", nil))
+			if tt.want == nil {
+				if err == nil {
+					t.Fatalf("parsed: %+v", repos)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string][]string{}
+			var disabled []string
+			for _, r := range repos {
+				got[r.ID] = r.BaseURLs
+				if !r.Enabled {
+					disabled = append(disabled, r.ID)
+				}
+			}
+			if !reflect.DeepEqual(got, tt.want) || !reflect.DeepEqual(disabled, tt.disabled) {
+				t.Errorf("got %v (disabled %v), want %v (disabled %v)", got, disabled, tt.want, tt.disabled)
+			}
+		})
+	}
+	repos, err := ParseRepoFile(strings.NewReader("[base]\nbaseurl="+vault+"\n[base]\ngpgcheck=0\n"), YumVars("6.6", "x86_64", nil))
+	if err != nil || len(repos) != 1 || repos[0].GPGCheck {
+		t.Errorf("the second [base] did not add to the first: %+v %v", repos, err)
+	}
+}
+
+// TestManifestRepoIDsAreUnique: one repo id names one repo, across the
+// manifest's repos and its .repo files (the lock records it per package).
+func TestManifestRepoIDsAreUnique(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "CentOS-Base.repo"), []byte(centosBase), 0o644)
+	os.WriteFile(filepath.Join(dir, "mine.repo"), []byte("[base]\nbaseurl=http://vault.centos.org/6.5/os/x86_64/\n"), 0o644)
+	for _, tt := range []struct{ name, manifest string }{
+		{"two files", "repofiles: [CentOS-Base.repo, mine.repo]\n"},
+		{"a file and the manifest", "repofiles: [CentOS-Base.repo]\nrepos:\n  - id: base\n    baseurl: http://vault.centos.org/6.6/os/x86_64/\n"},
+		{"enablerepo of a repo without a URL", "repofiles: [media.repo]\nenablerepo: [media]\n"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			os.WriteFile(filepath.Join(dir, "media.repo"), []byte("[media]\nname=CD\nenabled=0\n"), 0o644)
+			os.WriteFile(filepath.Join(dir, "m.yaml"), []byte("name: x\nreleasever: \"6.6\"\ninstall: [bash]\n"+tt.manifest), 0o644)
+			_, err := LoadManifest(filepath.Join(dir, "m.yaml"))
+			if err == nil {
+				t.Fatal("loaded")
+			}
+			if want := "base"; tt.name != "enablerepo of a repo without a URL" && !strings.Contains(err.Error(), `"`+want+`"`) {
+				t.Errorf("error does not name the repo: %v", err)
+			}
+		})
+	}
+}
