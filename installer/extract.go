@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"os"
 	"path"
@@ -99,6 +98,17 @@ type extraction struct {
 	root, stage string
 	dirModes    map[string]os.FileMode // virtual path -> mode
 	links       []linkEntry
+	// hardLinks are the current package's hard-link sets by header inode:
+	// the members seen so far, and the file their content went to.
+	hardLinks map[int]*linkSet
+}
+
+// linkSet is one file of a package under several names (a hard-link set).
+// The payload carries its content once, with one member (rpm: the last).
+type linkSet struct {
+	data    string // staged file holding the content; "" until it came
+	digest  string // hex digest of the content
+	pending []rpmutils.FileInfo
 }
 
 type linkEntry struct{ pkg, vpath string }
@@ -123,10 +133,11 @@ func (x *extraction) unpack(file string) error {
 	}
 	defer pr.Close()
 	name := filepath.Base(file)
+	x.hardLinks = map[int]*linkSet{}
 	for {
 		e, err := pr.Next()
 		if err == io.EOF {
-			return nil
+			return x.unlinkedHardLinks(name, algo)
 		}
 		if err != nil {
 			return fmt.Errorf("payload of %s: %w", file, err)
@@ -136,14 +147,15 @@ func (x *extraction) unpack(file string) error {
 		if e.File == nil {
 			return &EscapeError{name, e.Name, "is not in the header's file list"}
 		}
-		if err := x.entry(name, e.File, e.HardLink, pr, algo); err != nil {
+		if err := x.entry(name, e, pr, algo); err != nil {
 			return err
 		}
 	}
 }
 
 // entry extracts one payload member into the staging directory.
-func (x *extraction) entry(pkgName string, fi rpmutils.FileInfo, hardLink bool, pr io.Reader, algo crypto.Hash) error {
+func (x *extraction) entry(pkgName string, e *rpmfile.Entry, pr io.Reader, algo crypto.Hash) error {
+	fi := e.File
 	for _, part := range strings.Split(fi.Name(), "/") {
 		if part == ".." {
 			return &EscapeError{pkgName, fi.Name(), "climbs out of the root"}
@@ -193,23 +205,20 @@ func (x *extraction) entry(pkgName string, fi rpmutils.FileInfo, hardLink bool, 
 		}
 		x.links = append(x.links, linkEntry{pkgName, vpath})
 	case 0o100000:
-		if hardLink {
-			return nil // hard link data comes with its last entry
-		}
 		if err := x.removeNonDir(dst); err != nil {
 			return &EscapeError{pkgName, fi.Name(), err.Error()}
+		}
+		if e.HardLink {
+			// Its content comes with another member of its set (rpm
+			// writes it with the last): link it once that is there.
+			return x.hardLink(pkgName, fi, "")
 		}
 		out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY|syscallNoFollow, 0o600)
 		if err != nil {
 			return fmt.Errorf("extract %s: %w", fi.Name(), err)
 		}
-		var h hash.Hash
-		w := io.Writer(out)
-		if fi.Digest() != "" {
-			h = algo.New()
-			w = io.MultiWriter(out, h)
-		}
-		_, err = io.Copy(w, io.LimitReader(pr, fi.Size()))
+		h := algo.New()
+		_, err = io.Copy(io.MultiWriter(out, h), io.LimitReader(pr, fi.Size()))
 		if err == nil {
 			// After writing, as rpm does: a umask must not drop the
 			// setuid bit or the sticky bit.
@@ -221,8 +230,12 @@ func (x *extraction) entry(pkgName string, fi rpmutils.FileInfo, hardLink bool, 
 		if err != nil {
 			return fmt.Errorf("extract %s: %w", fi.Name(), err)
 		}
-		if h != nil && !strings.EqualFold(hex.EncodeToString(h.Sum(nil)), fi.Digest()) {
+		got := hex.EncodeToString(h.Sum(nil))
+		if fi.Digest() != "" && !strings.EqualFold(got, fi.Digest()) {
 			return &DigestError{pkgName, fi.Name()}
+		}
+		if e.Nlink > 1 || x.hardLinks[fi.Inode()] != nil {
+			return x.hardLink(pkgName, fi, got)
 		}
 	default:
 		// Devices, fifos and sockets need privileges; a sysroot does without.
@@ -302,4 +315,78 @@ func unixMode(m uint32) os.FileMode {
 		mode |= os.ModeSticky
 	}
 	return mode
+}
+
+// hardLink records fi as a member of its hard-link set: the member that
+// carries the content (digest set, its file written) or one without. Once
+// the content is there, every other member becomes a hard link to it,
+// after its header digest is checked against the content's.
+func (x *extraction) hardLink(pkgName string, fi rpmutils.FileInfo, digest string) error {
+	ino := fi.Inode()
+	set := x.hardLinks[ino]
+	if set == nil {
+		set = &linkSet{}
+		x.hardLinks[ino] = set
+	}
+	if digest != "" {
+		if set.data != "" {
+			return &EscapeError{pkgName, fi.Name(), "carries the content of a hard-link set a second time"}
+		}
+		set.data, set.digest = x.staged(fi.Name()), digest
+	} else {
+		set.pending = append(set.pending, fi)
+	}
+	if set.data == "" {
+		return nil
+	}
+	for _, m := range set.pending {
+		if m.Digest() != "" && !strings.EqualFold(m.Digest(), set.digest) {
+			return &DigestError{pkgName, m.Name()}
+		}
+		if err := os.Link(set.data, x.staged(m.Name())); err != nil {
+			return fmt.Errorf("extract %s: %w", m.Name(), err)
+		}
+	}
+	set.pending = nil
+	return nil
+}
+
+// unlinkedHardLinks finishes the hard-link sets whose content never came
+// with a member: a set of empty files (every member of it has size 0 in
+// the archive) is one empty file; any other is a payload that lacks the
+// content its header promises, refused as rpm refuses it.
+func (x *extraction) unlinkedHardLinks(pkgName string, algo crypto.Hash) error {
+	for _, set := range x.hardLinks {
+		if len(set.pending) == 0 {
+			continue
+		}
+		first := set.pending[0]
+		empty := hex.EncodeToString(algo.New().Sum(nil))
+		for _, m := range set.pending {
+			if m.Size() != 0 || (m.Digest() != "" && !strings.EqualFold(m.Digest(), empty)) {
+				return &DigestError{pkgName, m.Name()}
+			}
+		}
+		out, err := os.OpenFile(x.staged(first.Name()), os.O_CREATE|os.O_EXCL|os.O_WRONLY|syscallNoFollow, 0o600)
+		if err != nil {
+			return fmt.Errorf("extract %s: %w", first.Name(), err)
+		}
+		err = out.Chmod(unixMode(uint32(first.Mode())))
+		if cerr := out.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("extract %s: %w", first.Name(), err)
+		}
+		set.pending = set.pending[1:]
+		if err := x.hardLink(pkgName, first, empty); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// staged is where the payload path name is written in the staging tree.
+func (x *extraction) staged(name string) string {
+	return filepath.Join(x.stage, filepath.FromSlash(path.Clean("/"+name)))
 }
