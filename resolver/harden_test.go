@@ -274,3 +274,34 @@ func (b *countingBody) Read(p []byte) (int, error) {
 }
 
 func (b *countingBody) Close() error { return b.rc.Close() }
+
+// TestCheckHref: a location href stays inside its repository however it is
+// spelt; a file:// base URL decodes percent-escapes before the path is opened.
+func TestCheckHref(t *testing.T) {
+	for _, tt := range []struct {
+		href string
+		ok   bool
+	}{
+		{"Packages/bash-4.1.2-29.el6.x86_64.rpm", true},
+		{"repodata/abc-primary.xml.gz", true},
+		{"Packages/a+b..c.rpm", true},
+		{"", false},
+		{"../x.rpm", false},
+		{"Packages/../../x.rpm", false},
+		{"/etc/passwd", false},
+		{"http://evil.example/x.rpm", false},
+		{"file:///etc/passwd", false},
+		{`Packages\..\..\x.rpm`, false},
+		{"%2e%2e/%2e%2e/etc/passwd", false},
+		{"Packages/%2E%2E/%2e%2e/x.rpm", false},
+		{"%2fetc/passwd", false},
+		{"Packages/%5c..%5cx.rpm", false},
+		{"Packages/a%00.rpm", false},
+		{"Packages/a%zz.rpm", false},
+	} {
+		err := resolver.CheckHref(tt.href)
+		if (err == nil) != tt.ok {
+			t.Errorf("CheckHref(%q) = %v, want ok=%v", tt.href, err, tt.ok)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -87,14 +88,23 @@ func ParseRepomd(r io.Reader) (*RepoMD, error) {
 }
 
 // CheckHref refuses metadata locations that would leave the repository:
-// absolute paths, URLs and "..".
+// absolute paths, URLs, "..", backslashes and NUL, written out or
+// percent-encoded.
 func CheckHref(href string) error {
 	if href == "" {
 		return errors.New("empty location href")
 	}
-	clean := path.Clean(href)
-	if strings.HasPrefix(href, "/") || strings.Contains(href, "://") || clean == ".." || strings.HasPrefix(clean, "../") || strings.Contains(href, "\\") {
-		return fmt.Errorf("location href %q leaves the repository", href)
+	// A file:// base URL is read through url.Parse, which decodes %2e%2e
+	// and %2f: the href must stay inside in its decoded form too.
+	decoded, err := url.PathUnescape(href)
+	if err != nil {
+		return fmt.Errorf("location href %q: %w", href, err)
+	}
+	for _, h := range []string{href, decoded} {
+		clean := path.Clean(h)
+		if strings.HasPrefix(h, "/") || strings.Contains(h, "://") || clean == ".." || strings.HasPrefix(clean, "../") || strings.ContainsAny(h, "\\\x00") {
+			return fmt.Errorf("location href %q leaves the repository", href)
+		}
 	}
 	return nil
 }
