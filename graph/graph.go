@@ -69,7 +69,8 @@ const reasonRequested = "requested"
 // lock's packages by NEVRA (from repo metadata or RPM headers); a package
 // without one is a node with no outgoing edges.
 func Build(l *lock.Lock, deps map[string]*resolver.Package) *Graph {
-	g := &Graph{Name: l.RPMVault.Manifest, Steps: l.RPMVault.Steps}
+	// Lists are [] in JSON when the closure is empty, never null.
+	g := &Graph{Name: l.RPMVault.Manifest, Steps: l.RPMVault.Steps, Nodes: []Node{}, Edges: []Edge{}}
 	installed := map[string]string{} // name.arch -> NEVRA of the baseline
 	for _, nevra := range l.RPMVault.Baseline {
 		if p, err := parseNEVRA(nevra); err == nil {
@@ -102,7 +103,9 @@ func Build(l *lock.Lock, deps map[string]*resolver.Package) *Graph {
 		}
 		g.Nodes = append(g.Nodes, n)
 	}
-	g.Edges = edges(g.Nodes, records)
+	if e := edges(g.Nodes, records); e != nil {
+		g.Edges = e
+	}
 	return g
 }
 

@@ -191,3 +191,23 @@ func FuzzParseNEVRA(f *testing.F) {
 		}
 	})
 }
+
+// TestEmptyClosureJSON: a lock with nothing to install (the box has it
+// all) is a graph of empty lists, not nulls.
+func TestEmptyClosureJSON(t *testing.T) {
+	l := &lock.Lock{LockfileVersion: 1, Arches: []lock.Arch{{Arch: "x86_64"}}}
+	l.RPMVault.Manifest = "docker"
+	data, err := Build(l, nil).JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc map[string]any
+	if err := json.Unmarshal(data, &doc); err != nil {
+		t.Fatal(err)
+	}
+	for _, key := range []string{"nodes", "edges"} {
+		if list, ok := doc[key].([]any); !ok || len(list) != 0 {
+			t.Errorf("%s is %v, want []", key, doc[key])
+		}
+	}
+}

@@ -55,10 +55,12 @@ type ModuleMetadata struct {
 
 // Package pins one RPM.
 type Package struct {
-	URL       string `yaml:"url"`
-	RepoID    string `yaml:"repoid"`
-	Size      int64  `yaml:"size"`
-	Checksum  string `yaml:"checksum"` // "sha256:<hex>"; "sha1:<hex>" or "" until mirrored
+	URL    string `yaml:"url"`
+	RepoID string `yaml:"repoid"`
+	Size   int64  `yaml:"size"`
+	// "sha256:<hex>"; "sha1:<hex>" or left out until mirrored (Hermeto
+	// reads a checksum that is there as ALGORITHM:HEX, so never "").
+	Checksum  string `yaml:"checksum,omitempty"`
 	Name      string `yaml:"name"`
 	EVR       string `yaml:"evr"`
 	SourceRPM string `yaml:"sourcerpm"` // "" for a source RPM itself
@@ -164,6 +166,35 @@ func (l *Lock) Packages() []Package {
 	return out
 }
 
+// ArchNames lists the lock's arch sections in order.
+func (l *Lock) ArchNames() []string {
+	var out []string
+	for _, a := range l.Arches {
+		out = append(out, a.Arch)
+	}
+	return out
+}
+
+// SelectArch keeps only the section of arch, as a bundle is for one
+// machine: rpm-lockfile-prototype writes one section per arch it was asked
+// for. A lock of one section is left as it is.
+func (l *Lock) SelectArch(arch string) error {
+	if len(l.Arches) <= 1 {
+		return nil
+	}
+	for _, a := range l.Arches {
+		if a.Arch == arch {
+			l.Arches = []Arch{a}
+			if l.foreign {
+				l.RPMVault = Meta{}
+				l.adoptForeign()
+			}
+			return nil
+		}
+	}
+	return fmt.Errorf("the lock has no %s section (its arches: %s): pick one with --arch", arch, strings.Join(l.ArchNames(), ", "))
+}
+
 // SHA256 returns the package's pinned sha256 in hex, or "" when the lock
 // does not pin one yet.
 func (p Package) SHA256() string {
@@ -262,8 +293,15 @@ func Parse(data []byte) (*Lock, error) {
 	if l.RPMVault.Manifest == "" && len(l.RPMVault.Install) == 0 && len(l.RPMVault.Repos) == 0 {
 		problems = append(problems, l.adoptForeign()...)
 	}
-	seen := map[string]bool{}
+	arches := map[string]bool{}
 	for _, a := range l.Arches {
+		if arches[a.Arch] {
+			problems = append(problems, fmt.Sprintf("arch %q has two sections", a.Arch))
+		}
+		arches[a.Arch] = true
+		// One package may sit in several arch sections (the prototype lists
+		// a noarch package under every arch), but once in each.
+		seen := map[string]bool{}
 		for _, p := range a.Packages {
 			id := p.NEVRA()
 			switch {

@@ -69,3 +69,62 @@ func TestParsePrototypeLock(t *testing.T) {
 		t.Errorf("a lock without steps keeps its URL order: %v", got)
 	}
 }
+
+// TestPrototypeLockOfSeveralArches: the prototype writes one section per
+// arch and lists a noarch package under each; SelectArch keeps one.
+func TestPrototypeLockOfSeveralArches(t *testing.T) {
+	two := rpmsLock + `- arch: aarch64
+  packages:
+  - url: https://example.invalid/aarch64/Packages/setup-2.8.14-20.el6_4.1.noarch.rpm
+    repoid: base-aarch64
+    size: 148000
+    checksum: sha256:` + strings.Repeat("1", 64) + `
+    name: setup
+    evr: 2.8.14-20.el6_4.1
+    sourcerpm: setup-2.8.14-20.el6_4.1.src.rpm
+`
+	l, err := Parse([]byte(two))
+	if err != nil {
+		t.Fatalf("a lock of two arches is refused: %v", err)
+	}
+	if got := strings.Join(l.ArchNames(), ","); got != "x86_64,aarch64" {
+		t.Errorf("arches %s", got)
+	}
+	if err := l.SelectArch("ppc64le"); err == nil || !strings.Contains(err.Error(), "x86_64, aarch64") {
+		t.Errorf("a missing arch: %v", err)
+	}
+	if err := l.SelectArch("aarch64"); err != nil {
+		t.Fatal(err)
+	}
+	if len(l.Packages()) != 1 || len(l.RPMVault.Repos) != 1 || l.RPMVault.Repos[0].ID != "base-aarch64" || strings.Join(l.RPMVault.Install, ",") != "setup" {
+		t.Errorf("after SelectArch: packages %v repos %+v install %v", l.Packages(), l.RPMVault.Repos, l.RPMVault.Install)
+	}
+	for name, bad := range map[string]string{
+		"one package twice in one section": strings.Replace(rpmsLock, "  source:\n", "  - url: https://x/setup-2.8.14-20.el6_4.1.noarch.rpm\n    name: setup\n    evr: 2.8.14-20.el6_4.1\n    checksum: sha256:"+strings.Repeat("1", 64)+"\n  source:\n", 1),
+		"one arch in two sections":         rpmsLock + "- arch: x86_64\n  packages: []\n",
+	} {
+		if _, err := Parse([]byte(bad)); err == nil {
+			t.Errorf("%s: parsed", name)
+		}
+	}
+}
+
+// TestUnpinnedChecksumLeftOut: a package without a checksum yet is written
+// without the key, never as checksum: "" (Hermeto splits a checksum that
+// is there into algorithm and digest).
+func TestUnpinnedChecksumLeftOut(t *testing.T) {
+	l := &Lock{LockfileVersion: 1, LockfileVendor: Vendor, Arches: []Arch{{Arch: "x86_64", Packages: []Package{
+		{URL: "https://get.docker.com/rpm/1.7.1/centos-6/RPMS/x86_64/docker-engine-1.7.1-1.el6.x86_64.rpm", RepoID: "docker",
+			Size: 1, Name: "docker-engine", EVR: "1.7.1-1.el6", Version: "1.7.1", Release: "1.el6", Arch: "x86_64"}}}}}
+	l.RPMVault.Manifest = "m"
+	data, err := l.Marshal()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(data), "checksum") {
+		t.Errorf("an unpinned package has a checksum key:\n%s", data)
+	}
+	if _, err := Parse(data); err != nil {
+		t.Errorf("read back: %v", err)
+	}
+}

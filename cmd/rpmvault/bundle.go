@@ -76,6 +76,7 @@ func (a *app) bundleCommand() *cobra.Command {
 	manifestFlags(cmd)
 	storeFlags(cmd)
 	cmd.Flags().String("lock", "", "lockfile to bundle exactly (with -m: where to write the lock)")
+	lockArchFlag(cmd)
 	cmd.Flags().StringP("output", "o", "", "bundle file to write (.tar.gz)")
 	cmd.Flags().String("binary", "", "static rpmvault to ship as bin/rpmvault (default: this executable)")
 	abiFlag(cmd, "with -m: skip the check that the closure's binaries find every symbol they need")

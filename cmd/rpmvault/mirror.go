@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
@@ -52,6 +53,7 @@ func (a *app) mirrorCommand() *cobra.Command {
 	manifestFlags(cmd)
 	storeFlags(cmd)
 	cmd.Flags().String("lock", "", "lockfile to mirror exactly (with -m: where to write the lock)")
+	lockArchFlag(cmd)
 	abiFlag(cmd, "with -m: skip the check that the closure's binaries find every symbol they need")
 	jsonFlag(cmd, "print what was mirrored as JSON")
 	return cmd
@@ -79,7 +81,7 @@ func (a *app) lockFor(cmd *cobra.Command) (*lock.Lock, string, *resolution, erro
 	case manifest == "" && lockFile == "":
 		return nil, "", nil, usagef("%s needs -m MANIFEST or --lock LOCK", cmd.CommandPath())
 	case manifest == "":
-		l, err := lock.Read(lockFile)
+		l, err := a.readLock(lockFile)
 		if err == nil && l.Foreign() {
 			a.log.Warn("lock "+lockFile+" has no rpmvault section (rpm-lockfile-prototype's rpms.lock.yaml): it names no signing keys, so its packages are verified by the sha256 it pins alone, and everything in it is installed", "packages", len(l.Packages()))
 		}
@@ -93,6 +95,32 @@ func (a *app) lockFor(cmd *cobra.Command) (*lock.Lock, string, *resolution, erro
 		lockFile = r.manifest.Name + ".lock.yaml"
 	}
 	return r.lock(), lockFile, r, nil
+}
+
+// readLock reads --lock and keeps its --arch section when it has several
+// (rpm-lockfile-prototype writes one per arch; a bundle is for one machine).
+func (a *app) readLock(file string) (*lock.Lock, error) {
+	l, err := lock.Read(file)
+	if err != nil {
+		return nil, err
+	}
+	if len(l.Arches) > 1 {
+		arch := a.cfg.GetString("arch")
+		if arch == "" {
+			arch = "x86_64"
+		}
+		all := l.ArchNames()
+		if err := l.SelectArch(arch); err != nil {
+			return nil, usageError{fmt.Errorf("lock %s: %w", file, err)}
+		}
+		a.log.Info("lock "+file+" has several arch sections: using "+arch+" (--arch picks another)", "arches", strings.Join(all, ", "))
+	}
+	return l, nil
+}
+
+// lockArchFlag is --arch, for locks with several arch sections.
+func lockArchFlag(cmd *cobra.Command) {
+	cmd.Flags().String("arch", "", "with a --lock of several arch sections (rpm-lockfile-prototype's): the one to use (default x86_64)")
 }
 
 // mirror fetches and verifies every package of lk into the store with the

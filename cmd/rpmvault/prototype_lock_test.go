@@ -28,12 +28,23 @@ func prototypeLock(pkgs []lock.Package) []byte {
 			p.URL, p.RepoID, p.Size, p.Checksum, p.Name, p.EVR, p.SourceRPM)
 	}
 	b.WriteString("  source: []\n  module_metadata: []\n")
+	// A lock for several arches has a section each, and lists a noarch
+	// package under every one of them.
+	b.WriteString("- arch: aarch64\n  packages:\n")
+	for _, p := range pkgs {
+		if strings.HasSuffix(p.URL, ".noarch.rpm") {
+			fmt.Fprintf(&b, "  - url: %s\n    repoid: %s\n    size: %d\n    checksum: %s\n    name: %s\n    evr: %s\n    sourcerpm: %s\n",
+				strings.ReplaceAll(p.URL, "x86_64", "aarch64"), p.RepoID, p.Size, p.Checksum, p.Name, p.EVR, p.SourceRPM)
+		}
+	}
+	b.WriteString("  source: []\n  module_metadata: []\n")
 	return b.Bytes()
 }
 
 // TestPrototypeLockDrivesMirrorAndBundle: an rpms.lock.yaml in
-// rpm-lockfile-prototype's exact shape is mirrored and bundled as is, and
-// the bundle installs with real rpm. The lock's packages are the fixture
+// rpm-lockfile-prototype's exact shape (two arch sections, noarch packages
+// in both) is mirrored and bundled as is, for its x86_64 section, and the
+// bundle installs with real rpm. The lock's packages are the fixture
 // world's docker closure, pinned by a mirror run first.
 func TestPrototypeLockDrivesMirrorAndBundle(t *testing.T) {
 	fixtures.NeedTool(t, "rpm")
@@ -97,9 +108,27 @@ func TestPrototypeLockDrivesMirrorAndBundle(t *testing.T) {
 // read that format (Hermeto, the prototype itself) read our locks.
 func TestOurLockKeepsThePrototypeFormat(t *testing.T) {
 	_, maps := fixtureWorld(t)
-	ourFile := filepath.Join(t.TempDir(), "docker.lock.yaml")
-	if code, _, stderr := rpmvault(t, append([]string{"resolve", "-m", shippedManifest, "--lock", ourFile}, maps...)...); code != 0 {
+	dir := t.TempDir()
+	resolved := filepath.Join(dir, "resolved.lock.yaml")
+	if code, _, stderr := rpmvault(t, append([]string{"resolve", "-m", shippedManifest, "--lock", resolved, "--store", filepath.Join(dir, "store")}, maps...)...); code != 0 {
 		t.Fatalf("resolve: exit %d: %s", code, stderr)
+	}
+	// Before mirror pins it, a header-only package (docker-engine) has no
+	// checksum: the key is left out, as Hermeto splits one that is there
+	// at ':' into algorithm and digest.
+	resolvedData, err := os.ReadFile(resolved)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range regexp.MustCompile(`(?m)^\s*checksum:.*$`).FindAllString(string(resolvedData), -1) {
+		if !regexp.MustCompile(`checksum: (sha256:[0-9a-f]{64}|sha1:[0-9a-f]{40})$`).MatchString(m) {
+			t.Errorf("resolve --lock wrote %q, which Hermeto cannot split into algorithm:digest", strings.TrimSpace(m))
+		}
+	}
+	// Pinned by mirror, every package has every key of the prototype's.
+	ourFile := filepath.Join(dir, "docker.lock.yaml")
+	if code, _, stderr := rpmvault(t, append([]string{"mirror", "-m", shippedManifest, "--no-abi", "--lock", ourFile, "--store", filepath.Join(dir, "store")}, maps...)...); code != 0 {
+		t.Fatalf("mirror -m: exit %d: %s", code, stderr)
 	}
 	ourData, err := os.ReadFile(ourFile)
 	if err != nil {

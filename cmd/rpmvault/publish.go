@@ -39,7 +39,7 @@ func (a *app) publishCommand() *cobra.Command {
 			ctx := cmd.Context()
 			in := publish.Input{Name: a.cfg.GetString("name"), URL: a.cfg.GetString("url")}
 			if lockFile != "" {
-				lk, err := lock.Read(lockFile)
+				lk, err := a.readLock(lockFile)
 				if err != nil {
 					return err
 				}
@@ -86,6 +86,7 @@ func (a *app) publishCommand() *cobra.Command {
 		},
 	}
 	cmd.Flags().String("lock", "", "lockfile whose packages (from --store) to publish")
+	lockArchFlag(cmd)
 	cmd.Flags().String("to", "", "where to publish: a directory or s3://BUCKET/PREFIX")
 	cmd.Flags().String("name", "", "repo name, repos/NAME (default: the manifest's or bundle's name)")
 	cmd.Flags().String("url", "http://127.0.0.1:8080", "URL the published tree is served at (written into the .repo file)")

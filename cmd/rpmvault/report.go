@@ -15,7 +15,6 @@ import (
 	"github.com/rpmvault/rpmvault/graph"
 	"github.com/rpmvault/rpmvault/installer"
 	"github.com/rpmvault/rpmvault/internal/atomicfile"
-	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/report"
 	"github.com/rpmvault/rpmvault/resolver"
 	"github.com/rpmvault/rpmvault/store"
@@ -103,6 +102,7 @@ func (a *app) graphCommand() *cobra.Command {
 func closureFlags(cmd *cobra.Command) {
 	manifestFlags(cmd)
 	cmd.Flags().String("lock", "", "lockfile to show")
+	lockArchFlag(cmd)
 	cmd.Flags().String("store", defaultStore(), "store holding the lock's packages (their headers give the edges) and cached metadata")
 }
 
@@ -154,7 +154,7 @@ func (a *app) closure(cmd *cobra.Command, args []string, runABI bool) (*closure,
 		}
 		return c, nil
 	case lockFile != "":
-		l, err := lock.Read(lockFile)
+		l, err := a.readLock(lockFile)
 		if err != nil {
 			return nil, err
 		}
