@@ -2,9 +2,13 @@ package resolver_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"errors"
+	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -303,5 +307,53 @@ func TestCheckHref(t *testing.T) {
 		if (err == nil) != tt.ok {
 			t.Errorf("CheckHref(%q) = %v, want ok=%v", tt.href, err, tt.ok)
 		}
+	}
+}
+
+// TestMetadataStopsAtDeclaredOpenSize: a primary.xml.gz whose compressed
+// size and checksum agree with repomd.xml but that expands far past the
+// open-size repomd.xml declares (a bomb: 16 MiB of blanks in 16 KiB) is
+// cut off at open-size, before the parser sees more; a file of exactly
+// its open-size loads.
+func TestMetadataStopsAtDeclaredOpenSize(t *testing.T) {
+	const head, tail = `<?xml version="1.0"?><metadata packages="1">`, `<package type="rpm"><name>a` + primaryTail
+	for _, tt := range []struct {
+		name     string
+		blanks   int
+		openSize func(n int) int
+		want     string // "" loads
+	}{
+		{"bomb", 16 << 20, func(int) int { return 100 }, "exceeds the limit of 100 bytes"},
+		{"one byte over", 10, func(n int) int { return n - 1 }, "exceeds the limit"},
+		{"exactly open-size", 10, func(n int) int { return n }, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			xml := head + strings.Repeat(" ", tt.blanks) + tail
+			var gz bytes.Buffer
+			zw := gzip.NewWriter(&gz)
+			zw.Write([]byte(xml))
+			zw.Close()
+			sum := sha256.Sum256(gz.Bytes())
+			if err := os.MkdirAll(filepath.Join(dir, "repodata"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(dir, "repodata", "primary.xml.gz"), gz.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			repomd := fmt.Sprintf(`<?xml version="1.0"?><repomd><data type="primary"><checksum type="sha256">%x</checksum><location href="repodata/primary.xml.gz"/><size>%d</size><open-size>%d</open-size></data></repomd>`,
+				sum, gz.Len(), tt.openSize(len(xml)))
+			if err := os.WriteFile(filepath.Join(dir, "repodata", "repomd.xml"), []byte(repomd), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			_, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{{ID: "r", BaseURLs: []string{dir}}},
+				resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("a primary of exactly its open-size: %v", err)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want)):
+				t.Fatalf("got %v, want an error saying %q", err, tt.want)
+			}
+		})
 	}
 }

@@ -230,19 +230,25 @@ func Decompress(r io.Reader, name string, limit int64) (io.ReadCloser, error) {
 	default:
 		out = br
 	}
-	return &limitedReadCloser{r: out, c: closer, left: limit, name: name}, nil
+	return &limitedReadCloser{r: out, c: closer, left: limit, limit: limit, name: name}, nil
 }
 
 type limitedReadCloser struct {
-	r    io.Reader
-	c    io.Closer
-	left int64
-	name string
+	r           io.Reader
+	c           io.Closer
+	left, limit int64
+	name        string
 }
 
 func (l *limitedReadCloser) Read(p []byte) (int, error) {
 	if l.left <= 0 {
-		return 0, fmt.Errorf("%s: uncompressed size exceeds the limit (decompression bomb?)", l.name)
+		// At the limit: a stream that ends here is whole, one byte more
+		// is a bomb (or a file other than the one declared).
+		var one [1]byte
+		if n, err := io.ReadFull(l.r, one[:]); n == 0 && errors.Is(err, io.EOF) {
+			return 0, io.EOF
+		}
+		return 0, fmt.Errorf("%s: uncompressed size exceeds the limit of %d bytes (decompression bomb?)", l.name, l.limit)
 	}
 	if int64(len(p)) > l.left {
 		p = p[:l.left]

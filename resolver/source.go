@@ -474,7 +474,13 @@ func readMetadata(ctx context.Context, base string, mf MetadataFile, opts LoadOp
 	if err != nil {
 		return err
 	}
-	dr, err := Decompress(vr, u, opts.MaxMetadataSize)
+	// Nor is one byte past what it declares uncompressed (open-size)
+	// handed to the parser: the checksum is known only at the end.
+	limit := opts.MaxMetadataSize
+	if mf.OpenSize > 0 {
+		limit = min(limit, mf.OpenSize)
+	}
+	dr, err := Decompress(vr, u, limit)
 	if err != nil {
 		return err
 	}
