@@ -32,6 +32,9 @@ type solver struct {
 	// instFrom is, for an installed record copied from a repo record, that
 	// record (its file lists may grow later).
 	instFrom map[int32]*Package
+	// installed32 says the box has 32-bit x86 packages on x86_64: their
+	// updates are candidates, as in dnf's pool (see archOK).
+	installed32 bool
 
 	byName    csr                // packages by name id, ascending ids
 	whatProv  csr                // packages providing a name id (their own included), ascending
@@ -108,6 +111,14 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 		s.addPkg(p, true, -DefaultPriority)
 	}
 	s.instEnd = int32(len(s.pkgs))
+	for _, ip := range req.Installed {
+		// A box with 32-bit packages (glibc.i686 beside glibc.x86_64)
+		// upgrades them with their 64-bit twins, as dnf does: then the
+		// 32-bit packages are candidates, as with multilib.
+		if is32bitX86(ip.Arch) && s.req.Arch == "x86_64" {
+			s.installed32 = true
+		}
+	}
 	for _, p := range u.Packages {
 		if !s.archOK(p.Arch) || s.excluded(p.Name) || !meets(p, constraints[p.Name]) {
 			continue
@@ -353,10 +364,14 @@ func (s *solver) archOK(arch string) bool {
 	switch {
 	case arch == s.req.Arch || arch == "noarch":
 		return true
-	case s.req.Multilib && s.req.Arch == "x86_64":
-		return arch == "i686" || arch == "i586" || arch == "i486" || arch == "i386" || arch == "athlon"
+	case (s.req.Multilib || s.installed32) && s.req.Arch == "x86_64":
+		return is32bitX86(arch)
 	}
 	return false
+}
+
+func is32bitX86(arch string) bool {
+	return arch == "i686" || arch == "i586" || arch == "i486" || arch == "i386" || arch == "athlon"
 }
 
 // archScore is libsolv's arch score for the target's policy

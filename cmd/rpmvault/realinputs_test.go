@@ -1,0 +1,59 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/rpmvault/rpmvault/fixtures"
+)
+
+// TestMultilibTwinsOnTheBox: a CentOS 6 box often has glibc.i686 beside
+// glibc.x86_64. Upgrading glibc for docker upgrades the 32-bit twin too,
+// as dnf does on that box, without multilib in the manifest: it used to be
+// "unresolvable" (no 32-bit candidate was considered).
+func TestMultilibTwinsOnTheBox(t *testing.T) {
+	fixtures.NeedTool(t, "rpm")
+	w, maps := fixtureWorld(t)
+	root := seedBaseline65(t, w)
+	twin := w.RPMPath("vault/6.5/os/x86_64", "glibc-2.12-1.132.el6.i686")
+	if out, err := exec.Command("rpm", "--root", root, "-i", "--nosignature", "--nodeps", twin).CombinedOutput(); err != nil {
+		t.Fatalf("install glibc.i686 into the 6.5 root: %v\n%s", err, out)
+	}
+	dir := t.TempDir()
+	capture := filepath.Join(dir, "box.capture")
+	if code, _, stderr := rpmvault(t, "capture", "--root", root, "-o", capture); code != 0 {
+		t.Fatalf("capture: exit %d: %s", code, stderr)
+	}
+	list := filepath.Join(dir, "rpm-qa.txt")
+	out, err := exec.Command("rpm", "--root", root, "-qa").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(list, out, 0o644)
+
+	// docker and the 6.6 glibc (for 64-bit programs): glibc-common goes to
+	// 6.6 with it, and the 6.5 glibc.i686 requires the old glibc-common.
+	manifest := on66Only(t)
+	data, _ := os.ReadFile(manifest)
+	data = []byte(strings.Replace(string(data), "install: [docker-engine-1.7.1]", "install: [docker-engine-1.7.1, glibc-2.12-1.149.el6.x86_64]", 1))
+	os.WriteFile(manifest, data, 0o644)
+	args := append([]string{"-m", manifest, "--store", t.TempDir(), "--no-abi"}, maps...)
+	ours, _ := planNEVRAs(t, append(args, "--baseline", capture)...)
+	theirs := w.DNFInstallSet(t, root, map[string]string{
+		"base": filepath.Join(w.Root, "vault/6.6/os/x86_64"), "updates": filepath.Join(w.Root, "vault/6.6/updates/x86_64"),
+	}, "docker-engine-1.7.1", "glibc-2.12-1.149.el6.x86_64")
+	if strings.Join(ours, " ") != strings.Join(theirs, " ") {
+		t.Errorf("on a 6.5 box with glibc.i686, rpmvault and dnf disagree:\n rpmvault %v\n dnf      %v", ours, theirs)
+	}
+	if !slices.Contains(ours, "glibc-2.12-1.149.el6.i686") {
+		t.Errorf("the 32-bit twin is not upgraded with glibc: %v", ours)
+	}
+	fromList, _ := planNEVRAs(t, append(args, "--baseline", list)...)
+	if !slices.Contains(fromList, "glibc-2.12-1.149.el6.i686") || slices.Contains(fromList, "device-mapper-libs-1.02.90-2.el6_6.1.i686") {
+		t.Errorf("from rpm -qa: only the installed 32-bit package gets a 32-bit upgrade: %v", fromList)
+	}
+}
