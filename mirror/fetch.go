@@ -225,12 +225,13 @@ func (m *mirrorer) fetch(ctx context.Context, p *lock.Package, release func()) e
 	st := m.opts.Store
 	key := p.RepoID + "/" + p.NEVRA()
 	want := p.SHA256()
+	fromIndex := false
 	if want == "" {
 		sha, err := lookupIndex(ctx, st, key)
 		if err != nil {
 			return err
 		}
-		want = sha
+		want, fromIndex = sha, sha != ""
 	}
 	if want != "" && m.opts.Rehash {
 		if ok, err := st.Has(ctx, want); err == nil && ok {
@@ -250,13 +251,25 @@ func (m *mirrorer) fetch(ctx context.Context, p *lock.Package, release func()) e
 		if err != nil || !ok {
 			return false, err
 		}
-		f, err := facts(ctx, st, want)
-		if err != nil {
-			// It was verified when it entered: now it does not even parse.
+		// Verified as it entered, but perhaps for another lock, against
+		// another repo's keys or none: verified again for this entry.
+		f, err := verifyStored(ctx, st, p, want, m.keys[p.RepoID])
+		var corrupt *store.CorruptError
+		switch {
+		case err == nil:
+			m.done(ctx, p, key, f, true)
+			return true, nil
+		case errors.As(err, &corrupt):
 			return false, &VerifyError{Package: p.NEVRA(), Detail: fmt.Sprintf("store object %s is damaged (%v): run rpmvault store verify --repair, or mirror --rehash", want, err)}
+		case fromIndex:
+			// The index only remembers what an earlier run fetched for
+			// this name: this lock's repo does not vouch for it, so fetch.
+			m.opts.Log.Warn("the store's object for this package does not verify for this lock; fetching it", "package", p.NEVRA(), "sha256", want, "error", err)
+			want = ""
+			return false, nil
+		default:
+			return false, &VerifyError{Package: p.NEVRA(), Detail: fmt.Sprintf("store object %s, which the lock pins, does not verify for repo %s: %v (a damaged object: run rpmvault store verify --repair; a wrong pin: resolve the lock again)", want, p.RepoID, err)}
 		}
-		m.done(ctx, p, key, f, true)
-		return true, nil
 	}
 	if ok, err := present(); ok || err != nil {
 		return err

@@ -2,6 +2,8 @@ package mirror_test
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io/fs"
 	"os"
@@ -243,5 +245,97 @@ func TestBadRepomdIsNotCached(t *testing.T) {
 	}
 	if err := load(false); err != nil {
 		t.Fatalf("the run after a bad cached copy was dropped: %v", err)
+	}
+}
+
+// TestStoreObjectIsVerifiedForEachLock: a store is shared, and an object is
+// named by its bytes, not by who verified it. A hostile lock (its docker
+// repo with gpgcheck off) puts an unsigned docker-engine into the store
+// under the genuine one's NEVRA; a later mirror of the genuine lock
+// (docker's key on) must not take it from the store: for the header-only
+// docker-engine, whose lock entry pins nothing yet, it fetches the genuine
+// package; for bash, pinned by (hostile) metadata to the unsigned object,
+// it refuses.
+func TestStoreObjectIsVerifiedForEachLock(t *testing.T) {
+	w, srv := serveSigned(t)
+	const dockerTree = "docker/rpm/1.7.1/centos-6/RPMS/x86_64"
+	for _, c := range []struct{ name, tree, pkg string }{
+		{"index hint for a header-only package", dockerTree, "docker-engine"},
+		{"pin of a signed repo's package", "vault/6.6/os/x86_64", "bash"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			evil := worldSpec(t, w, c.tree, c.pkg)
+			evil.Files = append([]fixtures.File{{Path: "/etc/cron.d/evil", Body: []byte("* * * * * root evil\n")}}, evil.Files...)
+			data, err := fixtures.Build(evil) // unsigned
+			if err != nil {
+				t.Fatal(err)
+			}
+			evilDir := t.TempDir()
+			if err := os.WriteFile(filepath.Join(evilDir, evil.FileName()), data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			evilSrv, err := fixtures.Serve(evilDir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer evilSrv.Close()
+			sum := sha256.Sum256(data)
+			evilSHA := hex.EncodeToString(sum[:])
+
+			store, err := mirror.OpenStore(t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			genuine := worldLock(t, srv, lockManifest)
+			hostile := worldLock(t, srv, lockManifest)
+			for i := range hostile.RPMVault.Repos {
+				hostile.RPMVault.Repos[i].GPGCheck = false
+			}
+			for ai := range hostile.Arches {
+				for pi := range hostile.Arches[ai].Packages {
+					p := &hostile.Arches[ai].Packages[pi]
+					if p.Name == c.pkg {
+						p.URL, p.Mirrors = evilSrv.URL+"/"+evil.FileName(), nil
+						p.Checksum, p.Size = "", 0
+						if c.pkg == "bash" {
+							p.Checksum, p.Size = "sha256:"+evilSHA, int64(len(data))
+						}
+					}
+				}
+			}
+			if _, err := mirror.Mirror(context.Background(), hostile, mirrorOpts(t, srv, store)); err != nil {
+				t.Fatalf("the hostile lock (gpgcheck off) mirrors: %v", err)
+			}
+			if !has(store, evilSHA) {
+				t.Fatal("the hostile lock did not store its package")
+			}
+			if c.pkg == "bash" {
+				// The signed repo's metadata, as a hostile mirror serves it, pins the unsigned object.
+				for ai := range genuine.Arches {
+					for pi := range genuine.Arches[ai].Packages {
+						if p := &genuine.Arches[ai].Packages[pi]; p.Name == "bash" {
+							p.Checksum, p.Size = "sha256:"+evilSHA, int64(len(data))
+						}
+					}
+				}
+			}
+			_, err = mirror.Mirror(context.Background(), genuine, mirrorOpts(t, srv, store))
+			for _, p := range genuine.Packages() {
+				if p.Name == c.pkg && p.SHA256() == evilSHA && err == nil {
+					t.Fatalf("the genuine lock took the unsigned %s from the store", p.NEVRA())
+				}
+			}
+			var verr *mirror.VerifyError
+			switch c.pkg {
+			case "bash":
+				if !errors.As(err, &verr) || !strings.Contains(err.Error(), evilSHA) || !strings.Contains(err.Error(), "not signed") {
+					t.Fatalf("want a VerifyError naming the unsigned object, got %v", err)
+				}
+			default:
+				if err != nil {
+					t.Fatalf("the genuine lock: %v", err)
+				}
+			}
+		})
 	}
 }

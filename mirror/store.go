@@ -12,12 +12,44 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/rpmvault/rpmvault/internal/rpmfile"
+	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/store"
 )
 
 // OpenStore opens (creating if needed) a directory store; see store.Open
 // for a store that may also be s3://BUCKET/PREFIX.
 func OpenStore(dir string) (*store.Dir, error) { return store.OpenDir(dir) }
+
+// verifyStored checks a stored object for lock entry p as a download of it
+// is checked: an object is named by its bytes, not by who verified it or
+// against which keys, and a store is shared by locks of different repos
+// (one may have gpgcheck off, or a lock's own keys). With keys (the
+// entry's repo has gpgcheck on) the whole object is read: digests, a
+// signature covering the payload by one of keys, and its sha256 again;
+// without, its header. Either way its header must name p's package.
+func verifyStored(ctx context.Context, s store.Store, p *lock.Package, sha string, keys *Keyring) (*RPMFacts, error) {
+	if keys == nil {
+		f, err := facts(ctx, s, sha)
+		if err != nil {
+			return nil, err
+		}
+		return f, f.Matches(*p)
+	}
+	o, err := s.Open(ctx, sha)
+	if err != nil {
+		return nil, err
+	}
+	defer o.Close()
+	f, err := VerifyRPM(o, keys)
+	if err != nil {
+		return nil, err
+	}
+	if f.SHA256 != sha {
+		return nil, fmt.Errorf("sha256 %s, stored as %s", f.SHA256, sha)
+	}
+	return f, f.Matches(*p)
+}
 
 // facts describes a stored object the way verification did when it entered:
 // size and signer (objects are verified on entry, so only the header is read).
@@ -27,11 +59,23 @@ func facts(ctx context.Context, s store.Store, sha string) (*RPMFacts, error) {
 		return nil, err
 	}
 	defer o.Close()
-	keyID, err := signerKeyID(o)
+	raw, err := rpmfile.ReadRawHeader(o)
 	if err != nil {
 		return nil, err
 	}
-	return &RPMFacts{SHA256: sha, Size: o.Size(), KeyID: keyID}, nil
+	keyID, err := signerKeyID(raw)
+	if err != nil {
+		return nil, err
+	}
+	f := &RPMFacts{SHA256: sha, Size: o.Size(), KeyID: keyID}
+	h, err := rpmfile.ParseHeader(raw)
+	if err != nil {
+		return nil, err
+	}
+	if n, err := h.GetNEVRA(); err == nil {
+		f.Name, f.Epoch, f.Version, f.Release, f.Arch = n.Name, n.Epoch, n.Version, n.Release, n.Arch
+	}
+	return f, nil
 }
 
 // The index maps "repo/NEVRA" and "url:URL" to object names, so a lock

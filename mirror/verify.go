@@ -297,11 +297,7 @@ func (c *concurrentHash) Close() {
 
 // signerKeyID returns the key id of an RPM's signature ("" if unsigned),
 // without verifying it.
-func signerKeyID(r io.Reader) (string, error) {
-	raw, err := rpmfile.ReadRawHeader(r)
-	if err != nil {
-		return "", err
-	}
+func signerKeyID(raw *rpmfile.RawHeader) (string, error) {
 	sigs, err := rpmfile.ParseIndex(raw.Signature())
 	if err != nil {
 		return "", err
