@@ -162,11 +162,11 @@ func (f *MetadataFetcher) fromStore(ctx context.Context, rawURL string, start, e
 		return nil, err
 	}
 	if sha == "" {
-		return nil, fmt.Errorf("--offline: %s is not in the store (mirror it once online)", rawURL)
+		return nil, &resolver.OfflineError{URL: rawURL}
 	}
 	obj, err := f.Store.Open(ctx, sha)
 	if err != nil {
-		return nil, fmt.Errorf("--offline: %s is not in the store (mirror it once online): %w", rawURL, err)
+		return nil, &resolver.OfflineError{URL: rawURL, Err: err}
 	}
 	// Ranges asked of a stored package are its headers, at its start: read
 	// through, so the bytes pass the object's hash check when read to the end.

@@ -77,6 +77,23 @@ type HTTPFetcher struct {
 	Rewrites []Rewrite
 }
 
+// OfflineError says --offline needed something the store does not hold:
+// asking again cannot help.
+type OfflineError struct {
+	URL string
+	Err error // why the store could not give it, if it has it
+}
+
+func (e *OfflineError) Error() string {
+	msg := "--offline: " + e.URL + " is not in the store (mirror it once online)"
+	if e.Err != nil {
+		msg += ": " + e.Err.Error()
+	}
+	return msg
+}
+
+func (e *OfflineError) Unwrap() error { return e.Err }
+
 // HTTPStatusError is a non-success HTTP answer.
 type HTTPStatusError struct {
 	URL    string
@@ -324,7 +341,17 @@ func loadRepomd(ctx context.Context, r Repo, opts LoadOptions) ([]*Package, Sour
 			break
 		}
 	}
-	return nil, SourceState{}, fmt.Errorf("repo %s: no base URL could be read (check the URL, or add a working mirror to its baseurl list or --mirror-map): %w", r.ID, errors.Join(errs...))
+	err := errors.Join(errs...)
+	if noRepodata(err) {
+		return nil, SourceState{}, fmt.Errorf("repo %s: no base URL has repodata/repomd.xml (a plain directory of RPMs, as get.docker.com is, has none: list its RPMs under packages: in the manifest's repos, or check the URL or --mirror-map): %w", r.ID, err)
+	}
+	return nil, SourceState{}, fmt.Errorf("repo %s: no base URL could be read (check the URL, or add a working mirror to its baseurl list or --mirror-map): %w", r.ID, err)
+}
+
+// noRepodata says a base URL answered, but without repodata/repomd.xml.
+func noRepodata(err error) bool {
+	var se *HTTPStatusError
+	return errors.As(err, &se) && se.Status == http.StatusNotFound && strings.HasSuffix(se.URL, "repomd.xml") || errors.Is(err, os.ErrNotExist)
 }
 
 // readMirrorlist reads yum's mirrorlist, one base URL per line, or a
@@ -624,7 +651,8 @@ func readRemoteHeader(ctx context.Context, f Fetcher, u string) (*Package, error
 			p.Size = rr.total // what a plan shows and the mirror expects
 		}
 		var se *HTTPStatusError
-		if err == nil || errors.Is(err, rpmfile.ErrNotRPM) || errors.Is(err, os.ErrNotExist) || errors.As(err, &se) && se.Status < 500 {
+		var oe *OfflineError
+		if err == nil || errors.Is(err, rpmfile.ErrNotRPM) || errors.Is(err, os.ErrNotExist) || errors.As(err, &se) && se.Status < 500 || errors.As(err, &oe) {
 			return p, err // an answer, not a failure to get one
 		}
 		errs = append(errs, err)

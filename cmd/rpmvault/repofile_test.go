@@ -122,6 +122,8 @@ func TestRepoFileMistakesAreNamed(t *testing.T) {
 			[]string{`enablerepo "c6.6-bsae" matches no repo`, "C6.6-base"}},
 		{"empty repo", "repos:\n  - id: wrongdir\n    baseurl: https://vault.centos.org/6.6/os/\n" + dockerRepo,
 			[]string{"repo wrongdir", "repodata/repomd.xml"}},
+		{"a tree without repodata as a baseurl (docker.repo at get.docker.com)", "repos:\n  - id: dockerrepo\n    baseurl: https://get.docker.com/rpm/1.7.1/centos-6/RPMS/x86_64/\n",
+			[]string{"repo dockerrepo: no base URL has repodata/repomd.xml", "under packages:"}},
 		{"includepkgs leaves nothing", "repos:\n  - id: base\n    baseurl: https://vault.centos.org/6.6/os/x86_64/\n    includepkgs: [nosuch*]\n" + dockerRepo,
 			[]string{"repo base contributes no packages: exclude= includepkgs=nosuch* leave none of its"}},
 	}
