@@ -89,7 +89,7 @@ func BenchmarkNoELF(b *testing.B) {
 	const n = 40
 	w := buildNoELFWorld(b, n, 2000)
 	plan, u := w.resolve(b, n)
-	opts := abi.Options{Opener: &fetchOpener{Fetcher: &resolver.HTTPFetcher{}, Repos: w.repos}, Available: u.Packages}
+	opts := abi.Options{Opener: &fetchOpener{Fetcher: &resolver.HTTPFetcher{}, Repos: w.repos}, Available: u.Packages()}
 
 	b.Run("resolve", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {

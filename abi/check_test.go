@@ -131,7 +131,7 @@ func (w *miniWorld) resolveFunc(inst []*resolver.Package) abi.ResolveFunc {
 func (w *miniWorld) options(inst []*resolver.Package, cacheDir string) abi.Options {
 	return abi.Options{
 		Opener:    &fetchOpener{Fetcher: &resolver.HTTPFetcher{}, Repos: w.repos},
-		Installed: inst, Available: w.u.Packages, CacheDir: cacheDir,
+		Installed: inst, Available: w.u.Packages(), CacheDir: cacheDir,
 	}
 }
 
@@ -212,7 +212,7 @@ func TestCheckInstalledNotInRepos(t *testing.T) {
 	}
 	opts := w.options(inst, "")
 	var avail []*resolver.Package
-	for _, p := range w.u.Packages {
+	for _, p := range w.u.Packages() {
 		if p.Repo != "os65" {
 			avail = append(avail, p)
 		}
@@ -221,7 +221,7 @@ func TestCheckInstalledNotInRepos(t *testing.T) {
 	// The installed record still needs its provides: give them as the
 	// solver had them.
 	for _, ip := range opts.Installed {
-		for _, p := range w.u.Packages {
+		for _, p := range w.u.Packages() {
 			if p.NEVRA() == ip.NEVRA() {
 				ip.Provides = p.Provides
 			}

@@ -67,7 +67,7 @@ func Fix(ctx context.Context, resolve ResolveFunc, opts Options) (*FixResult, er
 		}
 		o := opts
 		if o.Available == nil && u != nil {
-			o.Available = u.Packages
+			o.Available = u.Packages()
 		}
 		rep, err := Check(ctx, plan, o)
 		if err != nil {

@@ -92,7 +92,7 @@ void _start(void) {
 				t.Fatal(err)
 			}
 			resolver.AttachURLs(plan, repos)
-			rep, err := abi.Check(ctx, plan, abi.Options{Opener: &fetchOpener{Fetcher: &resolver.HTTPFetcher{}, Repos: repos}, Installed: inst, Available: u.Packages})
+			rep, err := abi.Check(ctx, plan, abi.Options{Opener: &fetchOpener{Fetcher: &resolver.HTTPFetcher{}, Repos: repos}, Installed: inst, Available: u.Packages()})
 			if err != nil {
 				t.Fatal(err)
 			}

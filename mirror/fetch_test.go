@@ -219,7 +219,7 @@ func TestMirrorRefusesWhatTheLockDoesNotPin(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan := &resolver.Plan{Packages: []resolver.PlannedPackage{{Package: u.Packages[0], Action: resolver.ActionInstall}}}
+	plan := &resolver.Plan{Packages: []resolver.PlannedPackage{{Package: u.Packages()[0], Action: resolver.ActionInstall}}}
 	resolver.AttachURLs(plan, m.Sources())
 	lock := lock.New(m, plan, u.Sources, nil)
 	store, _ := mirror.OpenStore(t.TempDir())

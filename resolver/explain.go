@@ -28,10 +28,11 @@ func (e *UnsatisfiableError) Error() string {
 // noMatch explains an install spec that matches no candidate.
 func (s *solver) noMatch(spec string) error {
 	var excluded, otherArch, constrained []string
-	for _, p := range s.u.Packages {
-		if !nevraMatches(p.Name, p.EVR, p.Arch, spec) && !p.ProvidesName(spec) {
+	for k := range s.u.pkgs {
+		if s.u.pkgs[k].hidden || !s.u.namedBy(k, spec) {
 			continue
 		}
+		p := s.u.pkg(k, false)
 		switch {
 		case s.excluded(p.Name):
 			excluded = append(excluded, p.NEVRA())
@@ -133,10 +134,18 @@ func (s *solver) names(lits []sat.Lit) string {
 // filteredProviders mentions providers that exist but were ruled out.
 func (s *solver) filteredProviders(d Dep) string {
 	var out []string
-	for _, p := range s.u.Packages {
-		for _, pd := range p.Provides {
-			if pd.Satisfies(d) {
-				out = append(out, p.NEVRA())
+	dr, ok := s.pool.lookupDep(d)
+	for k := range s.u.pkgs {
+		r := &s.u.pkgs[k]
+		if !ok {
+			break // no package has that name at all
+		}
+		if r.hidden {
+			continue
+		}
+		for _, pd := range s.pool.deps[r.dep:r.prov] {
+			if s.pool.satisfies(pd, dr) {
+				out = append(out, s.u.pkg(k, false).NEVRA())
 				break
 			}
 		}

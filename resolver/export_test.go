@@ -68,17 +68,17 @@ func ValidAnswer(u *Universe, req Request, nevras []string) error {
 		want[n] = true
 	}
 	var extra []pendingRule
-	for i := int32(2); i < int32(len(s.pkgs)); i++ {
-		if !s.inst[i] && want[s.pkgs[i].NEVRA()] {
-			delete(want, s.pkgs[i].NEVRA()) // one copy, when two repos have it
+	for i := int32(2); i < int32(len(s.recs)); i++ {
+		if !s.inst[i] && want[s.nevra(i)] {
+			delete(want, s.nevra(i)) // one copy, when two repos have it
 			s.sat.Map[i] = 1
 			extra = s.pkgRules(i, extra)
 		}
 	}
 	for i := int32(2); i < s.instEnd; i++ {
 		s.sat.Map[i] = 1
-		for j := s.instEnd; j < int32(len(s.pkgs)); j++ {
-			if s.sat.Map[j] > 0 && ((s.pkgs[j].Name == s.pkgs[i].Name && colorMatch(s.pkgs[i].Arch, s.pkgs[j].Arch)) || s.obsoletes(j, i)) {
+		for j := s.instEnd; j < int32(len(s.recs)); j++ {
+			if s.sat.Map[j] > 0 && ((s.recs[j].name == s.recs[i].name && s.colorOK(i, j)) || s.obsoletes(j, i)) {
 				s.sat.Map[i] = -1
 			}
 		}
@@ -102,3 +102,13 @@ func ValidAnswer(u *Universe, req Request, nevras []string) error {
 
 // ReadPrimaryStd is the encoding/xml reference reader of primary.xml.
 var ReadPrimaryStd = readPrimaryStd
+
+// MergeFiles merges paths into the file lists of u's packages named name,
+// as LoadFileLists does from filelists.xml.
+func MergeFiles(u *Universe, name string, paths []string) {
+	for k := range u.pkgs {
+		if r := &u.pkgs[k]; u.pool.strs[r.name] == name {
+			r.files, r.fullFiles = u.pool.mergePaths(r.files, paths), true
+		}
+	}
+}

@@ -211,7 +211,7 @@ func TestResolveTimesOutAndFailsOver(t *testing.T) {
 				}
 				return u
 			})
-			if u == nil || len(u.Packages) == 0 {
+			if u == nil || len(u.Packages()) == 0 {
 				t.Fatal("no packages after failover")
 			}
 		})

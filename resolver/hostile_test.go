@@ -198,8 +198,8 @@ func TestHeaderOnlySourceReadsOnlyTheHeader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(u.Packages) != 1 || u.Packages[0].Requires[0].Name != "libcgroup" {
-		t.Fatalf("packages %+v", u.Packages)
+	if len(u.Packages()) != 1 || u.Packages()[0].Requires[0].Name != "libcgroup" {
+		t.Fatalf("packages %+v", u.Packages())
 	}
 	st, _ := os.Stat(path)
 	if served := srv.BytesServed(); served >= st.Size()/4 {
@@ -276,7 +276,7 @@ func TestLocalDirectorySource(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(u.Packages) != 2 || u.Packages[0].Name != "docker-engine" || !strings.HasSuffix(u.Packages[0].Location, ".rpm") {
-		t.Fatalf("local directory source: %+v", u.Packages)
+	if len(u.Packages()) != 2 || u.Packages()[0].Name != "docker-engine" || !strings.HasSuffix(u.Packages()[0].Location, ".rpm") {
+		t.Fatalf("local directory source: %+v", u.Packages())
 	}
 }

@@ -13,9 +13,9 @@ type strID uint32
 // evrID is an interned EVR; 0 is the empty EVR of an unversioned dependency.
 type evrID uint32
 
-// evrRec is an EVR of ids. Epochs are small; int32 keeps the record at 12 bytes.
+// evrRec is an EVR of ids.
 type evrRec struct {
-	epoch    int32
+	epoch    int64
 	ver, rel strID
 }
 
@@ -50,20 +50,34 @@ type idPool struct {
 }
 
 func newIDPool(sizeHint int) *idPool {
-	p := &idPool{
-		strs:   make([]string, 1, sizeHint),
-		strIdx: make(map[string]strID, sizeHint),
-		evrs:   make([]evrRec, 1, sizeHint/2),
-		evrIdx: make(map[evrRec]evrID, sizeHint/2),
-		deps:   make([]depRec, 1, 8*sizeHint),
+	sizeHint = max(sizeHint, 8)
+	return &idPool{
+		strs: make([]string, 1, sizeHint),
+		evrs: make([]evrRec, 1, sizeHint/4),
+		deps: make([]depRec, 1, 4*sizeHint),
 	}
-	p.strIdx[""] = 0
-	p.evrIdx[evrRec{}] = 0
-	return p
+}
+
+// index builds the look-ups from strings and EVRs to ids, the first time
+// they are needed: a pool loaded from the parsed cache has its ids already,
+// and a solve needs only a few look-ups.
+func (p *idPool) index() {
+	if p.strIdx != nil {
+		return
+	}
+	p.strIdx = make(map[string]strID, len(p.strs))
+	for i, s := range p.strs {
+		p.strIdx[s] = strID(i)
+	}
+	p.evrIdx = make(map[evrRec]evrID, len(p.evrs))
+	for i, e := range p.evrs {
+		p.evrIdx[e] = evrID(i)
+	}
 }
 
 // intern returns s's id, adding it when new.
 func (p *idPool) intern(s string) strID {
+	p.index()
 	if id, ok := p.strIdx[s]; ok {
 		return id
 	}
@@ -75,12 +89,17 @@ func (p *idPool) intern(s string) strID {
 
 // lookup returns s's id, or false when no record uses s.
 func (p *idPool) lookup(s string) (strID, bool) {
+	p.index()
 	id, ok := p.strIdx[s]
 	return id, ok
 }
 
 func (p *idPool) internEVR(e EVR) evrID {
-	r := evrRec{epoch: int32(e.Epoch), ver: p.intern(e.Version), rel: p.intern(e.Release)}
+	return p.internEVRRec(evrRec{epoch: int64(e.Epoch), ver: p.intern(e.Version), rel: p.intern(e.Release)})
+}
+
+func (p *idPool) internEVRRec(r evrRec) evrID {
+	p.index()
 	if id, ok := p.evrIdx[r]; ok {
 		return id
 	}
@@ -93,8 +112,8 @@ func (p *idPool) internEVR(e EVR) evrID {
 // internDep returns d as ids, interning what is new.
 func (p *idPool) internDep(d Dep) depRec {
 	r := depRec{name: p.intern(d.Name), flags: uint8(d.Flags & (Less | Greater | Equal)), phase: d.Phase}
-	if d.Flags != 0 {
-		r.evr = p.internEVR(d.EVR)
+	if d.EVR != (EVR{}) {
+		r.evr = p.internEVR(d.EVR) // kept even without flags, as the record had it
 	}
 	return r
 }
@@ -107,7 +126,7 @@ func (p *idPool) lookupDep(d Dep) (depRec, bool) {
 		return depRec{}, false
 	}
 	r := depRec{name: name, flags: uint8(d.Flags & (Less | Greater | Equal)), phase: d.Phase}
-	if d.Flags == 0 {
+	if d.EVR == (EVR{}) {
 		return r, true
 	}
 	// An EVR no record has is interned: it only costs an entry.
@@ -147,11 +166,7 @@ func (p *idPool) evr(id evrID) EVR {
 // dep materialises the dependency at index k of deps.
 func (p *idPool) dep(k int32) Dep {
 	d := p.deps[k]
-	out := Dep{Name: p.strs[d.name], Flags: Flags(d.flags), Phase: d.phase}
-	if d.flags != 0 {
-		out.EVR = p.evr(d.evr)
-	}
-	return out
+	return Dep{Name: p.strs[d.name], Flags: Flags(d.flags), Phase: d.phase, EVR: p.evr(d.evr)}
 }
 
 // cmpEVR orders two EVRs as EVR.Compare does.

@@ -42,7 +42,7 @@ func TestInstalledNoarchStaysWhenNewerInTwoRepos(t *testing.T) {
 		pkg("updates", "tzdata", "2015g", "1.el6", "noarch"),
 	}
 	docker := pkg("docker", "docker-engine", "1.7.1", "1.el6", "x86_64", "/bin/sh", "libcgroup", "xz", "tar", "glibc")
-	u := &resolver.Universe{Packages: slices.Concat(os65, os66, updates, []*resolver.Package{docker})}
+	u := resolver.NewUniverse(slices.Concat(os65, os66, updates, []*resolver.Package{docker}))
 	var installed []*resolver.Package
 	for _, p := range os65 { // as an rpm -qa listing: no dependencies
 		installed = append(installed, &resolver.Package{Name: p.Name, EVR: p.EVR, Arch: p.Arch, Repo: resolver.InstalledRepo})
@@ -80,15 +80,15 @@ func TestFileListErrorIsNotUnsatisfiable(t *testing.T) {
 		Requires: []resolver.Dep{{Name: "/opt/b/data"}}}
 	b := &resolver.Package{Name: "b", Arch: "x86_64", EVR: resolver.EVR{Version: "1", Release: "1"}}
 	failure := errors.New("filelists.xml.gz: unexpected EOF")
-	u := &resolver.Universe{Packages: []*resolver.Package{a, b},
-		LoadFileLists: func(map[string]bool) error { return failure }}
+	u := resolver.NewUniverse([]*resolver.Package{a, b})
+	u.LoadFileLists = func(map[string]bool) error { return failure }
 	_, err := resolver.Solve(u, resolver.Request{Install: []string{"a"}})
 	var ue *resolver.UnsatisfiableError
 	if !errors.Is(err, failure) || errors.As(err, &ue) {
 		t.Fatalf("got %v, want the file lists' error", err)
 	}
 	// Once the file lists load, b's file meets the requirement.
-	u.LoadFileLists = func(map[string]bool) error { b.Files = []string{"/opt/b/data"}; return nil }
+	u.LoadFileLists = func(map[string]bool) error { resolver.MergeFiles(u, "b", []string{"/opt/b/data"}); return nil }
 	plan, err := resolver.Solve(u, resolver.Request{Install: []string{"a"}})
 	if err != nil || len(plan.Packages) != 2 {
 		t.Fatalf("got %+v, %v", plan, err)

@@ -368,7 +368,7 @@ func TestDifferentialAgainstLibsolv(t *testing.T) {
 			if err := iu.LoadFileLists(nil); err != nil {
 				t.Fatal(err)
 			}
-			installed = iu.Packages
+			installed = iu.Packages()
 		}
 		// SolveChecked also verifies that our answer satisfies every rule.
 		plan, err := resolver.SolveChecked(t, u, resolver.Request{Install: c.install, Installed: installed, Multilib: true, RepoPriority: prio})

@@ -60,8 +60,8 @@ func TestMetalinkChecksMirrors(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if u.Sources[0].BaseURL != tt.wantBase || len(u.Packages) != 1 {
-				t.Errorf("read from %s (%d packages), want %s", u.Sources[0].BaseURL, len(u.Packages), tt.wantBase)
+			if u.Sources[0].BaseURL != tt.wantBase || len(u.Packages()) != 1 {
+				t.Errorf("read from %s (%d packages), want %s", u.Sources[0].BaseURL, len(u.Packages()), tt.wantBase)
 			}
 			eff := resolver.EffectiveRepos([]resolver.Repo{r}, u.Sources)
 			if eff[0].BaseURLs[0] != tt.wantBase {
@@ -80,7 +80,7 @@ func TestRepoFiltersAndSkip(t *testing.T) {
 	}
 	names := func(u *resolver.Universe) string {
 		var s []string
-		for _, p := range u.Packages {
+		for _, p := range u.Packages() {
 			s = append(s, p.Name+"."+p.Arch)
 		}
 		return " " + strings.Join(s, " ") + " "

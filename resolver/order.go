@@ -9,15 +9,17 @@ import "sort"
 // dependency depth allows.
 func order(plan *Plan, s *solver) {
 	n := len(plan.Packages)
-	index := map[*Package]int{}
-	for i, pp := range plan.Packages {
-		index[pp.Package] = i
+	// plan.Packages[i] is solver package s.planIDs[i].
+	index := map[int32]int{}
+	for i, id := range s.planIDs {
+		index[id] = i
 	}
 	edges := make([][]int, n) // i -> packages i needs first
-	for i, pp := range plan.Packages {
-		for _, d := range pp.Package.Requires {
-			for _, q := range s.whatProvidesDep(d) {
-				j, inPlan := index[s.pkgs[q]]
+	for i, id := range s.planIDs {
+		r := s.recs[id]
+		for k := r.prov; k < r.req; k++ {
+			for _, q := range s.whatProvides(s.pool.deps[k]) {
+				j, inPlan := index[q]
 				if inPlan && j != i {
 					edges[i] = append(edges[i], j)
 				}

@@ -180,22 +180,3 @@ type Repo struct {
 	// SkipIfUnavailable makes a repo that cannot be read a warning, not an error.
 	SkipIfUnavailable bool
 }
-
-// Universe is every package a solve may choose from.
-type Universe struct {
-	Packages []*Package
-	// Sources records the snapshot each repo was read from.
-	Sources []SourceState
-	// Warnings are what a person should know about the sources (a repo
-	// skipped under skip_if_unavailable).
-	Warnings []string
-	// LoadFileLists, when set, merges complete file lists (rpm-md filelists) into
-	// Packages and sets their FullFiles. The solver calls it at most once, the first
-	// time a file requirement is not met by the primary file lists, so the large
-	// filelists are only read when they are needed. With wanted set, only those
-	// paths are kept (the ones something can require): millions of file entries
-	// then cost no memory.
-	LoadFileLists func(wanted map[string]bool) error
-
-	parsedCache ParsedCache // where Sources' parsed entries are saved; nil for none
-}

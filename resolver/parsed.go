@@ -23,9 +23,11 @@ type ParsedCache interface {
 // will: the packages as primary.xml gives them (writeParsed), and what
 // filelists added to them (writeParsedFiles, under key+"-files").
 type parsedRepo struct {
-	key  string
-	pkgs []*Package
-	// primary is how many of each package's Files primary.xml gave; the
+	key string
+	// first and n are the repo's packages in the universe, set when the
+	// repo joins it.
+	first, n int
+	// primary is how many of each package's files primary.xml gave; the
 	// rest came from filelists.
 	primary []int
 	// kept are the paths merged into pkgs from filelists; nil when filelists
@@ -37,10 +39,10 @@ type parsedRepo struct {
 	saving    sync.WaitGroup // the packages entry being written
 }
 
-func newParsedRepo(key string, pkgs []*Package) *parsedRepo {
-	pr := &parsedRepo{key: key, pkgs: pkgs, primary: make([]int, len(pkgs))}
-	for i, p := range pkgs {
-		pr.primary[i] = len(p.Files)
+func newParsedRepo(key string, part *repoPart) *parsedRepo {
+	pr := &parsedRepo{key: key, primary: make([]int, len(part.pkgs))}
+	for i := range part.pkgs {
+		pr.primary[i] = len(part.pkgs[i].files)
 	}
 	return pr
 }
@@ -60,26 +62,26 @@ func parsedKey(repo string, md *RepoMD) string {
 // openParsed reads the entries for key; ok is false when there are none or
 // they cannot be used (then the repo is parsed from XML and they are
 // rewritten). A file-lists entry that cannot be used only loses its paths.
-func openParsed(c ParsedCache, key, repo string) (*parsedRepo, bool) {
+func openParsed(c ParsedCache, key, repo string) (*parsedRepo, *repoPart, bool) {
 	rc, err := c.OpenParsed(key)
 	if err != nil {
-		return nil, false
+		return nil, nil, false
 	}
-	pkgs, err := readParsed(rc, repo)
+	part, err := readParsed(rc, repo)
 	rc.Close()
 	if err != nil {
-		return nil, false
+		return nil, nil, false
 	}
 	// The checksum only catches accidents: the records get the checks
 	// primary.xml's get.
-	for _, p := range pkgs {
-		if checkRepoPackage(p) != nil {
-			return nil, false
+	for i := range part.pkgs {
+		if checkRepoPackage(part.pool.materialise(&part.pkgs[i], false)) != nil {
+			return nil, nil, false
 		}
 	}
-	pr := newParsedRepo(key, pkgs)
+	pr := newParsedRepo(key, part)
 	if rc, err := c.OpenParsed(key + "-files"); err == nil {
-		if kept, err := readParsedFiles(rc, pkgs); err == nil {
+		if kept, err := readParsedFiles(rc, part); err == nil {
 			pr.kept = make(map[string]bool, len(kept))
 			for _, k := range kept {
 				pr.kept[k] = true
@@ -87,7 +89,7 @@ func openParsed(c ParsedCache, key, repo string) (*parsedRepo, bool) {
 		}
 		rc.Close()
 	}
-	return pr, true
+	return pr, part, true
 }
 
 // missing returns the paths of wanted not yet merged from filelists (all of
@@ -115,6 +117,10 @@ func (u *Universe) startSaving() {
 	if u.parsedCache == nil {
 		return
 	}
+	// The writers read the pool as it is now: the solve may append to it
+	// meanwhile, never changing what is already there. A repo's records
+	// change only when file lists merge into them, which waits (saving).
+	pool := *u.pool
 	for _, st := range u.Sources {
 		pr := st.parsed
 		if pr == nil || !pr.savePkgs {
@@ -122,10 +128,11 @@ func (u *Universe) startSaving() {
 		}
 		pr.savePkgs = false
 		pr.saving.Add(1)
+		pkgs := u.pkgs[pr.first : pr.first+pr.n]
 		go func() {
 			defer pr.saving.Done()
 			// A cache that cannot be written only costs the next resolve a parse.
-			_ = u.parsedCache.SaveParsed(pr.key, func(w io.Writer) error { return writeParsed(w, pr.pkgs) })
+			_ = u.parsedCache.SaveParsed(pr.key, func(w io.Writer) error { return writeParsed(w, &pool, pkgs) })
 		}()
 	}
 }
@@ -145,7 +152,7 @@ func (u *Universe) finishSaving() {
 		if pr.saveFiles {
 			kept := slices.Sorted(maps.Keys(pr.kept))
 			_ = u.parsedCache.SaveParsed(pr.key+"-files", func(w io.Writer) error {
-				return writeParsedFiles(w, pr.pkgs, pr.primary, kept)
+				return writeParsedFiles(w, u.pool, u.pkgs[pr.first:pr.first+pr.n], pr.primary, kept)
 			})
 			pr.saveFiles = false
 		}

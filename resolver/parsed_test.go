@@ -92,7 +92,7 @@ func TestParsedCache(t *testing.T) {
 	want, u := resolve(&resolver.HTTPFetcher{}, large)
 	// A path only filelists know, which nothing requires.
 	var path string
-	for _, p := range u.Packages {
+	for _, p := range u.Packages() {
 		if strings.HasPrefix(p.Name, "l1-") {
 			path = "/usr/share/" + p.Name + "/file03"
 			break

@@ -3,11 +3,13 @@ package resolver
 import (
 	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -72,7 +74,7 @@ func parsedSample() []*Package {
 func parsedEncode(t testing.TB, pkgs []*Package) []byte {
 	t.Helper()
 	var buf bytes.Buffer
-	if err := writeParsed(&buf, pkgs); err != nil {
+	if err := writeParsedPkgs(&buf, pkgs); err != nil {
 		t.Fatalf("writeParsed: %v", err)
 	}
 	return buf.Bytes()
@@ -90,7 +92,7 @@ func TestParsedRoundTrip(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			enc := parsedEncode(t, tc.pkgs)
-			got, err := readParsed(bytes.NewReader(enc), "base")
+			got, err := readParsedPkgs(bytes.NewReader(enc), "base")
 			if err != nil {
 				t.Fatalf("readParsed: %v", err)
 			}
@@ -114,7 +116,7 @@ func parsedDeref(pkgs []*Package) []Package {
 
 func TestParsedEmptyListsDecodeAsNil(t *testing.T) {
 	in := []*Package{{Name: "a", Provides: []Dep{}, Requires: []Dep{}, Files: []string{}}}
-	got, err := readParsed(bytes.NewReader(parsedEncode(t, in)), "r")
+	got, err := readParsedPkgs(bytes.NewReader(parsedEncode(t, in)), "r")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +135,7 @@ func TestParsedSubslicesDoNotAlias(t *testing.T) {
 		{Name: "a", Requires: []Dep{{Name: "x"}}, Files: []string{"/a"}},
 		{Name: "b", Requires: []Dep{{Name: "y"}}, Files: []string{"/b"}},
 	}
-	got, err := readParsed(bytes.NewReader(parsedEncode(t, in)), "r")
+	got, err := readParsedPkgs(bytes.NewReader(parsedEncode(t, in)), "r")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -163,7 +165,7 @@ func TestParsedFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	got, err := readParsed(f, "base")
+	got, err := readParsedPkgs(f, "base")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -175,7 +177,7 @@ func TestParsedFile(t *testing.T) {
 func TestParsedTruncated(t *testing.T) {
 	enc := parsedEncode(t, parsedSample())
 	for n := range len(enc) {
-		if _, err := readParsed(bytes.NewReader(enc[:n]), "base"); err == nil {
+		if _, err := readParsedPkgs(bytes.NewReader(enc[:n]), "base"); err == nil {
 			t.Errorf("truncated to %d of %d bytes: no error", n, len(enc))
 		}
 	}
@@ -196,7 +198,7 @@ func TestParsedCorrupt(t *testing.T) {
 		{"empty", func([]byte) []byte { return nil }, "truncated"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := readParsed(bytes.NewReader(tc.edit(bytes.Clone(enc))), "base")
+			_, err := readParsedPkgs(bytes.NewReader(tc.edit(bytes.Clone(enc))), "base")
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v, want one mentioning %q", err, tc.want)
 			}
@@ -219,47 +221,56 @@ func parsedResum(b []byte) []byte {
 // Bodies with a valid checksum but hostile content must be refused without
 // panicking or allocating for the counts they claim.
 func TestParsedHostileBody(t *testing.T) {
-	seal := func(body ...byte) []byte {
-		b := append([]byte(parsedMagic), body...)
+	// seal makes a body of little-endian words, then raw bytes.
+	seal := func(words []uint32, raw ...byte) []byte {
+		b := []byte(parsedMagic)
+		for _, w := range words {
+			b = binary.LittleEndian.AppendUint32(b, w)
+		}
+		b = append(b, raw...)
 		return parsedResum(append(b, make([]byte, sha256.Size)...))
 	}
-	huge := []byte{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f}
+	cat := func(parts ...[]uint32) []uint32 { return slices.Concat(parts...) }
+	const huge = 0xffffffff
+	emptyEVR := []uint32{0, 0, 0, 0}
+	pkg := func(name uint32, nreq uint32) []uint32 {
+		w := make([]uint32, parsedPkgWords)
+		w[0], w[4] = name, nreq
+		return w
+	}
 	for _, tc := range []struct {
 		name string
 		in   []byte
 		want string
 	}{
-		{"huge string count", seal(huge...), "strings cannot fit"},
-		{"huge string length", seal(append([]byte{2, 0}, huge...)...), "string lengths exceed"},
-		{"first string not empty", seal(1, 1, 'x', 0, 0, 0, 0), "entry 0"},
-		{"huge package count", seal(append([]byte{1, 0}, huge...)...), "packages cannot fit"},
-		{"huge dep count", seal(append([]byte{1, 0, 0}, huge...)...), "deps cannot fit"},
-		{"varint overflow", seal(append([]byte{1, 0}, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x01)...), "overflows"},
-		{"name index out of range", seal(append([]byte{1, 0, 1, 0, 0, 5}, make([]byte, 17)...)...), "string index 5"},
-		{"trailing bytes", seal(1, 0, 0, 0, 0, 0), "trailing"},
-		{"unused deps", seal(append([]byte{1, 0, 0, 1, 0, 0}, make([]byte, 8)...)...), "more than the packages use"},
+		{"huge string count", seal([]uint32{huge, 0, 1, 0, 0, 0}), "string lengths"},
+		{"huge string bytes", seal([]uint32{1, huge - 8, 1, 0, 0, 0, 0}), "bytes of strings"},
+		{"string lengths exceed", seal([]uint32{2, 1, 1, 0, 0, 0, 0, 9}, append([]byte{'x'}, wordsOf(emptyEVR)...)...), "string lengths exceed"},
+		{"first string not empty", seal(cat([]uint32{1, 1, 1, 0, 0, 0, 1}), append([]byte{'x'}, make([]byte, 16)...)...), "entry 0"},
+		{"duplicate strings", seal(cat([]uint32{2, 0, 1, 0, 0, 0, 0, 0}, emptyEVR)), "duplicates"},
+		{"huge package count", seal(cat([]uint32{1, 0, 1, 0, huge, 0, 0}, emptyEVR)), "words of packages"},
+		{"huge dep count", seal(cat([]uint32{1, 0, 1, huge, 0, 0, 0}, emptyEVR)), "words of deps"},
+		{"name index out of range", seal(cat([]uint32{1, 0, 1, 0, 1, 0, 0}, emptyEVR, pkg(5, 0))), "string index 5"},
+		{"dep flags", seal(cat([]uint32{1, 0, 1, 1, 0, 0, 0}, emptyEVR, []uint32{0, 0, 1 << 4})), "unknown bits"},
+		{"trailing bytes", seal(cat([]uint32{1, 0, 1, 0, 0, 0, 0}, emptyEVR), 0), "trailing"},
+		{"unused deps", seal(cat([]uint32{1, 0, 1, 1, 0, 0, 0}, emptyEVR, []uint32{0, 0, 0})), "more than the packages use"},
+		{"more deps than declared", seal([]uint32{2, 1, 1, 1, 1, 0, 0, 1}, append([]byte{'a'}, wordsOf(cat(emptyEVR, []uint32{1, 0, 0}, pkg(1, 2)))...)...), "2 deps"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			_, err := readParsed(bytes.NewReader(tc.in), "base")
+			_, err := readParsedPkgs(bytes.NewReader(tc.in), "base")
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("err = %v, want one mentioning %q", err, tc.want)
 			}
 		})
 	}
+}
 
-	// A package claiming more deps than were declared in total.
-	enc := parsedEncode(t, []*Package{{Name: "a", Requires: []Dep{{Name: "b"}}}})
-	// Body: strings (3: "", "a", "b"), lengths, "ab", counts 1 1 0, then
-	// name 1, epoch 0, version 0, release 0, arch 0, provides 0, requires 1.
-	i := bytes.Index(enc, []byte("ab")) + 2 + 3 + 6
-	if enc[i] != 1 {
-		t.Fatalf("test out of date with the format: byte %d is %d", i, enc[i])
+func wordsOf(words []uint32) []byte {
+	var b []byte
+	for _, w := range words {
+		b = binary.LittleEndian.AppendUint32(b, w)
 	}
-	enc[i] = 2
-	_, err := readParsed(bytes.NewReader(parsedResum(enc)), "base")
-	if err == nil || !strings.Contains(err.Error(), "package 0") || !strings.Contains(err.Error(), "2 deps") {
-		t.Errorf("err = %v, want one about package 0 claiming 2 deps", err)
-	}
+	return b
 }
 
 func FuzzReadParsed(f *testing.F) {
@@ -270,15 +281,15 @@ func FuzzReadParsed(f *testing.F) {
 		// Almost every mutation breaks the checksum, so also try the input
 		// with a fixed checksum: that is what reaches the decoder.
 		for _, in := range [][]byte{data, parsedResum(data)} {
-			pkgs, err := readParsed(bytes.NewReader(in), "r")
+			pkgs, err := readParsedPkgs(bytes.NewReader(in), "r")
 			if err != nil {
 				continue
 			}
 			var buf bytes.Buffer
-			if err := writeParsed(&buf, pkgs); err != nil {
+			if err := writeParsedPkgs(&buf, pkgs); err != nil {
 				t.Fatalf("re-encoding decoded packages: %v", err)
 			}
-			pkgs2, err := readParsed(&buf, "r")
+			pkgs2, err := readParsedPkgs(&buf, "r")
 			if err != nil {
 				t.Fatalf("decoding re-encoded packages: %v", err)
 			}
@@ -325,7 +336,7 @@ func parsedSynthetic(n int) []*Package {
 
 func TestParsedSynthetic(t *testing.T) {
 	in := parsedSynthetic(1000)
-	got, err := readParsed(bytes.NewReader(parsedEncode(t, in)), "base")
+	got, err := readParsedPkgs(bytes.NewReader(parsedEncode(t, in)), "base")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -340,7 +351,7 @@ func BenchmarkReadParsed(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		if _, err := readParsed(bytes.NewReader(enc), "base"); err != nil {
+		if _, err := readParsedPkgs(bytes.NewReader(enc), "base"); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -365,29 +376,30 @@ func TestParsedFiles(t *testing.T) {
 		p.FullFiles = true
 	}
 	var b bytes.Buffer
-	if err := writeParsedFiles(&b, merged, primary, kept); err != nil {
+	mp := partOf(merged)
+	if err := writeParsedFiles(&b, mp.pool, mp.pkgs, primary, kept); err != nil {
 		t.Fatal(err)
 	}
-	got := fresh()
+	got := partOf(fresh())
 	gotKept, err := readParsedFiles(bytes.NewReader(b.Bytes()), got)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(parsedDeref(got), parsedDeref(merged)) || !reflect.DeepEqual(gotKept, kept) {
-		t.Fatalf("round trip:\n got %+v %q\nwant %+v %q", parsedDeref(got), gotKept, parsedDeref(merged), kept)
+	if !reflect.DeepEqual(parsedDeref(partPkgs(got)), parsedDeref(merged)) || !reflect.DeepEqual(gotKept, kept) {
+		t.Fatalf("round trip:\n got %+v %q\nwant %+v %q", parsedDeref(partPkgs(got)), gotKept, parsedDeref(merged), kept)
 	}
 
 	for cut := 0; cut < b.Len(); cut++ {
-		pkgs := fresh()
-		if _, err := readParsedFiles(bytes.NewReader(b.Bytes()[:cut]), pkgs); err == nil {
+		part := partOf(fresh())
+		if _, err := readParsedFiles(bytes.NewReader(b.Bytes()[:cut]), part); err == nil {
 			t.Fatalf("truncated at %d: no error", cut)
 		}
-		if !reflect.DeepEqual(parsedDeref(pkgs), parsedDeref(fresh())) {
+		if !reflect.DeepEqual(parsedDeref(partPkgs(part)), parsedDeref(fresh())) {
 			t.Fatalf("truncated at %d: packages changed", cut)
 		}
 	}
 	// A valid entry for another package count is refused too.
-	if _, err := readParsedFiles(bytes.NewReader(b.Bytes()), fresh()[:2]); err == nil || !strings.Contains(err.Error(), "3 packages") {
+	if _, err := readParsedFiles(bytes.NewReader(b.Bytes()), partOf(fresh()[:2])); err == nil || !strings.Contains(err.Error(), "3 packages") {
 		t.Fatalf("wrong package count: %v", err)
 	}
 	// Bad bodies behind a valid checksum.
@@ -398,12 +410,12 @@ func TestParsedFiles(t *testing.T) {
 		"trailing bytes":          body(0, 1, 0, 0, 9),
 		"huge path":               body(1, 0xff, 0xff, 0x03),
 	} {
-		if _, err := readParsedFiles(bytes.NewReader(data), []*Package{{Name: "x"}}); err == nil {
+		if _, err := readParsedFiles(bytes.NewReader(data), partOf([]*Package{{Name: "x"}})); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
 	// A path the kept set lacks cannot be written.
-	if err := writeParsedFiles(io.Discard, merged, primary, kept[:1]); err == nil {
+	if err := writeParsedFiles(io.Discard, mp.pool, mp.pkgs, primary, kept[:1]); err == nil {
 		t.Fatal("wrote a path that is not kept")
 	}
 }
@@ -447,12 +459,49 @@ func TestOpenParsedChecksRecords(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := memParsedCache{}
 			pkgs := []*Package{{Name: "a", EVR: EVR{Version: "1", Release: "1"}, Arch: "x86_64", Location: tc.location}}
-			if err := c.SaveParsed("k", func(w io.Writer) error { return writeParsed(w, pkgs) }); err != nil {
+			if err := c.SaveParsed("k", func(w io.Writer) error { return writeParsedPkgs(w, pkgs) }); err != nil {
 				t.Fatal(err)
 			}
-			if _, ok := openParsed(c, "k", "base"); ok != tc.ok {
+			if _, _, ok := openParsed(c, "k", "base"); ok != tc.ok {
 				t.Errorf("openParsed ok = %v, want %v", ok, tc.ok)
 			}
 		})
 	}
+}
+
+// writeParsedPkgs is writeParsed of pkgs as a repo part.
+func writeParsedPkgs(w io.Writer, pkgs []*Package) error {
+	part := partOf(pkgs)
+	return writeParsed(w, part.pool, part.pkgs)
+}
+
+func partOf(pkgs []*Package) *repoPart {
+	part := newRepoPart(len(pkgs))
+	for _, p := range pkgs {
+		part.add(p)
+	}
+	return part
+}
+
+// readParsedPkgs is readParsed, materialised.
+func readParsedPkgs(r io.Reader, repo string) ([]*Package, error) {
+	part, err := readParsed(r, repo)
+	if err != nil {
+		return nil, err
+	}
+	u := &Universe{}
+	u.merge(part)
+	if len(u.pkgs) == 0 {
+		return nil, nil
+	}
+	return u.Packages(), nil
+}
+
+// partPkgs materialises a part's packages.
+func partPkgs(part *repoPart) []*Package {
+	out := make([]*Package, len(part.pkgs))
+	for i := range part.pkgs {
+		out[i] = part.pool.materialise(&part.pkgs[i], true)
+	}
+	return out
 }

@@ -13,25 +13,25 @@ import (
 // solver is one solve: the candidates numbered as libsolv numbers its
 // solvables (0 unused, 1 the system, then the installed packages, then the
 // repos' packages in metadata order), their rules and the SAT state.
-// Everything the solve looks at is in the id pool (see idpool.go); pkgs
-// only gives the plan its *Package records and the file index its paths.
+// Everything the solve looks at is in the universe's id pool (see
+// idpool.go); *Package records are only made for the plan.
 type solver struct {
 	req  Request
 	u    *Universe
-	pool *idPool
-	pkgs []*Package // by id
-	recs []pkgRec   // by id
-	inst []bool     // by id: an installed package
-	prio []int      // by id: libsolv's priority (higher wins)
+	pool *idPool // the universe's: the installed set and the request are interned into it
+	recs []pkgRec
+	// uidx is each package's index in u.pkgs; -1 for an installed package
+	// no repo has, whose record is then in ext.
+	uidx []int32
+	ext  map[int32]*Package
+	inst []bool // by id: an installed package
+	prio []int  // by id: libsolv's priority (higher wins)
 	// score is libsolv's arch score of each package, color its word size
 	// (0 noarch, 1 32-bit, 2 64-bit), by id.
 	score []uint32
 	color []uint8
 	// instEnd is one past the last installed id (they start at 2).
 	instEnd int32
-	// instFrom is, for an installed record copied from a repo record, that
-	// record (its file lists may grow later).
-	instFrom map[int32]*Package
 	// installed32 says the box has 32-bit x86 packages on x86_64: their
 	// updates are candidates, as in dnf's pool (see archOK).
 	installed32 bool
@@ -59,6 +59,7 @@ type solver struct {
 	noUpdate map[int32]bool
 	litBuf   []sat.Lit // backing store of rule literals
 	jobs     []string  // the job rules' specs, by job index
+	planIDs  []int32   // the plan's packages, as plan() made it
 	warnings []string
 	err      error // an I/O error met while generating rules
 }
@@ -70,47 +71,53 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 	if req.InstallOnly == nil {
 		req.InstallOnly = []string{"kernel", "kernel-*"}
 	}
-	s := &solver{req: req, u: u, whatCache: map[depRec][]int32{}, instFrom: map[int32]*Package{}, choiceOrig: map[int32]int32{}}
-	constraints := map[string][]Dep{}
+	if u.pool == nil {
+		u.pool = newIDPool(1)
+	}
+	pool := u.pool
+	s := &solver{req: req, u: u, pool: pool, whatCache: map[depRec][]int32{}, ext: map[int32]*Package{}, choiceOrig: map[int32]int32{}}
+	constraints := map[strID][]depRec{}
 	for _, c := range req.Constraints {
 		d, err := ParseDep(c)
 		if err != nil {
 			return nil, fmt.Errorf("constraint %q: %w", c, err)
 		}
-		constraints[d.Name] = append(constraints[d.Name], d)
+		dr := pool.internDep(d)
+		constraints[dr.name] = append(constraints[dr.name], dr)
 	}
-	n := 2 + len(req.Installed) + len(u.Packages)
-	s.pool = newIDPool(2 * n)
-	s.pkgs = make([]*Package, 2, n)
+	n := 2 + len(req.Installed) + len(u.pkgs)
 	s.recs = make([]pkgRec, 2, n)
+	s.uidx = append(make([]int32, 0, n), -1, -1)
 	s.inst = append(make([]bool, 0, n), false, true)
 	s.prio = append(make([]int, 0, n), 0, 0)
 	// An installed-set listing carries no dependencies: take them from the
 	// repo record of the same NEVRA when there is one.
-	byNEVRA := map[string]*Package{}
-	names := map[string]bool{}
+	names := map[strID]bool{}
 	for _, ip := range req.Installed {
-		names[ip.Name] = true
+		if id, ok := pool.lookup(ip.Name); ok {
+			names[id] = true
+		}
 	}
-	for _, p := range u.Packages {
-		if names[p.Name] {
-			byNEVRA[p.NEVRA()] = p
+	byNEVRA := map[string]int32{}
+	for k := range u.pkgs {
+		if r := &u.pkgs[k]; !r.hidden && names[r.name] {
+			nevra := pool.strs[r.name] + "-" + pool.evr(r.evr).String() + "." + pool.strs[r.arch]
+			byNEVRA[nevra] = int32(k) // the last of a NEVRA, as libsolv's pool has it
 		}
 	}
 	var unknown []string
 	for _, ip := range req.Installed {
-		p := ip
-		if rp, ok := byNEVRA[ip.NEVRA()]; ok && len(ip.Provides) == 0 {
-			cp := *rp
-			cp.Repo = InstalledRepo
-			p = &cp
-			s.instFrom[int32(len(s.pkgs))] = rp
-		} else if len(p.Provides) == 0 {
+		if k, ok := byNEVRA[ip.NEVRA()]; ok && len(ip.Provides) == 0 {
+			s.addPkg(u.pkgs[k].pkgRec, k, true, -DefaultPriority)
+			continue
+		}
+		if len(ip.Provides) == 0 {
 			unknown = append(unknown, ip.NEVRA())
 		}
-		s.addPkg(p, true, -DefaultPriority)
+		s.ext[int32(len(s.recs))] = ip
+		s.addPkg(pool.addPkg(ip), -1, true, -DefaultPriority)
 	}
-	s.instEnd = int32(len(s.pkgs))
+	s.instEnd = int32(len(s.recs))
 	for _, ip := range req.Installed {
 		// A box with 32-bit packages (glibc.i686 beside glibc.x86_64)
 		// upgrades them with their 64-bit twins, as dnf does: then the
@@ -119,22 +126,37 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 			s.installed32 = true
 		}
 	}
-	for _, p := range u.Packages {
-		if !s.archOK(p.Arch) || s.excluded(p.Name) || !meets(p, constraints[p.Name]) {
+	excluded := map[strID]bool{}
+	prios := map[strID]int{}
+	for k := range u.pkgs {
+		r := &u.pkgs[k]
+		if r.hidden || !s.archOK(pool.strs[r.arch]) {
 			continue
 		}
-		prio := DefaultPriority
-		if v, ok := req.RepoPriority[p.Repo]; ok {
-			prio = v
+		ex, ok := excluded[r.name]
+		if !ok {
+			ex = s.excluded(pool.strs[r.name])
+			excluded[r.name] = ex
 		}
-		s.addPkg(p, false, -prio)
+		if ex || !s.meets(r.pkgRec, constraints[r.name]) {
+			continue
+		}
+		prio, ok := prios[r.repo]
+		if !ok {
+			prio = DefaultPriority
+			if v, ok := req.RepoPriority[pool.strs[r.repo]]; ok {
+				prio = v
+			}
+			prios[r.repo] = prio
+		}
+		s.addPkg(r.pkgRec, int32(k), false, -prio)
 	}
 	if len(unknown) > 0 {
 		s.warnings = append(s.warnings, fmt.Sprintf("%d installed packages are in no repo (e.g. %s), so their dependencies are unknown and upgrades they force may be missed: pass a capture of the box as the baseline (rpmvault capture), or add the repos of the target's release to the manifest",
 			len(unknown), unknown[0]))
 	}
 	for _, spec := range req.Install {
-		s.pool.intern(spec) // a path spec is looked up in the file index
+		pool.intern(spec) // a path spec is looked up in the file index
 	}
 	s.index()
 	if err := s.addRules(constraints); err != nil {
@@ -143,11 +165,34 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 	return s, nil
 }
 
-func (s *solver) addPkg(p *Package, installed bool, prio int) {
-	s.pkgs = append(s.pkgs, p)
-	s.recs = append(s.recs, s.pool.addPkg(p))
+func (s *solver) addPkg(r pkgRec, uidx int32, installed bool, prio int) {
+	s.recs = append(s.recs, r)
+	s.uidx = append(s.uidx, uidx)
 	s.inst = append(s.inst, installed)
 	s.prio = append(s.prio, prio)
+}
+
+// meets: does package r pass every constraint (all on its name)?
+func (s *solver) meets(r pkgRec, cons []depRec) bool {
+	self := depRec{name: r.name, evr: r.evr, flags: uint8(Equal)}
+	for _, c := range cons {
+		if !s.pool.satisfies(self, c) {
+			return false
+		}
+	}
+	return true
+}
+
+// pkg materialises package i for the plan.
+func (s *solver) pkg(i int32) *Package {
+	if k := s.uidx[i]; k >= 0 {
+		p := s.u.pkg(int(k), true)
+		if s.inst[i] {
+			p.Repo = InstalledRepo
+		}
+		return p
+	}
+	return s.ext[i]
 }
 
 // Accessors of a package's record.
@@ -185,7 +230,7 @@ func (s *solver) colorOK(i, j int32) bool {
 // resolve. Every package provides its own name at its version, as libsolv
 // adds that provide.
 func (s *solver) index() {
-	n := len(s.pkgs)
+	n := len(s.recs)
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
@@ -242,16 +287,29 @@ func (s *solver) providers(name strID) []int32 { return s.whatProv.of(name) }
 // requirements, conflicts, obsoletes and path specs), not of every path:
 // on a large repo that is a few hundred paths against millions.
 func (s *solver) indexFiles() {
-	want := s.wantedPaths()
+	want := map[strID]bool{}
+	for path := range s.wantedPaths() {
+		id, _ := s.pool.lookup(path) // every wanted path is interned: a dep name or a spec
+		want[id] = true
+	}
 	s.files = make(map[strID][]int32, len(want))
-	for i := 2; i < len(s.pkgs); i++ {
-		for _, f := range s.pkgs[i].Files {
-			if !want[f] {
-				continue
+	add := func(id strID, i int32) {
+		if l := s.files[id]; len(l) == 0 || l[len(l)-1] != i {
+			s.files[id] = append(l, i)
+		}
+	}
+	for i := int32(2); i < int32(len(s.recs)); i++ {
+		if k := s.uidx[i]; k >= 0 {
+			for _, f := range s.u.pkgs[k].files {
+				if want[f] {
+					add(f, i)
+				}
 			}
-			id, _ := s.pool.lookup(f) // every wanted path is interned
-			if l := s.files[id]; len(l) == 0 || l[len(l)-1] != int32(i) {
-				s.files[id] = append(l, int32(i))
+			continue
+		}
+		for _, f := range s.ext[i].Files {
+			if id, ok := s.pool.lookup(f); ok && want[id] {
+				add(id, i)
 			}
 		}
 	}
@@ -284,9 +342,6 @@ func (s *solver) whatProvides(d depRec) []int32 {
 			if err := s.u.LoadFileLists(s.wantedPaths()); err != nil {
 				s.err = fmt.Errorf("reading file lists for %s: %w", name, err)
 			} else {
-				for id, rp := range s.instFrom {
-					s.pkgs[id].Files, s.pkgs[id].FullFiles = rp.Files, rp.FullFiles
-				}
 				s.indexFiles()
 			}
 		}
@@ -346,16 +401,6 @@ func (s *solver) wantedPaths() map[string]bool {
 		}
 	}
 	return want
-}
-
-func meets(p *Package, cons []Dep) bool {
-	self := Dep{Name: p.Name, Flags: Equal, EVR: p.EVR}
-	for _, c := range cons {
-		if !self.Satisfies(c) {
-			return false
-		}
-	}
-	return true
 }
 
 // archOK is the arch policy: the target arch and noarch; 32-bit x86 on

@@ -51,8 +51,8 @@ type pendingRule struct {
 }
 
 // addRules generates every rule in libsolv's order and starts the SAT solver.
-func (s *solver) addRules(constraints map[string][]Dep) error {
-	n := len(s.pkgs)
+func (s *solver) addRules(constraints map[strID][]depRec) error {
+	n := len(s.recs)
 	s.added = make([]bool, n)
 	var pending []pendingRule
 	// Package rules: for the installed packages, their possible updates and
@@ -131,9 +131,9 @@ func (s *solver) addRules(constraints map[string][]Dep) error {
 		add(lits(m), ruleInfo{kind: ruleJob, pkg: -1, job: k}, false)
 	}
 	for i := int32(2); i < s.instEnd; i++ {
-		for _, c := range constraints[s.name(i)] {
-			if !meets(s.pkgs[i], []Dep{c}) {
-				s.pool.deps = append(s.pool.deps, s.pool.internDep(c))
+		for _, c := range constraints[s.recs[i].name] {
+			if !s.meets(s.recs[i], []depRec{c}) {
+				s.pool.deps = append(s.pool.deps, c)
 				add([]sat.Lit{notLit(i)}, ruleInfo{kind: ruleConstraint, pkg: i, dep: int32(len(s.pool.deps) - 1)}, false)
 			}
 		}

@@ -84,15 +84,17 @@ func (s *solver) plan() *Plan {
 			why[int32(d)] = s.sat.Why[k]
 		}
 	}
-	for i := int32(2); i < int32(len(s.pkgs)); i++ {
+	s.planIDs = nil
+	for i := int32(2); i < int32(len(s.recs)); i++ {
 		if s.sat.Map[i] <= 0 || s.inst[i] {
 			continue
 		}
-		pp := PlannedPackage{Package: s.pkgs[i], Action: ActionInstall, Reason: s.reasonFor(i, why[i])}
+		pp := PlannedPackage{Package: s.pkg(i), Action: ActionInstall, Reason: s.reasonFor(i, why[i])}
 		if r := s.replaces(i); r >= 0 {
-			pp.Action, pp.Replaces = ActionUpgrade, s.pkgs[r]
+			pp.Action, pp.Replaces = ActionUpgrade, s.pkg(r)
 		}
 		plan.Packages = append(plan.Packages, pp)
+		s.planIDs = append(s.planIDs, i)
 	}
 	return plan
 }
@@ -154,8 +156,8 @@ func (s *solver) replaces(i int32) int32 {
 func (s *solver) installedRecord(p *Package) *Package {
 	id, _ := s.pool.lookup(p.Name)
 	for _, i := range s.byName.of(id) {
-		if s.inst[i] && s.pkgs[i].NEVRA() == p.NEVRA() {
-			return s.pkgs[i]
+		if s.inst[i] && s.nevra(i) == p.NEVRA() {
+			return s.pkg(i)
 		}
 	}
 	return p

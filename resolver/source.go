@@ -251,7 +251,7 @@ func LoadUniverse(ctx context.Context, repos []Repo, opts LoadOptions) (*Univers
 		opts.MaxMetadataSize = DefaultMaxMetadataSize
 	}
 	type result struct {
-		pkgs  []*Package
+		part  *repoPart
 		state SourceState
 		err   error
 	}
@@ -267,15 +267,20 @@ func LoadUniverse(ctx context.Context, repos []Repo, opts LoadOptions) (*Univers
 			var res result
 			res.state.Repo = r.ID
 			if len(r.BaseURLs) > 0 || r.Mirrorlist != "" || r.Metalink != "" {
-				res.pkgs, res.state, res.err = loadRepomd(ctx, r, opts)
+				res.part, res.state, res.err = loadRepomd(ctx, r, opts)
 			}
 			if res.err == nil && len(r.Packages) > 0 {
 				var more []*Package
 				more, res.err = loadHeaders(ctx, r, opts)
-				res.pkgs = append(res.pkgs, more...)
+				if res.part == nil {
+					res.part = newRepoPart(len(more))
+				}
+				for _, p := range more {
+					res.part.add(p)
+				}
 			}
 			if res.err == nil {
-				res.pkgs, res.err = filterRepo(r, res.pkgs)
+				res.err = filterRepo(r, res.part)
 			}
 			results[i] = res
 		}()
@@ -292,11 +297,18 @@ func LoadUniverse(ctx context.Context, repos []Repo, opts LoadOptions) (*Univers
 			errs = append(errs, res.err)
 			continue
 		}
-		u.Packages = append(u.Packages, res.pkgs...)
+		first := u.merge(res.part)
+		if pr := res.state.parsed; pr != nil {
+			pr.first, pr.n = first, len(pr.primary) // header-only packages follow
+
+		}
 		u.Sources = append(u.Sources, res.state)
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
+	}
+	if u.pool == nil {
+		u.pool = newIDPool(1) // every repo skipped
 	}
 	u.parsedCache, _ = opts.Fetcher.(ParsedCache)
 	var once sync.Once
@@ -308,7 +320,7 @@ func LoadUniverse(ctx context.Context, repos []Repo, opts LoadOptions) (*Univers
 	return u, nil
 }
 
-func loadRepomd(ctx context.Context, r Repo, opts LoadOptions) ([]*Package, SourceState, error) {
+func loadRepomd(ctx context.Context, r Repo, opts LoadOptions) (*repoPart, SourceState, error) {
 	var errs []error
 	bases := append([]string(nil), r.BaseURLs...)
 	var ml *metalink
@@ -330,11 +342,11 @@ func loadRepomd(ctx context.Context, r Repo, opts LoadOptions) ([]*Package, Sour
 		return nil, SourceState{}, fmt.Errorf("repo %s: no base URL to read: %w", r.ID, errors.Join(errs...))
 	}
 	for i, base := range bases {
-		pkgs, st, err := loadRepomdFrom(ctx, r.ID, base, ml, opts)
+		part, st, err := loadRepomdFrom(ctx, r.ID, base, ml, opts)
 		if err == nil {
 			// The one that answered first, then the rest for failover.
 			st.BaseURLs = append([]string{base}, append(append([]string(nil), bases[:i]...), bases[i+1:]...)...)
-			return pkgs, st, nil
+			return part, st, nil
 		}
 		errs = append(errs, err)
 		if ctx.Err() != nil {
@@ -393,27 +405,22 @@ func readMirrorlist(ctx context.Context, f Fetcher, u string) ([]string, *metali
 // that contributes nothing, saying why: an empty repo is nearly always a
 // wrong URL or an over-eager filter, and would surface only as "nothing
 // provides" later.
-func filterRepo(r Repo, pkgs []*Package) ([]*Package, error) {
-	if len(pkgs) == 0 {
-		return nil, fmt.Errorf("repo %s contributes no packages: its metadata lists none (is the URL the repo's top, where repodata/ is?)", r.ID)
+func filterRepo(r Repo, part *repoPart) error {
+	if part == nil || len(part.pkgs) == 0 {
+		return fmt.Errorf("repo %s contributes no packages: its metadata lists none (is the URL the repo's top, where repodata/ is?)", r.ID)
 	}
 	if len(r.Exclude) == 0 && len(r.IncludePkgs) == 0 {
-		return pkgs, nil
+		return nil
 	}
 	f := repoFilter{exclude: r.Exclude, include: r.IncludePkgs}
-	kept := make([]*Package, 0, len(pkgs))
-	for _, p := range pkgs {
-		if f.keep(p) {
-			kept = append(kept, p)
-		}
+	n := len(part.pkgs)
+	if part.filter(f.keep) == 0 {
+		return fmt.Errorf("repo %s contributes no packages: exclude=%s includepkgs=%s leave none of its %d", r.ID, strings.Join(r.Exclude, ","), strings.Join(r.IncludePkgs, ","), n)
 	}
-	if len(kept) == 0 {
-		return nil, fmt.Errorf("repo %s contributes no packages: exclude=%s includepkgs=%s leave none of its %d", r.ID, strings.Join(r.Exclude, ","), strings.Join(r.IncludePkgs, ","), len(pkgs))
-	}
-	return kept, nil
+	return nil
 }
 
-func loadRepomdFrom(ctx context.Context, id, base string, ml *metalink, opts LoadOptions) (pkgs []*Package, st SourceState, err error) {
+func loadRepomdFrom(ctx context.Context, id, base string, ml *metalink, opts LoadOptions) (part *repoPart, st SourceState, err error) {
 	st = SourceState{Repo: id, BaseURL: base}
 	mdURL := joinURL(base, "repodata/repomd.xml")
 	rc, err := opts.Fetcher.Fetch(WithMaxSize(ctx, MaxRepomdSize), mdURL, 0, -1)
@@ -451,21 +458,24 @@ func loadRepomdFrom(ctx context.Context, id, base string, ml *metalink, opts Loa
 	}
 	if pc, ok := opts.Fetcher.(ParsedCache); ok {
 		key := parsedKey(id, md)
-		if pr, ok := openParsed(pc, key, id); ok {
+		if pr, part, ok := openParsed(pc, key, id); ok {
 			st.parsed = pr
-			return pr.pkgs, st, nil
+			return part, st, nil
 		}
 		defer func() {
 			if err == nil {
-				st.parsed = newParsedRepo(key, pkgs)
+				st.parsed = newParsedRepo(key, part)
 				st.parsed.savePkgs = true
 			}
 		}()
 	}
+	// Each package becomes ids as it is read: its strings and Dep records
+	// are garbage at once, so a repo never exists twice in memory.
+	part = newRepoPart(1 << 10)
 	err = readMetadata(ctx, base, md.Files["primary"], opts, func(r io.Reader) error {
 		return ReadPrimary(r, id, func(p *Package) error {
 			if p != nil {
-				pkgs = append(pkgs, p)
+				part.add(p)
 			}
 			return nil
 		})
@@ -473,7 +483,7 @@ func loadRepomdFrom(ctx context.Context, id, base string, ml *metalink, opts Loa
 	if err != nil {
 		return nil, st, err
 	}
-	return pkgs, st, nil
+	return part, st, nil
 }
 
 // readMetadata fetches one metadata file, checks its checksum and size while
@@ -535,10 +545,12 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 		if !need {
 			continue // merged already, in the parsed cache
 		}
-		byID := map[string]*Package{}
-		for _, p := range u.Packages {
-			if p.Repo == st.Repo && p.Checksum.Hex != "" {
-				byID[p.Checksum.Hex] = p
+		// Filelists name packages by pkgid, the checksum primary gives.
+		repoID, _ := u.pool.lookup(st.Repo)
+		byID := map[string]int{}
+		for k := range u.pkgs {
+			if r := &u.pkgs[k]; r.repo == repoID && r.sumHex != 0 {
+				byID[u.pool.strs[r.sumHex]] = k
 			}
 		}
 		var keep func([]byte) bool
@@ -546,14 +558,14 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 			keep = func(path []byte) bool { return want[string(path)] }
 		}
 		type merge struct {
-			p     *Package
+			k     int
 			files []string
 		}
 		var merges []merge
 		err := readMetadata(ctx, st.BaseURL, *st.filelists, opts, func(r io.Reader) error {
 			return ReadFilelists(r, keep, func(pkgid string, files []string) error {
-				if p := byID[pkgid]; p != nil {
-					merges = append(merges, merge{p, files})
+				if k, ok := byID[pkgid]; ok {
+					merges = append(merges, merge{k, files})
 				}
 				return nil
 			})
@@ -568,7 +580,8 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 		for _, m := range merges {
 			// Primary's paths stay: filelists repeats them, but the wanted
 			// set may not name them.
-			m.p.Files, m.p.FullFiles = mergePaths(m.p.Files, m.files), true
+			r := &u.pkgs[m.k]
+			r.files, r.fullFiles = u.pool.mergePaths(r.files, m.files), true
 		}
 		if pr != nil {
 			if want == nil {
@@ -588,11 +601,11 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 }
 
 // mergePaths returns the paths of a and b, each once, a's first.
-func mergePaths(a, b []string) []string {
+func (p *idPool) mergePaths(a []strID, b []string) []strID {
 	out := a[:len(a):len(a)]
 	for _, f := range b {
-		if !slices.Contains(a, f) {
-			out = append(out, f)
+		if id := p.intern(f); !slices.Contains(a, id) {
+			out = append(out, id)
 		}
 	}
 	return out

@@ -105,7 +105,7 @@ func (a *app) abiOptions(r *resolution, sess *mirror.Session) abi.Options {
 		CacheDir:  cacheDir,
 	}
 	if r.universe != nil {
-		opts.Available = r.universe.Packages
+		opts.Available = r.universe.Packages()
 	}
 	if r.baseline != nil {
 		opts.Libraries = r.baseline.Libraries
