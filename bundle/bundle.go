@@ -2,7 +2,6 @@ package bundle
 
 import (
 	"archive/tar"
-	"bufio"
 	"context"
 	_ "embed"
 	"errors"
@@ -292,88 +291,6 @@ func writeTarGz(ctx context.Context, w io.Writer, dir string) error {
 	return gz.Close()
 }
 
-// Limits on what Extract accepts from an archive.
-const (
-	maxEntries   = 100_000
-	maxTotalSize = 64 << 30
-)
-
-// Extract unpacks a bundle archive into dir and returns the bundle's
-// directory. It refuses absolute or climbing paths, links and devices, and
-// absurd sizes, so a hostile archive cannot write outside dir.
-func Extract(archive, dir string) (string, error) {
-	f, err := os.Open(archive)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	gz, err := gzip.NewReader(bufio.NewReader(f))
-	if err != nil {
-		return "", fmt.Errorf("%s is not a gzip bundle: %w", archive, err)
-	}
-	tr := tar.NewReader(gz)
-	var total int64
-	top := ""
-	for n := 0; ; n++ {
-		hdr, err := tr.Next()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return "", fmt.Errorf("read %s: %w", archive, err)
-		}
-		if n > maxEntries {
-			return "", fmt.Errorf("%s has more than %d entries", archive, maxEntries)
-		}
-		name := path.Clean(hdr.Name)
-		if path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") {
-			return "", &Error{File: hdr.Name, Detail: "path leaves the bundle"}
-		}
-		first, _, _ := strings.Cut(name, "/")
-		if top == "" {
-			top = first
-		} else if first != top {
-			return "", &Error{File: hdr.Name, Detail: "outside the bundle's top directory " + top}
-		}
-		dst := filepath.Join(dir, filepath.FromSlash(name))
-		switch hdr.Typeflag {
-		case tar.TypeDir:
-			if err := os.MkdirAll(dst, 0o755); err != nil {
-				return "", err
-			}
-		case tar.TypeReg:
-			total += hdr.Size
-			if hdr.Size < 0 || total > maxTotalSize {
-				return "", &Error{File: hdr.Name, Detail: "size out of bounds"}
-			}
-			if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
-				return "", err
-			}
-			mode := os.FileMode(0o644)
-			if hdr.Mode&0o111 != 0 {
-				mode = 0o755
-			}
-			out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode)
-			if err != nil {
-				return "", err
-			}
-			_, err = io.Copy(out, io.LimitReader(tr, hdr.Size))
-			if cerr := out.Close(); err == nil {
-				err = cerr
-			}
-			if err != nil {
-				return "", err
-			}
-		default:
-			return "", &Error{File: hdr.Name, Detail: "links and special files are not allowed in a bundle"}
-		}
-	}
-	if top == "" {
-		return "", fmt.Errorf("%s is empty", archive)
-	}
-	return filepath.Join(dir, top), nil
-}
-
 // Error is a bundle that fails verification; the CLI exits 4 on it.
 type Error struct {
 	File   string
@@ -426,6 +343,10 @@ func verifyFiles(dir string) (*lock.Lock, error) {
 		}
 		rel, _ := filepath.Rel(dir, p)
 		rel = filepath.ToSlash(rel)
+		if !d.Type().IsRegular() {
+			// What is read through a link may change before rpm reads it.
+			return &Error{File: rel, Detail: fmt.Sprintf("is a %s: a bundle holds only regular files and directories", d.Type())}
+		}
 		if rel == "SHA256SUMS" || rel == "sha256.err" {
 			return nil
 		}
@@ -513,7 +434,9 @@ func Open(path string) (dir string, cleanup func(), err error) {
 		return "", nil, err
 	}
 	if st.IsDir() {
-		return path, func() {}, nil
+		// Its files are checked not to be links: the directory named may be one.
+		real, err := filepath.EvalSymlinks(path)
+		return real, func() {}, err
 	}
 	tmp, err := os.MkdirTemp("", "rpmvault-bundle-")
 	if err != nil {
