@@ -11,6 +11,7 @@ import (
 
 	"github.com/rpmvault/rpmvault/bundle"
 	"github.com/rpmvault/rpmvault/installer"
+	"github.com/rpmvault/rpmvault/internal/digest"
 	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/mirror"
 )
@@ -65,11 +66,19 @@ func (a *app) bundleCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if a.cfg.GetBool("json") {
-				return writeJSON(a.stdout, map[string]any{"bundle": out, "packages": len(lk.Packages()), "lock_sha256": lockDigest(lockBytes), "binary": bin})
+			// The lock's sha256 anchors what rpmvault verifies; the
+			// archive's anchors the rest (install.sh, bin/rpmvault,
+			// repodata/), which a tampered bundle could change with
+			// SHA256SUMS: check it before running anything of it.
+			bundleSum, err := digest.FileSHA256(out)
+			if err != nil {
+				return err
 			}
-			fmt.Fprintf(a.stdout, "wrote %s (%d packages)\nlock sha256 %s (on the target: rpmvault verify|install BUNDLE --lock-sha256 %[3]s)\n",
-				out, len(lk.Packages()), lockDigest(lockBytes))
+			if a.cfg.GetBool("json") {
+				return writeJSON(a.stdout, map[string]any{"bundle": out, "packages": len(lk.Packages()), "lock_sha256": lockDigest(lockBytes), "bundle_sha256": bundleSum, "binary": bin})
+			}
+			fmt.Fprintf(a.stdout, "wrote %s (%d packages)\nlock sha256 %s (on the target: rpmvault verify|install BUNDLE --lock-sha256 %[3]s)\nbundle sha256 %s (on the target, before unpacking it: echo '%[4]s  %s' | sha256sum -c)\n",
+				out, len(lk.Packages()), lockDigest(lockBytes), bundleSum, filepath.Base(out))
 			return nil
 		},
 	}

@@ -4,11 +4,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
 	"github.com/rpmvault/rpmvault/bundle"
 	"github.com/rpmvault/rpmvault/fixtures"
+	"github.com/rpmvault/rpmvault/internal/digest"
 )
 
 // TestInstallOnlyInstallsPinnedPackages: the trust anchor covers lock.yaml
@@ -76,5 +78,45 @@ func TestInstallOnlyInstallsPinnedPackages(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestBundlePrintsItsSHA256: --lock-sha256 anchors the lock and its
+// packages, not install.sh or bin/rpmvault, which run before anything is
+// verified and which a forger changes along with SHA256SUMS (verify then
+// still passes: the lock is intact). bundle prints the archive's sha256,
+// the anchor for those, and a tampered archive does not match it.
+func TestBundlePrintsItsSHA256(t *testing.T) {
+	_, lockFile, store, maps := makeBundle(t)
+	out := filepath.Join(t.TempDir(), "docker.tar.gz")
+	code, stdout, stderr := rpmvault(t, append([]string{"bundle", "--lock", lockFile, "--store", store, "-o", out, "--binary", os.Args[0]}, maps...)...)
+	if code != 0 {
+		t.Fatalf("bundle: exit %d: %s", code, stderr)
+	}
+	m := regexp.MustCompile(`bundle sha256 ([0-9a-f]{64}) \(on the target, before unpacking it: echo '([0-9a-f]{64})  docker.tar.gz' \| sha256sum -c\)`).FindStringSubmatch(stdout)
+	if m == nil {
+		t.Fatalf("bundle does not print the archive's sha256 and how to check it:\n%s", stdout)
+	}
+	if got, err := digest.FileSHA256(out); err != nil || got != m[1] || m[2] != m[1] {
+		t.Fatalf("bundle printed %s, the archive hashes to %s (%v)", m[1], got, err)
+	}
+	dir, err := bundle.Extract(out, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "install.sh"), []byte("#!/bin/sh\necho owned\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	rewriteSums(t, dir)
+	anchor := lockAnchor(t, out)
+	if code, stdout, stderr := rpmvault(t, append([]string{"verify", dir}, anchor...)...); code != 0 || !strings.Contains(stdout, "anchored") {
+		t.Fatalf("verify of an intact lock with a changed install.sh: exit %d\n%s%s", code, stdout, stderr)
+	}
+	tampered := filepath.Join(t.TempDir(), "docker.tar.gz")
+	if o, err := exec.Command("tar", "czf", tampered, "-C", filepath.Dir(dir), filepath.Base(dir)).CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v %s", err, o)
+	}
+	if got, _ := digest.FileSHA256(tampered); got == m[1] {
+		t.Fatal("the tampered archive has the printed sha256")
 	}
 }
