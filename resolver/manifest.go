@@ -182,7 +182,7 @@ func ParseManifest(data []byte) (*Manifest, error) {
 		if errors.Is(err, io.EOF) {
 			return nil, errors.New("empty manifest: it needs at least name, repos and install")
 		}
-		return nil, explainYAMLError(err)
+		return nil, explainYAMLError(err, data)
 	}
 	if m.Arch == "" {
 		m.Arch = "x86_64"

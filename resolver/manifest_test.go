@@ -51,6 +51,11 @@ func TestParseManifestErrors(t *testing.T) {
 		{"no source", "name: x\ninstall: [a]\nrepos: [{id: a}]\n", `repo "a" has no baseurl, mirrorlist, metalink or packages`},
 		{"bad constraint", "name: x\ninstall: [a]\nrepos: [{id: a, baseurl: /r}]\nconstraints: ['a ~ 1']\n", "bad operator"},
 		{"bad type", "name: x\ninstall: [a]\nrepos: [{id: a, baseurl: {x: 1}}]\n", "want a string or a list"},
+		{"install as a string", "name: x\ninstall: bash\nrepos: [{id: a, baseurl: /r}]\n", "line 2: install: want a list of strings, e.g. [a, b], got a string (bash)"},
+		{"repos as a map", "name: x\ninstall: [a]\nrepos:\n  id: a\n  baseurl: /r\n", `line 4: repos: want a list of repos, each starting with "- id:", got a map`},
+		{"gpgcheck not a bool", "name: x\ninstall: [a]\nrepos:\n  - id: a\n    baseurl: /r\n    gpgcheck: maybe\n", "line 6: repos[0].gpgcheck: want true or false, got a string (maybe)"},
+		{"priority not a number", "name: x\ninstall: [a]\nrepos: [{id: a, baseurl: /r, priority: high}]\n", "repos[0].priority: want a whole number"},
+		{"vars as a list", "name: x\ninstall: [a]\nrepos: [{id: a, baseurl: /r}]\nvars: [a]\n", "vars: want a map of NAME: VALUE, got a list"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

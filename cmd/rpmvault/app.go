@@ -151,6 +151,9 @@ func (a *app) printError(err error) {
 func noArgs(cmd *cobra.Command, args []string) error {
 	if len(args) > 0 && cmd.HasSubCommands() {
 		hint := ""
+		if cmd.SuggestionsMinimumDistance <= 0 {
+			cmd.SuggestionsMinimumDistance = 2 // cobra sets it only on the root's own lookup
+		}
 		if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
 			hint = "; did you mean " + strings.Join(s, " or ") + "?"
 		}

@@ -62,7 +62,11 @@ func (a *app) strictConfig(cmd *cobra.Command, file string) error {
 		}
 		for _, k := range fv.AllKeys() {
 			if _, ok := types[k]; !ok {
-				return usagef("config file %s: unknown key %q (valid keys: %s)", file, k, strings.Join(valid, ", "))
+				hint := ""
+				if close := resolver.ClosestKey(k, valid); close != "" {
+					hint = fmt.Sprintf("; did you mean %q?", close)
+				}
+				return usagef("config file %s: unknown key %q%s (valid keys: %s)", file, k, hint, strings.Join(valid, ", "))
 			}
 			fileValues[k] = fv.Get(k)
 		}

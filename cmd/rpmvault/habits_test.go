@@ -81,6 +81,7 @@ func TestDNFHabits(t *testing.T) {
 		{"mistyped command", []string{"resolv", "-m", "x.yaml"}, exitUsage, []string{`unknown command "resolv"; did you mean resolve?`}},
 		{"mistyped command, no flags", []string{"captur"}, exitUsage, []string{"did you mean capture?"}},
 		{"old flag name", []string{"install", "--help"}, 0, []string{"--baseline"}},
+		{"mistyped subcommand", []string{"store", "verfy"}, exitUsage, []string{`unknown command "verfy"; did you mean verify?`}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -106,6 +107,23 @@ func TestDNFHabits(t *testing.T) {
 	}
 	if strings.Contains(stderr, "resolver.Manifest") {
 		t.Errorf("error names a Go type:\n%s", stderr)
+	}
+	// A value of the wrong kind is named by its key, in YAML's words.
+	os.WriteFile(m, []byte("name: x\ninstall: docker-engine\nrepos:\n  id: a\n"), 0o644)
+	_, _, stderr = rpmvault(t, "resolve", "-m", m)
+	for _, w := range []string{"line 2: install: want a list of strings", "line 4: repos: want a list of repos"} {
+		if !strings.Contains(stderr, w) {
+			t.Errorf("manifest of wrong kinds: error lacks %q:\n%s", w, stderr)
+		}
+	}
+	if strings.Contains(stderr, "[]string") || strings.Contains(stderr, "resolver.") {
+		t.Errorf("error names a Go type:\n%s", stderr)
+	}
+	// A mistyped key of the config file is named with the closest one.
+	cfg := filepath.Join(t.TempDir(), "rpmvault.yaml")
+	os.WriteFile(cfg, []byte("mirror-mapp: [a=b]\n"), 0o644)
+	if code, _, stderr := rpmvault(t, "--config", cfg, "version"); code != exitUsage || !strings.Contains(stderr, `unknown key "mirror-mapp"; did you mean "mirror-map"?`) {
+		t.Errorf("config typo: exit %d: %s", code, stderr)
 	}
 }
 
