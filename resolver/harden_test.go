@@ -8,6 +8,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -355,5 +357,31 @@ func TestMetadataStopsAtDeclaredOpenSize(t *testing.T) {
 				t.Fatalf("got %v, want an error saying %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestGzipFilesServedWithContentEncoding: a web server that labels .gz
+// files "Content-Encoding: gzip" (Apache's AddEncoding, common on mirrors)
+// serves primary.xml.gz as it is; the bytes repomd.xml's checksum covers
+// are the compressed file, so the client must not decode it (as curl and
+// librepo do not: they never ask for an encoding).
+func TestGzipFilesServedWithContentEncoding(t *testing.T) {
+	w, _ := servedWorld(t)
+	files := http.FileServer(http.Dir(w.Root))
+	srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, ".gz") {
+			rw.Header().Set("Content-Encoding", "gzip")
+			rw.Header().Set("Content-Type", "application/x-gzip")
+		}
+		files.ServeHTTP(rw, r)
+	}))
+	defer srv.Close()
+	u, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{{ID: "base", BaseURLs: []string{srv.URL + "/vault/6.6/os/x86_64/"}}},
+		resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{Client: resolver.NewHTTPClient(shortNet)}})
+	if err != nil {
+		t.Fatalf("a mirror that labels .gz files with Content-Encoding: %v", err)
+	}
+	if len(u.Packages()) == 0 {
+		t.Fatal("no packages read")
 	}
 }

@@ -52,6 +52,11 @@ func NewHTTPClient(o NetOptions) *http.Client {
 		ResponseHeaderTimeout: o.HeaderTimeout,
 		MaxIdleConnsPerHost:   8,
 		IdleConnTimeout:       90 * time.Second,
+		// Bytes are checked as the server stores them: asking for gzip
+		// would have Go decode a .gz that a server labels
+		// "Content-Encoding: gzip" (Apache's AddEncoding), so that its
+		// checksum and size no longer match. curl and librepo do not ask.
+		DisableCompression: true,
 	}
 	return &http.Client{Transport: &guardedTransport{next: tr, opts: o}}
 }
