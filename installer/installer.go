@@ -64,6 +64,12 @@ func Install(ctx context.Context, dir string, lock *lock.Lock, opts Options) (*r
 	if out == nil {
 		out = io.Discard
 	}
+	if len(lock.Packages()) == 0 {
+		// A bundle of a box that had everything already (resolve against
+		// its capture planned nothing): its repodata lists no package.
+		fmt.Fprintln(out, "the bundle carries no packages: nothing to install")
+		return &resolver.Plan{}, nil
+	}
 	installed, err := installedSet(ctx, opts)
 	if err != nil {
 		return nil, err

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -9,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/rpmvault/rpmvault/fixtures"
+	"github.com/rpmvault/rpmvault/lock"
 )
 
 // TestMultilibTwinsOnTheBox: a CentOS 6 box often has glibc.i686 beside
@@ -55,5 +57,63 @@ func TestMultilibTwinsOnTheBox(t *testing.T) {
 	fromList, _ := planNEVRAs(t, append(args, "--baseline", list)...)
 	if !slices.Contains(fromList, "glibc-2.12-1.149.el6.i686") || slices.Contains(fromList, "device-mapper-libs-1.02.90-2.el6_6.1.i686") {
 		t.Errorf("from rpm -qa: only the installed 32-bit package gets a 32-bit upgrade: %v", fromList)
+	}
+}
+
+// TestNothingToShip: a box that has the whole closure already gets an
+// empty plan; every command along the way says so, its --json lists are
+// [], and installing the empty bundle is "nothing to install", not an error.
+func TestNothingToShip(t *testing.T) {
+	_, maps := fixtureWorld(t)
+	dir := t.TempDir()
+	store := filepath.Join(dir, "store")
+	full := filepath.Join(dir, "full.lock.yaml")
+	if code, _, stderr := rpmvault(t, append([]string{"resolve", "-m", shippedManifest, "--lock", full, "--store", store}, maps...)...); code != 0 {
+		t.Fatalf("resolve: exit %d: %s", code, stderr)
+	}
+	l, err := lock.Read(full)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var box []string
+	for _, p := range l.Packages() {
+		box = append(box, p.NEVRA())
+	}
+	baseline := filepath.Join(dir, "rpm-qa.txt")
+	os.WriteFile(baseline, []byte(strings.Join(box, "\n")+"\n"), 0o644)
+
+	empty := filepath.Join(dir, "empty.lock.yaml")
+	base := append([]string{"-m", shippedManifest, "--baseline", baseline, "--store", store}, maps...)
+	for _, args := range [][]string{
+		append([]string{"resolve", "--json", "--lock", empty}, base...),
+		{"graph", "--format", "json", "--lock", empty, "--store", store},
+	} {
+		code, stdout, stderr := rpmvault(t, args...)
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", args[0], code, stderr)
+		}
+		var doc map[string]any
+		if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
+			t.Fatalf("%s --json: %v\n%s", args[0], err, stdout)
+		}
+		for _, key := range []string{"packages", "nodes", "edges"} {
+			if v, ok := doc[key]; ok {
+				if list, isList := v.([]any); !isList || len(list) != 0 {
+					t.Errorf("%s --json: %s is %v, want []", args[0], key, v)
+				}
+			}
+		}
+	}
+	b := filepath.Join(dir, "empty.tar.gz")
+	if code, _, stderr := rpmvault(t, append([]string{"bundle", "--lock", empty, "--store", store, "-o", b, "--binary", os.Args[0]}, maps...)...); code != 0 {
+		t.Fatalf("bundle of nothing: exit %d: %s", code, stderr)
+	}
+	code, stdout, stderr := rpmvault(t, append([]string{"install", b, "--root", t.TempDir(), "--dry-run", "--json"}, lockAnchor(t, b)...)...)
+	if code != 0 {
+		t.Fatalf("install --dry-run of an empty bundle: exit %d: %s", code, stderr)
+	}
+	var plan planJSON
+	if err := json.Unmarshal([]byte(stdout), &plan); err != nil || plan.Packages == nil || len(plan.Packages) != 0 {
+		t.Errorf("install --json of an empty bundle: %v %q", err, stdout)
 	}
 }
