@@ -385,3 +385,37 @@ func TestGzipFilesServedWithContentEncoding(t *testing.T) {
 		t.Fatal("no packages read")
 	}
 }
+
+// TestRemoteMirrorlistNamesNoLocalFiles: a mirrorlist or metalink fetched
+// over the network that names a file:// base URL (here a real repo on this
+// machine) is refused: a server's answer may not make rpmvault read local
+// files, nor make them a local source of the lock.
+func TestRemoteMirrorlistNamesNoLocalFiles(t *testing.T) {
+	w, _ := servedWorld(t)
+	local := "file://" + w.Root + "/epel/6/x86_64/"
+	md, err := os.ReadFile(filepath.Join(w.Root, "epel/6/x86_64/repodata/repomd.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name     string
+		body     []byte
+		metalink bool
+	}{
+		{"mirrorlist", []byte(local + "\n"), false},
+		{"metalink", fixtures.Metalink(md, local+"repodata/repomd.xml"), true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) { rw.Write(tt.body) }))
+			defer srv.Close()
+			r := resolver.Repo{ID: "epel", Priority: 99, Mirrorlist: srv.URL + "/mirrorlist"}
+			if tt.metalink {
+				r.Mirrorlist, r.Metalink = "", srv.URL+"/metalink"
+			}
+			_, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{r}, resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{Client: resolver.NewHTTPClient(shortNet)}})
+			if err == nil || !strings.Contains(err.Error(), "not an http(s) URL") {
+				t.Fatalf("got %v, want the file:// answer refused", err)
+			}
+		})
+	}
+}

@@ -383,6 +383,9 @@ func readMirrorlist(ctx context.Context, f Fetcher, u string) ([]string, *metali
 		if err != nil {
 			return nil, nil, fmt.Errorf("metalink %s: %w", u, err)
 		}
+		if err := remoteNamesRemote(u, ml.Bases); err != nil {
+			return nil, nil, err
+		}
 		return ml.Bases, ml, nil
 	}
 	var out []string
@@ -398,7 +401,30 @@ func readMirrorlist(ctx context.Context, f Fetcher, u string) ([]string, *metali
 	if len(out) == 0 {
 		return nil, nil, fmt.Errorf("mirrorlist %s lists no mirror", u)
 	}
+	if err := remoteNamesRemote(u, out); err != nil {
+		return nil, nil, err
+	}
 	return out, nil, nil
+}
+
+// remoteNamesRemote refuses a mirrorlist or metalink fetched over the
+// network that names anything but http(s) mirrors: a server's answer must
+// not make rpmvault read this machine's files (a file:// base URL becomes a
+// local source the lock may then read packages from).
+func remoteNamesRemote(list string, bases []string) error {
+	if !isHTTP(list) {
+		return nil
+	}
+	for _, b := range bases {
+		if !isHTTP(b) {
+			return fmt.Errorf("mirrorlist %s names %q, which is not an http(s) URL: a server's answer may not name local files; refusing it", list, b)
+		}
+	}
+	return nil
+}
+
+func isHTTP(u string) bool {
+	return strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")
 }
 
 // filterRepo applies a repo's exclude= and includepkgs= and refuses a repo
