@@ -91,7 +91,9 @@ func Capture(ctx context.Context, root string, w io.Writer) (CaptureStats, error
 			if err := flush(); err != nil {
 				return st, err
 			}
-			st.Packages++
+			if !strings.HasPrefix(line, "@ gpg-pubkey ") { // an imported key, not a package
+				st.Packages++
+			}
 		} else if f, ok := strings.CutPrefix(line, "F "); ok {
 			files = append(files, f)
 		}

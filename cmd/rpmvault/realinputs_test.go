@@ -25,9 +25,14 @@ func TestMultilibTwinsOnTheBox(t *testing.T) {
 	if out, err := exec.Command("rpm", "--root", root, "-i", "--nosignature", "--nodeps", twin).CombinedOutput(); err != nil {
 		t.Fatalf("install glibc.i686 into the 6.5 root: %v\n%s", err, out)
 	}
+	// A real box has imported keys too: rpm -qa lists them as gpg-pubkey.
+	if out, err := exec.Command("rpm", "--root", root, "--import", filepath.Join(w.Root, "vault/RPM-GPG-KEY-CentOS-6")).CombinedOutput(); err != nil {
+		t.Fatalf("import the CentOS key into the root: %v\n%s", err, out)
+	}
 	dir := t.TempDir()
 	capture := filepath.Join(dir, "box.capture")
-	if code, _, stderr := rpmvault(t, "capture", "--root", root, "-o", capture); code != 0 {
+	code, stdout, stderr := rpmvault(t, "capture", "--root", root, "-o", capture, "--json")
+	if code != 0 {
 		t.Fatalf("capture: exit %d: %s", code, stderr)
 	}
 	list := filepath.Join(dir, "rpm-qa.txt")
@@ -36,6 +41,11 @@ func TestMultilibTwinsOnTheBox(t *testing.T) {
 		t.Fatal(err)
 	}
 	os.WriteFile(list, out, 0o644)
+	var sum struct{ Packages int }
+	keys := strings.Count(string(out), "gpg-pubkey-")
+	if err := json.Unmarshal([]byte(stdout), &sum); err != nil || keys != 1 || sum.Packages != strings.Count(string(out), "\n")-keys {
+		t.Errorf("capture --json counts %d packages (%v); rpm -qa lists %d lines, %d of them keys", sum.Packages, err, strings.Count(string(out), "\n"), keys)
+	}
 
 	// docker and the 6.6 glibc (for 64-bit programs): glibc-common goes to
 	// 6.6 with it, and the 6.5 glibc.i686 requires the old glibc-common.
