@@ -127,3 +127,36 @@ func TestNothingToShip(t *testing.T) {
 		t.Errorf("install --json of an empty bundle: %v %q", err, stdout)
 	}
 }
+
+// TestStockRepoFilesAsAdminsHaveThem: CentOS-Base.repo as older CentOS 6
+// releases ship it (no &infra=), saved on Windows (BOM, CRLF), with a
+// disabled stanza that names no URL and a "key: value" line, resolves the
+// same set as explicit baseurls.
+func TestStockRepoFilesAsAdminsHaveThem(t *testing.T) {
+	_, maps := fixtureWorld(t)
+	stockBase, err := os.ReadFile(filepath.Join(stockRepos, "CentOS-Base.repo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(string(stockBase), "&infra=$infra", "")
+	text = strings.Replace(text, "gpgcheck=1", "gpgcheck: 1", 1)
+	text += "\n[c6-media]\nname=CentOS-$releasever - Media\nenabled=0\n"
+	text = "\ufeff" + strings.ReplaceAll(text, "\n", "\r\n")
+	dir := t.TempDir()
+	repoFile := filepath.Join(dir, "CentOS-Base.repo")
+	os.WriteFile(repoFile, []byte(text), 0o644)
+	explicit := writeManifest(t, `repos:
+  - id: base
+    baseurl: https://vault.centos.org/6.6/os/x86_64/
+  - id: updates
+    baseurl: https://vault.centos.org/6.6/updates/x86_64/
+  - id: extras
+    baseurl: https://vault.centos.org/6.6/extras/x86_64/
+`+dockerRepo)
+	stock := writeManifest(t, "repofiles: ["+repoFile+"]\nrepos:\n"+dockerRepo)
+	a, _ := planNEVRAs(t, append([]string{"-m", explicit, "--no-abi", "--store", filepath.Join(dir, "s1")}, maps...)...)
+	b, _ := planNEVRAs(t, append([]string{"-m", stock, "--no-abi", "--store", filepath.Join(dir, "s2")}, maps...)...)
+	if strings.Join(a, " ") != strings.Join(b, " ") {
+		t.Errorf("the admin's CentOS-Base.repo resolves differently:\n stock    %v\n explicit %v", b, a)
+	}
+}
