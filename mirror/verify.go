@@ -43,21 +43,30 @@ type Keyring struct {
 	keys openpgp.EntityList
 }
 
-// ParseKeys reads ASCII-armored (or binary) public keys, as a repo's gpgkey serves them.
+// ParseKeys reads ASCII-armored (or binary) public keys, as a repo's gpgkey
+// serves them: every armored block of each blob.
 func ParseKeys(blobs ...[]byte) (*Keyring, error) {
 	kr := &Keyring{}
+	const begin = "-----BEGIN PGP"
 	for _, b := range blobs {
-		var el openpgp.EntityList
-		var err error
-		if bytes.Contains(b, []byte("-----BEGIN PGP")) {
-			el, err = openpgp.ReadArmoredKeyRing(bytes.NewReader(b))
-		} else {
-			el, err = openpgp.ReadKeyRing(bytes.NewReader(b))
+		if !bytes.Contains(b, []byte(begin)) {
+			el, err := openpgp.ReadKeyRing(bytes.NewReader(b))
+			if err != nil {
+				return nil, fmt.Errorf("read gpg key: %w", err)
+			}
+			kr.keys = append(kr.keys, el...)
+			continue
 		}
-		if err != nil {
-			return nil, fmt.Errorf("read gpg key: %w", err)
+		// Every armored block, as rpm --import reads them all: reading
+		// only the first would let a file hold a key nobody looked at.
+		blocks := bytes.Split(b, []byte(begin))
+		for _, blk := range blocks[1:] {
+			el, err := openpgp.ReadArmoredKeyRing(bytes.NewReader(append([]byte(begin), blk...)))
+			if err != nil {
+				return nil, fmt.Errorf("read gpg key: %w", err)
+			}
+			kr.keys = append(kr.keys, el...)
 		}
-		kr.keys = append(kr.keys, el...)
 	}
 	return kr, nil
 }

@@ -116,3 +116,30 @@ func TestVerifyRPM(t *testing.T) {
 		})
 	}
 }
+
+// TestParseKeysReadsEveryBlock: a key file with two armored blocks holds
+// two keys (rpm --import imports both); reading only the first would hide
+// the second from every check of which keys a file carries.
+func TestParseKeysReadsEveryBlock(t *testing.T) {
+	w := signed(t)
+	var blobs [][]byte
+	for _, k := range []string{"vault/RPM-GPG-KEY-CentOS-6", "docker/gpg"} {
+		b, err := os.ReadFile(filepath.Join(w.Root, k))
+		if err != nil {
+			t.Fatal(err)
+		}
+		blobs = append(blobs, b)
+	}
+	one := keyring(t, w, "vault/RPM-GPG-KEY-CentOS-6").KeyIDs()
+	two := keyring(t, w, "docker/gpg").KeyIDs()
+	both, err := mirror.ParseKeys(append(append(append([]byte(nil), blobs[0]...), "\ntext between blocks\n"...), blobs[1]...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := strings.Join(both.KeyIDs(), ","), strings.Join(append(one, two...), ","); got != want {
+		t.Errorf("two armored blocks give keys %s, want %s", got, want)
+	}
+	if _, err := mirror.ParseKeys(append(append([]byte(nil), blobs[0]...), "-----BEGIN PGP SIGNATURE-----\nxx\n-----END PGP SIGNATURE-----\n"...)); err == nil {
+		t.Error("a block that is not a key was accepted")
+	}
+}

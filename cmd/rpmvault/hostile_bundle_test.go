@@ -120,3 +120,42 @@ func TestBundlePrintsItsSHA256(t *testing.T) {
 		t.Fatal("the tampered archive has the printed sha256")
 	}
 }
+
+// TestImportKeysOnlyTheLocksSigners: with an anchored lock, install
+// --import-keys imports only keys the lock's packages were verified with;
+// keys/ is not anchored, and rpm --import trusts every key of a file. A
+// forger's key appended to the distribution's key file is refused, before
+// anything is imported or installed.
+func TestImportKeysOnlyTheLocksSigners(t *testing.T) {
+	fixtures.NeedTool(t, "rpm")
+	b, _, _, _ := makeBundle(t)
+	anchor := lockAnchor(t, b)
+	forger, err := fixtures.NewSigner(t.TempDir(), "Forger")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir, err := bundle.Extract(b, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := filepath.Glob(filepath.Join(dir, "keys", "*"))
+	if err != nil || len(keys) == 0 {
+		t.Fatalf("no keys in the bundle: %v", err)
+	}
+	genuine, err := os.ReadFile(keys[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(keys[0], append(append([]byte(nil), genuine...), forger.PublicKey...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	rewriteSums(t, dir)
+	root := t.TempDir()
+	code, stdout, stderr := rpmvault(t, append([]string{"install", dir, "--root", root, "--import-keys"}, anchor...)...)
+	if code != exitVerification || !strings.Contains(stderr, forger.KeyID) || !strings.Contains(stderr, "keys/"+filepath.Base(keys[0])) {
+		t.Errorf("exit %d, want 4 naming the forger's key %s and its file:\n%s%s", code, forger.KeyID, stdout, stderr)
+	}
+	if out, _ := rpmQ(t, root, "-a"); strings.TrimSpace(out) != "" {
+		t.Errorf("something was imported or installed:\n%s", out)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"path/filepath"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -85,17 +86,33 @@ func (a *app) keysToImport(dir string, l *lock.Lock, trust *bundle.Trust) ([]str
 	for _, p := range l.Packages() {
 		signers[p.SigningKey] = true
 	}
+	// The anchored lock names the keys its packages were verified with;
+	// keys/ is not anchored. rpm --import takes every key of a file, so a
+	// file is imported only if each of its keys is one of those: a
+	// forger's key beside the distribution's would otherwise be trusted
+	// by the target's rpmdb from then on.
 	var out []string
 	for i, b := range blobs {
 		kr, err := mirror.ParseKeys(b)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", paths[i], err)
+			return nil, &bundle.Error{File: "keys/" + filepath.Base(paths[i]), Detail: err.Error()}
 		}
-		for _, id := range kr.KeyIDs() {
+		ids := kr.KeyIDs()
+		var signing, others []string
+		for _, id := range ids {
 			if signers[id] {
-				out = append(out, paths[i])
-				break
+				signing = append(signing, id)
+			} else {
+				others = append(others, id)
 			}
+		}
+		switch {
+		case len(signing) > 0 && len(others) > 0:
+			return nil, &bundle.Error{File: "keys/" + filepath.Base(paths[i]), Detail: fmt.Sprintf(
+				"holds key %s, which signs nothing the anchored lock pins, beside %s, which does: rpm --import would trust both, so nothing is imported (remove the extra key, or import the right one yourself with rpm --import)",
+				strings.Join(others, ", "), strings.Join(signing, ", "))}
+		case len(signing) > 0:
+			out = append(out, paths[i])
 		}
 	}
 	return out, nil
