@@ -42,7 +42,7 @@ type pkgRec struct {
 // idPool holds the interned strings and EVRs and the records built from them.
 type idPool struct {
 	strs   []string
-	strIdx map[string]strID
+	strIdx strIndex
 	evrs   []evrRec
 	evrIdx map[evrRec]evrID
 	// deps[0] is a placeholder, so that dependency index 0 means "none".
@@ -62,13 +62,10 @@ func newIDPool(sizeHint int) *idPool {
 // they are needed: a pool loaded from the parsed cache has its ids already,
 // and a solve needs only a few look-ups.
 func (p *idPool) index() {
-	if p.strIdx != nil {
+	if p.evrIdx != nil {
 		return
 	}
-	p.strIdx = make(map[string]strID, len(p.strs))
-	for i, s := range p.strs {
-		p.strIdx[s] = strID(i)
-	}
+	p.strIdx.build(p.strs)
 	p.evrIdx = make(map[evrRec]evrID, len(p.evrs))
 	for i, e := range p.evrs {
 		p.evrIdx[e] = evrID(i)
@@ -78,20 +75,27 @@ func (p *idPool) index() {
 // intern returns s's id, adding it when new.
 func (p *idPool) intern(s string) strID {
 	p.index()
-	if id, ok := p.strIdx[s]; ok {
+	if id, ok := p.strIdx.find(p.strs, s); ok {
 		return id
 	}
-	id := strID(len(p.strs))
 	p.strs = append(p.strs, s)
-	p.strIdx[s] = id
-	return id
+	return p.strIdx.add(p.strs, strID(len(p.strs)-1))
+}
+
+// internBytes is intern for a []byte, copying it only when new.
+func (p *idPool) internBytes(b []byte) strID {
+	p.index()
+	if id, ok := p.strIdx.findBytes(p.strs, b); ok {
+		return id
+	}
+	p.strs = append(p.strs, string(b))
+	return p.strIdx.add(p.strs, strID(len(p.strs)-1))
 }
 
 // lookup returns s's id, or false when no record uses s.
 func (p *idPool) lookup(s string) (strID, bool) {
 	p.index()
-	id, ok := p.strIdx[s]
-	return id, ok
+	return p.strIdx.find(p.strs, s)
 }
 
 func (p *idPool) internEVR(e EVR) evrID {

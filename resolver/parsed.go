@@ -74,10 +74,8 @@ func openParsed(c ParsedCache, key, repo string) (*parsedRepo, *repoPart, bool) 
 	}
 	// The checksum only catches accidents: the records get the checks
 	// primary.xml's get.
-	for i := range part.pkgs {
-		if checkRepoPackage(part.pool.materialise(&part.pkgs[i], false)) != nil {
-			return nil, nil, false
-		}
+	if !part.checked() {
+		return nil, nil, false
 	}
 	pr := newParsedRepo(key, part)
 	if rc, err := c.OpenParsed(key + "-files"); err == nil {

@@ -139,7 +139,19 @@ func writeWords(w *bufio.Writer, words []uint32) {
 // readParsed decodes what writeParsed wrote into a repo part with a pool of
 // its own. repo is every package's repo (not stored).
 func readParsed(r io.Reader, repo string) (*repoPart, error) {
-	body, err := readParsedBody(r, parsedMagicPrefix, parsedMagic)
+	// A file is mapped rather than read: its bytes are then not on the Go
+	// heap, whose collector would otherwise let the heap grow to twice
+	// their size, and they are gone once decoded.
+	data, unmap, ok := mapFile(r)
+	if ok {
+		defer unmap()
+	} else {
+		var err error
+		if data, err = parsedReadAll(r); err != nil {
+			return nil, fmt.Errorf("parsed cache: %w", err)
+		}
+	}
+	body, err := checkParsed(data, parsedMagicPrefix, parsedMagic)
 	if err != nil {
 		return nil, err
 	}
@@ -259,7 +271,7 @@ func decodeParsed(body []byte, repo string) (*repoPart, error) {
 	// Distinct strings and EVRs are what makes comparing ids comparing
 	// values; the look-ups built here are the ones every solve needs.
 	pool.index()
-	if len(pool.strIdx) != len(pool.strs) || len(pool.evrIdx) != len(pool.evrs) {
+	if pool.strIdx.dups > 0 || len(pool.evrIdx) != len(pool.evrs) {
 		return nil, fmt.Errorf("string or EVR table has duplicates")
 	}
 

@@ -19,6 +19,12 @@ func readParsedBody(r io.Reader, magicPrefix, magic string) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("parsed cache: %w", err)
 	}
+	return checkParsed(data, magicPrefix, magic)
+}
+
+// checkParsed checks a parsed-cache file's magic line and checksum and
+// returns what is between them.
+func checkParsed(data []byte, magicPrefix, magic string) ([]byte, error) {
 	if len(data) < len(magic) && strings.HasPrefix(magic, string(data)) {
 		return nil, fmt.Errorf("parsed cache: truncated: %d bytes", len(data))
 	}

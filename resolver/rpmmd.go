@@ -347,7 +347,6 @@ func parseEpoch(s string) (int, error) {
 // ReadPrimary streams primary.xml (uncompressed) and calls fn for each
 // package. Memory stays proportional to one package plus the strings kept.
 func ReadPrimary(r io.Reader, repo string, fn func(*Package) error) error {
-	s := newXMLScanner(r)
 	// Names and versions repeat across packages and dependencies: one copy
 	// of each is kept.
 	strs := make(map[string]string, 1<<16)
@@ -366,6 +365,13 @@ func ReadPrimary(r io.Reader, repo string, fn func(*Package) error) error {
 		strs[v] = v
 		return v
 	}
+	return readPrimary(r, repo, intern, internString, fn)
+}
+
+// readPrimary is ReadPrimary with the interning given: a universe's
+// reader interns into its id pool, so the strings are kept once, there.
+func readPrimary(r io.Reader, repo string, intern func([]byte) string, internString func(string) string, fn func(*Package) error) error {
+	s := newXMLScanner(r)
 	var (
 		seenRoot bool
 		xp       *xmlPackage // the package being read

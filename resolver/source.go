@@ -499,7 +499,10 @@ func loadRepomdFrom(ctx context.Context, id, base string, ml *metalink, opts Loa
 	// are garbage at once, so a repo never exists twice in memory.
 	part = newRepoPart(1 << 10)
 	err = readMetadata(ctx, base, md.Files["primary"], opts, func(r io.Reader) error {
-		return ReadPrimary(r, id, func(p *Package) error {
+		pl := part.pool
+		intern := func(b []byte) string { return pl.strs[pl.internBytes(b)] }
+		internString := func(v string) string { return pl.strs[pl.intern(v)] }
+		return readPrimary(r, id, intern, internString, func(p *Package) error {
 			if p != nil {
 				part.add(p)
 			}

@@ -208,3 +208,25 @@ func (u *Universe) namedBy(k int, spec string) bool {
 	}
 	return strings.HasPrefix(spec, "/") && slices.Contains(r.files, id)
 }
+
+// checked runs checkRepoPackage over the part's packages, materialising
+// only the few names it has not seen: a repo has far fewer distinct names,
+// versions and arches than packages.
+func (rp *repoPart) checked() bool {
+	ok := map[strID]bool{}
+	for i := range rp.pkgs {
+		r := &rp.pkgs[i]
+		e := rp.pool.evrs[r.evr]
+		if ok[r.name] && ok[r.arch] && ok[e.ver] && ok[e.rel] && r.size >= 0 && r.hdrStart >= 0 && r.hdrEnd >= r.hdrStart && CheckHref(rp.pool.strs[r.loc]) == nil {
+			continue
+		}
+		if checkRepoPackage(rp.pool.materialise(r, false)) != nil {
+			return false
+		}
+		// "" never counts as seen: it is a valid release, not a valid name.
+		for _, id := range []strID{r.name, r.arch, e.ver, e.rel} {
+			ok[id] = id != 0
+		}
+	}
+	return true
+}

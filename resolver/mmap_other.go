@@ -1,0 +1,8 @@
+//go:build !unix
+
+package resolver
+
+import "io"
+
+// mapFile maps nothing where there is no mmap: the file is read instead.
+func mapFile(io.Reader) ([]byte, func(), bool) { return nil, nil, false }
