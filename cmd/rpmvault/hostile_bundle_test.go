@@ -121,41 +121,81 @@ func TestBundlePrintsItsSHA256(t *testing.T) {
 	}
 }
 
-// TestImportKeysOnlyTheLocksSigners: with an anchored lock, install
-// --import-keys imports only keys the lock's packages were verified with;
-// keys/ is not anchored, and rpm --import trusts every key of a file. A
-// forger's key appended to the distribution's key file is refused, before
-// anything is imported or installed.
+// TestImportKeysOnlyTheLocksSigners: keys/ is not anchored, and rpm
+// --import trusts every key of a file. With an anchored lock, install
+// --import-keys imports only keys the lock's packages were verified with:
+// a forger's key appended to the distribution's key file is refused before
+// anything is imported or installed. With the rpmdb's keys as the anchor
+// (they signed every package), nothing of keys/ is imported.
 func TestImportKeysOnlyTheLocksSigners(t *testing.T) {
 	fixtures.NeedTool(t, "rpm")
+	w, _ := fixtureWorld(t)
 	b, _, _, _ := makeBundle(t)
-	anchor := lockAnchor(t, b)
 	forger, err := fixtures.NewSigner(t.TempDir(), "Forger")
 	if err != nil {
 		t.Fatal(err)
 	}
-	dir, err := bundle.Extract(b, t.TempDir())
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := filepath.Glob(filepath.Join(dir, "keys", "*"))
-	if err != nil || len(keys) == 0 {
-		t.Fatalf("no keys in the bundle: %v", err)
-	}
-	genuine, err := os.ReadFile(keys[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(keys[0], append(append([]byte(nil), genuine...), forger.PublicKey...), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	rewriteSums(t, dir)
-	root := t.TempDir()
-	code, stdout, stderr := rpmvault(t, append([]string{"install", dir, "--root", root, "--import-keys"}, anchor...)...)
-	if code != exitVerification || !strings.Contains(stderr, forger.KeyID) || !strings.Contains(stderr, "keys/"+filepath.Base(keys[0])) {
-		t.Errorf("exit %d, want 4 naming the forger's key %s and its file:\n%s%s", code, forger.KeyID, stdout, stderr)
-	}
-	if out, _ := rpmQ(t, root, "-a"); strings.TrimSpace(out) != "" {
-		t.Errorf("something was imported or installed:\n%s", out)
+	forgerID := strings.ToLower(forger.KeyID[8:])
+	for _, c := range []struct {
+		name   string
+		rpmdb  bool // the box trusts the world's keys already
+		append bool // the forger's key joins the first key file, else a file of its own
+	}{
+		{"anchored lock, key appended", false, true},
+		{"rpmdb anchor, key file added", true, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dir, err := bundle.Extract(b, t.TempDir())
+			if err != nil {
+				t.Fatal(err)
+			}
+			keys, err := filepath.Glob(filepath.Join(dir, "keys", "*"))
+			if err != nil || len(keys) == 0 {
+				t.Fatalf("no keys in the bundle: %v", err)
+			}
+			target := filepath.Join(dir, "keys", "base-FORGER")
+			body := forger.PublicKey
+			if c.append {
+				target = keys[0]
+				genuine, err := os.ReadFile(target)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body = append(append([]byte(nil), genuine...), forger.PublicKey...)
+			}
+			if err := os.WriteFile(target, body, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			rewriteSums(t, dir)
+			root := t.TempDir()
+			args := []string{"install", dir, "--root", root, "--import-keys"}
+			if c.rpmdb {
+				trusted := trustedKeyDir(t, w)
+				for _, k := range []string{"RPM-GPG-KEY-CentOS-6", "gpg"} {
+					if out, err := exec.Command("rpm", "--root", root, "--import", filepath.Join(trusted, k)).CombinedOutput(); err != nil {
+						t.Fatalf("rpm --import: %v %s", err, out)
+					}
+				}
+			} else {
+				args = append(args, lockAnchor(t, b)...)
+			}
+			code, stdout, stderr := rpmvault(t, args...)
+			imported, _ := rpmQ(t, root, "gpg-pubkey")
+			if strings.Contains(imported, forgerID) {
+				t.Errorf("the forger's key %s was imported:\n%s", forger.KeyID, imported)
+			}
+			if c.rpmdb {
+				if code != 0 {
+					t.Errorf("install: exit %d\n%s%s", code, stdout, stderr)
+				}
+				return
+			}
+			if code != exitVerification || !strings.Contains(stderr, forger.KeyID) || !strings.Contains(stderr, "keys/"+filepath.Base(target)) {
+				t.Errorf("exit %d, want 4 naming the forger's key %s and its file:\n%s%s", code, forger.KeyID, stdout, stderr)
+			}
+			if out, _ := rpmQ(t, root, "-a"); strings.TrimSpace(out) != "" {
+				t.Errorf("something was imported or installed:\n%s", out)
+			}
+		})
 	}
 }

@@ -74,6 +74,11 @@ func (a *app) keysToImport(dir string, l *lock.Lock, trust *bundle.Trust) ([]str
 	keyDir := filepath.Join(dir, "keys")
 	if d := a.cfg.GetString("trusted-keys"); d != "" && !trust.LockAnchored {
 		keyDir = d
+	} else if trust.KeysAnchored && !trust.LockAnchored {
+		// The rpmdb's own keys vouched for every package: the target
+		// needs none of keys/ (which is not anchored) to trust them.
+		a.log.Info("--import-keys: nothing to import, the rpmdb's keys already sign every package of the bundle")
+		return nil, nil
 	}
 	blobs, paths, err := bundle.KeyFiles(keyDir)
 	if err != nil {
