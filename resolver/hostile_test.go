@@ -7,6 +7,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strings"
@@ -278,5 +280,40 @@ func TestLocalDirectorySource(t *testing.T) {
 	}
 	if len(u.Packages()) != 2 || u.Packages()[0].Name != "docker-engine" || !strings.HasSuffix(u.Packages()[0].Location, ".rpm") {
 		t.Fatalf("local directory source: %+v", u.Packages())
+	}
+}
+
+// TestHeaderOnlySizeWithoutContentLength: a server that ignores Range and
+// sends no Content-Length (a close-delimited or chunked body) still gives
+// the package its size; plans and reports showed it as 0 B.
+func TestHeaderOnlySizeWithoutContentLength(t *testing.T) {
+	dir := t.TempDir()
+	spec := fixtures.Spec{Name: "docker-engine", Version: "1.7.1", Release: "1.el6", Requires: []string{"libcgroup"},
+		Files: []fixtures.File{{Path: "/usr/bin/docker", Body: bytes.Repeat([]byte("docker"), 100000)}}}
+	path, err := fixtures.WriteRPM(dir, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(http.StatusOK) // no Range, no Content-Length: chunked
+		for b := data; len(b) > 0; {
+			n := min(len(b), 32<<10)
+			w.Write(b[:n])
+			w.(http.Flusher).Flush()
+			b = b[n:]
+		}
+	}))
+	defer srv.Close()
+	repos := []resolver.Repo{{ID: "docker", Packages: []string{srv.URL + "/" + spec.FileName()}}}
+	u, err := resolver.LoadUniverse(context.Background(), repos, resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := u.Packages()[0].Size; got != int64(len(data)) {
+		t.Errorf("size %d, want %d", got, len(data))
 	}
 }

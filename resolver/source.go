@@ -691,6 +691,12 @@ func readRemoteHeader(ctx context.Context, f Fetcher, u string) (*Package, error
 		rr.Close()
 		if err == nil && p.Size == 0 {
 			p.Size = rr.total // what a plan shows and the mirror expects
+			if p.Size <= 0 {
+				// The server said no size (no Content-Length, no total in
+				// Content-Range): count the file, or plans and reports
+				// show it as 0 B.
+				p.Size, err = countRemote(ctx, f, u)
+			}
 		}
 		var se *HTTPStatusError
 		var oe *OfflineError
@@ -700,6 +706,20 @@ func readRemoteHeader(ctx context.Context, f Fetcher, u string) (*Package, error
 		errs = append(errs, err)
 	}
 	return nil, fmt.Errorf("%d attempts: %w", headerAttempts, errors.Join(errs...))
+}
+
+// countRemote reads a URL once to its end and returns its length.
+func countRemote(ctx context.Context, f Fetcher, u string) (int64, error) {
+	rc, err := f.Fetch(ctx, u, 0, -1)
+	if err != nil {
+		return 0, fmt.Errorf("size of %s: %w", u, err)
+	}
+	defer rc.Close()
+	n, err := io.Copy(io.Discard, rc)
+	if err != nil {
+		return 0, fmt.Errorf("size of %s: %w", u, err)
+	}
+	return n, nil
 }
 
 // rangeReader reads a URL sequentially in ranged chunks, so reading a header
