@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 
 	"github.com/rpmvault/rpmvault/resolver"
 )
@@ -53,13 +54,9 @@ func applyStepwise(ctx context.Context, plan *resolver.Plan, dir string, opts Op
 	if err != nil {
 		return err
 	}
-	done := map[int]bool{}
-	if b, err := os.ReadFile(journal); err == nil {
-		for _, f := range strings.Fields(string(b)) {
-			if n, err := strconv.Atoi(f); err == nil {
-				done[n] = true
-			}
-		}
+	done, err := readJournal(journal)
+	if err != nil {
+		return err
 	}
 	for step := 1; step <= plan.Steps; step++ {
 		var files, nevras []string
@@ -103,4 +100,36 @@ func applyStepwise(ctx context.Context, plan *resolver.Plan, dir string, opts Op
 func installedAll(ctx context.Context, root string, nvras []string) bool {
 	_, err := rpm(ctx, root, append([]string{"-q"}, nvras...)...)
 	return err == nil
+}
+
+// maxJournal bounds a journal: a line per step.
+const maxJournal = 1 << 20
+
+// readJournal returns the steps a journal records as done. The journal
+// must be a regular file, not a link (it would be appended to after the
+// first step, through the link, or could be /dev/zero): that is refused
+// before any step runs.
+func readJournal(journal string) (map[int]bool, error) {
+	done := map[int]bool{}
+	f, err := os.OpenFile(journal, os.O_RDONLY|syscallNoFollow|syscall.O_NONBLOCK, 0)
+	if os.IsNotExist(err) {
+		return done, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("stepwise journal %s: %w (it must be a regular file: remove it to start over)", journal, err)
+	}
+	defer f.Close()
+	if st, err := f.Stat(); err != nil || !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("stepwise journal %s is not a regular file: remove it to start over", journal)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxJournal))
+	if err != nil {
+		return nil, fmt.Errorf("stepwise journal %s: %w", journal, err)
+	}
+	for _, field := range strings.Fields(string(b)) {
+		if n, err := strconv.Atoi(field); err == nil {
+			done[n] = true
+		}
+	}
+	return done, nil
 }

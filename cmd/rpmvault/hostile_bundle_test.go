@@ -199,3 +199,36 @@ func TestImportKeysOnlyTheLocksSigners(t *testing.T) {
 		})
 	}
 }
+
+// TestStepwiseJournalMustBeAFile: a stepwise journal that is a link (here
+// to a file outside the root saying step 1 is done) is refused before any
+// step runs: it was read through, and then appended to through the link
+// only after the first step had been installed.
+func TestStepwiseJournalMustBeAFile(t *testing.T) {
+	fixtures.NeedTool(t, "rpm")
+	b, _, _, _ := makeBundle(t)
+	anchor := lockAnchor(t, b)
+	root := t.TempDir()
+	jdir := filepath.Join(root, "var", "lib", "rpmvault")
+	if err := os.MkdirAll(jdir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	outside := filepath.Join(t.TempDir(), "journal")
+	if err := os.WriteFile(outside, []byte("1\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	journal := filepath.Join(jdir, "journal-"+anchor[1])
+	if err := os.Symlink(outside, journal); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := rpmvault(t, append([]string{"install", b, "--root", root, "--stepwise"}, anchor...)...)
+	if code == 0 || !strings.Contains(stderr, journal) {
+		t.Errorf("exit %d, want a failure naming the journal %s:\n%s%s", code, journal, stdout, stderr)
+	}
+	if out, _ := rpmQ(t, root, "-a"); strings.TrimSpace(out) != "" {
+		t.Errorf("steps ran before the journal was refused:\n%s", out)
+	}
+	if got, _ := os.ReadFile(outside); string(got) != "1\n" {
+		t.Errorf("the file behind the link was written: %q", got)
+	}
+}
