@@ -109,6 +109,11 @@ func stageFiles(ctx context.Context, root string, in Input) error {
 	if err := mirror.CreateRepo(root); err != nil {
 		return fmt.Errorf("repodata: %w", err)
 	}
+	// The source RPMs (resolve --source) go to sources/, after the
+	// repodata: they are carried, never installed.
+	if err := stageSources(ctx, filepath.Join(root, sbom.SourcesDir), in); err != nil {
+		return err
+	}
 	// And it describes itself: CycloneDX and SPDX documents of its RPMs.
 	if err := sbom.Write(root, in.Lock); err != nil {
 		return err
@@ -143,6 +148,43 @@ func stageFiles(ctx context.Context, root string, in Input) error {
 		return err
 	}
 	return os.WriteFile(filepath.Join(root, "SHA256SUMS"), sums, 0o644)
+}
+
+// stageSources copies the lock's source RPMs from the store into dir.
+func stageSources(ctx context.Context, dir string, in Input) error {
+	srcs := in.Lock.Sources()
+	if len(srcs) == 0 {
+		return nil
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	for _, p := range srcs {
+		sha := p.SHA256()
+		if sha == "" {
+			return fmt.Errorf("source %s has no sha256 in the lock (run rpmvault mirror first)", p.NEVRA())
+		}
+		dst, err := p.FilePath(dir)
+		if err != nil {
+			return err
+		}
+		if err := copyObject(ctx, in.Store, sha, dst); err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return fmt.Errorf("source %s is not in the store %s (run rpmvault mirror first)", p.NEVRA(), in.Store)
+			}
+			return fmt.Errorf("source %s: %w", p.NEVRA(), err)
+		}
+	}
+	return nil
+}
+
+// bundlePath is where a lock entry's file is in a bundle: rpms/ for a
+// binary, sources/ for a source RPM.
+func bundlePath(p lock.Package) string {
+	if p.Arch == resolver.SourceArch {
+		return sbom.SourcesDir + "/" + p.FileName()
+	}
+	return "rpms/" + p.FileName()
 }
 
 // copyObject copies a store object to dst, re-hashing it on the way: a
@@ -355,7 +397,7 @@ func verifyFiles(dir string) (*lock.Lock, error) {
 		if !ok {
 			return &Error{File: rel, Detail: "is not listed in SHA256SUMS (extra or renamed file)"}
 		}
-		if strings.HasPrefix(rel, "rpms/") {
+		if strings.HasPrefix(rel, "rpms/") || strings.HasPrefix(rel, sbom.SourcesDir+"/") {
 			// Hashed by VerifyWith's pass over each package, which checks
 			// its digests and signature too: the bundle is read once.
 			return nil
@@ -387,8 +429,8 @@ func verifyFiles(dir string) (*lock.Lock, error) {
 		return nil, &Error{File: "lock.yaml", Detail: err.Error()}
 	}
 	inLock := map[string]bool{}
-	for _, p := range lock.Packages() {
-		name := "rpms/" + p.FileName()
+	for _, p := range append(lock.Packages(), lock.Sources()...) {
+		name := bundlePath(p)
 		inLock[name] = true
 		if listed[name] == "" {
 			return nil, &Error{File: name, Detail: "pinned by lock.yaml but not in the bundle"}
@@ -398,7 +440,7 @@ func verifyFiles(dir string) (*lock.Lock, error) {
 		}
 	}
 	for name := range listed {
-		if strings.HasPrefix(name, "rpms/") && !inLock[name] {
+		if (strings.HasPrefix(name, "rpms/") || strings.HasPrefix(name, sbom.SourcesDir+"/")) && !inLock[name] {
 			return nil, &Error{File: name, Detail: "is not pinned by lock.yaml"}
 		}
 	}

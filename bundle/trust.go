@@ -12,6 +12,7 @@ import (
 	"github.com/rpmvault/rpmvault/internal/rpmfile"
 	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/mirror"
+	"github.com/rpmvault/rpmvault/resolver"
 )
 
 // Anchor is what verifying a bundle starts from that whoever made the bundle
@@ -78,7 +79,7 @@ func VerifyWith(dir string, anchor Anchor) (*lock.Lock, *Trust, error) {
 	if ownTrusted {
 		anchor.Keys, anchor.KeysFrom = own, "the bundle's own keys/ (trusted because of --import-keys)"
 	}
-	pkgs := l.Packages()
+	pkgs := append(l.Packages(), l.Sources()...)
 	if err := parallel.Each(len(pkgs), func(i int) error {
 		return verifyPackage(dir, l, pkgs[i], own, anchor, trust.LockAnchored)
 	}); err != nil {
@@ -120,7 +121,7 @@ func verifyPackage(dir string, l *lock.Lock, p lock.Package, own *mirror.Keyring
 		// An unanchored lock's gpgcheck: false proves nothing.
 		keys = anchor.Keys
 	}
-	name := "rpms/" + p.FileName()
+	name := bundlePath(p)
 	if lockAnchored && anchor.Keys == nil {
 		// The anchored lock pins every byte: a file that hashes to its pin
 		// is the one the mirror verified (digests, signature) when it
@@ -172,6 +173,9 @@ func checkPinned(path, name string, p lock.Package) error {
 		return &Error{File: name, Detail: err.Error()}
 	}
 	facts := &mirror.RPMFacts{SHA256: got, Name: n.Name, Epoch: n.Epoch, Version: n.Version, Release: n.Release, Arch: n.Arch}
+	if pkg.Raw.Source {
+		facts.Arch = resolver.SourceArch // a source header's ARCH is its build host's
+	}
 	if err := facts.Matches(p); err != nil {
 		return &Error{File: name, Detail: err.Error()}
 	}

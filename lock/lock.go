@@ -63,7 +63,7 @@ type Package struct {
 	Checksum  string `yaml:"checksum,omitempty"`
 	Name      string `yaml:"name"`
 	EVR       string `yaml:"evr"`
-	SourceRPM string `yaml:"sourcerpm"` // "" for a source RPM itself
+	SourceRPM string `yaml:"sourcerpm,omitempty"` // none for a source RPM itself
 
 	// rpmvault's additions. A lock from rpm-lockfile-prototype has none of
 	// them: Parse derives epoch, version and release from evr and the arch
@@ -102,6 +102,8 @@ type Repo struct {
 	Packages     []string `yaml:"packages,omitempty"`
 	GPGCheck     bool     `yaml:"gpgcheck"`
 	RepomdSHA256 string   `yaml:"repomdSha256,omitempty"`
+	// Source says the repo holds source RPMs (resolve --source).
+	Source bool `yaml:"source,omitempty"`
 }
 
 // Vendor is what konflux's tooling writes as lockfileVendor.
@@ -154,6 +156,66 @@ func PackageOf(pp resolver.PlannedPackage) Package {
 		lp.Checksum = p.Checksum.Type + ":" + p.Checksum.Hex
 	}
 	return lp
+}
+
+// AddSources pins the source RPMs of the lock's binaries (resolve
+// --source): arches[].source, sorted by URL as the prototype writes them,
+// and the source repos they came from, with their snapshots.
+func (l *Lock) AddSources(sp *resolver.SourcePlan) {
+	if len(l.Arches) == 0 {
+		return
+	}
+	a := &l.Arches[0]
+	a.Source = []Package{}
+	for _, pp := range sp.Packages {
+		a.Source = append(a.Source, PackageOf(pp))
+	}
+	sort.SliceStable(a.Source, func(i, j int) bool { return a.Source[i].URL < a.Source[j].URL })
+	state := map[string]resolver.SourceState{}
+	for _, st := range sp.Sources {
+		state[st.Repo] = st
+	}
+	for _, r := range sp.Repos {
+		if _, dup := l.Repo(r.ID); dup {
+			continue
+		}
+		l.RPMVault.Repos = append(l.RPMVault.Repos, Repo{
+			ID: r.ID, BaseURLs: r.BaseURLs, GPGKeys: r.GPGKeys, Packages: r.Packages, GPGCheck: r.GPGCheck, RepomdSHA256: state[r.ID].RepomdSum, Source: true,
+		})
+	}
+}
+
+// Sources returns every pinned source RPM, once each (a lock of several
+// arches lists a source RPM in each arch's source list), in file order.
+func (l *Lock) Sources() []Package {
+	var out []Package
+	seen := map[string]bool{}
+	for _, a := range l.Arches {
+		for _, p := range a.Source {
+			if id := p.NEVRA() + " " + p.Checksum; !seen[id] {
+				seen[id] = true
+				out = append(out, p)
+			}
+		}
+	}
+	return out
+}
+
+// SourcePtrs returns pointers to every source RPM entry, once each, for
+// filling in what mirroring learns (sha256, size, signer).
+func (l *Lock) SourcePtrs() []*Package {
+	var out []*Package
+	seen := map[string]*Package{}
+	for a := range l.Arches {
+		for i := range l.Arches[a].Source {
+			p := &l.Arches[a].Source[i]
+			if id := p.NEVRA() + " " + p.Checksum; seen[id] == nil {
+				seen[id] = p
+				out = append(out, p)
+			}
+		}
+	}
+	return out
 }
 
 // Packages returns every pinned package of every arch, in install order.
@@ -327,6 +389,7 @@ func Parse(data []byte) (*Lock, error) {
 			}
 		}
 	}
+	problems = append(problems, checkSources(l.Arches)...)
 	for _, r := range l.RPMVault.Repos {
 		if err := resolver.CheckNamePart("repo id", r.ID); err != nil {
 			problems = append(problems, err.Error())
@@ -336,6 +399,45 @@ func Parse(data []byte) (*Lock, error) {
 		return nil, errors.New(strings.Join(problems, "; "))
 	}
 	return &l, nil
+}
+
+// checkSources holds source entries to what package entries are held to:
+// identity, arch src, a well-formed checksum, plain names, a URL; a source
+// RPM listed again (in another arch's list) must pin the same file.
+func checkSources(arches []Arch) []string {
+	var problems []string
+	seen := map[string]string{}
+	for _, a := range arches {
+		for _, p := range a.Source {
+			id := p.NEVRA()
+			switch {
+			case p.Name == "" || p.Version == "":
+				problems = append(problems, fmt.Sprintf("source package %q lacks name or version", p.URL))
+				continue
+			case p.Arch != resolver.SourceArch:
+				problems = append(problems, fmt.Sprintf("source package %s: arch %q, want src (a binary belongs in packages)", id, p.Arch))
+			case p.URL == "":
+				problems = append(problems, id+" has no url")
+			}
+			if prev, ok := seen[id]; ok && prev != p.Checksum {
+				problems = append(problems, fmt.Sprintf("source package %s is listed twice with different checksums", id))
+			}
+			seen[id] = p.Checksum
+			if p.Checksum != "" {
+				typ, h, _ := strings.Cut(p.Checksum, ":")
+				if !(typ == "sha256" && digest.ValidSHA256(h) || typ == "sha1" && digest.ValidSHA1(h)) {
+					problems = append(problems, fmt.Sprintf("%s: checksum %q is not sha256:<64 lower-case hex> or sha1:<40 lower-case hex>", id, p.Checksum))
+				}
+			}
+			if err := checkLockNames(p); err != nil {
+				problems = append(problems, fmt.Sprintf("%s: %v", id, err))
+			}
+			if p.Size < 0 {
+				problems = append(problems, id+" has a negative size")
+			}
+		}
+	}
+	return problems
 }
 
 // checkLockNames refuses a lock entry whose name parts could not be a file
@@ -390,14 +492,14 @@ func (l *Lock) adoptForeign() []string {
 	l.foreign = true
 	var problems []string
 	seenName, seenRepo := map[string]bool{}, map[string]bool{}
-	for _, p := range l.Packages() {
-		if !seenName[p.Name] {
+	for _, p := range append(l.Packages(), l.Sources()...) {
+		if !seenName[p.Name] && p.Arch != resolver.SourceArch {
 			seenName[p.Name] = true
 			l.RPMVault.Install = append(l.RPMVault.Install, p.Name)
 		}
 		if !seenRepo[p.RepoID] {
 			seenRepo[p.RepoID] = true
-			l.RPMVault.Repos = append(l.RPMVault.Repos, Repo{ID: p.RepoID})
+			l.RPMVault.Repos = append(l.RPMVault.Repos, Repo{ID: p.RepoID, Source: p.Arch == resolver.SourceArch})
 		}
 		if p.SHA256() == "" {
 			problems = append(problems, fmt.Sprintf("%s: a lock without an rpmvault section names no signing keys, so it must pin every package by sha256, and this one has checksum %q", p.NEVRA(), p.Checksum))

@@ -45,7 +45,8 @@ func TestParsePrototypeLock(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !l.Foreign() || strings.Join(l.RPMVault.Install, ",") != "setup,tar" || len(l.RPMVault.Repos) != 1 || l.RPMVault.Repos[0].GPGCheck {
+	if !l.Foreign() || strings.Join(l.RPMVault.Install, ",") != "setup,tar" || len(l.RPMVault.Repos) != 2 || l.RPMVault.Repos[0].GPGCheck ||
+		l.RPMVault.Repos[1].ID != "base-source" || !l.RPMVault.Repos[1].Source {
 		t.Errorf("foreign %v install %v repos %+v", l.Foreign(), l.RPMVault.Install, l.RPMVault.Repos)
 	}
 	a := l.Arches[0]
@@ -64,6 +65,9 @@ func TestParsePrototypeLock(t *testing.T) {
 	}
 	if len(a.ModuleMetadata) != 1 || a.ModuleMetadata[0].RepoID != "appstream" {
 		t.Errorf("module_metadata %+v", a.ModuleMetadata)
+	}
+	if src := l.Sources(); len(src) != 1 || src[0].NEVRA() != "tar-2:1.23-11.el6.src" || src[0].SHA256() == "" {
+		t.Errorf("sources %+v", src)
 	}
 	if got := l.Packages(); got[0].Name != "setup" || got[1].Name != "tar" {
 		t.Errorf("a lock without steps keeps its URL order: %v", got)

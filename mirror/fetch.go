@@ -196,6 +196,9 @@ func (s *Session) Fetch(ctx context.Context, p *lock.Package) error {
 // released its claim already: there is nothing held to give back.)
 func (s *Session) Close() error { return nil }
 
+// lockPackagePtrs lists every package of the lock to fetch: the binaries,
+// then the source RPMs (resolve --source), which take the same verified
+// path into the store.
 func lockPackagePtrs(l *lock.Lock) []*lock.Package {
 	var out []*lock.Package
 	for a := range l.Arches {
@@ -203,7 +206,7 @@ func lockPackagePtrs(l *lock.Lock) []*lock.Package {
 			out = append(out, &l.Arches[a].Packages[i])
 		}
 	}
-	return out
+	return append(out, l.SourcePtrs()...)
 }
 
 type mirrorer struct {

@@ -104,7 +104,11 @@ func ScanRPM(r io.Reader, path string, fileTime int64) (RepoEntry, error) {
 	if err != nil {
 		return RepoEntry{}, fmt.Errorf("read header of %s: %w", path, err)
 	}
-	p, err := resolver.PackageFromHeader(h)
+	fromHeader := resolver.PackageFromHeader
+	if raw.Source {
+		fromHeader = resolver.SourceFromHeader // a source repo: arch "src", as createrepo_c writes it
+	}
+	p, err := fromHeader(h)
 	if err != nil {
 		return RepoEntry{}, fmt.Errorf("read header of %s: %w", path, err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/rpmvault/rpmvault/internal/rpmfile"
 	"github.com/rpmvault/rpmvault/lock"
+	"github.com/rpmvault/rpmvault/resolver"
 	"github.com/rpmvault/rpmvault/store"
 )
 
@@ -74,6 +75,9 @@ func facts(ctx context.Context, s store.Store, sha string) (*RPMFacts, error) {
 	}
 	if n, err := h.GetNEVRA(); err == nil {
 		f.Name, f.Epoch, f.Version, f.Release, f.Arch = n.Name, n.Epoch, n.Version, n.Release, n.Arch
+		if raw.Source {
+			f.Arch = resolver.SourceArch // a source header's ARCH is its build host's
+		}
 	}
 	return f, nil
 }

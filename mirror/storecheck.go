@@ -125,7 +125,7 @@ func namesOf(idx map[string]string, lk *lock.Lock, sha string) []string {
 		}
 	}
 	if lk != nil {
-		for _, p := range lk.Packages() {
+		for _, p := range append(lk.Packages(), lk.Sources()...) {
 			if p.SHA256() == sha {
 				seen[p.RepoID+"/"+p.NEVRA()] = true
 			}
@@ -146,7 +146,7 @@ func repairObject(ctx context.Context, s store.Store, idx map[string]string, sha
 	pinned := int64(-1)
 	if opts.Lock != nil {
 		local := localSources(opts.Lock)
-		for _, p := range opts.Lock.Packages() {
+		for _, p := range append(opts.Lock.Packages(), opts.Lock.Sources()...) {
 			if p.SHA256() != sha {
 				continue
 			}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/rpmvault/rpmvault/internal/rpmfile"
 	"github.com/rpmvault/rpmvault/lock"
+	"github.com/rpmvault/rpmvault/resolver"
 )
 
 // VerifyError says that content is not what it must be: a checksum, size,
@@ -230,6 +231,10 @@ func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
 	if nevra, err := parsed.GetNEVRA(); err == nil {
 		facts.Name, facts.Version, facts.Release, facts.Arch = nevra.Name, nevra.Version, nevra.Release, nevra.Arch
 		facts.Epoch = nevra.Epoch
+		if raw.Source {
+			// A source RPM's ARCH is its build host's; rpm, yum and locks call it src.
+			facts.Arch = resolver.SourceArch
+		}
 	}
 	return facts, nil
 }

@@ -52,6 +52,59 @@ func ReadPackage(r io.Reader) (*Package, error) {
 	return p, nil
 }
 
+// ReadSourcePackage reads a source RPM's headers from r and returns its
+// record (arch "src"); a binary package is an error.
+func ReadSourcePackage(r io.Reader) (*Package, error) {
+	raw, err := rpmfile.ReadRawHeader(r)
+	if err != nil {
+		return nil, err
+	}
+	if err := raw.CheckDigests(); err != nil {
+		return nil, err
+	}
+	h, err := rpmfile.ParseHeader(raw)
+	if err != nil {
+		return nil, err
+	}
+	p, err := SourceFromHeader(h)
+	if err != nil {
+		return nil, err
+	}
+	p.HeaderStart, p.HeaderEnd = raw.Start, raw.End
+	return p, nil
+}
+
+// ErrSourcePackage is returned for a source RPM where an installable
+// package is expected.
+var ErrSourcePackage = errors.New("header has no source rpm tag: a source package (.src.rpm), not an installable one")
+
+// SourceArch is the arch of every source package, as rpm, yum and rpm-md
+// name it (the header's ARCH tag holds the build host's arch).
+const SourceArch = "src"
+
+// SourceFromHeader maps a source RPM's header to a package record: name,
+// epoch, version, release and arch "src". Its requirements are build
+// requirements, which no solve of an install uses, so they are left out.
+func SourceFromHeader(h *rpmutils.RpmHeader) (*Package, error) {
+	if !rpmfile.IsSource(h) {
+		return nil, errors.New("a binary package, not a source RPM (its header names a source rpm)")
+	}
+	n, err := h.GetNEVRA()
+	if err != nil {
+		return nil, fmt.Errorf("read name/version: %w", err)
+	}
+	p := &Package{Name: n.Name, EVR: EVR{Version: n.Version, Release: n.Release}, Arch: SourceArch, FullFiles: true}
+	if h.HasTag(rpmutils.EPOCH) {
+		if e, err := h.GetInt(rpmutils.EPOCH); err == nil {
+			p.EVR.Epoch = e
+		}
+	}
+	if p.Name == "" || p.EVR.Version == "" {
+		return nil, errors.New("header lacks name or version")
+	}
+	return p, nil
+}
+
 // rpm's RPMSENSE_* bits beyond the comparison flags.
 const (
 	senseScriptPre    = 1 << 9
@@ -92,7 +145,7 @@ func PackageFromHeader(h *rpmutils.RpmHeader) (*Package, error) {
 		return nil, errors.New("header lacks name, version or arch")
 	}
 	if p.SourceRPM, err = h.GetString(rpmutils.SOURCERPM); err != nil || p.SourceRPM == "" {
-		return nil, errors.New("header has no source rpm tag: source packages are not installable")
+		return nil, ErrSourcePackage
 	}
 	for _, d := range []struct {
 		dst                  *[]Dep

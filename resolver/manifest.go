@@ -40,6 +40,10 @@ type Manifest struct {
 	Dir string `yaml:"-"`
 
 	fileRepos []Repo // the enabled repos of RepoFiles, read by LoadManifest
+	// fileSourceRepos are the source repos of RepoFiles, enabled or not:
+	// --source enables the ones beside enabled repos, as dnf download
+	// --source and yumdownloader --source do.
+	fileSourceRepos []FileRepo
 }
 
 // ManifestRepo is one source of packages.
@@ -56,6 +60,10 @@ type ManifestRepo struct {
 	Exclude           stringList `yaml:"exclude"`
 	IncludePkgs       stringList `yaml:"includepkgs"`
 	SkipIfUnavailable bool       `yaml:"skip_if_unavailable"`
+	// Source marks a repo of source RPMs, read only by resolve --source.
+	// Unset, a repo is one when its id is a source repo's as dnf names
+	// them (ID-source, or X-source-rpms beside X-rpms).
+	Source *bool `yaml:"source"`
 }
 
 // stringList accepts a YAML scalar or a sequence, as yum accepts one baseurl
@@ -135,11 +143,23 @@ func (m *Manifest) loadRepoFiles() error {
 		for _, fr := range repos {
 			ids = append(ids, fr.ID)
 			enabled := fr.Enabled
+			if IsSourceRepoID(fr.ID) {
+				// Read only by --source, which enables those beside
+				// enabled repos, as dnf does: CentOS-Sources.repo ships
+				// every one disabled.
+				fr.Source = true
+			}
 			for i, g := range m.EnableRepo {
 				// Case-insensitive: C6.5-base and c6.5-base are one repo to a person.
 				if ok, _ := path.Match(strings.ToLower(g), strings.ToLower(fr.ID)); ok {
 					enabled, matched[i] = true, true
 				}
+			}
+			if fr.Source {
+				fr.Enabled = enabled
+				m.fileSourceRepos = append(m.fileSourceRepos, fr)
+				kept++
+				continue
 			}
 			if !enabled {
 				disabled = append(disabled, fr.ID)
@@ -243,13 +263,69 @@ func (m *Manifest) validate() error {
 	return nil
 }
 
-// Sources returns the manifest's repos with $releasever and $basearch expanded,
-// relative local paths made absolute, and yum's defaults applied (gpgcheck on,
-// priority 99).
+// Sources returns the manifest's repos of binary packages with $releasever
+// and $basearch expanded, relative local paths made absolute, and yum's
+// defaults applied (gpgcheck on, priority 99). Repos of source RPMs are
+// SourceRepos'.
 func (m *Manifest) Sources() []Repo {
+	var out []Repo
+	for _, r := range m.allRepos() {
+		if !r.Source {
+			out = append(out, r)
+		}
+	}
+	return append(out, m.fileRepos...)
+}
+
+// SourceRepos returns the repos of source RPMs that resolve --source reads,
+// in the manifest's order: the manifest's repos marked source (or named
+// ID-source), then the source repos of its .repo files that are enabled or
+// sit beside an enabled repo (ID-source beside ID, X-source-rpms beside
+// X-rpms), as dnf download --source enables them.
+func (m *Manifest) SourceRepos() []Repo {
+	var out []Repo
+	for _, r := range m.allRepos() {
+		if r.Source {
+			out = append(out, r)
+		}
+	}
+	binary := map[string]bool{}
+	for _, r := range m.Sources() {
+		binary[SourcePartner(r.ID)] = true
+	}
+	for _, fr := range m.fileSourceRepos {
+		if fr.Enabled || binary[fr.ID] {
+			out = append(out, fr.Repo)
+		}
+	}
+	return out
+}
+
+// IsSourceRepoID reports whether id names a repo of source RPMs as dnf and
+// yum name them: ID-source (CentOS-Sources.repo's base-source, EPEL's
+// epel-source) or X-source-rpms (RHEL's).
+func IsSourceRepoID(id string) bool {
+	return strings.HasSuffix(id, "-source") || strings.HasSuffix(id, "-source-rpms")
+}
+
+// SourcePartner is the id of the source repo beside repo id, as dnf's
+// enable_source_repos names it: X-rpms has X-source-rpms, any other ID has
+// ID-source.
+func SourcePartner(id string) string {
+	if x, ok := strings.CutSuffix(id, "-rpms"); ok {
+		return x + "-source-rpms"
+	}
+	return id + "-source"
+}
+
+// allRepos expands the manifest's own repos (not its .repo files').
+func (m *Manifest) allRepos() []Repo {
 	repos := make([]Repo, 0, len(m.Repos))
 	for _, r := range m.Repos {
-		repo := Repo{ID: r.ID, GPGCheck: true, Priority: r.Priority, SkipIfUnavailable: r.SkipIfUnavailable}
+		repo := Repo{ID: r.ID, GPGCheck: true, Priority: r.Priority, SkipIfUnavailable: r.SkipIfUnavailable, Source: IsSourceRepoID(r.ID)}
+		if r.Source != nil {
+			repo.Source = *r.Source
+		}
 		vars := m.vars()
 		repo.Exclude, repo.IncludePkgs = r.Exclude, r.IncludePkgs
 		if r.Mirrorlist != "" {
@@ -275,7 +351,7 @@ func (m *Manifest) Sources() []Repo {
 		}
 		repos = append(repos, repo)
 	}
-	return append(repos, m.fileRepos...)
+	return repos
 }
 
 // BaselinePath returns the installed-set file of the baseline, or "" for an

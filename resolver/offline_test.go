@@ -18,7 +18,7 @@ func (f *offlineFetcher) Fetch(_ context.Context, u string, _, _ int64) (io.Read
 // not asked for again (five identical errors told nothing more).
 func TestOfflineMissIsAnAnswer(t *testing.T) {
 	f := &offlineFetcher{}
-	_, err := readRemoteHeader(context.Background(), f, "https://get.docker.com/x.rpm")
+	_, err := readRemoteHeader(context.Background(), f, "https://get.docker.com/x.rpm", false)
 	var oe *OfflineError
 	if !errors.As(err, &oe) || f.calls != 1 {
 		t.Errorf("err %v after %d calls, want one OfflineError", err, f.calls)

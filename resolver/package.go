@@ -179,4 +179,6 @@ type Repo struct {
 	Exclude, IncludePkgs []string
 	// SkipIfUnavailable makes a repo that cannot be read a warning, not an error.
 	SkipIfUnavailable bool
+	// Source says the repo holds source RPMs: only resolve --source reads it.
+	Source bool
 }

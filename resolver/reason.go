@@ -12,6 +12,8 @@ const (
 	ReasonRequired
 	// ReasonUpgrade: it replaces the installed package By.
 	ReasonUpgrade
+	// ReasonSource: a source RPM, the one the binaries By were built from.
+	ReasonSource
 )
 
 // Reason is why a package is in a plan: its kind, the package (NEVRA) that
@@ -33,6 +35,8 @@ func (r Reason) String() string {
 		return "required by " + r.By + " (" + r.Dep.String() + ")"
 	case ReasonUpgrade:
 		return "upgrade of installed " + r.By
+	case ReasonSource:
+		return "source of " + r.By
 	}
 	return "needed by the solution"
 }

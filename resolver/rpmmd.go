@@ -347,6 +347,16 @@ func parseEpoch(s string) (int, error) {
 // ReadPrimary streams primary.xml (uncompressed) and calls fn for each
 // package. Memory stays proportional to one package plus the strings kept.
 func ReadPrimary(r io.Reader, repo string, fn func(*Package) error) error {
+	return readPrimaryOwnStrings(r, repo, false, fn)
+}
+
+// ReadSourcePrimary is ReadPrimary for a repo of source RPMs: it calls fn
+// for each source package (arch "src") and skips the rest.
+func ReadSourcePrimary(r io.Reader, repo string, fn func(*Package) error) error {
+	return readPrimaryOwnStrings(r, repo, true, fn)
+}
+
+func readPrimaryOwnStrings(r io.Reader, repo string, sources bool, fn func(*Package) error) error {
 	// Names and versions repeat across packages and dependencies: one copy
 	// of each is kept.
 	strs := make(map[string]string, 1<<16)
@@ -365,12 +375,12 @@ func ReadPrimary(r io.Reader, repo string, fn func(*Package) error) error {
 		strs[v] = v
 		return v
 	}
-	return readPrimary(r, repo, intern, internString, fn)
+	return readPrimary(r, repo, sources, intern, internString, fn)
 }
 
 // readPrimary is ReadPrimary with the interning given: a universe's
 // reader interns into its id pool, so the strings are kept once, there.
-func readPrimary(r io.Reader, repo string, intern func([]byte) string, internString func(string) string, fn func(*Package) error) error {
+func readPrimary(r io.Reader, repo string, sources bool, intern func([]byte) string, internString func(string) string, fn func(*Package) error) error {
 	s := newXMLScanner(r)
 	var (
 		seenRoot bool
@@ -437,7 +447,11 @@ func readPrimary(r io.Reader, repo string, intern func([]byte) string, internStr
 		if s.kind == tokEnd {
 			switch string(s.name) {
 			case "package":
-				p, err := xp.pkg(repo, internString)
+				pkg := xp.pkg
+				if sources {
+					pkg = xp.sourcePkg // a repo of source RPMs: only they are kept
+				}
+				p, err := pkg(repo, internString)
 				if err != nil {
 					return fmt.Errorf("primary.xml line %d: %w", s.line(), err)
 				}
@@ -549,6 +563,29 @@ func (xp *xmlPackage) reset() *xmlPackage {
 	xp.Format.Provides, xp.Format.Requires = f.Provides[:0], f.Requires[:0]
 	xp.Format.Conflicts, xp.Format.Obsoletes = f.Conflicts[:0], f.Obsoletes[:0]
 	return xp
+}
+
+// sourcePkg is the record of a source package (nil for any other): its
+// identity and where its file is.
+func (xp *xmlPackage) sourcePkg(repo string, intern func(string) string) (*Package, error) {
+	if xp.Arch != SourceArch {
+		return nil, nil
+	}
+	epoch, err := parseEpoch(xp.Version.Epoch)
+	if err != nil {
+		return nil, fmt.Errorf("package %s: %w", xp.Name, err)
+	}
+	p := &Package{
+		Name: intern(xp.Name), Arch: SourceArch,
+		EVR:  EVR{Epoch: epoch, Version: intern(xp.Version.Ver), Release: intern(xp.Version.Rel)},
+		Repo: repo, Location: xp.Location.Href,
+		Checksum: Checksum{Type: normalizeSumType(xp.Checksum.Type), Hex: strings.ToLower(strings.TrimSpace(xp.Checksum.Value))},
+		Size:     xp.Size.Package, HeaderStart: xp.Format.HeaderRange.Start, HeaderEnd: xp.Format.HeaderRange.End,
+	}
+	if err := checkRepoPackage(p); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 func (xp *xmlPackage) pkg(repo string, intern func(string) string) (*Package, error) {

@@ -240,6 +240,10 @@ type LoadOptions struct {
 	Fetcher Fetcher
 	// MaxMetadataSize bounds each uncompressed metadata file (default DefaultMaxMetadataSize).
 	MaxMetadataSize int64
+	// Sources reads the repos as repos of source RPMs: only their source
+	// packages (arch "src") are kept, and header-only sources must be
+	// .src.rpm files.
+	Sources bool
 }
 
 // LoadUniverse reads every repo: rpm-md metadata for repos with base URLs
@@ -482,7 +486,7 @@ func loadRepomdFrom(ctx context.Context, id, base string, ml *metalink, opts Loa
 	if fl, ok := md.Files["filelists"]; ok {
 		st.filelists = &fl
 	}
-	if pc, ok := opts.Fetcher.(ParsedCache); ok {
+	if pc, ok := opts.Fetcher.(ParsedCache); ok && !opts.Sources {
 		key := parsedKey(id, md)
 		if pr, part, ok := openParsed(pc, key, id); ok {
 			st.parsed = pr
@@ -502,7 +506,7 @@ func loadRepomdFrom(ctx context.Context, id, base string, ml *metalink, opts Loa
 		pl := part.pool
 		intern := func(b []byte) string { return pl.strs[pl.internBytes(b)] }
 		internString := func(v string) string { return pl.strs[pl.intern(v)] }
-		return readPrimary(r, id, intern, internString, func(p *Package) error {
+		return readPrimary(r, id, opts.Sources, intern, internString, func(p *Package) error {
 			if p != nil {
 				part.add(p)
 			}
@@ -654,7 +658,7 @@ func loadHeaders(ctx context.Context, r Repo, opts LoadOptions) ([]*Package, err
 			}
 		}
 		for _, pu := range urls {
-			p, err := readRemoteHeader(ctx, opts.Fetcher, pu)
+			p, err := readRemoteHeader(ctx, opts.Fetcher, pu, opts.Sources)
 			if err != nil {
 				return nil, fmt.Errorf("repo %s: read header of %s: %w", r.ID, pu, err)
 			}
@@ -676,7 +680,11 @@ const headerChunk = 256 << 10
 // asked again, as the mirror asks again for a package.
 const headerAttempts = 5
 
-func readRemoteHeader(ctx context.Context, f Fetcher, u string) (*Package, error) {
+func readRemoteHeader(ctx context.Context, f Fetcher, u string, source bool) (*Package, error) {
+	read := ReadPackage
+	if source {
+		read = ReadSourcePackage
+	}
 	var errs []error
 	for attempt := 0; attempt < headerAttempts; attempt++ {
 		if attempt > 0 {
@@ -687,7 +695,7 @@ func readRemoteHeader(ctx context.Context, f Fetcher, u string) (*Package, error
 			}
 		}
 		rr := &rangeReader{ctx: ctx, f: f, url: u}
-		p, err := ReadPackage(rr)
+		p, err := read(rr)
 		rr.Close()
 		if err == nil && p.Size == 0 {
 			p.Size = rr.total // what a plan shows and the mirror expects

@@ -26,6 +26,8 @@ import (
 const (
 	CycloneDXFile = "sbom.cdx.json"
 	SPDXFile      = "sbom.spdx.json"
+	// SourcesDir is the bundle directory of the source RPMs.
+	SourcesDir = "sources"
 )
 
 // BOM is what both documents say: the bundle's RPMs and who requires whom.
@@ -105,6 +107,22 @@ func FromBundle(dir string, l *lock.Lock) (*BOM, error) {
 		latest = max(latest, built)
 		b.Components = append(b.Components, c)
 	}
+	// The source RPMs (resolve --source), under sources/, after the
+	// binaries: components of arch src, which nothing depends on.
+	var srcs []Component
+	for _, p := range l.Sources() {
+		c := Component{NEVRA: p.NEVRA(), Name: p.Name, Epoch: p.Epoch, Version: p.Version, Release: p.Release, Arch: p.Arch,
+			SHA256: p.SHA256(), Size: p.Size, URL: p.URL, Repo: p.RepoID}
+		if c.SHA256 == "" {
+			return nil, fmt.Errorf("source %s has no sha256 in the lock", c.NEVRA)
+		}
+		_, built, err := readHeader(filepath.Join(dir, SourcesDir, p.FileName()), &c)
+		if err != nil {
+			return nil, err
+		}
+		latest = max(latest, built)
+		srcs = append(srcs, c)
+	}
 	g := graph.Build(l, records)
 	requested := map[string]bool{}
 	for _, n := range g.Nodes {
@@ -116,6 +134,7 @@ func FromBundle(dir string, l *lock.Lock) (*BOM, error) {
 	for _, e := range g.Edges {
 		b.DependsOn[e.From] = append(b.DependsOn[e.From], e.To)
 	}
+	b.Components = append(b.Components, srcs...)
 	// The documents' creation time is the newest build time of what they
 	// describe (the reproducible-builds convention), not the clock.
 	b.Created = time.Unix(latest, 0).UTC()
@@ -136,7 +155,11 @@ func readHeader(path string, c *Component) (*resolver.Package, int64, error) {
 		return nil, 0, fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
 	h := pkg.Header
-	rec, err := resolver.PackageFromHeader(h)
+	fromHeader := resolver.PackageFromHeader
+	if pkg.Raw.Source {
+		fromHeader = resolver.SourceFromHeader
+	}
+	rec, err := fromHeader(h)
 	if err != nil {
 		return nil, 0, fmt.Errorf("%s: %w", filepath.Base(path), err)
 	}
@@ -167,7 +190,7 @@ func readHeader(path string, c *Component) (*resolver.Package, int64, error) {
 // the same lock always gets the same serial, another lock another one.
 func serial(l *lock.Lock) string {
 	var names []string
-	for _, p := range l.Packages() {
+	for _, p := range append(l.Packages(), l.Sources()...) {
 		names = append(names, p.NEVRA()+" "+p.Checksum)
 	}
 	sort.Strings(names)

@@ -55,7 +55,7 @@ imports must be exported by the library that provides its soname on the target.`
 					fmt.Fprintln(a.stdout, f.String())
 				}
 				fmt.Fprintf(a.stdout, "fixed with constraints %v; the closure now:\n", res.Constraints)
-				if err := writePlanTable(a.stdout, res.Plan); err != nil {
+				if err := writePlanTable(a.stdout, res.Plan, nil); err != nil {
 					return err
 				}
 				return res.Final.Err()

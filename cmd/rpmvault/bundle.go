@@ -18,7 +18,7 @@ import (
 
 func (a *app) bundleCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "bundle (-m MANIFEST | --lock LOCK) [--store DIR] -o BUNDLE.tar.gz [--no-abi] [--json]",
+		Use:   "bundle (-m MANIFEST [--source] | --lock LOCK) [--store DIR] -o BUNDLE.tar.gz [--no-abi] [--json]",
 		Short: "Write one self-verifying bundle of a lock's packages (mirroring what is missing first)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -75,10 +75,10 @@ func (a *app) bundleCommand() *cobra.Command {
 				return err
 			}
 			if a.cfg.GetBool("json") {
-				return writeJSON(a.stdout, map[string]any{"bundle": out, "packages": len(lk.Packages()), "lock_sha256": lockDigest(lockBytes), "bundle_sha256": bundleSum, "binary": bin})
+				return writeJSON(a.stdout, map[string]any{"bundle": out, "packages": len(lk.Packages()), "sources": len(lk.Sources()), "lock_sha256": lockDigest(lockBytes), "bundle_sha256": bundleSum, "binary": bin})
 			}
-			fmt.Fprintf(a.stdout, "wrote %s (%d packages)\nlock sha256 %s (on the target: rpmvault verify|install BUNDLE --lock-sha256 %[3]s)\nbundle sha256 %s (on the target, before unpacking it: echo '%[4]s  %s' | sha256sum -c)\n",
-				out, len(lk.Packages()), lockDigest(lockBytes), bundleSum, filepath.Base(out))
+			fmt.Fprintf(a.stdout, "wrote %s (%d packages%s)\nlock sha256 %s (on the target: rpmvault verify|install BUNDLE --lock-sha256 %[4]s)\nbundle sha256 %s (on the target, before unpacking it: echo '%[5]s  %s' | sha256sum -c)\n",
+				out, len(lk.Packages()), sourceCount(lk), lockDigest(lockBytes), bundleSum, filepath.Base(out))
 			return nil
 		},
 	}
@@ -89,6 +89,7 @@ func (a *app) bundleCommand() *cobra.Command {
 	cmd.Flags().StringP("output", "o", "", "bundle file to write (.tar.gz)")
 	cmd.Flags().String("binary", "", "static rpmvault to ship as bin/rpmvault (default: this executable)")
 	abiFlag(cmd, "with -m: skip the check that the closure's binaries find every symbol they need")
+	sourceFlags(cmd)
 	jsonFlag(cmd, "print what was written as JSON")
 	return cmd
 }
@@ -109,10 +110,10 @@ func (a *app) verifyCommand() *cobra.Command {
 			}
 			defer cleanup()
 			if a.cfg.GetBool("json") {
-				return writeJSON(a.stdout, map[string]any{"bundle": args[0], "ok": true, "packages": len(lock.Packages()),
+				return writeJSON(a.stdout, map[string]any{"bundle": args[0], "ok": true, "packages": len(lock.Packages()), "sources": len(lock.Sources()),
 					"lock_anchored": trust.LockAnchored, "keys_anchored": trust.KeysAnchored, "trust": trust.Summary})
 			}
-			fmt.Fprintf(a.stdout, "%s: OK (%d packages; checksums, lock, header NEVRAs and signatures verified)\n%s\n", args[0], len(lock.Packages()), trust.Summary)
+			fmt.Fprintf(a.stdout, "%s: OK (%d packages%s; checksums, lock, header NEVRAs and signatures verified)\n%s\n", args[0], len(lock.Packages()), sourceCount(lock), trust.Summary)
 			return nil
 		},
 	}
@@ -176,10 +177,10 @@ func (a *app) installCommand() *cobra.Command {
 			}
 			if a.cfg.GetBool("json") {
 				// The plan applied (or, with --dry-run, to apply): resolve --json's shape.
-				return writePlanJSON(a.stdout, plan)
+				return writePlanJSON(a.stdout, plan, nil)
 			}
 			if a.cfg.GetBool("dry-run") {
-				return writePlanTable(a.stdout, plan)
+				return writePlanTable(a.stdout, plan, nil)
 			}
 			fmt.Fprintf(a.stdout, "installed %d packages\n", len(plan.Packages))
 			return nil
@@ -204,4 +205,12 @@ func (a *app) baselineFlag() string {
 		return b
 	}
 	return a.cfg.GetString("installed")
+}
+
+// sourceCount is ", N source RPMs" for a lock that pins source RPMs.
+func sourceCount(l *lock.Lock) string {
+	if n := len(l.Sources()); n > 0 {
+		return fmt.Sprintf(", %d source RPMs in sources/", n)
+	}
+	return ""
 }

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -84,20 +85,13 @@ func (a *app) strictConfig(cmd *cobra.Command, file string) error {
 		}
 	}
 	for _, k := range valid {
-		if f := cmd.Flags().Lookup(k); f != nil && f.Changed {
-			if list, ok := fileValues[k].([]any); ok && (types[k] == "stringSlice" || types[k] == "stringArray") {
-				// A repeatable flag extends the file's list, as yum's
-				// command line adds to yum.conf: the flag's entries first,
-				// so a more specific --mirror-map wins.
-				var vals []string
-				if sv, ok := f.Value.(pflag.SliceValue); ok {
-					vals = append(vals, sv.GetSlice()...)
-				}
-				for _, v := range list {
-					vals = append(vals, fmt.Sprint(v))
-				}
+		if types[k] == "stringSlice" || types[k] == "stringArray" {
+			if vals, ok := layeredList(cmd.Flags().Lookup(k), os.Getenv(envName(k)), fileValues[k]); ok {
 				a.cfg.Set(k, vals)
 			}
+			continue
+		}
+		if f := cmd.Flags().Lookup(k); f != nil && f.Changed {
 			continue // the command line wins and pflag has checked it
 		}
 		var raw any
@@ -119,6 +113,46 @@ func (a *app) strictConfig(cmd *cobra.Command, file string) error {
 		}
 	}
 	return nil
+}
+
+// layeredList is a list setting (--mirror-map) from every place that sets
+// it, added up rather than overridden, as yum's command line adds to
+// yum.conf: the flags' entries first, then RPMVAULT_<KEY>'s, then the
+// config file's, so the most specific source's entry comes first (a
+// --mirror-map rewrite is the first that matches). An environment
+// variable or a file string holds several entries separated by commas or
+// white space. Repeated entries are kept once. ok is false when neither
+// the environment nor the file sets the list (the flag alone stands).
+func layeredList(f *pflag.Flag, env string, file any) (vals []string, ok bool) {
+	split := func(s string) []string {
+		return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+	}
+	if f != nil && f.Changed {
+		if sv, isSlice := f.Value.(pflag.SliceValue); isSlice {
+			vals = append(vals, sv.GetSlice()...)
+		}
+	}
+	if env != "" {
+		vals, ok = append(vals, split(env)...), true
+	}
+	switch fv := file.(type) {
+	case []any:
+		for _, v := range fv {
+			vals = append(vals, strings.TrimSpace(fmt.Sprint(v)))
+		}
+		ok = true
+	case string:
+		vals, ok = append(vals, split(fv)...), true
+	}
+	seen := map[string]bool{}
+	out := vals[:0]
+	for _, v := range vals {
+		if v != "" && !seen[v] {
+			seen[v] = true
+			out = append(out, v)
+		}
+	}
+	return out, ok
 }
 
 // parseSetting reads a value from the environment or a config file as the

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/spf13/cobra"
@@ -55,6 +56,53 @@ func TestConfigLayering(t *testing.T) {
 			}
 			if tt.args != nil && (len(gotMap) != 1 || gotMap[0] != "https://a=http://b") {
 				t.Errorf("mirror-map from file: %v", gotMap)
+			}
+		})
+	}
+}
+
+// TestListSettingsAddUp: a list setting (--mirror-map) set in several
+// places adds up, most specific first: flags, then RPMVAULT_MIRROR_MAP
+// (entries separated by commas or spaces), then the config file.
+func TestListSettingsAddUp(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "rpmvault.yaml")
+	if err := os.WriteFile(cfg, []byte("mirror-map: [https://f=http://file, https://dup=http://x]\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name string
+		env  string
+		args []string
+		want string
+	}{
+		{"file", "", []string{"--config", cfg}, "https://f=http://file https://dup=http://x"},
+		{"env, commas", "https://e=http://env,https://e2=http://env2", nil, "https://e=http://env https://e2=http://env2"},
+		{"env, spaces", "https://e=http://env https://e2=http://env2", nil, "https://e=http://env https://e2=http://env2"},
+		{"flag alone", "", []string{"--mirror-map", "https://g=http://flag"}, "https://g=http://flag"},
+		{"env extends file", "https://e=http://env", []string{"--config", cfg}, "https://e=http://env https://f=http://file https://dup=http://x"},
+		{"flag extends env and file", "https://e=http://env", []string{"--config", cfg, "--mirror-map", "https://g=http://flag", "--mirror-map", "https://dup=http://x"},
+			"https://g=http://flag https://dup=http://x https://e=http://env https://f=http://file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Setenv("RPMVAULT_MIRROR_MAP", tt.env)
+			if tt.env == "" {
+				os.Unsetenv("RPMVAULT_MIRROR_MAP")
+			}
+			a := newApp(&bytes.Buffer{}, &bytes.Buffer{})
+			root := a.rootCommand()
+			var got []string
+			root.AddCommand(&cobra.Command{Use: "probe", RunE: func(*cobra.Command, []string) error {
+				got = a.cfg.GetStringSlice("mirror-map")
+				return nil
+			}})
+			root.SetArgs(append([]string{"probe"}, tt.args...))
+			if err := root.Execute(); err != nil {
+				t.Fatal(err)
+			}
+			if strings.Join(got, " ") != tt.want {
+				t.Errorf("mirror-map %q, want %q", strings.Join(got, " "), tt.want)
 			}
 		})
 	}

@@ -68,6 +68,7 @@ var errorCodes = []struct {
 }{
 	{func(err error) bool { var e *resolver.UnsatisfiableError; return errors.As(err, &e) }, exitUnresolvable},
 	{func(err error) bool { var e *abi.FindingsError; return errors.As(err, &e) }, exitUnresolvable},
+	{func(err error) bool { var e *resolver.MissingSourceError; return errors.As(err, &e) }, exitUnresolvable},
 	{func(err error) bool { var e *resolver.ChecksumMismatchError; return errors.As(err, &e) }, exitVerification},
 	{func(err error) bool { var e *mirror.VerifyError; return errors.As(err, &e) }, exitVerification},
 	{func(err error) bool { var e *store.CorruptError; return errors.As(err, &e) }, exitVerification},

@@ -18,7 +18,7 @@ import (
 
 func (a *app) mirrorCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "mirror (-m MANIFEST | --lock LOCK) [--store DIR] [--jobs N] [--no-abi] [--json]",
+		Use:   "mirror (-m MANIFEST [--source] | --lock LOCK) [--store DIR] [--jobs N] [--no-abi] [--json]",
 		Short: "Fetch, verify and pin every package of a manifest or lock into the store (with -m, then check the closure's ABI)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -55,6 +55,7 @@ func (a *app) mirrorCommand() *cobra.Command {
 	cmd.Flags().String("lock", "", "lockfile to mirror exactly (with -m: where to write the lock)")
 	lockArchFlag(cmd)
 	abiFlag(cmd, "with -m: skip the check that the closure's binaries find every symbol they need")
+	sourceFlags(cmd)
 	jsonFlag(cmd, "print what was mirrored as JSON")
 	return cmd
 }

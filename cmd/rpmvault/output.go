@@ -13,6 +13,8 @@ import (
 type planJSON struct {
 	Packages []planPackageJSON `json:"packages"`
 	Steps    int               `json:"steps"`
+	// Sources are the source RPMs (resolve --source); absent without it.
+	Sources *[]planPackageJSON `json:"sources,omitempty"`
 }
 
 type planPackageJSON struct {
@@ -29,8 +31,13 @@ type planPackageJSON struct {
 	Size    int64  `json:"size"`
 }
 
-func writePlanJSON(w io.Writer, plan *resolver.Plan) error {
-	return writeJSON(w, planToJSON(plan))
+func writePlanJSON(w io.Writer, plan *resolver.Plan, sources *resolver.SourcePlan) error {
+	out := planToJSON(plan)
+	if sources != nil {
+		src := planToJSON(&resolver.Plan{Packages: sources.Packages}).Packages
+		out.Sources = &src
+	}
+	return writeJSON(w, out)
 }
 
 // nonNil makes a nil list print as [] in JSON.
@@ -59,7 +66,7 @@ func planToJSON(plan *resolver.Plan) planJSON {
 }
 
 // writePlanTable prints the plan for people: one line per package in install order.
-func writePlanTable(w io.Writer, plan *resolver.Plan) error {
+func writePlanTable(w io.Writer, plan *resolver.Plan, sources *resolver.SourcePlan) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "STEP\tACTION\tPACKAGE\tREPO\tSIZE\tREASON")
 	var total int64
@@ -71,6 +78,24 @@ func writePlanTable(w io.Writer, plan *resolver.Plan) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "%d packages, %s, %d transaction steps\n", len(plan.Packages), report.HumanBytes(total), plan.Steps)
+	if _, err := fmt.Fprintf(w, "%d packages, %s, %d transaction steps\n", len(plan.Packages), report.HumanBytes(total), plan.Steps); err != nil {
+		return err
+	}
+	if sources == nil {
+		return nil
+	}
+	fmt.Fprintln(w)
+	tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "SOURCE RPM\tREPO\tSIZE\tSOURCE OF")
+	total = 0
+	for _, pp := range sources.Packages {
+		p := pp.Package
+		total += p.Size
+		fmt.Fprintf(tw, "%s-%s-%s.src.rpm\t%s\t%s\t%s\n", p.Name, p.EVR.Version, p.EVR.Release, p.Repo, report.HumanBytes(p.Size), pp.Reason.By)
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "%d source RPMs, %s\n", len(sources.Packages), report.HumanBytes(total))
 	return err
 }

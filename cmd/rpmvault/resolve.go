@@ -13,7 +13,7 @@ import (
 
 func (a *app) resolveCommand() *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "resolve -m MANIFEST [--baseline FILE] [--lock OUT] [--json] [--abi]",
+		Use:   "resolve -m MANIFEST [--baseline FILE] [--lock OUT] [--source] [--json] [--abi]",
 		Short: "Compute the exact closure of a manifest, in install order, and why each package is needed",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -40,9 +40,9 @@ func (a *app) resolveCommand() *cobra.Command {
 				}
 			}
 			if a.cfg.GetBool("json") {
-				return writePlanJSON(a.stdout, plan)
+				return writePlanJSON(a.stdout, plan, r.sources)
 			}
-			return writePlanTable(a.stdout, plan)
+			return writePlanTable(a.stdout, plan, r.sources)
 		},
 	}
 	manifestFlags(cmd)
@@ -52,7 +52,14 @@ func (a *app) resolveCommand() *cobra.Command {
 	cmd.Flags().Bool("abi", false, "also mirror the closure into the store and check that its binaries find every symbol they need")
 	cmd.Flags().Int("jobs", 4, "parallel downloads (with --abi)")
 	abiFlag(cmd, "do not run the ABI check (the default for resolve; overrides --abi)")
+	sourceFlags(cmd)
 	return cmd
+}
+
+// sourceFlags are the flags of the commands that can lock source RPMs.
+func sourceFlags(cmd *cobra.Command) {
+	cmd.Flags().Bool("source", false, "also lock the source RPM of every package of the closure (arches[].source), from the manifest's source repos")
+	cmd.Flags().Bool("allow-missing-source", false, "with --source: a package whose source RPM no source repo has is a warning, not an error (exit 3)")
 }
 
 func (a *app) whyCommand() *cobra.Command {
@@ -96,11 +103,16 @@ type resolution struct {
 	plan      *resolver.Plan
 	universe  *resolver.Universe
 	installed []*resolver.Package
-	baseline  *resolver.Baseline // nil for an empty root
+	baseline  *resolver.Baseline   // nil for an empty root
+	sources   *resolver.SourcePlan // --source: the closure's source RPMs
 }
 
 func (r *resolution) lock() *lock.Lock {
-	return lock.New(r.manifest, r.plan, r.universe.Sources, r.installed)
+	l := lock.New(r.manifest, r.plan, r.universe.Sources, r.installed)
+	if r.sources != nil {
+		l.AddSources(r.sources)
+	}
+	return l
 }
 
 // repos are the manifest's repos with the mirrors their mirrorlists named.
@@ -149,7 +161,18 @@ func (a *app) resolve(cmd *cobra.Command) (*resolution, error) {
 	for _, w := range plan.Warnings {
 		a.log.Warn(w)
 	}
-	return &resolution{manifest: m, plan: plan, universe: u, installed: installed, baseline: b}, nil
+	r := &resolution{manifest: m, plan: plan, universe: u, installed: installed, baseline: b}
+	if cmd.Flags().Lookup("source") != nil && a.cfg.GetBool("source") {
+		sp, err := resolver.ResolveSources(cmd.Context(), m, plan, resolver.SourceOptions{Fetcher: fetcher, AllowMissing: a.cfg.GetBool("allow-missing-source")})
+		if err != nil {
+			return nil, fmt.Errorf("resolve %s: %w", path, err)
+		}
+		for _, w := range sp.Warnings {
+			a.log.Warn(w)
+		}
+		r.sources = sp
+	}
+	return r, nil
 }
 
 // fetcher builds the metadata fetcher: --mirror-map rewrites, metadata

@@ -88,7 +88,7 @@ func (a *app) keysToImport(dir string, l *lock.Lock, trust *bundle.Trust) ([]str
 		return paths, nil
 	}
 	signers := map[string]bool{}
-	for _, p := range l.Packages() {
+	for _, p := range append(l.Packages(), l.Sources()...) {
 		signers[p.SigningKey] = true
 	}
 	// The anchored lock names the keys its packages were verified with;
@@ -140,7 +140,7 @@ func (a *app) writeLockAnchored(file string, l *lock.Lock) error {
 		return err
 	}
 	unpinned := 0
-	for _, p := range l.Packages() {
+	for _, p := range append(l.Packages(), l.Sources()...) {
 		if p.SHA256() == "" {
 			unpinned++
 		}

@@ -32,6 +32,9 @@ type RawHeader struct {
 	Bytes []byte // lead + signature header (padded) + main header
 	// Start and End delimit the main header in the file, rpm-md's header-range.
 	Start, End int64
+	// Source says the lead marks a source RPM (type 1, as rpmbuild writes
+	// for a .src.rpm). ParseHeader holds the header to the same kind.
+	Source bool
 }
 
 // Signature returns the signature header structure.
@@ -53,8 +56,13 @@ func ReadRawHeader(r io.Reader) (*RawHeader, error) {
 	if binary.BigEndian.Uint32(lead) != headerLead {
 		return nil, ErrNotRPM
 	}
-	if binary.BigEndian.Uint16(lead[6:8]) == 1 {
-		return nil, errors.New("source RPMs are not installable packages")
+	var source bool
+	switch binary.BigEndian.Uint16(lead[6:8]) {
+	case leadBinary:
+	case leadSource:
+		source = true
+	default:
+		return nil, fmt.Errorf("lead type %d is neither binary (0) nor source (1)", binary.BigEndian.Uint16(lead[6:8]))
 	}
 	buf.Write(lead)
 	if err := readHeaderBlock(r, &buf, "signature header", true); err != nil {
@@ -64,8 +72,14 @@ func ReadRawHeader(r io.Reader) (*RawHeader, error) {
 	if err := readHeaderBlock(r, &buf, "header", false); err != nil {
 		return nil, err
 	}
-	return &RawHeader{Bytes: buf.Bytes(), Start: start, End: int64(buf.Len())}, nil
+	return &RawHeader{Bytes: buf.Bytes(), Start: start, End: int64(buf.Len()), Source: source}, nil
 }
+
+// Lead types: a binary package and a source package (.src.rpm).
+const (
+	leadBinary = 0
+	leadSource = 1
+)
 
 // readHeaderBlock reads one header structure (intro, index, data) into buf.
 func readHeaderBlock(r io.Reader, buf *bytes.Buffer, what string, padded bool) error {
@@ -157,11 +171,30 @@ func truncated(err error) error {
 }
 
 // ParseHeader parses a RawHeader's tags with go-rpmutils (its header
-// parser; the bytes were bounds-checked by ReadRawHeader).
+// parser; the bytes were bounds-checked by ReadRawHeader). The lead and the
+// header must agree on the kind of package: rpm tells a source package by
+// its header having no SOURCERPM tag, and a lead of type source on a
+// header that names a source RPM (or the reverse) is a forgery or damage.
 func ParseHeader(raw *RawHeader) (*rpmutils.RpmHeader, error) {
 	h, err := rpmutils.ReadHeader(bytes.NewReader(raw.Bytes))
 	if err != nil {
 		return nil, fmt.Errorf("parse header: %w", err)
 	}
+	if src := IsSource(h); src != raw.Source {
+		return nil, fmt.Errorf("the lead says %s package, the header a %s one", kind(raw.Source), kind(src))
+	}
 	return h, nil
+}
+
+// IsSource reports whether a header is a source package's, as rpm decides
+// it (headerIsSource): it names no SOURCERPM.
+func IsSource(h *rpmutils.RpmHeader) bool {
+	return !h.HasTag(rpmutils.SOURCERPM)
+}
+
+func kind(source bool) string {
+	if source {
+		return "a source"
+	}
+	return "a binary"
 }
