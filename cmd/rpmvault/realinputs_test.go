@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/lock"
 )
@@ -158,5 +160,57 @@ func TestStockRepoFilesAsAdminsHaveThem(t *testing.T) {
 	b, _ := planNEVRAs(t, append([]string{"-m", stock, "--no-abi", "--store", filepath.Join(dir, "s2")}, maps...)...)
 	if strings.Join(a, " ") != strings.Join(b, " ") {
 		t.Errorf("the admin's CentOS-Base.repo resolves differently:\n stock    %v\n explicit %v", b, a)
+	}
+}
+
+// TestBundleSBOMsValidate: the SBOMs of a real bundle (the fixture world's
+// docker closure: epochs, noarch, header-only docker-engine, signed RPMs)
+// validate against the official CycloneDX 1.5 and SPDX 2.3 schemas
+// vendored in sbom/testdata/schema.
+func TestBundleSBOMsValidate(t *testing.T) {
+	_, maps := fixtureWorld(t)
+	dir := t.TempDir()
+	b := filepath.Join(dir, "docker.tar.gz")
+	if code, _, stderr := rpmvault(t, append([]string{"bundle", "-m", shippedManifest, "--no-abi", "--store", filepath.Join(dir, "store"),
+		"--lock", filepath.Join(dir, "docker.lock.yaml"), "-o", b, "--binary", os.Args[0]}, maps...)...); code != 0 {
+		t.Fatalf("bundle: exit %d: %s", code, stderr)
+	}
+	out := t.TempDir()
+	if o, err := exec.Command("tar", "-xzf", b, "-C", out).CombinedOutput(); err != nil {
+		t.Fatalf("untar: %v %s", err, o)
+	}
+	c := jsonschema.NewCompiler()
+	files, _ := filepath.Glob("../../sbom/testdata/schema/*.json")
+	for _, f := range files {
+		r, err := os.Open(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc, err := jsonschema.UnmarshalJSON(r)
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := c.AddResource(doc.(map[string]any)["$id"].(string), doc); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for file, id := range map[string]string{"sbom.cdx.json": "http://cyclonedx.org/schema/bom-1.5.schema.json", "sbom.spdx.json": "http://spdx.org/rdf/terms/2.3"} {
+		s, err := c.Compile(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := os.Open(filepath.Join(out, "docker", file))
+		if err != nil {
+			t.Fatal(err)
+		}
+		inst, err := jsonschema.UnmarshalJSON(r)
+		r.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Validate(inst); err != nil {
+			t.Errorf("%s of the docker bundle does not validate: %v", file, err)
+		}
 	}
 }
