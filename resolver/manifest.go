@@ -125,7 +125,7 @@ func (m *Manifest) loadRepoFiles() error {
 		definedIn[r.ID] = "the manifest's repos"
 	}
 	for _, rf := range m.RepoFiles {
-		repos, err := LoadRepoFile(m.localPath(rf), vars)
+		repos, err := loadRepoFile(m.localPath(rf), vars)
 		if err != nil {
 			return err
 		}

@@ -6,10 +6,10 @@ import (
 	"strings"
 )
 
-// MaxNamePart bounds a package's name, version, release, arch or repo id:
+// maxNamePart bounds a package's name, version, release, arch or repo id:
 // real ones are tens of bytes, and a file name built from them must stay
 // under the file system's 255-byte limit.
-const MaxNamePart = 200
+const maxNamePart = 200
 
 // maxFileName is NAME_MAX on Linux file systems.
 const maxFileName = 255
@@ -32,7 +32,7 @@ func (e *NamePartError) Error() string {
 
 // CheckNamePart refuses a value that becomes part of a file name unless it
 // is plainly one: not empty, no '/', '\\', "..", NUL or other control
-// characters, and at most MaxNamePart bytes. Metadata, RPM headers and
+// characters, and at most 200 bytes (maxNamePart). Metadata, RPM headers and
 // lockfiles come from others; what they name must not climb out of the
 // directory it is written to.
 func CheckNamePart(what, v string) error {
@@ -40,8 +40,8 @@ func CheckNamePart(what, v string) error {
 	switch {
 	case v == "":
 		why = "is empty"
-	case len(v) > MaxNamePart:
-		why = fmt.Sprintf("is %d bytes long (at most %d)", len(v), MaxNamePart)
+	case len(v) > maxNamePart:
+		why = fmt.Sprintf("is %d bytes long (at most %d)", len(v), maxNamePart)
 	case strings.ContainsAny(v, `/\`):
 		why = "contains a path separator"
 	case strings.Contains(v, ".."):

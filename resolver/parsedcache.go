@@ -218,7 +218,11 @@ func decodeParsed(body []byte, repo string) (*repoPart, error) {
 		return nil, fmt.Errorf("string or EVR table is empty (entry 0 is missing)")
 	}
 
-	pool := &idPool{strs: make([]string, nStrs), evrs: make([]evrRec, nEVRs), deps: make([]depRec, 1, 1+nDeps)}
+	// Room to grow: a solve interns the request and the installed set into
+	// the pool, and a slice full to capacity would be copied whole, and
+	// doubled, by the first append.
+	spare := 4096 + nDeps/16
+	pool := &idPool{strs: make([]string, nStrs, nStrs+spare), evrs: make([]evrRec, nEVRs, nEVRs+spare), deps: make([]depRec, 1, 1+nDeps+spare)}
 	at := uint64(0)
 	for i := range pool.strs {
 		n := uint64(word(lens, i))

@@ -164,8 +164,8 @@ func splitList(s string) []string {
 	return strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' || r == '\t' })
 }
 
-// LoadRepoFile reads a .repo file from disk.
-func LoadRepoFile(file string, vars map[string]string) ([]FileRepo, error) {
+// loadRepoFile reads a .repo file from disk.
+func loadRepoFile(file string, vars map[string]string) ([]FileRepo, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, fmt.Errorf("repo file: %w", err)
@@ -218,12 +218,6 @@ func expandVars(s string, vars map[string]string) string {
 		}
 		return ref
 	})
-}
-
-// ExpandVars replaces yum's $releasever, $basearch and $arch (also in ${...}
-// form) and the other variables of YumVars.
-func ExpandVars(s, releasever, arch string) string {
-	return expandVars(s, YumVars(releasever, arch, nil))
 }
 
 // repoFilter is a repo's exclude= and includepkgs= as yum applies them:

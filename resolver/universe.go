@@ -209,23 +209,27 @@ func (u *Universe) namedBy(k int, spec string) bool {
 	return strings.HasPrefix(spec, "/") && slices.Contains(r.files, id)
 }
 
-// checked runs checkRepoPackage over the part's packages, materialising
-// only the few names it has not seen: a repo has far fewer distinct names,
-// versions and arches than packages.
+// checked makes checkRepoPackage's checks of the part's packages without
+// materialising them, checking each distinct name part once.
 func (rp *repoPart) checked() bool {
 	ok := map[strID]bool{}
+	part := func(what string, id strID) bool {
+		if ok[id] {
+			return true
+		}
+		ok[id] = CheckNamePart(what, rp.pool.strs[id]) == nil
+		return ok[id]
+	}
 	for i := range rp.pkgs {
 		r := &rp.pkgs[i]
 		e := rp.pool.evrs[r.evr]
-		if ok[r.name] && ok[r.arch] && ok[e.ver] && ok[e.rel] && r.size >= 0 && r.hdrStart >= 0 && r.hdrEnd >= r.hdrStart && CheckHref(rp.pool.strs[r.loc]) == nil {
-			continue
-		}
-		if checkRepoPackage(rp.pool.materialise(r, false)) != nil {
+		// CheckNamePart refuses "", so no part may be empty but the release.
+		if !part("package name", r.name) || !part("version", e.ver) || !part("arch", r.arch) ||
+			(e.rel != 0 && !part("release", e.rel)) {
 			return false
 		}
-		// "" never counts as seen: it is a valid release, not a valid name.
-		for _, id := range []strID{r.name, r.arch, e.ver, e.rel} {
-			ok[id] = id != 0
+		if CheckHref(rp.pool.strs[r.loc]) != nil || r.size < 0 || r.hdrStart < 0 || r.hdrEnd < r.hdrStart {
+			return false
 		}
 	}
 	return true
