@@ -179,7 +179,8 @@ func loadRepoFile(file string, vars map[string]string) ([]FileRepo, error) {
 }
 
 // YumVars returns the variables yum expands in .repo files and URLs on a
-// CentOS box of this release and arch: $releasever, $basearch, $arch,
+// CentOS box of this release and arch: $releasever, $basearch (i386 for
+// i686), $arch,
 // $infra ("stock", as /etc/yum/vars/infra says on an installed box),
 // $contentdir ("centos", "altarch" off x86_64), and $YUM0-$YUM9 from the
 // environment as yum takes them; extra (a manifest's vars) override them.
@@ -188,7 +189,11 @@ func YumVars(releasever, arch string, extra map[string]string) map[string]string
 	if arch != "x86_64" && arch != "i386" && arch != "i686" {
 		contentdir = "altarch"
 	}
-	vars := map[string]string{"releasever": releasever, "basearch": arch, "arch": arch, "infra": "stock", "contentdir": contentdir}
+	basearch := arch
+	if is32bitX86(arch) {
+		basearch = "i386" // yum's basearch of i686 (CentOS 6's 32-bit trees are .../i386/)
+	}
+	vars := map[string]string{"releasever": releasever, "basearch": basearch, "arch": arch, "infra": "stock", "contentdir": contentdir}
 	for i := 0; i <= 9; i++ {
 		name := "YUM" + strconv.Itoa(i)
 		if v, ok := os.LookupEnv(name); ok {

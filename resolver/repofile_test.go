@@ -145,3 +145,17 @@ func TestManifestRepoIDsAreUnique(t *testing.T) {
 		})
 	}
 }
+
+// TestYumVarsBasearch: yum's $basearch of a 32-bit x86 box is i386 (the
+// trees are .../6.6/os/i386/), $arch the machine's own.
+func TestYumVarsBasearch(t *testing.T) {
+	for arch, want := range map[string]string{"x86_64": "x86_64", "i686": "i386", "i386": "i386", "noarch": "noarch"} {
+		v := YumVars("6.6", arch, nil)
+		if v["basearch"] != want || v["arch"] != arch {
+			t.Errorf("%s: basearch %q arch %q, want %q %q", arch, v["basearch"], v["arch"], want, arch)
+		}
+	}
+	if got := expandVars("http://vault.centos.org/$releasever/os/$basearch/", YumVars("6.6", "i686", nil)); got != "http://vault.centos.org/6.6/os/i386/" {
+		t.Errorf("i686 baseurl %s", got)
+	}
+}
