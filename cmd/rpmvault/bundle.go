@@ -106,6 +106,12 @@ func (a *app) verifyCommand() *cobra.Command {
 			}
 			_, lock, trust, cleanup, err := bundle.OpenAnchored(args[0], anchor)
 			if err != nil {
+				if a.cfg.GetBool("json") {
+					// The verdict is data too: a script reads "ok" (the exit code says the same).
+					if werr := writeJSON(a.stdout, map[string]any{"bundle": args[0], "ok": false, "error": err.Error()}); werr != nil {
+						return werr
+					}
+				}
 				return err
 			}
 			defer cleanup()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -269,6 +270,15 @@ func TestBundleDeterministicAndTamperEvident(t *testing.T) {
 			code, _, stderr := rpmvault(t, "verify", dir)
 			if code != exitVerification || !strings.Contains(stderr, tt.want) {
 				t.Errorf("exit %d, want 4 naming %s; stderr: %s", code, tt.want, stderr)
+			}
+			// With --json the verdict is on stdout too.
+			code, stdout, _ := rpmvault(t, "verify", dir, "--json")
+			var verdict struct {
+				OK    *bool
+				Error string
+			}
+			if err := json.Unmarshal([]byte(stdout), &verdict); code != exitVerification || err != nil || verdict.OK == nil || *verdict.OK || !strings.Contains(verdict.Error, tt.want) {
+				t.Errorf("verify --json: exit %d, %v, stdout %q", code, err, stdout)
 			}
 		})
 	}
