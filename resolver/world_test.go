@@ -20,7 +20,19 @@ var (
 	world     *fixtures.World
 	worldSrv  *fixtures.Server
 	worldErr  error
+	worldDir  string
 )
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if worldSrv != nil {
+		worldSrv.Close()
+	}
+	if worldDir != "" {
+		os.RemoveAll(worldDir)
+	}
+	os.Exit(code)
+}
 
 // servedWorld builds the unsigned fixture world once and serves it on loopback.
 func servedWorld(t *testing.T) (*fixtures.World, *fixtures.Server) {
@@ -31,6 +43,7 @@ func servedWorld(t *testing.T) (*fixtures.World, *fixtures.Server) {
 			worldErr = err
 			return
 		}
+		worldDir = dir // TestMain removes it
 		if world, worldErr = fixtures.BuildWorld(dir, fixtures.WorldOptions{}); worldErr == nil {
 			worldSrv, worldErr = fixtures.Serve(dir)
 		}

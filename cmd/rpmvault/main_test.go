@@ -22,6 +22,12 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	stopSeaweed()
 	os.RemoveAll(dir)
+	if worldSrv != nil {
+		worldSrv.Close()
+	}
+	if worldDir != "" {
+		os.RemoveAll(worldDir) // the signed ELF world: tens of MB a run
+	}
 	os.Exit(code)
 }
 

@@ -17,6 +17,7 @@ var (
 	world     *fixtures.World
 	worldSrv  *fixtures.Server
 	worldErr  error
+	worldDir  string
 )
 
 // fixtureWorld serves the signed fixture world and returns the --mirror-map
@@ -31,6 +32,7 @@ func fixtureWorld(t *testing.T) (*fixtures.World, []string) {
 			worldErr = err
 			return
 		}
+		worldDir = dir // TestMain removes it
 		if world, worldErr = fixtures.BuildWorld(dir, fixtures.WorldOptions{Sign: true, ELF: true}); worldErr == nil {
 			worldSrv, worldErr = fixtures.Serve(dir)
 		}
