@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path"
 	"path/filepath"
@@ -316,11 +317,27 @@ func Write(path string, l *Lock) error {
 	return nil
 }
 
+// MaxSize bounds a lockfile: 100,000 packages take about 70 MB.
+const MaxSize = 256 << 20
+
 // Read reads and validates a lockfile.
 func Read(path string) (*Lock, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("read lock: %w", err)
+	}
+	defer f.Close()
+	// A bundle's lock.yaml is read before anything vouches for it: a
+	// gzip of zeros must not be read into memory whole.
+	if st, err := f.Stat(); err == nil && st.Size() > MaxSize {
+		return nil, fmt.Errorf("lock %s is larger than %d MiB: not a lockfile", path, MaxSize>>20)
+	}
+	data, err := io.ReadAll(io.LimitReader(f, MaxSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read lock: %w", err)
+	}
+	if len(data) > MaxSize {
+		return nil, fmt.Errorf("lock %s is larger than %d MiB: not a lockfile", path, MaxSize>>20)
 	}
 	l, err := Parse(data)
 	if err != nil {

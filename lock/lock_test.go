@@ -1,6 +1,7 @@
 package lock
 
 import (
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -63,5 +64,22 @@ func TestParseIsStrict(t *testing.T) {
 				t.Errorf("err %v, want one naming %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestReadRefusesAHugeLock: a lock larger than MaxSize (here sparse, as a
+// bundle's gzip of zeros unpacks) is refused without being read whole.
+func TestReadRefusesAHugeLock(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "lock.yaml")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Truncate(MaxSize + 1); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	if _, err := Read(p); err == nil || !strings.Contains(err.Error(), "larger than") {
+		t.Fatalf("got %v, want the lock refused for its size", err)
 	}
 }
