@@ -34,10 +34,17 @@ func TestJSONOnEveryDataCommand(t *testing.T) {
 		{"install --dry-run", []string{"install", b, "--root", root, "--dry-run"}, []string{"packages", "steps"}},
 		{"doctor", []string{"doctor", "--root", root}, nil},
 		{"store verify", []string{"store", "verify", "--store", store}, []string{"objects", "bad"}},
+		{"capture", []string{"capture", "--root", root, "-o", filepath.Join(dir, "box.capture")}, []string{"packages", "libraries"}},
+		{"graph", []string{"graph", "--lock", lockFile, "--store", store, "--format", "json"}, []string{"nodes", "edges"}},
+		{"report", []string{"report", "--lock", lockFile, "--store", store, "-o", filepath.Join(dir, "r.html")}, []string{"file", "packages"}},
+		{"publish", []string{"publish", "--lock", lockFile, "--store", store, "--to", filepath.Join(dir, "pub")}, []string{"name", "written", "repo_file"}},
 	}
 	for _, st := range steps {
-		args := append(append([]string(nil), st.args...), "--json")
-		if st.name != "version" && st.name != "doctor" && st.name != "verify" && st.name != "install --dry-run" && st.name != "store verify" {
+		args := append([]string(nil), st.args...)
+		if st.name != "graph" { // graph's JSON is --format json
+			args = append(args, "--json")
+		}
+		if st.name != "version" && st.name != "doctor" && st.name != "verify" && st.name != "install --dry-run" && st.name != "store verify" && st.name != "capture" && st.name != "graph" && st.name != "report" && st.name != "publish" {
 			args = append(args, maps...)
 		}
 		if st.name == "verify" {

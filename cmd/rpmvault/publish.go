@@ -80,6 +80,9 @@ func (a *app) publishCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if a.cfg.GetBool("json") {
+				return writeJSON(a.stdout, map[string]any{"name": res.Name, "to": fmt.Sprint(tree), "written": res.Uploaded, "present": res.Present, "repo_file": res.RepoFile})
+			}
 			fmt.Fprintf(a.stdout, "published %s into %s: %d packages written, %d already there; repo file %s\n",
 				res.Name, tree, res.Uploaded, res.Present, res.RepoFile)
 			return nil
@@ -91,6 +94,7 @@ func (a *app) publishCommand() *cobra.Command {
 	cmd.Flags().String("name", "", "repo name, repos/NAME (default: the manifest's or bundle's name)")
 	cmd.Flags().String("url", "http://127.0.0.1:8080", "URL the published tree is served at (written into the .repo file)")
 	cmd.Flags().String("store", defaultStore(), "store to take --lock's packages from: a directory or s3://BUCKET/PREFIX")
+	jsonFlag(cmd, "print what was published as JSON")
 	return cmd
 }
 

@@ -54,6 +54,9 @@ func (a *app) reportCommand() *cobra.Command {
 			if err := atomicfile.WriteFile(out, b.Bytes(), 0o644); err != nil {
 				return err
 			}
+			if a.cfg.GetBool("json") {
+				return writeJSON(a.stdout, map[string]any{"file": out, "packages": len(c.graph.Nodes), "edges": len(c.graph.Edges), "bytes": b.Len()})
+			}
 			fmt.Fprintf(a.stdout, "wrote %s (%d packages, %s)\n", out, len(c.graph.Nodes), report.HumanBytes(int64(b.Len())))
 			return nil
 		},
@@ -64,6 +67,7 @@ func (a *app) reportCommand() *cobra.Command {
 	cmd.Flags().String("abi-findings", "", "ABI findings to show (the output of rpmvault abi --json)")
 	cmd.Flags().String("doctor", "", "a target's preflight checks to show (the output of rpmvault doctor --json)")
 	cmd.Flags().String("dot", "dot", "Graphviz dot command that lays out the graph")
+	jsonFlag(cmd, "print what was written as JSON")
 	return cmd
 }
 
