@@ -64,31 +64,36 @@ func writeParsed(w io.Writer, pool *idPool, pkgs []uniPkg) error {
 		ndeps += int(pkgs[i].obs - pkgs[i].dep)
 		nfiles += len(pkgs[i].files)
 	}
-	deps := make([]uint32, 0, 3*ndeps)
-	recs := make([]uint32, 0, parsedPkgWords*len(pkgs))
-	files := make([]uint32, 0, nfiles)
-	for i := range pkgs {
-		p := &pkgs[i]
-		for _, d := range pool.deps[p.dep:p.obs] {
-			deps = append(deps, str(d.name), evr(d.evr), uint32(d.flags)|uint32(d.phase)<<8)
+	// Two passes over the records, so none of them is buffered: the first
+	// numbers the strings and EVRs (the tables come first), the second
+	// writes the arrays. This runs beside a solve, and its peak adds to
+	// the solve's.
+	each := func(dep func(depRec), rec func(*uniPkg), file func(strID)) {
+		for i := range pkgs {
+			for _, d := range pool.deps[pkgs[i].dep:pkgs[i].obs] {
+				dep(d)
+			}
 		}
-		full := uint32(0)
-		if p.fullFiles {
-			full = 1
+		for i := range pkgs {
+			rec(&pkgs[i])
 		}
-		recs = append(recs, str(p.name), str(p.arch), evr(p.evr),
-			p.prov-p.dep, p.req-p.prov, p.con-p.req, p.obs-p.con, uint32(len(p.files)), full,
-			str(p.srpm), str(p.loc), str(p.sumType), str(p.sumHex))
-		recs = appendInt64(recs, p.size)
-		recs = appendInt64(recs, p.hdrStart)
-		recs = appendInt64(recs, p.hdrEnd)
-		for _, f := range p.files {
-			files = append(files, str(f))
+		for i := range pkgs {
+			for _, f := range pkgs[i].files {
+				file(f)
+			}
 		}
 	}
-	if len(recs) != parsedPkgWords*len(pkgs) {
-		return fmt.Errorf("parsed cache: %d words for %d packages", len(recs), len(pkgs))
-	}
+	each(func(d depRec) { str(d.name); evr(d.evr) },
+		func(p *uniPkg) {
+			str(p.name)
+			str(p.arch)
+			evr(p.evr)
+			str(p.srpm)
+			str(p.loc)
+			str(p.sumType)
+			str(p.sumHex)
+		},
+		func(f strID) { str(f) })
 
 	h := sha256.New()
 	bw := bufio.NewWriterSize(io.MultiWriter(w, h), 256<<10)
@@ -97,7 +102,7 @@ func writeParsed(w io.Writer, pool *idPool, pkgs []uniPkg) error {
 	for _, id := range strs {
 		blob += len(pool.strs[id])
 	}
-	writeWords(bw, []uint32{uint32(len(strs)), uint32(blob), uint32(len(evrs)), uint32(ndeps), uint32(len(pkgs)), uint32(len(files))})
+	writeWords(bw, []uint32{uint32(len(strs)), uint32(blob), uint32(len(evrs)), uint32(ndeps), uint32(len(pkgs)), uint32(nfiles)})
 	lens := make([]uint32, len(strs))
 	for k, id := range strs {
 		lens[k] = uint32(len(pool.strs[id]))
@@ -111,9 +116,23 @@ func writeParsed(w io.Writer, pool *idPool, pkgs []uniPkg) error {
 		ev = append(appendInt64(ev, e.epoch), uint32(e.ver), uint32(e.rel))
 	}
 	writeWords(bw, ev)
-	writeWords(bw, deps)
-	writeWords(bw, recs)
-	writeWords(bw, files)
+	words := make([]uint32, 0, parsedPkgWords)
+	each(func(d depRec) {
+		writeWords(bw, append(words[:0], str(d.name), evr(d.evr), uint32(d.flags)|uint32(d.phase)<<8))
+	}, func(p *uniPkg) {
+		full := uint32(0)
+		if p.fullFiles {
+			full = 1
+		}
+		words = append(words[:0], str(p.name), str(p.arch), evr(p.evr),
+			p.prov-p.dep, p.req-p.prov, p.con-p.req, p.obs-p.con, uint32(len(p.files)), full,
+			str(p.srpm), str(p.loc), str(p.sumType), str(p.sumHex))
+		words = appendInt64(words, p.size)
+		words = appendInt64(words, p.hdrStart)
+		writeWords(bw, appendInt64(words, p.hdrEnd))
+	}, func(f strID) {
+		writeWords(bw, append(words[:0], str(f)))
+	})
 	if err := bw.Flush(); err != nil {
 		return fmt.Errorf("parsed cache: %w", err)
 	}
