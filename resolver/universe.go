@@ -9,7 +9,9 @@ import (
 // id pool holds them (see idpool.go): tens of thousands of packages with a
 // million dependencies cost a fifth of what *Package records would, and a
 // solve reads them without converting anything. Packages materialises
-// *Package records for callers that want them.
+// *Package records for callers that want them. A solve interns its request
+// and installed set into the pool, and file lists merge into the records,
+// so solves of one Universe must not run at the same time.
 type Universe struct {
 	// Sources records the snapshot each repo was read from.
 	Sources []SourceState
