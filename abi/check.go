@@ -2,18 +2,13 @@ package abi
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"path"
 	"sort"
 	"strings"
-	"sync"
 
-	"github.com/rpmvault/rpmvault/internal/digest"
 	"github.com/rpmvault/rpmvault/resolver"
 )
 
@@ -50,98 +45,6 @@ type Options struct {
 	// verified object they were computed from; "" disables it.
 	CacheDir string
 }
-
-// Finding is one symbol an ELF file of the closure imports that the library
-// providing its soname on the target does not export.
-type Finding struct {
-	File    string `json:"file"`    // the binary or library, e.g. /usr/bin/docker
-	Package string `json:"package"` // NEVRA of the package that ships File
-	Symbol  string `json:"symbol"`
-	Version string `json:"version,omitempty"` // the symbol version required; "" if unversioned
-	Library string `json:"library"`           // the soname, e.g. libdevmapper.so.1.02
-	// Provider is the NEVRA of the package that provides Library on the
-	// target and lacks the symbol; ProviderName its name.
-	Provider     string `json:"provider"`
-	ProviderName string `json:"provider_name"`
-	// Installed says Provider is the baseline's installed version, left
-	// in place by the plan.
-	Installed bool `json:"installed"`
-	// Fix is the lowest version in the repos that exports the symbol, as a
-	// constraint ("device-mapper-libs >= 1.02.90-2.el6"); "" if none does.
-	Fix    string       `json:"fix,omitempty"`
-	FixEVR resolver.EVR `json:"-"`
-}
-
-// symbolString returns name@version, or the name of an unversioned symbol.
-func (f Finding) symbolString() string {
-	if f.Version == "" {
-		return f.Symbol
-	}
-	return f.Symbol + "@" + f.Version
-}
-
-func (f Finding) String() string {
-	where := f.Provider
-	if f.Installed {
-		where += " (installed)"
-	}
-	fix := "no version in the repos exports it"
-	if f.Fix != "" {
-		fix = "fix: " + f.Fix
-	}
-	return fmt.Sprintf("%s (%s) needs %s from %s, which %s does not export; %s",
-		f.File, f.Package, f.symbolString(), f.Library, where, fix)
-}
-
-// Report is the result of Check.
-type Report struct {
-	Findings []Finding `json:"findings"`
-	// Unverified says what could not be checked, and why: a soname whose
-	// provider's RPM is not available, a provider whose payload has no ELF
-	// library of that soname, an ELF file that could not be parsed.
-	Unverified []string `json:"unverified,omitempty"`
-	// Packages is how many closure packages were examined, Objects how many
-	// dynamically linked ELF files they hold, Read how many RPMs were read
-	// (the rest came from the cache).
-	Packages int `json:"packages"`
-	Objects  int `json:"objects"`
-	Read     int `json:"read"`
-}
-
-// FindingsError says the closure's binaries would fail to load on the
-// target: symbols their libraries there do not export. The CLI exits 3 on
-// it, as on any closure that cannot be installed as asked.
-type FindingsError struct {
-	Findings []Finding
-}
-
-func (e *FindingsError) Error() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d ABI finding(s): the closure's binaries would fail to load on the target (run rpmvault abi --fix to add the constraints that fix them, or pass --no-abi to skip the check)", len(e.Findings))
-	for _, f := range e.Findings {
-		b.WriteString("\n  " + f.String())
-	}
-	return b.String()
-}
-
-// Err returns a *FindingsError when the report has findings, else nil.
-func (r *Report) Err() error {
-	if len(r.Findings) == 0 {
-		return nil
-	}
-	return &FindingsError{Findings: r.Findings}
-}
-
-// OpenError says a package's RPM could not be read for the check.
-type OpenError struct {
-	Package string
-	Err     error
-}
-
-func (e *OpenError) Error() string {
-	return fmt.Sprintf("abi check: read %s: %v", e.Package, e.Err)
-}
-func (e *OpenError) Unwrap() error { return e.Err }
 
 // Check examines every ELF file in the payloads of plan's packages against
 // the libraries that will provide their sonames on the target.
@@ -542,124 +445,3 @@ func (c *checker) findFix(ctx context.Context, l *libRef, soname string, o *elfO
 	c.fixes[key] = fr
 	return fr, nil
 }
-
-// summary returns the ELF summary of p's payload: from memory, from the
-// disk cache (by sha256), or by reading the RPM through the Opener. When
-// the metadata declares a checksum the bytes read are verified against it.
-func (c *checker) summary(ctx context.Context, p *resolver.Package) (*pkgSummary, error) {
-	if s, ok := c.memo[p]; ok {
-		return s, nil
-	}
-	l, err := c.load(ctx, p)
-	if err != nil {
-		return nil, err
-	}
-	c.record(p, l)
-	return l.s, nil
-}
-
-func (c *checker) record(p *resolver.Package, l loaded) {
-	if l.read {
-		c.rep.Read++
-	}
-	if l.cacheErr != nil {
-		c.note(l.cacheErr.Error())
-	}
-	c.memo[p] = l.s
-}
-
-// prefetchWorkers bounds how many RPMs are read at once.
-const prefetchWorkers = 4
-
-// prefetch loads the summaries of pkgs concurrently: opening RPMs is
-// mostly waiting on the network or the disk.
-func (c *checker) prefetch(ctx context.Context, pkgs []*resolver.Package) error {
-	type result struct {
-		l   loaded
-		err error
-	}
-	results := make([]result, len(pkgs))
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < prefetchWorkers && w < len(pkgs); w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				results[i].l, results[i].err = c.load(ctx, pkgs[i])
-			}
-		}()
-	}
-	for i, p := range pkgs {
-		if _, ok := c.memo[p]; !ok {
-			next <- i
-		}
-	}
-	close(next)
-	wg.Wait()
-	for i, p := range pkgs {
-		if _, ok := c.memo[p]; ok {
-			continue
-		}
-		if results[i].err != nil {
-			return results[i].err
-		}
-		c.record(p, results[i].l)
-	}
-	return nil
-}
-
-type loaded struct {
-	s        *pkgSummary
-	read     bool  // the RPM was read (a cache miss)
-	cacheErr error // the summary could not be cached
-}
-
-// load gets p's summary without touching the checker's state, so several
-// loads may run at once (cache entries are written atomically). A summary
-// is computed, and cached, only from the bytes the Opener vouches for, and
-// only once they hashed to the sha256 it named.
-func (c *checker) load(ctx context.Context, p *resolver.Package) (loaded, error) {
-	known := ""
-	if strings.EqualFold(p.Checksum.Type, "sha256") && digest.ValidSHA256(strings.ToLower(p.Checksum.Hex)) {
-		known = strings.ToLower(p.Checksum.Hex)
-		if s, ok := c.cache.get(known); ok {
-			return loaded{s: s}, nil
-		}
-	}
-	if err := ctx.Err(); err != nil {
-		return loaded{}, err
-	}
-	rc, sha, err := c.opts.Opener.OpenRPM(ctx, p)
-	if err != nil {
-		return loaded{}, &OpenError{Package: p.NEVRA(), Err: err}
-	}
-	defer rc.Close()
-	if known != "" && sha != known {
-		return loaded{}, &OpenError{Package: p.NEVRA(), Err: &resolver.ChecksumMismatchError{What: p.NEVRA(),
-			Want: resolver.Checksum{Type: "sha256", Hex: known}, Got: resolver.Checksum{Type: "sha256", Hex: sha}}}
-	}
-	// A header-only source declares no checksum: its cache entry is found
-	// by the sha256 the store names it by.
-	if s, ok := c.cache.get(sha); ok {
-		return loaded{s: s}, nil
-	}
-	h := sha256.New()
-	r := io.TeeReader(rc, h)
-	s, err := summarizeRPM(p.NEVRA(), r)
-	// Read to the end, so the content is hashed whole; damage is reported
-	// as such rather than as whatever it did to the payload.
-	if _, derr := io.Copy(io.Discard, r); derr != nil {
-		return loaded{}, &OpenError{Package: p.NEVRA(), Err: derr}
-	}
-	if got := hexSum(h); got != sha {
-		return loaded{}, &OpenError{Package: p.NEVRA(), Err: &resolver.ChecksumMismatchError{What: p.NEVRA(),
-			Want: resolver.Checksum{Type: "sha256", Hex: sha}, Got: resolver.Checksum{Type: "sha256", Hex: got}}}
-	}
-	if err != nil {
-		return loaded{}, err
-	}
-	return loaded{s: s, read: true, cacheErr: c.cache.put(sha, s)}, nil
-}
-
-func hexSum(h hash.Hash) string { return hex.EncodeToString(h.Sum(nil)) }
