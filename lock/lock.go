@@ -392,18 +392,7 @@ func Parse(data []byte) (*Lock, error) {
 				problems = append(problems, id+" has no url")
 			}
 			seen[id] = true
-			if p.Checksum != "" {
-				typ, h, _ := strings.Cut(p.Checksum, ":")
-				if !(typ == "sha256" && digest.ValidSHA256(h) || typ == "sha1" && digest.ValidSHA1(h)) {
-					problems = append(problems, fmt.Sprintf("%s: checksum %q is not sha256:<64 lower-case hex> or sha1:<40 lower-case hex>", id, p.Checksum))
-				}
-			}
-			if err := checkLockNames(p); err != nil {
-				problems = append(problems, fmt.Sprintf("%s: %v", id, err))
-			}
-			if p.Size < 0 {
-				problems = append(problems, id+" has a negative size")
-			}
+			problems = append(problems, checkEntry(id, p)...)
 		}
 	}
 	problems = append(problems, checkSources(l.Arches)...)
@@ -440,19 +429,27 @@ func checkSources(arches []Arch) []string {
 				problems = append(problems, fmt.Sprintf("source package %s is listed twice with different checksums", id))
 			}
 			seen[id] = p.Checksum
-			if p.Checksum != "" {
-				typ, h, _ := strings.Cut(p.Checksum, ":")
-				if !(typ == "sha256" && digest.ValidSHA256(h) || typ == "sha1" && digest.ValidSHA1(h)) {
-					problems = append(problems, fmt.Sprintf("%s: checksum %q is not sha256:<64 lower-case hex> or sha1:<40 lower-case hex>", id, p.Checksum))
-				}
-			}
-			if err := checkLockNames(p); err != nil {
-				problems = append(problems, fmt.Sprintf("%s: %v", id, err))
-			}
-			if p.Size < 0 {
-				problems = append(problems, id+" has a negative size")
-			}
+			problems = append(problems, checkEntry(id, p)...)
 		}
+	}
+	return problems
+}
+
+// checkEntry holds one entry, binary or source, to a well-formed checksum,
+// plain names and a size that is not negative.
+func checkEntry(id string, p Package) []string {
+	var problems []string
+	if p.Checksum != "" {
+		typ, h, _ := strings.Cut(p.Checksum, ":")
+		if !(typ == "sha256" && digest.ValidSHA256(h) || typ == "sha1" && digest.ValidSHA1(h)) {
+			problems = append(problems, fmt.Sprintf("%s: checksum %q is not sha256:<64 lower-case hex> or sha1:<40 lower-case hex>", id, p.Checksum))
+		}
+	}
+	if err := checkLockNames(p); err != nil {
+		problems = append(problems, fmt.Sprintf("%s: %v", id, err))
+	}
+	if p.Size < 0 {
+		problems = append(problems, id+" has a negative size")
 	}
 	return problems
 }

@@ -33,28 +33,18 @@ func ReadPackageFile(file string) (*Package, error) {
 // ReadPackage reads an RPM's headers from r and returns its package record.
 // Size, Location and Checksum are left for the caller, who knows the file.
 func ReadPackage(r io.Reader) (*Package, error) {
-	raw, err := rpmfile.ReadRawHeader(r)
-	if err != nil {
-		return nil, err
-	}
-	if err := raw.CheckDigests(); err != nil {
-		return nil, err
-	}
-	h, err := rpmfile.ParseHeader(raw)
-	if err != nil {
-		return nil, err
-	}
-	p, err := PackageFromHeader(h)
-	if err != nil {
-		return nil, err
-	}
-	p.HeaderStart, p.HeaderEnd = raw.Start, raw.End
-	return p, nil
+	return readPackage(r, PackageFromHeader)
 }
 
 // ReadSourcePackage reads a source RPM's headers from r and returns its
 // record (arch "src"); a binary package is an error.
 func ReadSourcePackage(r io.Reader) (*Package, error) {
+	return readPackage(r, SourceFromHeader)
+}
+
+// readPackage reads the header of an RPM from r, checks its digests and
+// makes the record with fromHeader.
+func readPackage(r io.Reader, fromHeader func(*rpmutils.RpmHeader) (*Package, error)) (*Package, error) {
 	raw, err := rpmfile.ReadRawHeader(r)
 	if err != nil {
 		return nil, err
@@ -66,7 +56,7 @@ func ReadSourcePackage(r io.Reader) (*Package, error) {
 	if err != nil {
 		return nil, err
 	}
-	p, err := SourceFromHeader(h)
+	p, err := fromHeader(h)
 	if err != nil {
 		return nil, err
 	}
