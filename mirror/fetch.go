@@ -176,6 +176,11 @@ func (s *Session) MirrorAll(ctx context.Context) (Summary, error) {
 		}()
 	}
 	wg.Wait()
+	// The names of the objects that entered, durable at once: a directory
+	// store syncs each object directory once here, not once per object.
+	if err := m.opts.Store.Sync(ctx); err != nil {
+		errs = append(errs, fmt.Errorf("sync the store %s: %w", m.opts.Store, err))
+	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	sum := Summary{Packages: len(pkgs), FromCache: m.cached - cached0, Bytes: m.bytes - bytes0, Duration: time.Since(start)}
@@ -192,9 +197,10 @@ func (s *Session) Fetch(ctx context.Context, p *lock.Package) error {
 	return s.m.fetch(ctx, p, func() {})
 }
 
-// Close ends the session. (Each fetch has recorded its index entries and
-// released its claim already: there is nothing held to give back.)
-func (s *Session) Close() error { return nil }
+// Close ends the session: the names of the objects its fetches stored are
+// made durable (Store.Sync). Each fetch has recorded its index entries and
+// released its claim already.
+func (s *Session) Close() error { return s.m.opts.Store.Sync(context.Background()) }
 
 // lockPackagePtrs lists every package of the lock to fetch: the binaries,
 // then the source RPMs (resolve --source), which take the same verified
@@ -309,6 +315,10 @@ func (m *mirrorer) fetch(ctx context.Context, p *lock.Package, release func()) e
 		return err
 	}
 	part += ".part"
+	// Pinned by sha256, into a remote store: straight from the download
+	// into the store (stream.go). Otherwise through a local partial file,
+	// which a killed mirror resumes.
+	stream := m.streams() && want != "" && p.SHA256() == want
 	var failures []string
 	var verr *VerifyError
 	delay := m.opts.Backoff
@@ -324,6 +334,20 @@ func (m *mirrorer) fetch(ctx context.Context, p *lock.Package, release func()) e
 		}
 		for _, u := range urls {
 			real := resolver.ApplyRewrites(m.opts.Rewrites, u)
+			if stream {
+				err := m.streamAttempt(ctx, p, key, real, want, release)
+				var serr *storeError
+				switch {
+				case err == nil:
+					return nil
+				case errors.As(err, &serr) || ctx.Err() != nil:
+					return err
+				case errors.As(err, &verr):
+					m.opts.Log.Warn("verification failed", "package", p.NEVRA(), "url", real, "error", err)
+				}
+				failures = append(failures, fmt.Sprintf("%s: %v", real, err))
+				continue
+			}
 			n, err := m.download(ctx, real, part, p.Size)
 			m.addBytes(n)
 			if err == nil {
@@ -462,21 +486,11 @@ const maxUnpinnedSize = 4 << 30
 // copyLocal copies a regular file of at most limit bytes: a device such
 // as /dev/zero or a FIFO is not a package.
 func copyLocal(src, dst string, limit int64) (int64, error) {
-	in, err := os.Open(src)
+	in, err := openRegular(src, limit)
 	if err != nil {
 		return 0, err
 	}
 	defer in.Close()
-	st, err := in.Stat()
-	if err != nil {
-		return 0, err
-	}
-	if !st.Mode().IsRegular() {
-		return 0, fmt.Errorf("%s is not a regular file (%s)", src, st.Mode().Type())
-	}
-	if st.Size() > limit {
-		return 0, &resolver.TooLargeError{URL: src, Max: limit}
-	}
 	out, err := os.Create(dst)
 	if err != nil {
 		return 0, err
@@ -486,6 +500,28 @@ func copyLocal(src, dst string, limit int64) (int64, error) {
 		err = cerr
 	}
 	return n, err
+}
+
+// openRegular opens a regular file of at most limit bytes.
+func openRegular(src string, limit int64) (*os.File, error) {
+	in, err := os.Open(src)
+	if err != nil {
+		return nil, err
+	}
+	st, err := in.Stat()
+	if err != nil {
+		in.Close()
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		in.Close()
+		return nil, fmt.Errorf("%s is not a regular file (%s)", src, st.Mode().Type())
+	}
+	if st.Size() > limit {
+		in.Close()
+		return nil, &resolver.TooLargeError{URL: src, Max: limit}
+	}
+	return in, nil
 }
 
 // localURLPath returns the path of a file:// URL or a plain path.

@@ -74,7 +74,7 @@ func mirrorOpts(t *testing.T, srv *fixtures.Server, store *vault.Dir) mirror.Opt
 	return mirror.Options{Store: store, Rewrites: rewrites(srv), Backoff: time.Millisecond, Jobs: 3}
 }
 
-func assertStoreSound(t *testing.T, store *vault.Dir) {
+func assertStoreSound(t *testing.T, store vault.Store) {
 	t.Helper()
 	bad, err := vault.Verify(context.Background(), store, false)
 	if err != nil || len(bad) > 0 {

@@ -182,8 +182,18 @@ func repairObject(ctx context.Context, s store.Store, idx map[string]string, sha
 	for _, u := range dedupe(urls) {
 		rc, err := fetcher.Fetch(resolver.WithMaxSize(ctx, size), u, 0, -1)
 		if err == nil {
-			err = s.Put(ctx, sha, pinned, rc) // Put keeps it only if it hashes to sha
+			// Without a lock the size is the server's Content-Length, if it
+			// says one (the hash check catches a wrong one), else unknown:
+			// an S3 store then buffers one part at a time.
+			n := pinned
+			if sz, ok := rc.(interface{ Size() int64 }); ok && n < 0 && sz.Size() > 0 {
+				n = sz.Size()
+			}
+			err = s.Put(ctx, sha, n, rc) // Put keeps it only if it hashes to sha
 			rc.Close()
+		}
+		if err == nil {
+			err = s.Sync(ctx)
 		}
 		if err == nil {
 			opts.Log.Info("repaired", "sha256", sha, "url", u)

@@ -111,11 +111,22 @@ const (
 // proves nothing about the payload. It streams: memory stays flat whatever
 // the payload size.
 func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
-	// The file's digest and the payload's are two passes over the same
-	// bytes: the file's is taken on another core.
-	whole := newConcurrentHash(sha256.New())
-	defer whole.Close()
-	tee := io.TeeReader(r, whole)
+	return verifyRPM(r, keys, true)
+}
+
+// verifyRPM is VerifyRPM; without hashWhole it leaves the file's sha256 to
+// the caller (a digest.Reader the bytes pass through already takes it) and
+// RPMFacts.SHA256 empty.
+func verifyRPM(r io.Reader, keys *Keyring, hashWhole bool) (*RPMFacts, error) {
+	tee := r
+	var whole *concurrentHash
+	if hashWhole {
+		// The file's digest and the payload's are two passes over the same
+		// bytes: the file's is taken on another core.
+		whole = newConcurrentHash(sha256.New())
+		defer whole.Close()
+		tee = io.TeeReader(r, whole)
+	}
 	raw, err := rpmfile.ReadRawHeader(tee)
 	if err != nil {
 		return nil, err
@@ -227,7 +238,10 @@ func VerifyRPM(r io.Reader, keys *Keyring) (*RPMFacts, error) {
 			}
 		}
 	}
-	facts := &RPMFacts{SHA256: hex.EncodeToString(whole.Sum()), Size: int64(len(raw.Bytes)) + n, KeyID: signer}
+	facts := &RPMFacts{Size: int64(len(raw.Bytes)) + n, KeyID: signer}
+	if whole != nil {
+		facts.SHA256 = hex.EncodeToString(whole.Sum())
+	}
 	if nevra, err := parsed.GetNEVRA(); err == nil {
 		facts.Name, facts.Version, facts.Release, facts.Arch = nevra.Name, nevra.Version, nevra.Release, nevra.Arch
 		facts.Epoch = nevra.Epoch

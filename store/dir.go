@@ -10,7 +10,9 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -23,6 +25,9 @@ import (
 // mirror resumes), and cache entries at their keys (metadata/…, keys/…).
 type Dir struct {
 	dir string
+
+	mu       sync.Mutex
+	unsynced map[string]bool // object directories renamed into since the last Sync
 }
 
 // OpenDir opens (creating if needed) a store in dir.
@@ -93,7 +98,8 @@ func (d *Dir) Open(_ context.Context, sha string) (Object, error) {
 
 // Put implements Store: a temp file, hashed as written, fsynced, made
 // read-only and renamed under its name. Two writers of one name rename the
-// same bytes, so the loser's rename is harmless.
+// same bytes, so the loser's rename is harmless. The object directory's
+// fsync is left to Sync (see there).
 func (d *Dir) Put(_ context.Context, sha string, size int64, r io.Reader) error {
 	if err := checkName(sha); err != nil {
 		return err
@@ -106,42 +112,77 @@ func (d *Dir) Put(_ context.Context, sha string, size int64, r io.Reader) error 
 		return fmt.Errorf("store %s: %w", d.dir, err)
 	}
 	defer tmp.Abort()
-	if _, err := io.Copy(tmp, newHashingReader(r, sha, size)); err != nil {
-		return err
+	hr := hashing(r, sha, size)
+	if _, err := io.Copy(tmp, hr); err != nil {
+		return corrupt(err)
 	}
-	if err := os.MkdirAll(filepath.Dir(d.Path(sha)), 0o755); err != nil {
-		return err
+	if !hr.Verified() {
+		return corrupt(hr.Finish())
 	}
-	return tmp.Commit(d.Path(sha), 0o444)
-}
-
-// Adopt moves a file of this machine into the store as sha without copying
-// it, after re-hashing it; the file must be on the store's filesystem.
-func (d *Dir) Adopt(p, sha string) error {
-	if err := checkName(sha); err != nil {
-		return err
-	}
-	f, err := os.OpenFile(p, os.O_RDWR, 0)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return err
-	}
-	if got := hex.EncodeToString(h.Sum(nil)); got != sha {
-		return &CorruptError{Name: sha, Detail: fmt.Sprintf("%s hashes to sha256 %s", p, got)}
-	}
-	return d.commit(f, sha)
-}
-
-func (d *Dir) commit(f *os.File, sha string) error {
 	dst := d.Path(sha)
 	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
 		return err
 	}
-	return atomicfile.Rename(f, dst, 0o444)
+	if err := tmp.CommitUnsynced(dst, 0o444); err != nil {
+		return err
+	}
+	d.unsyncedDir(filepath.Dir(dst))
+	return nil
+}
+
+// commit renames f, whose content hashes to sha, into place. Its data is
+// fsynced before the rename, so a name that is visible (now, or after a
+// crash) always holds the complete object; the directory's fsync, which
+// makes the name itself survive a crash, is batched: the directory is
+// remembered and synced by Sync, once for every object that went into it.
+// A name lost in a crash before Sync only costs fetching the object again.
+func (d *Dir) commit(f *os.File, sha string) error {
+	dst := d.Path(sha)
+	dir := filepath.Dir(dst)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
+	}
+	if err := atomicfile.RenameUnsynced(f, dst, 0o444); err != nil {
+		return err
+	}
+	d.unsyncedDir(dir)
+	return nil
+}
+
+func (d *Dir) unsyncedDir(dirs ...string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.unsynced == nil {
+		d.unsynced = map[string]bool{}
+	}
+	for _, dir := range dirs {
+		d.unsynced[dir] = true
+	}
+}
+
+// Sync implements Store: one fsync per object directory that objects were
+// renamed into since the last Sync (and one of objects/sha256, which may
+// have gained directories), so their names survive a crash.
+func (d *Dir) Sync(_ context.Context) error {
+	d.mu.Lock()
+	dirs := make([]string, 0, len(d.unsynced)+1)
+	for dir := range d.unsynced {
+		dirs = append(dirs, dir)
+	}
+	d.unsynced = nil
+	d.mu.Unlock()
+	if len(dirs) == 0 {
+		return nil
+	}
+	sort.Strings(dirs)
+	dirs = append(dirs, filepath.Join(d.dir, "objects", "sha256"))
+	for i, dir := range dirs {
+		if err := atomicfile.SyncDir(dir); err != nil {
+			d.unsyncedDir(dirs[i:]...) // a later Sync tries them again
+			return fmt.Errorf("store %s: %w", d.dir, err)
+		}
+	}
+	return nil
 }
 
 // List implements Store.
@@ -260,7 +301,8 @@ func (d *Dir) PartialDir() string { return filepath.Join(d.dir, "partial") }
 // Commit moves a file of this machine into the store as sha without
 // copying or re-reading it. The caller must have just hashed every byte of
 // it to sha (the mirror's verification does) and own it: it is how a
-// verified download enters without a second pass over a large file.
+// verified download enters without a second pass over a large file. As
+// with Put, the directory's fsync waits for Sync.
 func (d *Dir) Commit(p, sha string) error {
 	if err := checkName(sha); err != nil {
 		return err

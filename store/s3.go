@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/minio/minio-go/v7"
+
+	"github.com/rpmvault/rpmvault/internal/digest"
 )
 
 // S3 is a store in an S3-compatible bucket under a prefix, with the same
@@ -130,7 +132,12 @@ func (s *S3) putOptions() minio.PutObjectOptions {
 	return opts
 }
 
-// Put implements Store.
+// Put implements Store. With a known size the body streams from r (a
+// single PUT, or a multipart upload of PartSize parts); with an unknown
+// size (a package no lock pins yet, a repair by an index URL) it goes
+// through one PartSize buffer: a body that fits is sent in one PUT once all
+// of it has checked out, a larger one as a multipart upload completed only
+// after the end of r checked out.
 func (s *S3) Put(ctx context.Context, sha string, size int64, r io.Reader) error {
 	if err := checkName(sha); err != nil {
 		return err
@@ -139,28 +146,31 @@ func (s *S3) Put(ctx context.Context, sha string, size int64, r io.Reader) error
 		return err
 	}
 	key := s.key(objectKey(sha))
-	hr := newHashingReader(r, sha, size)
+	hr := hashing(r, sha, size)
 	var err error
-	if size < 0 {
-		return fmt.Errorf("put object %s in %s: the size must be known", sha, s)
-	}
-	if size <= int64(s.cfg.PartSize) {
+	switch {
+	case size <= 0:
+		// (An empty PUT would be sent before any byte is checked.)
+		err = s.putUnsized(ctx, key, hr)
+	case size <= int64(s.cfg.PartSize):
 		_, err = s.core.PutObject(ctx, s.bucket, key, hr, size, "", "", s.putOptions())
 		if err == nil {
 			// The PUT sent exactly size bytes, which hashed to sha: the
 			// object is right. A reader holding more than it declared is
 			// still a caller's lie worth reporting.
-			err = hr.finish()
+			err = hr.Finish()
 		}
-	} else {
+	default:
 		err = s.putMultipart(ctx, key, hr)
 	}
-	var corrupt *CorruptError
+	var mismatch *digest.MismatchError
 	switch {
-	case errors.As(err, &corrupt):
-		return corrupt
-	case hr.err != nil && !errors.Is(err, hr.err):
-		return hr.err
+	case errors.As(err, &mismatch):
+		return corrupt(mismatch)
+	case hr.Err() != nil && !errors.Is(err, hr.Err()):
+		// The reader failed (the source, or a check the caller's reader
+		// makes): the upload broke off because of it, so it is the cause.
+		return corrupt(hr.Err())
 	case isPrecondition(err):
 		// Another writer stored the name first; same name, same bytes.
 		s.log.Debug("object already stored by another writer", "sha256", sha)
@@ -169,11 +179,67 @@ func (s *S3) Put(ctx context.Context, sha string, size int64, r io.Reader) error
 	return s.wrap("put object "+sha, err)
 }
 
-// putMultipart streams r in parts straight from the reader; the upload is
+// Sync implements Store: an S3 object is durable once its PUT or its
+// multipart completion has been answered.
+func (s *S3) Sync(context.Context) error { return nil }
+
+// putMultipart streams hr in parts straight from the reader; the upload is
 // completed (and so the object made visible) only after the reader, which
 // checks the hash, has reached its end without error. A writer that dies
 // leaves an incomplete upload, which is never visible under the name.
-func (s *S3) putMultipart(ctx context.Context, key string, hr *hashingReader) (err error) {
+func (s *S3) putMultipart(ctx context.Context, key string, hr *digest.Reader) error {
+	return s.multipart(ctx, key, func(ctx context.Context, id string) ([]minio.CompletePart, error) {
+		var parts []minio.CompletePart
+		for n := 1; hr.N() < hr.Size(); n++ {
+			size := min(int64(s.cfg.PartSize), hr.Size()-hr.N())
+			p, err := s.core.PutObjectPart(ctx, s.bucket, key, id, n, io.LimitReader(hr, size), size, minio.PutObjectPartOptions{DisableContentSha256: true})
+			if hr.Err() != nil {
+				return nil, hr.Err()
+			}
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, minio.CompletePart{PartNumber: n, ETag: p.ETag})
+		}
+		// The reader has checked the sum on its last byte, and nothing
+		// longer than size is accepted.
+		return parts, hr.Finish()
+	})
+}
+
+// putUnsized stores a body of unknown length, one PartSize buffer at a time.
+func (s *S3) putUnsized(ctx context.Context, key string, hr *digest.Reader) error {
+	buf := make([]byte, s.cfg.PartSize)
+	k, err := io.ReadFull(hr, buf)
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		// All of it fits, and the reader has checked it at its end.
+		_, err = s.core.PutObject(ctx, s.bucket, key, bytes.NewReader(buf[:k]), int64(k), "", "", s.putOptions())
+		return err
+	}
+	if err != nil {
+		return err
+	}
+	return s.multipart(ctx, key, func(ctx context.Context, id string) ([]minio.CompletePart, error) {
+		var parts []minio.CompletePart
+		for n := 1; k > 0; n++ {
+			p, err := s.core.PutObjectPart(ctx, s.bucket, key, id, n, bytes.NewReader(buf[:k]), int64(k), minio.PutObjectPartOptions{DisableContentSha256: true})
+			if err != nil {
+				return nil, err
+			}
+			parts = append(parts, minio.CompletePart{PartNumber: n, ETag: p.ETag})
+			k, err = io.ReadFull(hr, buf)
+			if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+				return nil, err
+			}
+		}
+		// The reader reached its end, where it checked the sum.
+		return parts, nil
+	})
+}
+
+// multipart runs one multipart upload: upload sends the parts, and the
+// upload is completed only if it returns no error; otherwise it is aborted.
+func (s *S3) multipart(ctx context.Context, key string, upload func(ctx context.Context, id string) ([]minio.CompletePart, error)) (err error) {
 	opts := s.putOptions()
 	id, err := s.core.NewMultipartUpload(ctx, s.bucket, key, opts)
 	if err != nil {
@@ -189,21 +255,8 @@ func (s *S3) putMultipart(ctx context.Context, key string, hr *hashingReader) (e
 			}
 		}
 	}()
-	var parts []minio.CompletePart
-	for n := 1; hr.n < hr.size; n++ {
-		size := min(int64(s.cfg.PartSize), hr.size-hr.n)
-		p, err := s.core.PutObjectPart(ctx, s.bucket, key, id, n, io.LimitReader(hr, size), size, minio.PutObjectPartOptions{DisableContentSha256: true})
-		if hr.err != nil {
-			return hr.err
-		}
-		if err != nil {
-			return err
-		}
-		parts = append(parts, minio.CompletePart{PartNumber: n, ETag: p.ETag})
-	}
-	// The reader has checked the sum on its last byte, and nothing longer
-	// than size is accepted.
-	if err := hr.finish(); err != nil {
+	parts, err := upload(ctx, id)
+	if err != nil {
 		return err
 	}
 	_, err = s.core.CompleteMultipartUpload(ctx, s.bucket, key, id, parts, opts)

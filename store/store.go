@@ -2,10 +2,8 @@ package store
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
+	"errors"
 	"fmt"
-	"hash"
 	"io"
 	"io/fs"
 	"path"
@@ -31,6 +29,11 @@ type Store interface {
 	Put(ctx context.Context, sha string, size int64, r io.Reader) error
 	// List calls fn with the name of every object, in no particular order.
 	List(ctx context.Context, fn func(sha string) error) error
+	// Sync makes the names of the objects Put (or committed) so far survive
+	// a crash. A visible name always holds a complete object; until Sync,
+	// a crash may lose the name (the directory store batches its directory
+	// fsyncs here), which only costs fetching the object again.
+	Sync(ctx context.Context) error
 	// Remove deletes the object named sha (store verify --repair).
 	Remove(ctx context.Context, sha string) error
 	// Claim asks to be the one writer fetching key (an object name, or any
@@ -100,101 +103,36 @@ func checkKey(key string) error {
 // every backend: objects/sha256/ab/abcdef….
 func objectKey(sha string) string { return "objects/sha256/" + sha[:2] + "/" + sha }
 
-// hashingReader hashes what it passes on and, before it hands over the last
-// byte of an expected size, checks the sum: a mismatch is reported instead of
-// those last bytes, so a consumer that commits on a complete body (an S3 PUT
-// with its Content-Length, a multipart completion) never sees a whole wrong
-// object. With size < 0 the check happens at EOF.
-type hashingReader struct {
-	r    io.Reader
-	h    hash.Hash
-	want string
-	size int64
-	n    int64
-	err  error
-	done bool // the sum was checked
+// hashing wraps r in the one verifying reader (digest.Reader) for sha and
+// size, or returns r itself when it already is one for them (the mirror
+// hands Put a reader that is checking the download on its way through, so
+// the bytes are hashed once, not twice).
+func hashing(r io.Reader, sha string, size int64) *digest.Reader {
+	if dr, ok := r.(*digest.Reader); ok && dr.Want() == sha && dr.Size() == max(size, -1) && dr.N() == 0 {
+		return dr
+	}
+	return digest.NewReader(r, sha, size)
 }
 
-func newHashingReader(r io.Reader, want string, size int64) *hashingReader {
-	return &hashingReader{r: r, h: sha256.New(), want: want, size: size}
-}
-
-func (v *hashingReader) Read(p []byte) (int, error) {
-	if v.err != nil {
-		return 0, v.err
+// corrupt turns the verifying reader's mismatch into a *CorruptError, the
+// store's one error for bytes that are not what their name says.
+func corrupt(err error) error {
+	var me *digest.MismatchError
+	if errors.As(err, &me) {
+		return &CorruptError{Name: me.Want, Detail: me.Detail}
 	}
-	if v.size >= 0 && v.n >= v.size {
-		// Anything beyond the declared size is a lie about the content.
-		var one [1]byte
-		if k, _ := io.ReadFull(v.r, one[:]); k > 0 {
-			v.err = &CorruptError{Name: v.want, Detail: fmt.Sprintf("longer than its %d bytes", v.size)}
-			return 0, v.err
-		}
-		if !v.done {
-			if err := v.check(); err != nil {
-				return 0, err
-			}
-		}
-		return 0, io.EOF
-	}
-	if v.size >= 0 && int64(len(p)) > v.size-v.n {
-		p = p[:v.size-v.n]
-	}
-	k, err := v.r.Read(p)
-	v.h.Write(p[:k])
-	v.n += int64(k)
-	if v.size >= 0 && v.n == v.size {
-		if err := v.check(); err != nil {
-			return 0, err
-		}
-		return k, nil
-	}
-	if err == io.EOF {
-		if v.size >= 0 {
-			v.err = &CorruptError{Name: v.want, Detail: fmt.Sprintf("%d bytes, want %d", v.n, v.size)}
-			return 0, v.err
-		}
-		if err := v.check(); err != nil {
-			return 0, err
-		}
-	}
-	if err != nil && err != io.EOF {
-		v.err = err
-	}
-	return k, err
-}
-
-// finish reads to the end, so a reader that holds more than the declared
-// size is caught, and reports whether the content checked out.
-func (v *hashingReader) finish() error {
-	if _, err := io.Copy(io.Discard, v); err != nil {
-		return err
-	}
-	if v.n != v.size && v.size >= 0 {
-		return &CorruptError{Name: v.want, Detail: fmt.Sprintf("%d bytes, want %d", v.n, v.size)}
-	}
-	return v.err
-}
-
-func (v *hashingReader) check() error {
-	v.done = true
-	if got := hex.EncodeToString(v.h.Sum(nil)); got != v.want {
-		v.err = &CorruptError{Name: v.want, Detail: "content hashes to sha256 " + got}
-		return v.err
-	}
-	return nil
+	return err
 }
 
 // verifyingObject re-hashes an object while it is read from start to end.
 type verifyingObject struct {
 	Object
-	hr      *hashingReader
-	ranged  bool
-	current int64
+	hr     *digest.Reader
+	ranged bool
 }
 
 func verifying(o Object, sha string) Object {
-	return &verifyingObject{Object: o, hr: newHashingReader(o, sha, o.Size())}
+	return &verifyingObject{Object: o, hr: digest.NewReader(o, sha, o.Size())}
 }
 
 func (v *verifyingObject) Read(p []byte) (int, error) {
@@ -202,15 +140,16 @@ func (v *verifyingObject) Read(p []byte) (int, error) {
 		return v.Object.Read(p)
 	}
 	n, err := v.hr.Read(p)
-	if ce, ok := err.(*CorruptError); ok && !strings.Contains(ce.Detail, "--repair") {
+	if ce, ok := corrupt(err).(*CorruptError); ok {
 		ce.Detail += " (the store is damaged: rpmvault store verify --repair)"
+		return n, ce
 	}
 	return n, err
 }
 
 func (v *verifyingObject) Seek(off int64, whence int) (int64, error) {
 	n, err := v.Object.Seek(off, whence)
-	if err == nil && !(n == 0 && !v.ranged && v.hr.n == 0) {
+	if err == nil && !(n == 0 && !v.ranged && v.hr.N() == 0) {
 		v.ranged = true // a range cannot be checked against the name
 	}
 	return n, err

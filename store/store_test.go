@@ -25,6 +25,10 @@ func contract(t *testing.T, s store.Store, big int) {
 	ctx := context.Background()
 	small := []byte("an rpm, honestly")
 	large := bytes.Repeat([]byte("0123456789abcdef"), big/16)
+	// Sizes nobody told Put (a repair by an index URL without a
+	// Content-Length): one that fits a part, one that does not.
+	smallUnsized := []byte("an rpm of unknown size")
+	largeUnsized := bytes.Repeat([]byte("fedcba9876543210"), big/16+1)
 	for _, tc := range []struct {
 		name    string
 		body    []byte
@@ -38,6 +42,10 @@ func contract(t *testing.T, s store.Store, big int) {
 		{"large, last byte wrong", append(append([]byte{}, large[:len(large)-1]...), 'X'), sum(large), int64(len(large)), true},
 		{"small", small, sum(small), int64(len(small)), false},
 		{"large", large, sum(large), int64(len(large)), false},
+		{"unsized, wrong bytes", []byte("an rpm of unknown sizE"), sum(smallUnsized), -1, true},
+		{"unsized large, last byte wrong", append(append([]byte{}, largeUnsized[:len(largeUnsized)-1]...), 'X'), sum(largeUnsized), -1, true},
+		{"unsized", smallUnsized, sum(smallUnsized), -1, false},
+		{"unsized large", largeUnsized, sum(largeUnsized), -1, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before, err := s.Has(ctx, tc.sha)
@@ -96,7 +104,7 @@ func contract(t *testing.T, s store.Store, big int) {
 		t.Fatal(err)
 	}
 	sort.Strings(names)
-	want := []string{sum(small), sum(large)}
+	want := []string{sum(small), sum(large), sum(smallUnsized), sum(largeUnsized)}
 	sort.Strings(want)
 	if strings.Join(names, ",") != strings.Join(want, ",") {
 		t.Fatalf("List = %v, want %v", names, want)

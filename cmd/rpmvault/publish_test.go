@@ -171,3 +171,62 @@ func TestPublishBundleToDirAndServe(t *testing.T) {
 		t.Errorf("repo file: %v\n%s", err, rf)
 	}
 }
+
+// TestServeBundleDirectly: `serve BUNDLE.tar.gz` verifies the bundle and
+// serves it as a published repo (repos/NAME/, its .repo file pointing at
+// the served address): real dnf installs docker-engine from it, Range and
+// HEAD give the package's bytes, and paths outside it are 404.
+func TestServeBundleDirectly(t *testing.T) {
+	bundlePath, _, _, _ := makeBundle(t)
+	base := serveInProcess(t, bundlePath)
+	dir, lk, cleanup, err := bundle.OpenVerified(bundlePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cleanup()
+	name := bundle.Name(bundlePath)
+	checkServed(t, base, name, lk, func(sha string) []byte {
+		for _, p := range lk.Packages() {
+			if p.SHA256() == sha {
+				b, err := os.ReadFile(filepath.Join(dir, "rpms", p.FileName()))
+				if err != nil {
+					t.Fatal(err)
+				}
+				return b
+			}
+		}
+		t.Fatalf("%s not in the lock", sha)
+		return nil
+	})
+	resp, err := http.Get(base + "/repos/" + name + "/" + name + ".repo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rf, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || !strings.Contains(string(rf), "baseurl="+base+"/repos/"+name+"/") {
+		t.Errorf("served .repo file: %s\n%s", resp.Status, rf)
+	}
+	root := dnfInstallFrom(t, base+"/repos/"+name+"/", "docker-engine")
+	if out, err := rpmQ(t, root, "docker-engine"); err != nil {
+		t.Fatalf("docker-engine not installed: %v %s", err, out)
+	}
+}
+
+// TestServeRefusesATamperedBundle: a bundle that does not verify is not served.
+func TestServeRefusesATamperedBundle(t *testing.T) {
+	bundlePath, _, _, _ := makeBundle(t)
+	b, err := os.ReadFile(bundlePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[len(b)/2] ^= 0xff
+	bad := filepath.Join(t.TempDir(), "tampered.tar.gz")
+	if err := os.WriteFile(bad, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, stdout, stderr := rpmvault(t, "serve", "--addr", "127.0.0.1:0", bad)
+	if code == 0 || !strings.Contains(stderr, "tampered.tar.gz") {
+		t.Fatalf("serve of a tampered bundle: exit %d\n%s%s", code, stdout, stderr)
+	}
+}

@@ -30,12 +30,22 @@ func Create(dir, pattern string) (*File, error) {
 
 // Commit syncs the file, gives it mode perm, and renames it to path.
 func (f *File) Commit(path string, perm fs.FileMode) error {
+	return f.commit(path, perm, Rename)
+}
+
+// CommitUnsynced is Commit without the fsync of path's directory, for a
+// caller that syncs each directory once for many files (see RenameUnsynced).
+func (f *File) CommitUnsynced(path string, perm fs.FileMode) error {
+	return f.commit(path, perm, RenameUnsynced)
+}
+
+func (f *File) commit(path string, perm fs.FileMode, rename func(*os.File, string, fs.FileMode) error) error {
 	if f.done {
 		return errors.New("atomicfile: commit of a file already committed or aborted")
 	}
 	f.done = true
 	name := f.Name()
-	if err := Rename(f.File, path, perm); err != nil {
+	if err := rename(f.File, path, perm); err != nil {
 		f.File.Close()
 		os.Remove(name)
 		return err

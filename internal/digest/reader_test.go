@@ -1,0 +1,80 @@
+package digest
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"testing"
+	"testing/iotest"
+)
+
+func hexSum(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// recorder records what a consumer saw before the reader failed.
+type recorder struct {
+	got []byte
+	r   io.Reader
+}
+
+func (c *recorder) Read(p []byte) (int, error) {
+	k, err := c.r.Read(p)
+	c.got = append(c.got, p[:k]...)
+	return k, err
+}
+
+// TestReaderHoldsBackTheLastBytes: a mismatch fails the Read that would
+// hand over the last bytes, so a consumer never receives a complete wrong
+// body; a right one passes through whole.
+func TestReaderHoldsBackTheLastBytes(t *testing.T) {
+	body := bytes.Repeat([]byte("rpm payload "), 1000)
+	wrong := append(append([]byte{}, body[:len(body)-1]...), 'X')
+	for _, tc := range []struct {
+		name     string
+		src      []byte
+		size     int64
+		mismatch bool
+	}{
+		{"right, sized", body, int64(len(body)), false},
+		{"right, unsized", body, -1, false},
+		{"last byte wrong, sized", wrong, int64(len(body)), true},
+		{"last byte wrong, unsized", wrong, -1, true},
+		{"short", body[:100], int64(len(body)), true},
+		{"long", append(append([]byte{}, body...), '!'), int64(len(body)), true},
+		{"empty for a non-empty sum", nil, -1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := &recorder{r: NewReader(iotest.HalfReader(bytes.NewReader(tc.src)), hexSum(body), tc.size)}
+			_, err := io.ReadAll(rec)
+			var me *MismatchError
+			if tc.mismatch != errors.As(err, &me) {
+				t.Fatalf("err %v, want mismatch=%v", err, tc.mismatch)
+			}
+			if !tc.mismatch && !bytes.Equal(rec.got, body) {
+				t.Fatalf("passed on %d bytes, want the %d of the body", len(rec.got), len(body))
+			}
+			// (A long source's first size bytes are the right body: those
+			// may pass; the Read after them fails.)
+			if tc.mismatch && len(rec.got) == int(tc.size) && hexSum(rec.got) != hexSum(body) {
+				t.Fatalf("a wrong body of the promised size was handed over whole")
+			}
+		})
+	}
+}
+
+func TestReaderFinishAndSourceErrors(t *testing.T) {
+	body := []byte("content")
+	r := NewReader(bytes.NewReader(body), hexSum(body), int64(len(body)))
+	if err := r.Finish(); err != nil || !r.Verified() || r.N() != int64(len(body)) {
+		t.Fatalf("Finish %v, verified %v, n %d", err, r.Verified(), r.N())
+	}
+	boom := errors.New("connection reset")
+	r = NewReader(io.MultiReader(bytes.NewReader(body[:3]), iotest.ErrReader(boom)), hexSum(body), int64(len(body)))
+	if _, err := io.ReadAll(r); !errors.Is(err, boom) || !errors.Is(r.Err(), boom) || r.Verified() {
+		t.Fatalf("source error: %v / %v", err, r.Err())
+	}
+}
