@@ -344,6 +344,10 @@ func (m *mirrorer) fetch(ctx context.Context, p *lock.Package, release func()) e
 					return err
 				case errors.As(err, &verr):
 					m.opts.Log.Warn("verification failed", "package", p.NEVRA(), "url", real, "error", err)
+				case errors.As(err, new(*sourceError)):
+					// A download that broke off: the next tries go through
+					// a partial file, which resumes where a try ended.
+					stream = false
 				}
 				failures = append(failures, fmt.Sprintf("%s: %v", real, err))
 				continue

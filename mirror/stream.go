@@ -25,9 +25,10 @@ import (
 // Content-Length, a multipart upload completed after its last part, both
 // If-None-Match: *), so a package that fails any check — signature, header
 // or payload digests, size, sha256, the lock's NEVRA — is never visible
-// under its name. A stream that breaks restarts from its first byte (there
-// is no partial file to resume); the retry rounds are the same as for a
-// download to a file.
+// under its name. A stream that breaks off (the server fails or cuts the
+// body) is not restarted from its first byte: the package's next tries go
+// through a local partial file, which resumes where each try ended, and
+// enter the store by Put, as for a package not pinned by sha256.
 
 // streams reports whether fetches go straight into the store: for every
 // store but a directory, whose downloads resume from partial files and
