@@ -96,7 +96,7 @@ func Why(plan *Plan, name string) ([]string, error) {
 		}
 	}
 	if target < 0 {
-		return nil, fmt.Errorf("%s is not in the plan: nothing pulls it in", name)
+		return nil, &NotInPlanError{Name: name}
 	}
 	type edge struct {
 		from int
@@ -139,4 +139,11 @@ func Why(plan *Plan, name string) ([]string, error) {
 		chain = []string{plan.Packages[target].Package.NEVRA() + " is requested"}
 	}
 	return chain, nil
+}
+
+// NotInPlanError is Why's answer for a package the plan does not hold.
+type NotInPlanError struct{ Name string }
+
+func (e *NotInPlanError) Error() string {
+	return e.Name + " is not in the plan: nothing pulls it in"
 }

@@ -124,6 +124,10 @@ func TestCaptureOfA65Box(t *testing.T) {
 	if strings.Join(ours, " ") != strings.Join(theirs, " ") {
 		t.Errorf("on the captured 6.5 box, rpmvault and dnf disagree:\n rpmvault %v\n dnf      %v", ours, theirs)
 	}
+	// why of a package the box keeps says so, rather than "nothing pulls it in".
+	if code, stdout, stderr := rpmvault(t, append([]string{"why", "bash", "-m", manifest, "--store", store, "--baseline", capture}, maps...)...); code != 0 || !strings.Contains(stdout, "is installed on the target") {
+		t.Errorf("why bash on the captured box: exit %d, want 0 and \"is installed on the target\"\n%s%s", code, stdout, stderr)
+	}
 	fromOneLiner, _ := planNEVRAs(t, append(args, "--baseline", oneLiner)...)
 	if strings.Join(fromOneLiner, " ") != strings.Join(ours, " ") {
 		t.Errorf("the one-liner's capture resolves differently:\n capture   %v\n one-liner %v", ours, fromOneLiner)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
@@ -73,6 +74,13 @@ func (a *app) whyCommand() *cobra.Command {
 				return err
 			}
 			chain, err := resolver.Why(r.plan, args[0])
+			var notIn *resolver.NotInPlanError
+			if errors.As(err, &notIn) {
+				// Kept as it is on the box: say so rather than "nothing pulls it in".
+				if p := installedNamed(r.installed, args[0]); p != nil {
+					chain, err = []string{p.NEVRA() + " is installed on the target (baseline) and the plan keeps it as it is"}, nil
+				}
+			}
 			if err != nil {
 				return err
 			}
@@ -89,6 +97,17 @@ func (a *app) whyCommand() *cobra.Command {
 	cmd.Flags().String("store", defaultStore(), "store whose metadata cache to use")
 	jsonFlag(cmd, "print the chain as JSON")
 	return cmd
+}
+
+// installedNamed returns the installed package called name (or with that
+// NEVRA), or nil.
+func installedNamed(installed []*resolver.Package, name string) *resolver.Package {
+	for _, p := range installed {
+		if p.Name == name || p.NEVRA() == name {
+			return p
+		}
+	}
+	return nil
 }
 
 // manifestFlags are the flags of every command that resolves a manifest.
