@@ -22,23 +22,15 @@ import (
 )
 
 var (
-	weedOnce sync.Once
-	weedSrv  *seaweedfs.Server
-	weedDir  string
-	weedErr  error
-
+	// weed is the SeaweedFS server of this test binary.
+	weed       seaweedfs.Shared
 	bucketOnce sync.Once
 	bucketErr  error
 )
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if weedSrv != nil {
-		weedSrv.Stop()
-	}
-	if weedDir != "" {
-		os.RemoveAll(weedDir)
-	}
+	weed.Stop()
 	os.Exit(code)
 }
 
@@ -47,33 +39,15 @@ func TestMain(m *testing.M) {
 // multipart upload.
 func s3Store(t *testing.T) *vault.S3 {
 	t.Helper()
-	if _, err := seaweedfs.Binary(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%v: required in CI (.ci/run builds it)", err)
-		}
-		t.Skip(err)
-	}
-	weedOnce.Do(func() {
-		if weedDir, weedErr = os.MkdirTemp("", "rpmvault-mirror-seaweedfs-"); weedErr == nil {
-			weedSrv, weedErr = seaweedfs.Start(weedDir)
-		}
-	})
-	if weedErr != nil {
-		t.Fatal(weedErr)
-	}
+	srv := weed.Get(t)
 	// One bucket for every test (SeaweedFS gives each bucket volumes of
 	// its own, and has few), a prefix for each.
-	bucketOnce.Do(func() { bucketErr = weedSrv.MakeBucket(context.Background(), "mirror") })
+	bucketOnce.Do(func() { bucketErr = srv.MakeBucket(context.Background(), "mirror") })
 	if bucketErr != nil {
 		t.Fatal(bucketErr)
 	}
 	prefix := strings.Trim(strings.ToLower(strings.NewReplacer("/", "-", "_", "-", ",", "-", " ", "-").Replace(t.Name())), "-")
-	for _, kv := range weedSrv.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+	srv.SetEnv(t)
 	s, err := vault.OpenS3(context.Background(), "s3://mirror/"+prefix, vault.S3Config{PartSize: 5 << 20})
 	if err != nil {
 		t.Fatal(err)

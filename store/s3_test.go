@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -12,51 +11,24 @@ import (
 	"github.com/rpmvault/rpmvault/store"
 )
 
-var (
-	weedOnce sync.Once
-	weedSrv  *seaweedfs.Server
-	weedDir  string
-	weedErr  error
-)
+// weed is the SeaweedFS server of this test binary.
+var weed seaweedfs.Shared
 
 func TestMain(m *testing.M) {
 	code := m.Run()
-	if weedSrv != nil {
-		weedSrv.Stop()
-	}
-	if weedDir != "" {
-		os.RemoveAll(weedDir)
-	}
+	weed.Stop()
 	os.Exit(code)
 }
 
 // s3Store opens a store in a fresh bucket of a real SeaweedFS (started once).
 func s3Store(t *testing.T, ttl time.Duration) *store.S3 {
 	t.Helper()
-	if _, err := seaweedfs.Binary(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%v: required in CI (.ci/run builds it)", err)
-		}
-		t.Skip(err)
-	}
-	weedOnce.Do(func() {
-		if weedDir, weedErr = os.MkdirTemp("", "rpmvault-store-seaweedfs-"); weedErr == nil {
-			weedSrv, weedErr = seaweedfs.Start(weedDir)
-		}
-	})
-	if weedErr != nil {
-		t.Fatal(weedErr)
-	}
+	srv := weed.Get(t)
 	name := "t" + sum([]byte(t.Name()))[:20]
-	if err := weedSrv.MakeBucket(context.Background(), name); err != nil {
+	if err := srv.MakeBucket(context.Background(), name); err != nil {
 		t.Fatal(err)
 	}
-	for _, kv := range weedSrv.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+	srv.SetEnv(t)
 	s, err := store.OpenS3(context.Background(), "s3://"+name+"/some/prefix", store.S3Config{LeaseTTL: ttl, PartSize: 5 << 20})
 	if err != nil {
 		t.Fatal(err)

@@ -20,7 +20,7 @@ func TestMain(m *testing.M) {
 	}
 	os.Setenv("XDG_CACHE_HOME", dir)
 	code := m.Run()
-	stopSeaweed()
+	weed.Stop()
 	os.RemoveAll(dir)
 	if worldSrv != nil {
 		worldSrv.Close()

@@ -16,43 +16,11 @@ import (
 	"github.com/rpmvault/rpmvault/store"
 )
 
-var (
-	weedOnce sync.Once
-	weedSrv  *seaweedfs.Server
-	weedDir  string
-	weedErr  error
-)
+// weed is the SeaweedFS server of this test binary; TestMain stops it.
+var weed seaweedfs.Shared
 
-// seaweed starts (once per test binary) a real SeaweedFS with its S3
-// gateway; TestMain stops it. Without the binary the test fails under CI
-// and is skipped elsewhere, as with rpm.
-func seaweed(t *testing.T) *seaweedfs.Server {
-	t.Helper()
-	if _, err := seaweedfs.Binary(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatalf("%v: required in CI (.ci/run builds it)", err)
-		}
-		t.Skip(err)
-	}
-	weedOnce.Do(func() {
-		if weedDir, weedErr = os.MkdirTemp("", "rpmvault-seaweedfs-"); weedErr == nil {
-			weedSrv, weedErr = seaweedfs.Start(weedDir)
-		}
-	})
-	if weedErr != nil {
-		t.Fatal(weedErr)
-	}
-	return weedSrv
-}
-
-func stopSeaweed() {
-	if weedSrv != nil {
-		weedSrv.Stop()
-	}
-	if weedDir != "" {
-		os.RemoveAll(weedDir)
-	}
-}
+// seaweed returns the running SeaweedFS with its S3 gateway.
+func seaweed(t *testing.T) *seaweedfs.Server { return weed.Get(t) }
 
 // bucket makes a fresh bucket for one test and points the AWS variables
 // at the server (what a user's environment would do).
@@ -66,12 +34,7 @@ func bucket(t *testing.T, srv *seaweedfs.Server) string {
 	if err := srv.MakeBucket(context.Background(), name); err != nil {
 		t.Fatal(err)
 	}
-	for _, kv := range srv.Env() {
-		k, v, _ := strings.Cut(kv, "=")
-		t.Setenv(k, v)
-	}
-	t.Setenv("AWS_CONFIG_FILE", os.DevNull)
-	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", os.DevNull)
+	srv.SetEnv(t)
 	return name
 }
 
