@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"bufio"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -96,6 +97,9 @@ func LoadBaseline(file string) (*Baseline, error) {
 
 func parseInstalledLine(text string) (*Package, error) {
 	f := strings.Fields(text)
+	if len(f) == 0 {
+		return nil, errors.New("a package line names no package")
+	}
 	if len(f) == 5 && (f[1] == "(none)" || isDigits(f[1])) {
 		p := &Package{Name: f[0], EVR: EVR{Version: f[2], Release: f[3]}, Arch: f[4]}
 		if f[1] != "(none)" {
