@@ -6,14 +6,10 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
-	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/internal/seaweedfs"
-	"github.com/rpmvault/rpmvault/lock"
-	"github.com/rpmvault/rpmvault/resolver"
 )
 
 // BenchmarkMirror1GiBS3 mirrors 1 GiB of RPMs from the loopback fixture
@@ -33,31 +29,15 @@ func BenchmarkMirror1GiBS3(b *testing.B) {
 	if err != nil {
 		b.Fatal("curl is the yardstick: install it")
 	}
-	repo := bigRepo(b)
-	srv, err := fixtures.Serve(repo)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
+	big := bigLock(b)
+	defer big.stop()
+	lockFile, total := big.lockFile, big.total
 	weedDir := b.TempDir()
 	weed, err := seaweedfs.Start(weedDir)
 	if err != nil {
 		b.Fatal(err)
 	}
 	defer weed.Stop()
-	m, _ := resolver.ParseManifest([]byte(fmt.Sprintf("name: big\nrepos:\n  - id: big\n    baseurl: [%s]\n    gpgcheck: false\ninstall: [big0, big1, big2, big3, big4, big5, big6, big7]\n", srv.URL)))
-	plan, u, err := resolver.Resolve(context.Background(), m, resolver.ResolveOptions{Fetcher: &resolver.HTTPFetcher{}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	lockFile := filepath.Join(b.TempDir(), "lock.yaml")
-	if err := lock.Write(lockFile, lock.New(m, plan, u.Sources, nil)); err != nil {
-		b.Fatal(err)
-	}
-	var total int64
-	for _, pp := range plan.Packages {
-		total += pp.Package.Size
-	}
 	b.SetBytes(total)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
@@ -65,32 +45,16 @@ func BenchmarkMirror1GiBS3(b *testing.B) {
 		if err := weed.MakeBucket(context.Background(), bucket); err != nil {
 			b.Fatal(err)
 		}
-		child := exec.Command(os.Args[0], "-test.run=^TestMirrorChildProcess$")
-		child.Env = append(append(os.Environ(), weed.Env()...), "RPMVAULT_MIRROR_CHILD=1", "RPMVAULT_LOCK="+lockFile,
+		elapsed, hwmKB := mirrorChild(b, append(append(os.Environ(), weed.Env()...), "RPMVAULT_MIRROR_CHILD=1", "RPMVAULT_LOCK="+lockFile,
 			"RPMVAULT_STORE=s3://"+bucket+"/vault", "RPMVAULT_JOBS=4", "RPMVAULT_MIRROR_MUST_SUCCEED=1",
-			"XDG_CACHE_HOME="+b.TempDir(), "AWS_CONFIG_FILE="+os.DevNull, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull)
-		start := time.Now()
-		out, err := child.CombinedOutput()
-		if err != nil {
-			b.Fatalf("mirror child: %v\n%s", err, out)
-		}
-		elapsed := time.Since(start)
-		var hwmKB float64
-		for _, line := range strings.Split(string(out), "\n") {
-			if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-				fmt.Sscanf(strings.TrimSpace(rest), "%f", &hwmKB)
-			}
-		}
-		if hwmKB == 0 {
-			b.Fatalf("the child reported no peak memory:\n%s", out)
-		}
+			"XDG_CACHE_HOME="+b.TempDir(), "AWS_CONFIG_FILE="+os.DevNull, "AWS_SHARED_CREDENTIALS_FILE="+os.DevNull))
 		b.StopTimer()
 		// The yardstick: curl PUTs the same files into the same server,
 		// four at a time as the mirror runs four jobs.
 		args := []string{"-s", "--fail", "--parallel", "--parallel-max", "4", "--aws-sigv4", "aws:amz:us-east-1:s3",
 			"--user", weed.AccessKey + ":" + weed.SecretKey}
-		for j, pp := range plan.Packages {
-			args = append(args, "-T", filepath.Join(repo, pp.Package.Location), fmt.Sprintf("%s/%s/curl/%d", weed.Endpoint, bucket, j))
+		for j, pp := range big.plan.Packages {
+			args = append(args, "-T", filepath.Join(big.repo, pp.Package.Location), fmt.Sprintf("%s/%s/curl/%d", weed.Endpoint, bucket, j))
 		}
 		cstart := time.Now()
 		if out, err := exec.Command(curl, args...).CombinedOutput(); err != nil {

@@ -41,46 +41,14 @@ func bigRepo(b *testing.B) string {
 // with full verification in a child process, and reports its throughput and
 // peak RSS (the child's, so building the fixtures does not count).
 func BenchmarkMirror1GiB(b *testing.B) {
-	repo := bigRepo(b)
-	srv, err := fixtures.Serve(repo)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
-	m, _ := resolver.ParseManifest([]byte(fmt.Sprintf("name: big\nrepos:\n  - id: big\n    baseurl: [%s]\n    gpgcheck: false\ninstall: [big0, big1, big2, big3, big4, big5, big6, big7]\n", srv.URL)))
-	plan, u, err := resolver.Resolve(context.Background(), m, resolver.ResolveOptions{Fetcher: &resolver.HTTPFetcher{}})
-	if err != nil {
-		b.Fatal(err)
-	}
-	lockFile := filepath.Join(b.TempDir(), "lock.yaml")
-	if err := lock.Write(lockFile, lock.New(m, plan, u.Sources, nil)); err != nil {
-		b.Fatal(err)
-	}
-	var total int64
-	for _, pp := range plan.Packages {
-		total += pp.Package.Size
-	}
+	big := bigLock(b)
+	defer big.stop()
+	lockFile, total := big.lockFile, big.total
 	b.SetBytes(total)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		store := filepath.Join(b.TempDir(), "store")
-		child := exec.Command(os.Args[0], "-test.run=^TestMirrorChildProcess$")
-		child.Env = append(os.Environ(), "RPMVAULT_MIRROR_CHILD=1", "RPMVAULT_LOCK="+lockFile, "RPMVAULT_STORE="+store)
-		start := time.Now()
-		out, err := child.CombinedOutput()
-		if err != nil {
-			b.Fatalf("mirror child: %v\n%s", err, out)
-		}
-		elapsed := time.Since(start)
-		var hwmKB float64
-		for _, line := range strings.Split(string(out), "\n") {
-			if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-				fmt.Sscanf(strings.TrimSpace(rest), "%f", &hwmKB)
-			}
-		}
-		if hwmKB == 0 {
-			b.Fatalf("the child reported no peak memory:\n%s", out)
-		}
+		elapsed, hwmKB := mirrorChild(b, append(os.Environ(), "RPMVAULT_MIRROR_CHILD=1", "RPMVAULT_LOCK="+lockFile, "RPMVAULT_STORE="+store))
 		b.ReportMetric(hwmKB/1024, "peak-RSS-MB")
 		b.ReportMetric(float64(total)/1e6/elapsed.Seconds(), "rpmvault-MB/s")
 		// The same files with curl into files, no verification, as the yardstick.
@@ -88,7 +56,7 @@ func BenchmarkMirror1GiB(b *testing.B) {
 		if curl, err := exec.LookPath("curl"); err == nil {
 			args := []string{"-s", "--fail"}
 			curlDir := b.TempDir()
-			for i, pp := range plan.Packages {
+			for i, pp := range big.plan.Packages {
 				args = append(args, "-o", filepath.Join(curlDir, fmt.Sprint(i)), pp.URLs[0])
 			}
 			start := time.Now()
@@ -101,4 +69,61 @@ func BenchmarkMirror1GiB(b *testing.B) {
 		}
 		b.StartTimer()
 	}
+}
+
+// bigClosure is bigRepo served on loopback with its 1 GiB closure locked.
+type bigClosure struct {
+	repo     string
+	plan     *resolver.Plan
+	lockFile string
+	total    int64 // the closure's bytes
+	stop     func()
+}
+
+func bigLock(b *testing.B) bigClosure {
+	c := bigClosure{repo: bigRepo(b)}
+	srv, err := fixtures.Serve(c.repo)
+	if err != nil {
+		b.Fatal(err)
+	}
+	c.stop = func() { srv.Close() }
+	m, _ := resolver.ParseManifest([]byte(fmt.Sprintf("name: big\nrepos:\n  - id: big\n    baseurl: [%s]\n    gpgcheck: false\ninstall: [big0, big1, big2, big3, big4, big5, big6, big7]\n", srv.URL)))
+	plan, u, err := resolver.Resolve(context.Background(), m, resolver.ResolveOptions{Fetcher: &resolver.HTTPFetcher{}})
+	if err != nil {
+		c.stop()
+		b.Fatal(err)
+	}
+	c.plan = plan
+	c.lockFile = filepath.Join(b.TempDir(), "lock.yaml")
+	if err := lock.Write(c.lockFile, lock.New(m, plan, u.Sources, nil)); err != nil {
+		c.stop()
+		b.Fatal(err)
+	}
+	for _, pp := range plan.Packages {
+		c.total += pp.Package.Size
+	}
+	return c
+}
+
+// mirrorChild runs TestMirrorChildProcess in a child process with env and
+// returns how long it took and its peak RSS in KiB (VmHWM, as it reports it).
+func mirrorChild(b *testing.B, env []string) (time.Duration, float64) {
+	child := exec.Command(os.Args[0], "-test.run=^TestMirrorChildProcess$")
+	child.Env = env
+	start := time.Now()
+	out, err := child.CombinedOutput()
+	if err != nil {
+		b.Fatalf("mirror child: %v\n%s", err, out)
+	}
+	elapsed := time.Since(start)
+	var hwmKB float64
+	for _, line := range strings.Split(string(out), "\n") {
+		if rest, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			fmt.Sscanf(strings.TrimSpace(rest), "%f", &hwmKB)
+		}
+	}
+	if hwmKB == 0 {
+		b.Fatalf("the child reported no peak memory:\n%s", out)
+	}
+	return elapsed, hwmKB
 }
