@@ -5,7 +5,8 @@ TARGET_GO   ?= go1.23.12
 FUZZTIME    ?= 10s
 APT_PACKAGES = rpm createrepo-c dnf python3-solv gnupg gnupg1 cpio rpm2cpio dash gcc curl xz-utils bzip2 graphviz chromium
 VERSION     ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
-LDFLAGS      = -s -w -X main.version=$(VERSION)
+REVISION    ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS      = -s -w -X main.version=$(VERSION) -X main.revision=$(REVISION)
 
 .PHONY: all build host-build target-binary deps test unit fuzz lint demo bench clean
 

@@ -8,8 +8,14 @@ import (
 	"github.com/spf13/cobra"
 )
 
-// version is set at link time by the Makefile (-X main.version=...).
-var version = "dev"
+// version and revision are set at link time by the Makefile (-X
+// main.version=... -X main.revision=...): the Go toolchain's own VCS stamp
+// is missing whenever GOFLAGS has -buildvcs=false or the tree is not a
+// checkout.
+var (
+	version  = "dev"
+	revision = ""
+)
 
 // buildInfo is what `rpmvault version` reports.
 type buildInfo struct {
@@ -21,8 +27,8 @@ type buildInfo struct {
 }
 
 func currentBuild() buildInfo {
-	b := buildInfo{Version: version, Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
-	if bi, ok := debug.ReadBuildInfo(); ok {
+	b := buildInfo{Version: version, Revision: revision, Go: runtime.Version(), OS: runtime.GOOS, Arch: runtime.GOARCH}
+	if bi, ok := debug.ReadBuildInfo(); ok && b.Revision == "" {
 		for _, s := range bi.Settings {
 			if s.Key == "vcs.revision" {
 				b.Revision = s.Value
