@@ -143,8 +143,8 @@ func (s *solver) filteredProviders(d Dep) string {
 		if r.hidden {
 			continue
 		}
-		for _, pd := range s.pool.deps[r.dep:r.prov] {
-			if s.pool.satisfies(pd, dr) {
+		for j := r.dep; j < r.prov; j++ {
+			if s.pool.satisfies(s.pool.depAt(j), dr) {
 				out = append(out, s.u.pkg(k, false).NEVRA())
 				break
 			}

@@ -107,8 +107,9 @@ var ReadPrimaryStd = readPrimaryStd
 // as LoadFileLists does from filelists.xml.
 func MergeFiles(u *Universe, name string, paths []string) {
 	for k := range u.pkgs {
-		if r := &u.pkgs[k]; u.pool.strs[r.name] == name {
-			r.files, r.fullFiles = u.pool.mergePaths(r.files, paths), true
+		if r := &u.pkgs[k]; u.pool.str(r.name) == name {
+			u.pool.mergePaths(r, paths)
+			r.fullFiles = true
 		}
 	}
 }

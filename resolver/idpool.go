@@ -1,11 +1,21 @@
 package resolver
 
+import "iter"
+
 // The solver works on ids, as libsolv's Pool does: every name, version,
 // release and arch string is interned once, an EVR is three ints, a
 // dependency is (name, flags, evr) ids, and a package is a record of ids
-// with its dependencies as ranges of one shared slice. Comparing names or
-// EVRs for equality is then comparing ints, a dependency takes 12 bytes
-// instead of Dep's 64, and the whatprovides index is two int slices.
+// with its dependencies as ranges of one shared table. Comparing names or
+// EVRs for equality is then comparing ints, and a dependency takes 12
+// bytes instead of Dep's 64.
+//
+// A pool has two layers. The base is a parsed-cache entry read in place
+// (see parsedcache.go): its tables are the entry's bytes, mapped from the
+// file, so loading it copies nothing and only the pages a solve touches
+// are ever read. Everything interned after it (the request, the installed
+// set, another repo merged in, or a whole repo parsed from XML, whose pool
+// has no base) is on the heap, with ids following the base's. A range of
+// a package's dependencies or files is always all in one layer.
 
 // strID is an interned string; 0 is "".
 type strID uint32
@@ -13,14 +23,15 @@ type strID uint32
 // evrID is an interned EVR; 0 is the empty EVR of an unversioned dependency.
 type evrID uint32
 
-// evrRec is an EVR of ids.
+// evrRec is an EVR of ids. Its layout is the parsed cache's (16 bytes).
 type evrRec struct {
 	epoch    int64
 	ver, rel strID
 }
 
 // depRec is a dependency of ids. Flags are only ever Less|Greater|Equal
-// (every reader masks them), so a byte holds them.
+// (every reader masks them), so a byte holds them. Its layout is the
+// parsed cache's (12 bytes, the last two zero).
 type depRec struct {
 	name  strID
 	evr   evrID
@@ -28,9 +39,9 @@ type depRec struct {
 	phase Phase
 }
 
-// pkgRec is a package of ids. Its dependencies are deps[dep:prov],
-// deps[prov:req], deps[req:con] and deps[con:obs] of the pool: provides,
-// requires, conflicts, obsoletes.
+// pkgRec is a package of ids. Its dependencies are the dependency
+// positions [dep,prov), [prov,req), [req,con) and [con,obs) of the pool:
+// provides, requires, conflicts, obsoletes.
 type pkgRec struct {
 	name, arch strID
 	evr        evrID
@@ -41,12 +52,37 @@ type pkgRec struct {
 
 // idPool holds the interned strings and EVRs and the records built from them.
 type idPool struct {
-	strs   []string
-	strIdx strIndex
-	evrs   []evrRec
+	base poolBase
+	// nbs, nbe, nbd and nbf are the base's string, EVR, dependency and
+	// file counts: the first heap id of each.
+	nbs, nbe, nbd, nbf uint32
+
+	strs   []string // strings from nbs on
+	strIdx strIndex // over strs, by their index in it
+	evrs   []evrRec // EVRs from nbe on
+	// evrIdx finds every EVR, the base's included; it is built on the
+	// first look-up (index), as a warm solve may need none.
 	evrIdx map[evrRec]evrID
-	// deps[0] is a placeholder, so that dependency index 0 means "none".
-	deps []depRec
+	// deps are dependency positions from nbd on. Position 0 is a
+	// placeholder, so that dependency index 0 means "none".
+	deps  []depRec
+	files []strID // file positions from nbf on
+	// fullRepos are the repos whose every package has its full file list
+	// (as their records' fullFiles would say): a parsed-cache entry's
+	// file lists set it for the repo rather than writing every record.
+	fullRepos map[strID]bool
+}
+
+// poolBase is a parsed-cache entry's tables, read in place. The bytes
+// they view stay valid for the life of the process (see readParsed).
+type poolBase struct {
+	blob     string   // every string's bytes
+	strOff   []uint32 // string k is blob[strOff[k]:strOff[k+1]]
+	strSlots []uint32 // open-addressing index of the strings (cacheHash): id+1, 0 empty
+	evrs     []evrRec
+	rels     []depRec // the distinct dependencies, libsolv's reldeps
+	depIDs   []uint32 // dependency positions, as indexes into rels
+	files    []strID  // file positions
 }
 
 func newIDPool(sizeHint int) *idPool {
@@ -58,6 +94,72 @@ func newIDPool(sizeHint int) *idPool {
 	}
 }
 
+// str returns string id's value. A base string is a view of the entry's
+// bytes, not a copy.
+func (p *idPool) str(id strID) string {
+	if uint32(id) < p.nbs {
+		return p.base.blob[p.base.strOff[id]:p.base.strOff[id+1]]
+	}
+	return p.strs[uint32(id)-p.nbs]
+}
+
+// nstrs is how many strings the pool has.
+func (p *idPool) nstrs() int { return int(p.nbs) + len(p.strs) }
+
+func (p *idPool) evrRec(id evrID) evrRec {
+	if uint32(id) < p.nbe {
+		return p.base.evrs[id]
+	}
+	return p.evrs[uint32(id)-p.nbe]
+}
+
+func (p *idPool) nevrs() int { return int(p.nbe) + len(p.evrs) }
+
+// depAt returns the dependency at position k.
+func (p *idPool) depAt(k uint32) depRec {
+	if k < p.nbd {
+		return p.base.rels[p.base.depIDs[k]]
+	}
+	return p.deps[k-p.nbd]
+}
+
+// depRange yields the dependencies at positions [from,to).
+func (p *idPool) depRange(from, to uint32) iter.Seq[depRec] {
+	return func(yield func(depRec) bool) {
+		for k := from; k < to; k++ {
+			if !yield(p.depAt(k)) {
+				return
+			}
+		}
+	}
+}
+
+func (p *idPool) ndeps() uint32 { return p.nbd + uint32(len(p.deps)) }
+
+// addDep appends d as a new dependency position and returns it.
+func (p *idPool) addDep(d depRec) uint32 {
+	p.deps = append(p.deps, d)
+	return p.ndeps() - 1
+}
+
+// filesOf returns r's known paths; the caller must not change them.
+func (p *idPool) filesOf(r *uniPkg) []strID {
+	if r.files == r.filesEnd {
+		return nil
+	}
+	if r.filesEnd <= p.nbf {
+		return p.base.files[r.files:r.filesEnd:r.filesEnd]
+	}
+	return p.files[r.files-p.nbf : r.filesEnd-p.nbf : r.filesEnd-p.nbf]
+}
+
+// setFiles gives r the paths ids, appended to the heap's file positions.
+func (p *idPool) setFiles(r *uniPkg, ids []strID) {
+	r.files = p.nbf + uint32(len(p.files))
+	p.files = append(p.files, ids...)
+	r.filesEnd = p.nbf + uint32(len(p.files))
+}
+
 // index builds the look-ups from strings and EVRs to ids, the first time
 // they are needed: a pool loaded from the parsed cache has its ids already,
 // and a solve needs only a few look-ups.
@@ -66,36 +168,42 @@ func (p *idPool) index() {
 		return
 	}
 	p.strIdx.build(p.strs)
-	p.evrIdx = make(map[evrRec]evrID, len(p.evrs))
-	for i, e := range p.evrs {
-		p.evrIdx[e] = evrID(i)
+	p.evrIdx = make(map[evrRec]evrID, p.nevrs())
+	for i := range p.nevrs() {
+		p.evrIdx[p.evrRec(evrID(i))] = evrID(i)
 	}
 }
 
 // intern returns s's id, adding it when new.
 func (p *idPool) intern(s string) strID {
-	p.index()
-	if id, ok := p.strIdx.find(p.strs, s); ok {
+	if id, ok := p.lookup(s); ok {
 		return id
 	}
 	p.strs = append(p.strs, s)
-	return p.strIdx.add(p.strs, strID(len(p.strs)-1))
+	return p.strIdx.add(p.strs, strID(len(p.strs)-1)) + strID(p.nbs)
 }
 
 // internBytes is intern for a []byte, copying it only when new.
 func (p *idPool) internBytes(b []byte) strID {
 	p.index()
-	if id, ok := p.strIdx.findBytes(p.strs, b); ok {
+	if id, ok := p.base.find(bytesView(b)); ok {
 		return id
 	}
+	if id, ok := p.strIdx.findBytes(p.strs, b); ok {
+		return id + strID(p.nbs)
+	}
 	p.strs = append(p.strs, string(b))
-	return p.strIdx.add(p.strs, strID(len(p.strs)-1))
+	return p.strIdx.add(p.strs, strID(len(p.strs)-1)) + strID(p.nbs)
 }
 
 // lookup returns s's id, or false when no record uses s.
 func (p *idPool) lookup(s string) (strID, bool) {
 	p.index()
-	return p.strIdx.find(p.strs, s)
+	if id, ok := p.base.find(s); ok {
+		return id, true
+	}
+	id, ok := p.strIdx.find(p.strs, s)
+	return id + strID(p.nbs), ok
 }
 
 func (p *idPool) internEVR(e EVR) evrID {
@@ -107,7 +215,7 @@ func (p *idPool) internEVRRec(r evrRec) evrID {
 	if id, ok := p.evrIdx[r]; ok {
 		return id
 	}
-	id := evrID(len(p.evrs))
+	id := evrID(p.nevrs())
 	p.evrs = append(p.evrs, r)
 	p.evrIdx[r] = id
 	return id
@@ -141,36 +249,36 @@ func (p *idPool) lookupDep(d Dep) (depRec, bool) {
 // addPkg appends pkg's record, interning its strings.
 func (p *idPool) addPkg(pkg *Package) pkgRec {
 	r := pkgRec{name: p.intern(pkg.Name), arch: p.intern(pkg.Arch), evr: p.internEVR(pkg.EVR)}
-	r.dep = uint32(len(p.deps))
+	r.dep = p.ndeps()
 	for _, d := range pkg.Provides {
 		p.deps = append(p.deps, p.internDep(d))
 	}
-	r.prov = uint32(len(p.deps))
+	r.prov = p.ndeps()
 	for _, d := range pkg.Requires {
 		p.deps = append(p.deps, p.internDep(d))
 	}
-	r.req = uint32(len(p.deps))
+	r.req = p.ndeps()
 	for _, d := range pkg.Conflicts {
 		p.deps = append(p.deps, p.internDep(d))
 	}
-	r.con = uint32(len(p.deps))
+	r.con = p.ndeps()
 	for _, d := range pkg.Obsoletes {
 		p.deps = append(p.deps, p.internDep(d))
 	}
-	r.obs = uint32(len(p.deps))
+	r.obs = p.ndeps()
 	return r
 }
 
 // evr materialises an EVR.
 func (p *idPool) evr(id evrID) EVR {
-	r := p.evrs[id]
-	return EVR{Epoch: int(r.epoch), Version: p.strs[r.ver], Release: p.strs[r.rel]}
+	r := p.evrRec(id)
+	return EVR{Epoch: int(r.epoch), Version: p.str(r.ver), Release: p.str(r.rel)}
 }
 
-// dep materialises the dependency at index k of deps.
+// dep materialises the dependency at position k.
 func (p *idPool) dep(k int32) Dep {
-	d := p.deps[k]
-	return Dep{Name: p.strs[d.name], Flags: Flags(d.flags), Phase: d.phase, EVR: p.evr(d.evr)}
+	d := p.depAt(uint32(k))
+	return Dep{Name: p.str(d.name), Flags: Flags(d.flags), Phase: d.phase, EVR: p.evr(d.evr)}
 }
 
 // cmpEVR orders two EVRs as EVR.Compare does.
@@ -178,7 +286,7 @@ func (p *idPool) cmpEVR(a, b evrID) int {
 	if a == b {
 		return 0
 	}
-	x, y := p.evrs[a], p.evrs[b]
+	x, y := p.evrRec(a), p.evrRec(b)
 	if x.epoch != y.epoch {
 		if x.epoch < y.epoch {
 			return -1
@@ -195,7 +303,7 @@ func (p *idPool) vercmp(a, b strID) int {
 	if a == b {
 		return 0
 	}
-	return Vercmp(p.strs[a], p.strs[b])
+	return Vercmp(p.str(a), p.str(b))
 }
 
 // satisfies is Dep.Satisfies on ids: does provide pr meet requirement r?
@@ -210,7 +318,7 @@ func (p *idPool) satisfies(pr, r depRec) bool {
 	if pf&rf&(Less|Greater) != 0 {
 		return true // two ranges open the same way always meet
 	}
-	pe, re := p.evrs[pr.evr], p.evrs[r.evr]
+	pe, re := p.evrRec(pr.evr), p.evrRec(r.evr)
 	c := 0
 	switch {
 	case pe.epoch != re.epoch:
@@ -237,49 +345,4 @@ func (p *idPool) satisfies(pr, r depRec) bool {
 		return pf&Less != 0 || rf&Greater != 0
 	}
 	return pf&rf&Equal != 0
-}
-
-// csr is an index from ids to lists of package ids, as two slices: the
-// list of id k is list[start[k]:start[k+1]]. It is built once, in two
-// passes (count, then fill), with no per-key allocation.
-type csr struct {
-	start []uint32
-	list  []int32
-}
-
-// newCSR builds the index over keys 0..nkeys-1 from each(emit), which must
-// call emit(key, pkg) the same way both times it runs, with ascending pkg;
-// a repeated (key, pkg) is kept once.
-func newCSR(nkeys int, each func(emit func(key uint32, pkg int32))) csr {
-	c := csr{start: make([]uint32, nkeys+1)}
-	last := make([]int32, nkeys)
-	each(func(k uint32, pkg int32) {
-		if last[k] != pkg {
-			last[k] = pkg
-			c.start[k+1]++
-		}
-	})
-	for k := 1; k <= nkeys; k++ {
-		c.start[k] += c.start[k-1]
-	}
-	c.list = make([]int32, c.start[nkeys])
-	fill := make([]uint32, nkeys)
-	copy(fill, c.start[:nkeys])
-	clear(last)
-	each(func(k uint32, pkg int32) {
-		if last[k] != pkg {
-			last[k] = pkg
-			c.list[fill[k]] = pkg
-			fill[k]++
-		}
-	})
-	return c
-}
-
-// of returns key k's packages; the caller must not change them.
-func (c *csr) of(k strID) []int32 {
-	if int(k)+1 >= len(c.start) {
-		return nil
-	}
-	return c.list[c.start[k]:c.start[k+1]:c.start[k+1]]
 }

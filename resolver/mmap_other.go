@@ -5,4 +5,4 @@ package resolver
 import "io"
 
 // mapFile maps nothing where there is no mmap: the file is read instead.
-func mapFile(io.Reader) ([]byte, func(), bool) { return nil, nil, false }
+func mapFile(io.Reader) (mapping, bool) { return mapping{}, false }

@@ -9,26 +9,27 @@ import (
 	"syscall"
 )
 
-// mapFile maps r read-only when it is a regular file, and returns its bytes
-// and how to unmap them (after which they must not be used). Store entries
-// are replaced by rename, never rewritten in place, so a mapped file does
-// not change under the reader.
-func mapFile(r io.Reader) ([]byte, func(), bool) {
+// mapFile maps r when it is a regular file. The mapping is private and
+// writable: a write (a record a repo filter hides, file lists merged into
+// a package) copies that page for this process and never reaches the
+// file. Store entries are replaced by rename, never rewritten in place,
+// so a mapped file does not change under the reader.
+func mapFile(r io.Reader) (mapping, bool) {
 	// An *os.File, or a store's entry that wraps one.
 	f, ok := r.(interface {
 		Fd() uintptr
 		Stat() (os.FileInfo, error)
 	})
 	if !ok {
-		return nil, nil, false
+		return mapping{}, false
 	}
 	fi, err := f.Stat()
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() == 0 || fi.Size() > math.MaxInt32 {
-		return nil, nil, false
+		return mapping{}, false
 	}
-	data, err := syscall.Mmap(int(f.Fd()), 0, int(fi.Size()), syscall.PROT_READ, syscall.MAP_SHARED)
+	data, err := syscall.Mmap(int(f.Fd()), 0, int(fi.Size()), syscall.PROT_READ|syscall.PROT_WRITE, syscall.MAP_PRIVATE)
 	if err != nil {
-		return nil, nil, false
+		return mapping{}, false
 	}
-	return data, func() { _ = syscall.Munmap(data) }, true
+	return mapping{data: data, release: releasePages, unmap: func() { _ = syscall.Munmap(data) }}, true
 }

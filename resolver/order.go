@@ -18,7 +18,7 @@ func order(plan *Plan, s *solver) {
 	for i, id := range s.planIDs {
 		r := s.recs[id]
 		for k := r.prov; k < r.req; k++ {
-			for _, q := range s.whatProvides(s.pool.deps[k]) {
+			for _, q := range s.whatProvides(s.pool.depAt(k)) {
 				j, inPlan := index[q]
 				if inPlan && j != i {
 					edges[i] = append(edges[i], j)

@@ -24,12 +24,13 @@ type ParsedCache interface {
 // filelists added to them (writeParsedFiles, under key+"-files").
 type parsedRepo struct {
 	key string
-	// first and n are the repo's packages in the universe, set when the
-	// repo joins it.
+	// first and n are the repo's packages in the universe; first is set
+	// when the repo joins it.
 	first, n int
-	// primary is how many of each package's files primary.xml gave; the
-	// rest came from filelists.
-	primary []int
+	// primary maps each package (by its index in the repo) whose files
+	// filelists extended to how many of them primary.xml gave. Only those
+	// are noted: a list for every package would read every record.
+	primary map[int]int
 	// kept are the paths merged into pkgs from filelists; nil when filelists
 	// were not read.
 	kept map[string]bool
@@ -40,11 +41,18 @@ type parsedRepo struct {
 }
 
 func newParsedRepo(key string, part *repoPart) *parsedRepo {
-	pr := &parsedRepo{key: key, primary: make([]int, len(part.pkgs))}
-	for i := range part.pkgs {
-		pr.primary[i] = len(part.pkgs[i].files)
+	return &parsedRepo{key: key, n: len(part.pkgs), primary: map[int]int{}}
+}
+
+// extend adds paths to the files of r, package i of the repo, each once,
+// noting first how many it had from primary.xml.
+func (pr *parsedRepo) extend(pool *idPool, i int, r *uniPkg, paths []string) {
+	if pr != nil {
+		if _, ok := pr.primary[i]; !ok {
+			pr.primary[i] = int(r.filesEnd - r.files)
+		}
 	}
-	return pr
+	pool.mergePaths(r, paths)
 }
 
 // parsedKey names a repo's entry: the repo id (stored in every package) and
@@ -75,11 +83,14 @@ func openParsed(c ParsedCache, key, repo string) (*parsedRepo, *repoPart, bool) 
 	// The checksum only catches accidents: the records get the checks
 	// primary.xml's get.
 	if !part.checked() {
+		if part.entry.unmap != nil {
+			part.entry.unmap() // nothing has read from it yet
+		}
 		return nil, nil, false
 	}
 	pr := newParsedRepo(key, part)
 	if rc, err := c.OpenParsed(key + "-files"); err == nil {
-		if kept, err := readParsedFiles(rc, part); err == nil {
+		if kept, err := readParsedFiles(rc, part, pr); err == nil {
 			pr.kept = make(map[string]bool, len(kept))
 			for _, k := range kept {
 				pr.kept[k] = true

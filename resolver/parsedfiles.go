@@ -25,6 +25,12 @@ func readParsedBody(r io.Reader, magicPrefix, magic string) ([]byte, error) {
 // checkParsed checks a parsed-cache file's magic line and checksum and
 // returns what is between them.
 func checkParsed(data []byte, magicPrefix, magic string) ([]byte, error) {
+	return checkParsedWith(data, magicPrefix, magic, nil)
+}
+
+// checkParsedWith is checkParsed that hands each megabyte it has hashed
+// to done (see mapping.done), when done is not nil.
+func checkParsedWith(data []byte, magicPrefix, magic string, done func([]byte)) ([]byte, error) {
 	if len(data) < len(magic) && strings.HasPrefix(magic, string(data)) {
 		return nil, fmt.Errorf("parsed cache: truncated: %d bytes", len(data))
 	}
@@ -39,7 +45,15 @@ func checkParsed(data []byte, magicPrefix, magic string) ([]byte, error) {
 		return nil, fmt.Errorf("parsed cache: truncated: %d bytes", len(data))
 	}
 	end := len(data) - sha256.Size
-	if sum := sha256.Sum256(data[:end]); !bytes.Equal(sum[:], data[end:]) {
+	h := sha256.New()
+	for at := 0; at < end; at += 1 << 20 {
+		chunk := data[at:min(at+1<<20, end)]
+		h.Write(chunk)
+		if done != nil {
+			done(chunk)
+		}
+	}
+	if sum := h.Sum(nil); !bytes.Equal(sum, data[end:]) {
 		return nil, errors.New("parsed cache: sha256 mismatch (corrupt or truncated)")
 	}
 	return data[len(magic):end], nil
@@ -59,9 +73,10 @@ const (
 	parsedFilesMagic       = parsedFilesMagicPrefix + "1\n"
 )
 
-// writeParsedFiles encodes what filelists added to pkgs: each package's
-// Files after its first primary[i], which must be among kept.
-func writeParsedFiles(w io.Writer, pool *idPool, pkgs []uniPkg, primary []int, kept []string) error {
+// writeParsedFiles encodes what filelists added to pkgs: the files of
+// package i after its first primary[i] (none when i is not in primary),
+// which must be among kept.
+func writeParsedFiles(w io.Writer, pool *idPool, pkgs []uniPkg, primary map[int]int, kept []string) error {
 	idx := make(map[string]uint64, len(kept))
 	b := []byte(parsedFilesMagic)
 	b = binary.AppendUvarint(b, uint64(len(kept)))
@@ -73,17 +88,20 @@ func writeParsedFiles(w io.Writer, pool *idPool, pkgs []uniPkg, primary []int, k
 	b = binary.AppendUvarint(b, uint64(len(pkgs)))
 	for i := range pkgs {
 		p := &pkgs[i]
-		added := p.files[primary[i]:]
+		var added []strID
+		if n, ok := primary[i]; ok {
+			added = pool.filesOf(p)[n:]
+		}
 		full := byte(0)
-		if p.fullFiles {
+		if p.fullFiles || pool.fullRepos[p.repo] {
 			full = 1
 		}
 		b = append(b, full)
 		b = binary.AppendUvarint(b, uint64(len(added)))
 		for _, f := range added {
-			id, ok := idx[pool.strs[f]]
+			id, ok := idx[pool.str(f)]
 			if !ok {
-				return fmt.Errorf("parsed cache: %s has %s, which is not a kept path", pool.materialise(p, false).NEVRA(), pool.strs[f])
+				return fmt.Errorf("parsed cache: %s has %s, which is not a kept path", pool.materialise(p, false).NEVRA(), pool.str(f))
 			}
 			b = binary.AppendUvarint(b, id)
 		}
@@ -96,9 +114,9 @@ func writeParsedFiles(w io.Writer, pool *idPool, pkgs []uniPkg, primary []int, k
 }
 
 // readParsedFiles decodes what writeParsedFiles wrote and applies it to
-// part's packages (appending to their files, setting fullFiles), all or
-// nothing: on error they are unchanged.
-func readParsedFiles(r io.Reader, part *repoPart) ([]string, error) {
+// part's packages (appending to their files through pr, setting
+// fullFiles), all or nothing: on error they are unchanged.
+func readParsedFiles(r io.Reader, part *repoPart, pr *parsedRepo) ([]string, error) {
 	pkgs := part.pkgs
 	body, err := readParsedBody(r, parsedFilesMagicPrefix, parsedFilesMagic)
 	if err != nil {
@@ -142,12 +160,28 @@ func readParsedFiles(r io.Reader, part *repoPart) ([]string, error) {
 	if d.err != nil {
 		return nil, fmt.Errorf("parsed cache: file lists: %w", d.err)
 	}
+	// Only records that change are written: on a mapped entry each write
+	// copies a page. Filelists lists every package, so they are all full
+	// or none is, and that is said once, for the repo.
+	allFull := len(pkgs) > 0
+	for _, a := range adds {
+		allFull = allFull && a.full
+	}
+	if allFull {
+		pl := part.pool
+		if pl.fullRepos == nil {
+			pl.fullRepos = map[strID]bool{}
+		}
+		pl.fullRepos[pkgs[0].repo] = true
+	}
 	for i, a := range adds {
 		p := &pkgs[i]
-		for _, path := range a.paths {
-			p.files = append(p.files[:len(p.files):len(p.files)], part.pool.intern(path))
+		if len(a.paths) > 0 {
+			pr.extend(part.pool, i, p, a.paths)
 		}
-		p.fullFiles = a.full
+		if !allFull && p.fullFiles != a.full {
+			p.fullFiles = a.full
+		}
 	}
 	return kept, nil
 }

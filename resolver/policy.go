@@ -96,7 +96,7 @@ func (s *solver) pruneToBestVersion(dq []int32) []int32 {
 	slices.SortFunc(dq, func(a, b int32) int {
 		pa, pb := s.recs[a], s.recs[b]
 		if pa.name != pb.name {
-			return strings.Compare(s.pool.strs[pa.name], s.pool.strs[pb.name])
+			return strings.Compare(s.pool.str(pa.name), s.pool.str(pb.name))
 		}
 		if pa.arch != pb.arch {
 			aa, ab := s.score[a], s.score[b]
@@ -189,7 +189,7 @@ func (s *solver) pruneObsoleted(dq []int32) []int32 {
 			}
 			l := low[i]
 			if l == 0 {
-				if len(s.obsoleteDeps(dq[i])) == 0 {
+				if r := &s.recs[dq[i]]; r.obs == r.con {
 					idx++
 					low[i] = -1
 					continue
@@ -223,7 +223,7 @@ func (s *solver) pruneObsoleted(dq []int32) []int32 {
 		if low[i] != 0 {
 			continue
 		}
-		if len(s.obsoleteDeps(dq[i])) > 0 {
+		if r := &s.recs[dq[i]]; r.obs > r.con {
 			first, nstack = idx, idx
 			visit(i)
 		} else {
@@ -284,9 +284,9 @@ func (s *solver) sortByCommonDep(dq []int32) []int32 {
 	}
 	var ents []ent
 	for k, p := range dq {
-		for _, d := range s.provides(p) {
+		for d := range s.provides(p) {
 			if f := Flags(d.flags); f == Equal || f == Less|Equal || f == Less {
-				dep := Dep{Name: s.pool.strs[d.name], Flags: f, EVR: s.pool.evr(d.evr)}
+				dep := Dep{Name: s.pool.str(d.name), Flags: f, EVR: s.pool.evr(d.evr)}
 				if f == Equal && isHash(dep.EVR.String()) {
 					continue
 				}

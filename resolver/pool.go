@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"fmt"
+	"iter"
 	"path"
 	"slices"
 	"strings"
@@ -101,7 +102,7 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 	byNEVRA := map[string]int32{}
 	for k := range u.pkgs {
 		if r := &u.pkgs[k]; !r.hidden && names[r.name] {
-			nevra := pool.strs[r.name] + "-" + pool.evr(r.evr).String() + "." + pool.strs[r.arch]
+			nevra := pool.str(r.name) + "-" + pool.evr(r.evr).String() + "." + pool.str(r.arch)
 			byNEVRA[nevra] = int32(k) // the last of a NEVRA, as libsolv's pool has it
 		}
 	}
@@ -130,12 +131,12 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 	prios := map[strID]int{}
 	for k := range u.pkgs {
 		r := &u.pkgs[k]
-		if r.hidden || !s.archOK(pool.strs[r.arch]) {
+		if r.hidden || !s.archOK(pool.str(r.arch)) {
 			continue
 		}
 		ex, ok := excluded[r.name]
 		if !ok {
-			ex = s.excluded(pool.strs[r.name])
+			ex = s.excluded(pool.str(r.name))
 			excluded[r.name] = ex
 		}
 		if ex || !s.meets(r.pkgRec, constraints[r.name]) {
@@ -144,7 +145,7 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 		prio, ok := prios[r.repo]
 		if !ok {
 			prio = DefaultPriority
-			if v, ok := req.RepoPriority[pool.strs[r.repo]]; ok {
+			if v, ok := req.RepoPriority[pool.str(r.repo)]; ok {
 				prio = v
 			}
 			prios[r.repo] = prio
@@ -196,18 +197,18 @@ func (s *solver) pkg(i int32) *Package {
 }
 
 // Accessors of a package's record.
-func (s *solver) name(i int32) string { return s.pool.strs[s.recs[i].name] }
-func (s *solver) arch(i int32) string { return s.pool.strs[s.recs[i].arch] }
+func (s *solver) name(i int32) string { return s.pool.str(s.recs[i].name) }
+func (s *solver) arch(i int32) string { return s.pool.str(s.recs[i].arch) }
 func (s *solver) evr(i int32) EVR     { return s.pool.evr(s.recs[i].evr) }
 
-func (s *solver) provides(i int32) []depRec {
-	r := &s.recs[i]
-	return s.pool.deps[r.dep:r.prov]
+// provides are package i's provides, in order.
+func (s *solver) provides(i int32) iter.Seq[depRec] {
+	return s.pool.depRange(s.recs[i].dep, s.recs[i].prov)
 }
 
-func (s *solver) obsoleteDeps(i int32) []depRec {
-	r := &s.recs[i]
-	return s.pool.deps[r.con:r.obs]
+// obsoleteDeps are package i's obsoletes, in order.
+func (s *solver) obsoleteDeps(i int32) iter.Seq[depRec] {
+	return s.pool.depRange(s.recs[i].con, s.recs[i].obs)
 }
 
 // self is the provide every package has of its own name and version.
@@ -237,7 +238,7 @@ func (s *solver) index() {
 		defer wg.Done()
 		s.indexFiles()
 	}()
-	nstr := len(s.pool.strs)
+	nstr := s.pool.nstrs()
 	s.byName = newCSR(nstr, func(emit func(uint32, int32)) {
 		for i := int32(2); i < int32(n); i++ {
 			emit(uint32(s.recs[i].name), i)
@@ -246,8 +247,8 @@ func (s *solver) index() {
 	s.whatProv = newCSR(nstr, func(emit func(uint32, int32)) {
 		for i := int32(2); i < int32(n); i++ {
 			emit(uint32(s.recs[i].name), i)
-			for _, d := range s.provides(i) {
-				emit(uint32(d.name), i)
+			for k := s.recs[i].dep; k < s.recs[i].prov; k++ {
+				emit(uint32(s.pool.depAt(k).name), i)
 			}
 		}
 	})
@@ -259,11 +260,11 @@ func (s *solver) index() {
 		r := &s.recs[i]
 		m, ok := multi[r.name]
 		if !ok {
-			m = s.installOnly(s.pool.strs[r.name])
+			m = s.installOnly(s.pool.str(r.name))
 			multi[r.name] = m
 		}
 		s.multi[i] = m
-		arch := s.pool.strs[r.arch]
+		arch := s.pool.str(r.arch)
 		s.score[i] = s.archScore(arch)
 		switch {
 		case arch == "noarch":
@@ -300,7 +301,7 @@ func (s *solver) indexFiles() {
 	}
 	for i := int32(2); i < int32(len(s.recs)); i++ {
 		if k := s.uidx[i]; k >= 0 {
-			for _, f := range s.u.pkgs[k].files {
+			for _, f := range s.pool.filesOf(&s.u.pkgs[k]) {
 				if want[f] {
 					add(f, i)
 				}
@@ -336,7 +337,7 @@ func (s *solver) whatProvides(d depRec) []int32 {
 			out = append(out, i)
 		}
 	}
-	if name := s.pool.strs[d.name]; strings.HasPrefix(name, "/") {
+	if name := s.pool.str(d.name); strings.HasPrefix(name, "/") {
 		if !s.filesFull && !primaryPath(name) && s.u.LoadFileLists != nil && s.err == nil {
 			s.filesFull = true
 			if err := s.u.LoadFileLists(s.wantedPaths()); err != nil {
@@ -368,8 +369,9 @@ func (s *solver) providesDep(i int32, d depRec) bool {
 	if s.pool.satisfies(s.self(i), d) {
 		return true
 	}
-	for _, pd := range s.provides(i) {
-		if s.pool.satisfies(pd, d) {
+	r := &s.recs[i]
+	for k := r.dep; k < r.prov; k++ {
+		if s.pool.satisfies(s.pool.depAt(k), d) {
 			return true
 		}
 	}
@@ -386,11 +388,10 @@ func (s *solver) matchNEVR(i int32, d depRec) bool {
 // requires, conflicts and obsoletes of every candidate, and path specs.
 func (s *solver) wantedPaths() map[string]bool {
 	want := map[string]bool{}
-	strs := s.pool.strs
 	for i := 2; i < len(s.recs); i++ {
 		r := &s.recs[i]
-		for _, d := range s.pool.deps[r.prov:r.obs] {
-			if name := strs[d.name]; strings.HasPrefix(name, "/") {
+		for k := r.prov; k < r.obs; k++ {
+			if name := s.pool.str(s.pool.depAt(k).name); strings.HasPrefix(name, "/") {
 				want[name] = true
 			}
 		}

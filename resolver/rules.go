@@ -133,8 +133,7 @@ func (s *solver) addRules(constraints map[strID][]depRec) error {
 	for i := int32(2); i < s.instEnd; i++ {
 		for _, c := range constraints[s.recs[i].name] {
 			if !s.meets(s.recs[i], []depRec{c}) {
-				s.pool.deps = append(s.pool.deps, c)
-				add([]sat.Lit{notLit(i)}, ruleInfo{kind: ruleConstraint, pkg: i, dep: int32(len(s.pool.deps) - 1)}, false)
+				add([]sat.Lit{notLit(i)}, ruleInfo{kind: ruleConstraint, pkg: i, dep: int32(s.pool.addDep(c))}, false)
 			}
 		}
 	}
@@ -188,11 +187,10 @@ func (s *solver) pkgRules(start int32, out []pendingRule) []pendingRule {
 		}
 		s.added[n] = true
 		r := s.recs[n]
-		deps := s.pool.deps
 		dontfix := s.inst[n] // broken dependencies of installed packages stay as they are
 		for k := int32(r.prov); k < int32(r.req); k++ {
-			d := deps[k]
-			if strings.HasPrefix(s.pool.strs[d.name], "rpmlib(") {
+			d := s.pool.depAt(uint32(k))
+			if strings.HasPrefix(s.pool.str(d.name), "rpmlib(") {
 				continue
 			}
 			dp := s.whatProvides(d)
@@ -214,7 +212,7 @@ func (s *solver) pkgRules(start int32, out []pendingRule) []pendingRule {
 			}
 		}
 		for k := int32(r.req); k < int32(r.con); k++ {
-			for _, q := range s.whatProvides(deps[k]) {
+			for _, q := range s.whatProvides(s.pool.depAt(uint32(k))) {
 				if q == n || (dontfix && s.inst[q]) {
 					continue
 				}
@@ -222,8 +220,9 @@ func (s *solver) pkgRules(start int32, out []pendingRule) []pendingRule {
 			}
 		}
 		for k := int32(r.con); k < int32(r.obs); k++ {
-			for _, q := range s.whatProvides(deps[k]) {
-				if q == n || (dontfix && s.inst[q]) || !s.matchNEVR(q, deps[k]) {
+			d := s.pool.depAt(uint32(k))
+			for _, q := range s.whatProvides(d) {
+				if q == n || (dontfix && s.inst[q]) || !s.matchNEVR(q, d) {
 					continue
 				}
 				out = append(out, s.binRule(n, q, ruleInfo{kind: ruleObsoletes, pkg: n, other: q, dep: k}))
@@ -390,7 +389,7 @@ func (s *solver) updates(i int32, all bool) []int32 {
 
 // obsoletes: does package q obsolete package i?
 func (s *solver) obsoletes(q, i int32) bool {
-	for _, d := range s.obsoleteDeps(q) {
+	for d := range s.obsoleteDeps(q) {
 		if s.matchNEVR(i, d) && slices.Contains(s.whatProvides(d), i) {
 			return true
 		}

@@ -163,7 +163,7 @@ func (s *solver) infArchRules() []pendingRule {
 			}
 			ok := false
 			for _, aa := range allowed {
-				if sa := s.archScore(s.pool.strs[aa]); aa == s.recs[p].arch || (sa != 0 && sameClass(a, sa)) {
+				if sa := s.archScore(s.pool.str(aa)); aa == s.recs[p].arch || (sa != 0 && sameClass(a, sa)) {
 					ok = true
 				}
 			}
@@ -294,7 +294,7 @@ func (s *solver) findInstalled(p int32) int32 {
 			return q
 		}
 	}
-	for _, d := range s.obsoleteDeps(p) {
+	for d := range s.obsoleteDeps(p) {
 		for _, q := range s.whatProvides(d) {
 			if s.inst[q] && s.matchNEVR(q, d) {
 				return q
@@ -393,7 +393,7 @@ func (s *solver) disableUpdates(jobMatches [][]int32) {
 				is, ps := s.recs[q], s.recs[p]
 				downgrade := !set.evr && is.name == ps.name && s.pool.cmpEVR(is.evr, ps.evr) > 0
 				if downgrade && set.ev {
-					ie, pe := s.pool.evrs[is.evr], s.pool.evrs[ps.evr]
+					ie, pe := s.pool.evrRec(is.evr), s.pool.evrRec(ps.evr)
 					if ie.epoch != pe.epoch || s.pool.vercmp(ie.ver, pe.ver) != 0 {
 						downgrade = false
 					}

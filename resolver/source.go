@@ -96,7 +96,7 @@ func LoadUniverse(ctx context.Context, repos []Repo, opts LoadOptions) (*Univers
 		}
 		first := u.merge(res.part)
 		if pr := res.state.parsed; pr != nil {
-			pr.first, pr.n = first, len(pr.primary) // header-only packages follow
+			pr.first = first // pr.n: header-only packages follow
 
 		}
 		u.Sources = append(u.Sources, res.state)
@@ -297,8 +297,8 @@ func loadRepomdFrom(ctx context.Context, id, base string, ml *metalink, opts Loa
 	part = newRepoPart(1 << 10)
 	err = readMetadata(ctx, base, md.Files["primary"], opts, func(r io.Reader) error {
 		pl := part.pool
-		intern := func(b []byte) string { return pl.strs[pl.internBytes(b)] }
-		internString := func(v string) string { return pl.strs[pl.intern(v)] }
+		intern := func(b []byte) string { return pl.str(pl.internBytes(b)) }
+		internString := func(v string) string { return pl.str(pl.intern(v)) }
 		return readPrimary(r, id, opts.Sources, intern, internString, func(p *Package) error {
 			if p != nil {
 				part.add(p)
@@ -376,7 +376,7 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 		byID := map[string]int{}
 		for k := range u.pkgs {
 			if r := &u.pkgs[k]; r.repo == repoID && r.sumHex != 0 {
-				byID[u.pool.strs[r.sumHex]] = k
+				byID[u.pool.str(r.sumHex)] = k
 			}
 		}
 		var keep func([]byte) bool
@@ -407,7 +407,12 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 			// Primary's paths stay: filelists repeats them, but the wanted
 			// set may not name them.
 			r := &u.pkgs[m.k]
-			r.files, r.fullFiles = u.pool.mergePaths(r.files, m.files), true
+			if pr != nil {
+				pr.extend(u.pool, m.k-pr.first, r, m.files)
+			} else {
+				u.pool.mergePaths(r, m.files)
+			}
+			r.fullFiles = true
 		}
 		if pr != nil {
 			if want == nil {
@@ -426,13 +431,17 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 	return nil
 }
 
-// mergePaths returns the paths of a and b, each once, a's first.
-func (p *idPool) mergePaths(a []strID, b []string) []strID {
-	out := a[:len(a):len(a)]
+// mergePaths gives r the paths it has and those of b, each once, its own
+// first.
+func (p *idPool) mergePaths(r *uniPkg, b []string) {
+	a := p.filesOf(r)
+	out := append([]strID(nil), a...)
 	for _, f := range b {
 		if id := p.intern(f); !slices.Contains(a, id) {
 			out = append(out, id)
 		}
 	}
-	return out
+	if len(out) > len(a) {
+		p.setFiles(r, out)
+	}
 }

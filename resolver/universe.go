@@ -34,18 +34,22 @@ type Universe struct {
 }
 
 // uniPkg is one package of a universe: its record of ids and what fetching
-// it needs, as ids into the universe's pool.
+// it needs, as ids into the universe's pool. It holds no pointers and its
+// layout is the parsed cache's (88 bytes, see parsedcache.go), so a cache
+// entry's records are used where they lie.
 type uniPkg struct {
 	pkgRec
-	repo, srpm, loc  strID
-	sumType, sumHex  strID
-	size             int64
-	hdrStart, hdrEnd int64
-	files            []strID // paths known: primary's, plus filelists' once merged
-	fullFiles        bool
+	repo, srpm, loc strID
+	sumType, sumHex strID
+	// files, filesEnd are the paths known (primary's, plus filelists' once
+	// merged) as file positions of the pool.
+	files, filesEnd uint32
+	fullFiles       bool
 	// hidden: the repo's exclude= or includepkgs= drops it. It stays so that
 	// the repo's parsed-cache entry holds the repo as its metadata lists it.
-	hidden bool
+	hidden           bool
+	size             int64
+	hdrStart, hdrEnd int64
 }
 
 // NewUniverse makes a universe of pkgs, in that order.
@@ -79,13 +83,13 @@ func (u *Universe) pkg(i int, deps bool) *Package {
 
 // materialise builds a *Package from a record of this pool.
 func (p *idPool) materialise(r *uniPkg, deps bool) *Package {
-	s := p.strs
+	s := p.str
 	out := &Package{
-		Name: s[r.name], EVR: p.evr(r.evr), Arch: s[r.arch],
-		SourceRPM: s[r.srpm], Repo: s[r.repo], Location: s[r.loc],
-		Checksum: Checksum{Type: s[r.sumType], Hex: s[r.sumHex]},
+		Name: s(r.name), EVR: p.evr(r.evr), Arch: s(r.arch),
+		SourceRPM: s(r.srpm), Repo: s(r.repo), Location: s(r.loc),
+		Checksum: Checksum{Type: s(r.sumType), Hex: s(r.sumHex)},
 		Size:     r.size, HeaderStart: r.hdrStart, HeaderEnd: r.hdrEnd,
-		FullFiles: r.fullFiles,
+		FullFiles: r.fullFiles || p.fullRepos[r.repo],
 	}
 	if !deps {
 		return out
@@ -94,10 +98,10 @@ func (p *idPool) materialise(r *uniPkg, deps bool) *Package {
 	out.Requires = p.depList(r.prov, r.req)
 	out.Conflicts = p.depList(r.req, r.con)
 	out.Obsoletes = p.depList(r.con, r.obs)
-	if len(r.files) > 0 {
-		out.Files = make([]string, len(r.files))
-		for k, f := range r.files {
-			out.Files[k] = s[f]
+	if files := p.filesOf(r); len(files) > 0 {
+		out.Files = make([]string, len(files))
+		for k, f := range files {
+			out.Files[k] = s(f)
 		}
 	}
 	return out
@@ -119,6 +123,9 @@ func (p *idPool) depList(from, to uint32) []Dep {
 type repoPart struct {
 	pool *idPool
 	pkgs []uniPkg
+	// entry is the parsed-cache entry the part reads in place; zero for a
+	// part built on the heap.
+	entry mapping
 }
 
 func newRepoPart(n int) *repoPart {
@@ -132,12 +139,11 @@ func (rp *repoPart) add(p *Package) {
 		repo: pl.intern(p.Repo), srpm: pl.intern(p.SourceRPM), loc: pl.intern(p.Location),
 		sumType: pl.intern(p.Checksum.Type), sumHex: pl.intern(p.Checksum.Hex),
 		size: p.Size, hdrStart: p.HeaderStart, hdrEnd: p.HeaderEnd, fullFiles: p.FullFiles}
-	if len(p.Files) > 0 {
-		r.files = make([]strID, len(p.Files))
-		for k, f := range p.Files {
-			r.files[k] = pl.intern(f)
-		}
+	r.files = pl.nbf + uint32(len(pl.files))
+	for _, f := range p.Files {
+		pl.files = append(pl.files, pl.intern(f))
 	}
+	r.filesEnd = pl.nbf + uint32(len(pl.files))
 	rp.pkgs = append(rp.pkgs, r)
 }
 
@@ -147,7 +153,9 @@ func (rp *repoPart) filter(keep func(*Package) bool) int {
 	n := 0
 	for i := range rp.pkgs {
 		r := &rp.pkgs[i]
-		r.hidden = r.hidden || !keep(rp.pool.materialise(r, false))
+		if !r.hidden && !keep(rp.pool.materialise(r, false)) {
+			r.hidden = true // written only when it changes: a mapped record's page is then copied
+		}
 		if !r.hidden {
 			n++
 		}
@@ -163,29 +171,34 @@ func (u *Universe) merge(part *repoPart) (first int) {
 		return 0
 	}
 	first = len(u.pkgs)
-	from := part.pool
-	strMap := make([]strID, len(from.strs))
-	for i, s := range from.strs {
-		strMap[i] = u.pool.intern(s)
+	from, to := part.pool, u.pool
+	strMap := make([]strID, from.nstrs())
+	for i := range strMap {
+		strMap[i] = to.intern(from.str(strID(i)))
 	}
-	evrMap := make([]evrID, len(from.evrs))
-	for i, e := range from.evrs {
-		evrMap[i] = u.pool.internEVRRec(evrRec{epoch: e.epoch, ver: strMap[e.ver], rel: strMap[e.rel]})
+	evrMap := make([]evrID, from.nevrs())
+	for i := range evrMap {
+		e := from.evrRec(evrID(i))
+		evrMap[i] = to.internEVRRec(evrRec{epoch: e.epoch, ver: strMap[e.ver], rel: strMap[e.rel]})
 	}
-	// Dependencies are copied in one block; records shift by its offset.
-	off := uint32(len(u.pool.deps)) - 1
-	for _, d := range from.deps[1:] {
-		u.pool.deps = append(u.pool.deps, depRec{name: strMap[d.name], evr: evrMap[d.evr], flags: d.flags, phase: d.phase})
-	}
+	// Each record's dependencies and paths are copied after what the pool
+	// has; its ranges move with them.
+	var files []strID
 	for _, r := range part.pkgs {
-		r.name, r.arch, r.evr = strMap[r.name], strMap[r.arch], evrMap[r.evr]
-		r.dep, r.prov, r.req, r.con, r.obs = r.dep+off, r.prov+off, r.req+off, r.con+off, r.obs+off
-		r.repo, r.srpm, r.loc, r.sumType, r.sumHex = strMap[r.repo], strMap[r.srpm], strMap[r.loc], strMap[r.sumType], strMap[r.sumHex]
-		files := make([]strID, len(r.files))
-		for k, f := range r.files {
-			files[k] = strMap[f]
+		off := to.ndeps() - r.dep
+		for k := r.dep; k < r.obs; k++ {
+			d := from.depAt(k)
+			to.deps = append(to.deps, depRec{name: strMap[d.name], evr: evrMap[d.evr], flags: d.flags, phase: d.phase})
 		}
-		r.files = files
+		r.dep, r.prov, r.req, r.con, r.obs = r.dep+off, r.prov+off, r.req+off, r.con+off, r.obs+off
+		r.name, r.arch, r.evr = strMap[r.name], strMap[r.arch], evrMap[r.evr]
+		r.fullFiles = r.fullFiles || from.fullRepos[r.repo]
+		r.repo, r.srpm, r.loc, r.sumType, r.sumHex = strMap[r.repo], strMap[r.srpm], strMap[r.loc], strMap[r.sumType], strMap[r.sumHex]
+		files = files[:0]
+		for _, f := range from.filesOf(&r) {
+			files = append(files, strMap[f])
+		}
+		to.setFiles(&r, files)
 		u.pkgs = append(u.pkgs, r)
 	}
 	return first
@@ -196,43 +209,17 @@ func (u *Universe) merge(part *repoPart) (first int) {
 func (u *Universe) namedBy(k int, spec string) bool {
 	r := &u.pkgs[k]
 	pl := u.pool
-	if nevraMatches(pl.strs[r.name], pl.evr(r.evr), pl.strs[r.arch], spec) {
+	if nevraMatches(pl.str(r.name), pl.evr(r.evr), pl.str(r.arch), spec) {
 		return true
 	}
 	id, ok := pl.lookup(spec)
 	if !ok {
 		return false
 	}
-	for _, d := range pl.deps[r.dep:r.prov] {
-		if d.name == id {
+	for k := r.dep; k < r.prov; k++ {
+		if pl.depAt(k).name == id {
 			return true
 		}
 	}
-	return strings.HasPrefix(spec, "/") && slices.Contains(r.files, id)
-}
-
-// checked makes checkRepoPackage's checks of the part's packages without
-// materialising them, checking each distinct name part once.
-func (rp *repoPart) checked() bool {
-	ok := map[strID]bool{}
-	part := func(what string, id strID) bool {
-		if ok[id] {
-			return true
-		}
-		ok[id] = CheckNamePart(what, rp.pool.strs[id]) == nil
-		return ok[id]
-	}
-	for i := range rp.pkgs {
-		r := &rp.pkgs[i]
-		e := rp.pool.evrs[r.evr]
-		// CheckNamePart refuses "", so no part may be empty but the release.
-		if !part("package name", r.name) || !part("version", e.ver) || !part("arch", r.arch) ||
-			(e.rel != 0 && !part("release", e.rel)) {
-			return false
-		}
-		if CheckHref(rp.pool.strs[r.loc]) != nil || r.size < 0 || r.hdrStart < 0 || r.hdrEnd < r.hdrStart {
-			return false
-		}
-	}
-	return true
+	return strings.HasPrefix(spec, "/") && slices.Contains(pl.filesOf(r), id)
 }
