@@ -68,8 +68,8 @@ func ValidAnswer(u *Universe, req Request, nevras []string) error {
 		want[n] = true
 	}
 	var extra []pendingRule
-	for i := int32(2); i < int32(len(s.recs)); i++ {
-		if !s.inst[i] && want[s.nevra(i)] {
+	for i := int32(2); i < s.n; i++ {
+		if !s.inst[i] && s.isCand(i) && want[s.nevra(i)] {
 			delete(want, s.nevra(i)) // one copy, when two repos have it
 			s.sat.Map[i] = 1
 			extra = s.pkgRules(i, extra)
@@ -77,8 +77,8 @@ func ValidAnswer(u *Universe, req Request, nevras []string) error {
 	}
 	for i := int32(2); i < s.instEnd; i++ {
 		s.sat.Map[i] = 1
-		for j := s.instEnd; j < int32(len(s.recs)); j++ {
-			if s.sat.Map[j] > 0 && ((s.recs[j].name == s.recs[i].name && s.colorOK(i, j)) || s.obsoletes(j, i)) {
+		for j := s.instEnd; j < s.n; j++ {
+			if s.sat.Map[j] > 0 && ((s.rec(j).name == s.rec(i).name && s.colorOK(i, j)) || s.obsoletes(j, i)) {
 				s.sat.Map[i] = -1
 			}
 		}
@@ -109,6 +109,7 @@ func MergeFiles(u *Universe, name string, paths []string) {
 	for k := range u.pkgs {
 		if r := &u.pkgs[k]; u.pool.str(r.name) == name {
 			u.pool.mergePaths(r, paths)
+			u.extended = append(u.extended, int32(k))
 			r.fullFiles = true
 		}
 	}

@@ -83,6 +83,9 @@ type poolBase struct {
 	rels     []depRec // the distinct dependencies, libsolv's reldeps
 	depIDs   []uint32 // dependency positions, as indexes into rels
 	files    []strID  // file positions
+	// idx is the entry's look-ups by name, valid for a universe of its
+	// packages alone; nil on the heap.
+	idx *uniIndex
 }
 
 func newIDPool(sizeHint int) *idPool {

@@ -16,7 +16,7 @@ func order(plan *Plan, s *solver) {
 	}
 	edges := make([][]int, n) // i -> packages i needs first
 	for i, id := range s.planIDs {
-		r := s.recs[id]
+		r := s.rec(id)
 		for k := r.prov; k < r.req; k++ {
 			for _, q := range s.whatProvides(s.pool.depAt(k)) {
 				j, inPlan := index[q]

@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"unsafe"
 )
 
@@ -15,9 +17,10 @@ import (
 // on a little-endian host the entry is used where it lies (mapped from
 // the file, see readParsed) with no decoding and no copy. Layout:
 //
-//	magic    "rpmvault-parsed 4\n"
+//	magic    "rpmvault-parsed 5\n"
 //	counts   uint32 packages, strings, string bytes, EVRs, reldeps,
-//	         dependency positions, file positions, index slots
+//	         dependency positions, file positions, index slots,
+//	         whatprovides entries, file owners, file dependencies
 //	packages uniPkg records (88 bytes each)
 //	evrs     evrRec records (16 bytes); EVR 0 is empty
 //	reldeps  the distinct dependencies, depRec records (12 bytes)
@@ -30,24 +33,38 @@ import (
 //	         numbered as the solver reads them (names and EVRs first, then
 //	         what only fetching needs, then paths), so the pages a solve
 //	         touches are few
+//	by name  the packages of each name, a csr by string id: nstrings+1
+//	         uint32 starts, then one int32 package index per package
+//	provides the packages providing each name (their own included), a csr
+//	files    the packages listing each path, a csr
+//	filedeps the string ids of the paths anything requires, conflicts
+//	         with or obsoletes, ascending
 //	sha256   of everything before it
+//
+// The indexes are built once, here, so that a solve reads the lists of
+// the names it meets instead of building them for every package.
 //
 // Each section starts at the next multiple of 8 bytes from the file's
 // start, after zero padding.
 const (
 	parsedMagicPrefix = "rpmvault-parsed "
-	parsedMagic       = parsedMagicPrefix + "4\n"
-	parsedCounts      = 8
+	parsedMagic       = parsedMagicPrefix + "5\n"
+	parsedCounts      = 11
+	parsedNSections   = 15
 	parsedPkgSize     = 88 // unsafe.Sizeof(uniPkg{}), checked in parsedLayoutOK
 )
 
 // parsedSections are the sizes in bytes of an entry's sections, in order,
-// for its counts; 0: packages, 1: EVRs, 2: reldeps, 3: deps, 4: files,
-// 5: offsets, 6: index, 7: bytes.
-func parsedSections(c [parsedCounts]uint32) [8]uint64 {
+// for its counts (see parsedSectionNames).
+func parsedSections(c [parsedCounts]uint32) [parsedNSections]uint64 {
 	n := func(k int) uint64 { return uint64(c[k]) }
-	return [8]uint64{n(0) * parsedPkgSize, n(3) * 16, n(4) * 12, n(5) * 4, n(6) * 4, (n(1) + 1) * 4, n(7) * 4, n(2)}
+	starts := (n(1) + 1) * 4
+	return [parsedNSections]uint64{n(0) * parsedPkgSize, n(3) * 16, n(4) * 12, n(5) * 4, n(6) * 4, starts, n(7) * 4, n(2),
+		starts, n(0) * 4, starts, n(8) * 4, starts, n(9) * 4, n(10) * 4}
 }
+
+var parsedSectionNames = [parsedNSections]string{"packages", "EVRs", "reldeps", "deps", "files", "string offsets", "string index", "string bytes",
+	"by-name starts", "by-name list", "whatprovides starts", "whatprovides list", "file-owner starts", "file-owner list", "file deps"}
 
 func align8(n uint64) uint64 { return (n + 7) &^ 7 }
 
@@ -131,8 +148,10 @@ func writeParsed(out io.Writer, pool *idPool, pkgs []uniPkg) error {
 		blob += len(pool.str(id))
 	}
 	slots := cacheSlots(len(w.strs))
+	idx := w.indexes(pkgs)
 	counts := [parsedCounts]uint32{uint32(len(pkgs)), uint32(len(w.strs)), uint32(blob), uint32(len(w.evrs)),
-		uint32(len(w.rels)), uint32(len(w.depIDs)), uint32(nfiles), uint32(slots)}
+		uint32(len(w.rels)), uint32(len(w.depIDs)), uint32(nfiles), uint32(slots),
+		uint32(len(idx.whatProv.list)), uint32(len(idx.fileOwners.list)), uint32(len(idx.fileDeps))}
 	if uint64(blob) > 1<<31 || len(w.depIDs) > 1<<30 {
 		return fmt.Errorf("parsed cache: repo too large for an entry")
 	}
@@ -207,6 +226,18 @@ func writeParsed(out io.Writer, pool *idPool, pkgs []uniPkg) error {
 	for _, id := range w.strs {
 		bw.WriteString(pool.str(id))
 	}
+	for _, c := range []csr{idx.byName, idx.whatProv, idx.fileOwners} {
+		bw.align()
+		bw.words(c.start)
+		bw.align()
+		for _, v := range c.list {
+			bw.words([]uint32{uint32(v)})
+		}
+	}
+	bw.align()
+	for _, id := range idx.fileDeps {
+		bw.words([]uint32{uint32(id)})
+	}
 	if err := bw.w.Flush(); err != nil {
 		return fmt.Errorf("parsed cache: %w", err)
 	}
@@ -273,4 +304,42 @@ func (a *alignedWriter) words(ws []uint32) {
 		binary.LittleEndian.PutUint32(b[:], v)
 		a.Write(b[:])
 	}
+}
+
+// indexes builds the entry's look-ups, in entry string ids and package
+// indexes (a universe of this one repo reads them as they are).
+func (w *parsedWriter) indexes(pkgs []uniPkg) *uniIndex {
+	pool, n := w.pool, len(w.strs)
+	idx := &uniIndex{stored: true}
+	idx.byName = newCSR(n, func(emit func(uint32, int32)) {
+		for i := range pkgs {
+			emit(w.strMap[pkgs[i].name], int32(i))
+		}
+	})
+	idx.whatProv = newCSR(n, func(emit func(uint32, int32)) {
+		for i := range pkgs {
+			emit(w.strMap[pkgs[i].name], int32(i))
+			for k := pkgs[i].dep; k < pkgs[i].prov; k++ {
+				emit(w.strMap[pool.depAt(k).name], int32(i))
+			}
+		}
+	})
+	idx.fileOwners = newCSR(n, func(emit func(uint32, int32)) {
+		for i := range pkgs {
+			for _, f := range pool.filesOf(&pkgs[i]) {
+				emit(w.strMap[f], int32(i))
+			}
+		}
+	})
+	seen := make([]bool, n)
+	for i := range pkgs {
+		for k := pkgs[i].prov; k < pkgs[i].obs; k++ {
+			if d := pool.depAt(k); !seen[w.strMap[d.name]] && strings.HasPrefix(pool.str(d.name), "/") {
+				seen[w.strMap[d.name]] = true
+				idx.fileDeps = append(idx.fileDeps, strID(w.strMap[d.name]))
+			}
+		}
+	}
+	slices.Sort(idx.fileDeps)
+	return idx
 }

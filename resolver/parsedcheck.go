@@ -106,6 +106,42 @@ func checkEntry(m mapping, b *poolBase, pkgs []uniPkg, repo string) error {
 	m.done(bytesOf(pkgs))
 	m.done(bytesOf(b.evrs))
 	m.done(bytesOf(b.rels))
+	for _, c := range []struct {
+		what string
+		csr  *csr
+	}{{"by-name index", &b.idx.byName}, {"whatprovides index", &b.idx.whatProv}, {"file-owner index", &b.idx.fileOwners}} {
+		if err := checkCSR(m, c.csr, uint32(len(pkgs))); err != nil {
+			return fmt.Errorf("%s: %w", c.what, err)
+		}
+	}
+	for k, id := range b.idx.fileDeps {
+		if uint32(id) >= nStrs || (k > 0 && id <= b.idx.fileDeps[k-1]) {
+			return fmt.Errorf("file deps: entry %d (%d) is out of range or out of order", k, id)
+		}
+	}
+	m.done(bytesOf(b.idx.fileDeps))
+	return nil
+}
+
+// checkCSR: an index's starts rise from 0 to its list's end, and each
+// key's packages are in range and ascending, as the solver expects.
+func checkCSR(m mapping, c *csr, npkgs uint32) error {
+	if c.start[0] != 0 || int(c.start[len(c.start)-1]) != len(c.list) {
+		return fmt.Errorf("starts run from %d to %d, not 0 to %d", c.start[0], c.start[len(c.start)-1], len(c.list))
+	}
+	for k := 1; k < len(c.start); k++ {
+		from, to := c.start[k-1], c.start[k]
+		if to < from || int(to) > len(c.list) {
+			return fmt.Errorf("key %d: starts fall or pass the list's %d entries", k-1, len(c.list))
+		}
+		for j := from; j < to; j++ {
+			if uint32(c.list[j]) >= npkgs || (j > from && c.list[j] <= c.list[j-1]) {
+				return fmt.Errorf("key %d: package %d is out of range or out of order", k-1, c.list[j])
+			}
+		}
+	}
+	m.done(bytesOf(c.start))
+	m.done(bytesOf(c.list))
 	return nil
 }
 

@@ -178,6 +178,7 @@ func readParsedFiles(r io.Reader, part *repoPart, pr *parsedRepo) ([]string, err
 		p := &pkgs[i]
 		if len(a.paths) > 0 {
 			pr.extend(part.pool, i, p, a.paths)
+			part.extended = append(part.extended, int32(i))
 		}
 		if !allFull && p.fullFiles != a.full {
 			p.fullFiles = a.full

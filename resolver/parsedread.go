@@ -123,8 +123,8 @@ func openEntry(m mapping, repo string) (*repoPart, error) {
 		c[k] = binary.LittleEndian.Uint32(data[pos+4*uint64(k):])
 	}
 	pos += 4 * parsedCounts
-	var offs [8]uint64
-	names := [8]string{"packages", "EVRs", "reldeps", "deps", "files", "string offsets", "string index", "string bytes"}
+	var offs [parsedNSections]uint64
+	names := parsedSectionNames
 	for k, size := range parsedSections(c) {
 		pos = align8(pos)
 		if pos > end || size > end-pos {
@@ -134,7 +134,7 @@ func openEntry(m mapping, repo string) (*repoPart, error) {
 		pos += size
 	}
 	if pos != end {
-		return nil, fmt.Errorf("parsed cache: %d trailing bytes after the strings", end-pos)
+		return nil, fmt.Errorf("parsed cache: %d trailing bytes after the indexes", end-pos)
 	}
 	nStrs := uint64(c[1])
 	b := poolBase{
@@ -149,6 +149,13 @@ func openEntry(m mapping, repo string) (*repoPart, error) {
 		b.blob = unsafe.String(&data[offs[7]], c[2])
 	}
 	pkgs := view[uniPkg](data, offs[0], uint64(c[0]))
+	b.idx = &uniIndex{stored: true,
+		byName:     csr{start: view[uint32](data, offs[8], nStrs+1), list: view[int32](data, offs[9], uint64(c[0]))},
+		whatProv:   csr{start: view[uint32](data, offs[10], nStrs+1), list: view[int32](data, offs[11], uint64(c[8]))},
+		fileOwners: csr{start: view[uint32](data, offs[12], nStrs+1), list: view[int32](data, offs[13], uint64(c[9]))},
+		fileDeps:   view[strID](data, offs[14], uint64(c[10])),
+		npkgs:      len(pkgs),
+	}
 	if err := checkEntry(m, &b, pkgs, repo); err != nil {
 		return nil, fmt.Errorf("parsed cache: %w", err)
 	}

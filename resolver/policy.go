@@ -94,7 +94,7 @@ func (s *solver) pruneToBestArch(dq []int32) []int32 {
 // among equals), sorted by name, then drops candidates another obsoletes.
 func (s *solver) pruneToBestVersion(dq []int32) []int32 {
 	slices.SortFunc(dq, func(a, b int32) int {
-		pa, pb := s.recs[a], s.recs[b]
+		pa, pb := s.rec(a), s.rec(b)
 		if pa.name != pb.name {
 			return strings.Compare(s.pool.str(pa.name), s.pool.str(pb.name))
 		}
@@ -122,12 +122,12 @@ func (s *solver) pruneToBestVersion(dq []int32) []int32 {
 			best = p
 			continue
 		}
-		if s.recs[best].name != s.recs[p].name {
+		if s.rec(best).name != s.rec(p).name {
 			out = append(out, best)
 			best = p
 			continue
 		}
-		if s.pool.cmpEVR(s.recs[best].evr, s.recs[p].evr) < 0 {
+		if s.pool.cmpEVR(s.rec(best).evr, s.rec(p).evr) < 0 {
 			best = p
 		}
 	}
@@ -143,7 +143,7 @@ func (s *solver) pruneToBestVersion(dq []int32) []int32 {
 
 // obsoletesOther: does p obsolete q, q of another name?
 func (s *solver) obsoletesOther(p, q int32) bool {
-	if s.recs[p].name == s.recs[q].name {
+	if s.rec(p).name == s.rec(q).name {
 		return false
 	}
 	return s.obsoletes(p, q)
@@ -189,7 +189,7 @@ func (s *solver) pruneObsoleted(dq []int32) []int32 {
 			}
 			l := low[i]
 			if l == 0 {
-				if r := &s.recs[dq[i]]; r.obs == r.con {
+				if r := s.rec(dq[i]); r.obs == r.con {
 					idx++
 					low[i] = -1
 					continue
@@ -223,7 +223,7 @@ func (s *solver) pruneObsoleted(dq []int32) []int32 {
 		if low[i] != 0 {
 			continue
 		}
-		if r := &s.recs[dq[i]]; r.obs > r.con {
+		if r := s.rec(dq[i]); r.obs > r.con {
 			first, nstack = idx, idx
 			visit(i)
 		} else {
@@ -256,9 +256,9 @@ func (s *solver) dislikeOldVersions(dq []int32) []int32 {
 }
 
 func (s *solver) hasBetter(p int32) bool {
-	pp := s.recs[p]
-	for _, q := range s.byName.of(pp.name) {
-		qp := s.recs[q]
+	pp := s.rec(p)
+	for _, q := range s.byName(pp.name) {
+		qp := s.rec(q)
 		if q == p || qp.arch != pp.arch {
 			continue
 		}
@@ -370,7 +370,7 @@ func matchReleaseCompare(a, b EVR) int {
 func (s *solver) moveInstalledToFront(dq []int32) []int32 {
 	var front, rest []int32
 	for _, p := range dq {
-		if s.inst[p] || s.nameInstalled(s.recs[p].name) {
+		if s.inst[p] || s.nameInstalled(s.rec(p).name) {
 			front = append(front, p)
 		} else {
 			rest = append(rest, p)
@@ -380,7 +380,7 @@ func (s *solver) moveInstalledToFront(dq []int32) []int32 {
 }
 
 func (s *solver) nameInstalled(name strID) bool {
-	for _, q := range s.byName.of(name) {
+	for _, q := range s.byName(name) {
 		if s.inst[q] {
 			return true
 		}

@@ -52,7 +52,7 @@ type pendingRule struct {
 
 // addRules generates every rule in libsolv's order and starts the SAT solver.
 func (s *solver) addRules(constraints map[strID][]depRec) error {
-	n := len(s.recs)
+	n := int(s.n)
 	s.added = make([]bool, n)
 	var pending []pendingRule
 	// Package rules: for the installed packages, their possible updates and
@@ -131,8 +131,8 @@ func (s *solver) addRules(constraints map[strID][]depRec) error {
 		add(lits(m), ruleInfo{kind: ruleJob, pkg: -1, job: k}, false)
 	}
 	for i := int32(2); i < s.instEnd; i++ {
-		for _, c := range constraints[s.recs[i].name] {
-			if !s.meets(s.recs[i], []depRec{c}) {
+		for _, c := range constraints[s.rec(i).name] {
+			if !s.meets(s.rec(i), []depRec{c}) {
 				add([]sat.Lit{notLit(i)}, ruleInfo{kind: ruleConstraint, pkg: i, dep: int32(s.pool.addDep(c))}, false)
 			}
 		}
@@ -145,7 +145,7 @@ func (s *solver) addRules(constraints map[strID][]depRec) error {
 	}
 	off := s.archSetNames(jobMatches)
 	for id := s.rng.infarch; id < int32(len(s.info)); id++ {
-		if off[s.recs[s.info[id].pkg].name] {
+		if off[s.rec(s.info[id].pkg).name] {
 			s.sat.Rules[id].Disabled = true // the request names this arch
 		}
 	}
@@ -186,7 +186,7 @@ func (s *solver) pkgRules(start int32, out []pendingRule) []pendingRule {
 			continue
 		}
 		s.added[n] = true
-		r := s.recs[n]
+		r := s.rec(n)
 		dontfix := s.inst[n] // broken dependencies of installed packages stay as they are
 		for k := int32(r.prov); k < int32(r.req); k++ {
 			d := s.pool.depAt(uint32(k))
@@ -230,8 +230,8 @@ func (s *solver) pkgRules(start int32, out []pendingRule) []pendingRule {
 		}
 		if !dontfix {
 			// Two packages of one name (and word size) exclude each other.
-			for _, q := range s.byName.of(r.name) {
-				qr := s.recs[q]
+			for _, q := range s.byName(r.name) {
+				qr := s.rec(q)
 				if q == n || !s.colorOK(n, q) {
 					continue
 				}
@@ -243,8 +243,8 @@ func (s *solver) pkgRules(start int32, out []pendingRule) []pendingRule {
 		}
 		// Lock-step: a 32-bit package brings its 64-bit twin along.
 		if a := s.score[n]; a > 1 {
-			for _, q := range s.byName.of(r.name) {
-				if s.recs[q].evr != r.evr || s.added[q] {
+			for _, q := range s.byName(r.name) {
+				if s.rec(q).evr != r.evr || s.added[q] {
 					continue
 				}
 				if pa := s.score[q]; pa > 1 && pa < a {
@@ -342,14 +342,14 @@ func unify(rules []pendingRule) []pendingRule {
 // size (with all, downgrades too; without, no arch change either), and
 // packages obsoleting it.
 func (s *solver) updates(i int32, all bool) []int32 {
-	p := s.recs[i]
+	p := s.rec(i)
 	var out []int32
 	haveObs := false
 	for _, q := range s.providers(p.name) {
 		if q == i {
 			continue
 		}
-		qp := s.recs[q]
+		qp := s.rec(q)
 		if qp.name == p.name {
 			if !s.colorOK(i, q) || (!all && s.pool.cmpEVR(p.evr, qp.evr) > 0) {
 				continue
@@ -367,7 +367,7 @@ func (s *solver) updates(i int32, all bool) []int32 {
 	}
 	if s.multi[i] {
 		out = slices.DeleteFunc(out, func(q int32) bool {
-			qp := s.recs[q]
+			qp := s.rec(q)
 			return qp.name == p.name && (qp.evr != p.evr || qp.arch != p.arch)
 		})
 	}
@@ -375,8 +375,8 @@ func (s *solver) updates(i int32, all bool) []int32 {
 		return out
 	}
 	// Packages of other names that obsolete i.
-	for _, q := range s.obsoleters {
-		if s.recs[q].name == p.name || !s.colorOK(i, q) || slices.Contains(out, q) || !s.obsoletes(q, i) {
+	for _, q := range s.obsoleterList() {
+		if s.rec(q).name == p.name || !s.colorOK(i, q) || slices.Contains(out, q) || !s.obsoletes(q, i) {
 			continue
 		}
 		if !all && s.illegalArchChange(i, q) {
@@ -399,7 +399,7 @@ func (s *solver) obsoletes(q, i int32) bool {
 
 // illegalArchChange: would replacing package i by q change its arch class?
 func (s *solver) illegalArchChange(i, q int32) bool {
-	a, b := s.recs[i].arch, s.recs[q].arch
+	a, b := s.rec(i).arch, s.rec(q).arch
 	if a == b || s.color[i] == 0 || s.color[q] == 0 {
 		return false
 	}

@@ -17,7 +17,7 @@ func (s *solver) matchSpec(spec string) []int32 {
 		if !ok {
 			return nil
 		}
-		named := s.byName.of(dr.name)
+		named := s.byName(dr.name)
 		if len(named) == 0 {
 			return s.whatProvides(dr)
 		}
@@ -29,13 +29,25 @@ func (s *solver) matchSpec(spec string) []int32 {
 		}
 		return out
 	}
+	// A NEVRA form starts with the name and goes on with "-" or "." (or
+	// ends): look up each such prefix instead of trying every package.
 	var out []int32
-	for i := int32(2); i < int32(len(s.recs)); i++ {
-		if s.nevraMatches(i, spec) {
-			out = append(out, i)
+	for n := 1; n <= len(spec); n++ {
+		if n < len(spec) && spec[n] != '-' && spec[n] != '.' {
+			continue
+		}
+		id, ok := s.pool.lookup(spec[:n])
+		if !ok {
+			continue
+		}
+		for _, i := range s.byName(id) {
+			if s.nevraMatches(i, spec) {
+				out = append(out, i)
+			}
 		}
 	}
 	if len(out) > 0 {
+		slices.Sort(out)
 		return out
 	}
 	return s.whatProvidesDep(Dep{Name: spec})
@@ -85,7 +97,7 @@ func (s *solver) archSetNames(jobMatches [][]int32) map[strID]bool {
 	for k, m := range jobMatches {
 		for _, q := range m {
 			if strings.HasSuffix(s.req.Install[k], "."+s.arch(q)) && about[q] {
-				out[s.recs[q].name] = true
+				out[s.rec(q).name] = true
 			}
 		}
 	}
@@ -99,11 +111,11 @@ func (s *solver) archSetNames(jobMatches [][]int32) map[strID]bool {
 func (s *solver) infArchRules() []pendingRule {
 	var out []pendingRule
 	sameClass := func(a, b uint32) bool { return (a^b)&0xffff0000 == 0 }
-	for i := int32(2); i < int32(len(s.recs)); i++ {
+	for i := int32(2); i < s.n; i++ {
 		if !s.added[i] {
 			continue
 		}
-		named := s.byName.of(s.recs[i].name)
+		named := s.byName(s.rec(i).name)
 		var group []int32
 		for _, p := range named {
 			if s.added[p] {
@@ -119,13 +131,13 @@ func (s *solver) infArchRules() []pendingRule {
 		for _, p := range group {
 			a := s.score[p]
 			if a != 1 && s.inst[p] {
-				if !slices.Contains(allowed, s.recs[p].arch) {
-					allowed = append(allowed, s.recs[p].arch)
+				if !slices.Contains(allowed, s.rec(p).arch) {
+					allowed = append(allowed, s.rec(p).arch)
 				}
 				continue
 			}
 			if a != 0 && a != 1 && (best == 0 || a < best) {
-				best, bestArch = a, s.recs[p].arch
+				best, bestArch = a, s.rec(p).arch
 			}
 		}
 		if best == 0 {
@@ -146,8 +158,8 @@ func (s *solver) infArchRules() []pendingRule {
 				if a == 1 || sameClass(a, best) {
 					continue
 				}
-				if !s.lockStepped(p, best) && !slices.Contains(allowed, s.recs[p].arch) {
-					allowed = append(allowed, s.recs[p].arch)
+				if !s.lockStepped(p, best) && !slices.Contains(allowed, s.rec(p).arch) {
+					allowed = append(allowed, s.rec(p).arch)
 				}
 			}
 		}
@@ -163,7 +175,7 @@ func (s *solver) infArchRules() []pendingRule {
 			}
 			ok := false
 			for _, aa := range allowed {
-				if sa := s.archScore(s.pool.str(aa)); aa == s.recs[p].arch || (sa != 0 && sameClass(a, sa)) {
+				if sa := s.archScore(s.pool.str(aa)); aa == s.rec(p).arch || (sa != 0 && sameClass(a, sa)) {
 					ok = true
 				}
 			}
@@ -175,7 +187,7 @@ func (s *solver) infArchRules() []pendingRule {
 			var partners []int32
 			haveInst := false
 			for _, q := range named {
-				if q == p || s.recs[q].evr != s.recs[p].evr || s.recs[q].arch == s.recs[p].arch {
+				if q == p || s.rec(q).evr != s.rec(p).evr || s.rec(q).arch == s.rec(p).arch {
 					continue
 				}
 				if a := s.score[q]; a != 0 && (a == 1 || sameClass(a, best)) {
@@ -194,8 +206,8 @@ func (s *solver) infArchRules() []pendingRule {
 
 // lockStepped: has package p a twin of its version for a better arch?
 func (s *solver) lockStepped(p int32, best uint32) bool {
-	for _, q := range s.byName.of(s.recs[p].name) {
-		if q == p || s.recs[q].evr != s.recs[p].evr || s.recs[q].arch == s.recs[p].arch {
+	for _, q := range s.byName(s.rec(p).name) {
+		if q == p || s.rec(q).evr != s.rec(p).evr || s.rec(q).arch == s.rec(p).arch {
 			continue
 		}
 		if a := s.score[q]; a != 0 && (a == 1 || (a^best)&0xffff0000 == 0) {
@@ -288,9 +300,9 @@ func (s *solver) findInstalled(p int32) int32 {
 	if s.inst[p] {
 		return p
 	}
-	name := s.recs[p].name
+	name := s.rec(p).name
 	for _, q := range s.providers(name) {
-		if s.inst[q] && s.recs[q].name == name && s.colorOK(p, q) {
+		if s.inst[q] && s.rec(q).name == name && s.colorOK(p, q) {
 			return q
 		}
 	}
@@ -307,7 +319,7 @@ func (s *solver) findInstalled(p int32) int32 {
 // illegalReplace: may installed package i not be replaced by p (a
 // downgrade or an arch change)?
 func (s *solver) illegalReplace(i, p int32) bool {
-	a, b := s.recs[i], s.recs[p]
+	a, b := s.rec(i), s.rec(p)
 	if a.name == b.name && s.pool.cmpEVR(a.evr, b.evr) > 0 {
 		return true
 	}
@@ -321,10 +333,10 @@ type specSets struct{ name, ev, evr, arch bool }
 func (s *solver) specSets(spec string) specSets {
 	if d, err := ParseDep(spec); err == nil && d.Flags != 0 {
 		id, ok := s.pool.lookup(d.Name)
-		return specSets{name: ok && len(s.byName.of(id)) > 0}
+		return specSets{name: ok && len(s.byName(id)) > 0}
 	}
 	var set specSets
-	for _, q := range s.byName.of(specName(s, spec)) {
+	for _, q := range s.byName(specName(s, spec)) {
 		if !s.nevraMatches(q, spec) {
 			continue
 		}
@@ -346,7 +358,7 @@ func (s *solver) specSets(spec string) specSets {
 // specName finds the package name a NEVRA-form spec starts with (0: none).
 func specName(s *solver, spec string) strID {
 	for n := len(spec); n > 0; n-- {
-		if id, ok := s.pool.lookup(spec[:n]); ok && len(s.byName.of(id)) > 0 && (n == len(spec) || spec[n] == '-' || spec[n] == '.') {
+		if id, ok := s.pool.lookup(spec[:n]); ok && len(s.byName(id)) > 0 && (n == len(spec) || spec[n] == '-' || spec[n] == '.') {
 			return id
 		}
 	}
@@ -373,7 +385,7 @@ func (s *solver) disableUpdates(jobMatches [][]int32) {
 		for n, p := range m {
 			var obs []int32
 			for q := int32(2); q < s.instEnd; q++ {
-				same := s.recs[q].name == s.recs[p].name && s.colorOK(p, q)
+				same := s.rec(q).name == s.rec(p).name && s.colorOK(p, q)
 				if same || s.obsoletes(p, q) {
 					obs = append(obs, q)
 				}
@@ -390,7 +402,7 @@ func (s *solver) disableUpdates(jobMatches [][]int32) {
 		for _, q := range common {
 			legal := true
 			for _, p := range m {
-				is, ps := s.recs[q], s.recs[p]
+				is, ps := s.rec(q), s.rec(p)
 				downgrade := !set.evr && is.name == ps.name && s.pool.cmpEVR(is.evr, ps.evr) > 0
 				if downgrade && set.ev {
 					ie, pe := s.pool.evrRec(is.evr), s.pool.evrRec(ps.evr)

@@ -85,7 +85,7 @@ func (s *solver) plan() *Plan {
 		}
 	}
 	s.planIDs = nil
-	for i := int32(2); i < int32(len(s.recs)); i++ {
+	for i := int32(2); i < s.n; i++ {
 		if s.sat.Map[i] <= 0 || s.inst[i] {
 			continue
 		}
@@ -138,7 +138,7 @@ func (s *solver) reasonFor(i int32, why int32) Reason {
 
 // replaces returns the installed package that i upgrades or obsoletes, or -1.
 func (s *solver) replaces(i int32) int32 {
-	for _, q := range s.byName.of(s.recs[i].name) {
+	for _, q := range s.byName(s.rec(i).name) {
 		if s.inst[q] && s.sat.Map[q] <= 0 && s.colorOK(i, q) {
 			return q
 		}
@@ -155,7 +155,7 @@ func (s *solver) replaces(i int32) int32 {
 // installed package.
 func (s *solver) installedRecord(p *Package) *Package {
 	id, _ := s.pool.lookup(p.Name)
-	for _, i := range s.byName.of(id) {
+	for _, i := range s.byName(id) {
 		if s.inst[i] && s.nevra(i) == p.NEVRA() {
 			return s.pkg(i)
 		}

@@ -407,6 +407,7 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 			// Primary's paths stay: filelists repeats them, but the wanted
 			// set may not name them.
 			r := &u.pkgs[m.k]
+			u.extended = append(u.extended, int32(m.k))
 			if pr != nil {
 				pr.extend(u.pool, m.k-pr.first, r, m.files)
 			} else {

@@ -29,6 +29,10 @@ type Universe struct {
 
 	pool *idPool
 	pkgs []uniPkg
+	idx  *uniIndex // see index
+	// extended are the packages whose file lists grew after loading (or,
+	// for a repo read from the parsed cache, after it was written).
+	extended []int32
 
 	parsedCache ParsedCache // where Sources' parsed entries are saved; nil for none
 }
@@ -126,6 +130,9 @@ type repoPart struct {
 	// entry is the parsed-cache entry the part reads in place; zero for a
 	// part built on the heap.
 	entry mapping
+	// extended are the packages whose file lists the entry's file-lists
+	// entry extended.
+	extended []int32
 }
 
 func newRepoPart(n int) *repoPart {
@@ -167,7 +174,7 @@ func (rp *repoPart) filter(keep func(*Package) bool) int {
 // universe's as it is; a later part's ids are mapped into it.
 func (u *Universe) merge(part *repoPart) (first int) {
 	if u.pool == nil {
-		u.pool, u.pkgs = part.pool, part.pkgs
+		u.pool, u.pkgs, u.extended = part.pool, part.pkgs, part.extended
 		return 0
 	}
 	first = len(u.pkgs)

@@ -1,0 +1,357 @@
+package resolver
+
+import (
+	"fmt"
+	"path"
+	"slices"
+	"strings"
+)
+
+// Whether a package is a candidate: not known yet, or known.
+const (
+	candUnknown uint8 = iota
+	candYes
+	candNo
+)
+
+// candMemo keeps what isCand decided per name, arch and repo, so each
+// pattern match and priority look-up is made once per distinct string.
+type candMemo struct {
+	arch, excluded, multi map[strID]bool
+	prio                  map[strID]int
+}
+
+func newCandMemo() candMemo {
+	return candMemo{arch: map[strID]bool{}, excluded: map[strID]bool{}, multi: map[strID]bool{}, prio: map[strID]int{}}
+}
+
+// isCand says whether package i may be chosen: installed, or a universe
+// package its repo's filter keeps, of an arch the policy allows, not
+// excluded and meeting the constraints on its name. The first time it is
+// asked about a package it also sets the package's priority and policy
+// attributes (classify).
+func (s *solver) isCand(i int32) bool {
+	switch s.cand[i] {
+	case candYes:
+		return true
+	case candNo:
+		return false
+	}
+	r := &s.u.pkgs[i-s.instEnd]
+	m := &s.memo
+	archOK, ok := m.arch[r.arch]
+	if !ok {
+		archOK = s.archOK(s.pool.str(r.arch))
+		m.arch[r.arch] = archOK
+	}
+	ex, ok := m.excluded[r.name]
+	if !ok {
+		ex = s.excluded(s.pool.str(r.name))
+		m.excluded[r.name] = ex
+	}
+	if r.hidden || !archOK || ex || !s.meets(r.pkgRec, s.constraints[r.name]) {
+		s.cand[i] = candNo
+		return false
+	}
+	prio, ok := m.prio[r.repo]
+	if !ok {
+		prio = DefaultPriority
+		if v, ok := s.req.RepoPriority[s.pool.str(r.repo)]; ok {
+			prio = v
+		}
+		m.prio[r.repo] = prio
+	}
+	s.prio[i], s.cand[i] = -prio, candYes
+	s.classify(i)
+	return true
+}
+
+// classify sets a candidate's install-only flag, arch score and color.
+func (s *solver) classify(i int32) {
+	r := s.rec(i)
+	m, ok := s.memo.multi[r.name]
+	if !ok {
+		m = s.installOnly(s.pool.str(r.name))
+		s.memo.multi[r.name] = m
+	}
+	s.multi[i] = m
+	arch := s.pool.str(r.arch)
+	s.score[i] = s.archScore(arch)
+	switch {
+	case arch == "noarch":
+	case strings.Contains(arch, "64"):
+		s.color[i] = 2
+	default:
+		s.color[i] = 1
+	}
+}
+
+// candidates returns the installed packages of list inst, then the
+// candidates among the universe packages of list univ, as ids: ascending,
+// as every universe list is, and installed ids come first.
+func (s *solver) candidates(inst []int32, univ []int32) []int32 {
+	out := append([]int32(nil), inst...)
+	for _, k := range univ {
+		if id := s.instEnd + k; s.isCand(id) {
+			out = append(out, id)
+		}
+	}
+	return out[:len(out):len(out)]
+}
+
+// byName returns the candidates named name, in ascending ids. The caller
+// must not change the slice.
+func (s *solver) byName(name strID) []int32 {
+	l, ok := s.named[name]
+	if !ok {
+		l = s.candidates(s.instNamed[name], s.idx.byName.of(name))
+		s.named[name] = l
+	}
+	return l
+}
+
+// providers returns the candidates providing name (their own name
+// included), in ascending ids. The caller must not change the slice.
+func (s *solver) providers(name strID) []int32 {
+	l, ok := s.provided[name]
+	if !ok {
+		l = s.candidates(s.instProv[name], s.idx.whatProv.of(name))
+		s.provided[name] = l
+	}
+	return l
+}
+
+// obsoleterList returns the candidates with obsoletes, in ascending ids.
+// Only updates of installed packages need it, and it reads every record,
+// so it is made the first time they do.
+func (s *solver) obsoleterList() []int32 {
+	if s.obsoleters == nil {
+		s.obsoleters = []int32{}
+		for i := int32(2); i < s.n; i++ {
+			if r := s.rec(i); r.obs > r.con && (i < s.instEnd || s.isCand(i)) {
+				s.obsoleters = append(s.obsoleters, i)
+			}
+		}
+	}
+	return s.obsoleters
+}
+
+// wantedIDs are the paths anything could ask the solver for: the file
+// requirements, conflicts and obsoletes of the universe's packages and of
+// installed packages no repo has, and path specs.
+func (s *solver) wantedIDs() map[strID]bool {
+	want := make(map[strID]bool, len(s.idx.fileDeps))
+	for _, id := range s.idx.fileDeps {
+		want[id] = true
+	}
+	for i := int32(2); i < s.instEnd; i++ {
+		if s.uidx[i] >= 0 {
+			continue
+		}
+		r := s.recs[i]
+		for k := r.prov; k < r.obs; k++ {
+			if d := s.pool.depAt(k); strings.HasPrefix(s.pool.str(d.name), "/") {
+				want[d.name] = true
+			}
+		}
+	}
+	for _, spec := range s.req.Install {
+		if strings.HasPrefix(spec, "/") {
+			id, _ := s.pool.lookup(spec) // interned by newSolver
+			want[id] = true
+		}
+	}
+	return want
+}
+
+// wantedPaths is wantedIDs as strings, as LoadFileLists takes them.
+func (s *solver) wantedPaths() map[string]bool {
+	want := map[string]bool{}
+	for id := range s.wantedIDs() {
+		want[s.pool.str(id)] = true
+	}
+	return want
+}
+
+// indexFiles indexes the owners of the paths something can ask for, not
+// of every path: on a large repo that is a few thousand paths against
+// millions. A universe read from the parsed cache has the owners of its
+// primary.xml paths stored; only packages whose file lists grew since
+// (u.extended) are read. Otherwise every package's paths are.
+func (s *solver) indexFiles() {
+	want := s.wantedIDs()
+	s.files = make(map[strID][]int32, len(want))
+	twins := map[int32][]int32{} // universe index -> installed ids with its record
+	for i := int32(2); i < s.instEnd; i++ {
+		if k := s.uidx[i]; k >= 0 {
+			twins[k] = append(twins[k], i)
+		} else {
+			for _, f := range s.ext[i].Files {
+				if id, ok := s.pool.lookup(f); ok && want[id] {
+					s.files[id] = append(s.files[id], i)
+				}
+			}
+		}
+	}
+	owner := func(f strID, k int32) {
+		s.files[f] = append(s.files[f], twins[k]...)
+		if id := s.instEnd + k; s.isCand(id) {
+			s.files[f] = append(s.files[f], id)
+		}
+	}
+	scan := func(k int32) {
+		for _, f := range s.pool.filesOf(&s.u.pkgs[k]) {
+			if want[f] {
+				owner(f, k)
+			}
+		}
+	}
+	if s.idx.stored {
+		for id := range want {
+			for _, k := range s.idx.fileOwners.of(id) {
+				owner(id, k)
+			}
+		}
+		for _, k := range s.u.extended {
+			scan(k)
+		}
+	} else {
+		for k := range s.u.pkgs {
+			scan(int32(k))
+		}
+	}
+	for id, l := range s.files {
+		slices.Sort(l)
+		s.files[id] = slices.Compact(l)
+	}
+}
+
+// primaryPath: rpm-md's primary.xml lists every file matching these, so a
+// requirement on such a path never needs the (large) file lists.
+func primaryPath(p string) bool {
+	return strings.HasPrefix(p, "/etc/") || strings.Contains(p, "bin/") || p == "/usr/lib/sendmail"
+}
+
+// whatProvides returns, in ascending ids, the candidates satisfying d: by
+// provides (self-provides included), and for a path by file lists. A path
+// primary.xml does not cover makes the complete file lists load, once; an
+// error doing so is kept in s.err and ends rule generation. The caller
+// must not change the slice.
+func (s *solver) whatProvides(d depRec) []int32 {
+	if r, ok := s.whatCache[d]; ok {
+		return r
+	}
+	var out []int32
+	for _, i := range s.providers(d.name) {
+		if s.providesDep(i, d) {
+			out = append(out, i)
+		}
+	}
+	if name := s.pool.str(d.name); strings.HasPrefix(name, "/") {
+		if !s.filesFull && !primaryPath(name) && s.u.LoadFileLists != nil && s.err == nil {
+			s.filesFull = true
+			if err := s.u.LoadFileLists(s.wantedPaths()); err != nil {
+				s.err = fmt.Errorf("reading file lists for %s: %w", name, err)
+			} else {
+				s.indexFiles()
+			}
+		}
+		if f := s.files[d.name]; len(f) > 0 {
+			out = append(out, f...)
+			slices.Sort(out)
+			out = slices.Compact(out)
+		}
+	}
+	s.whatCache[d] = out
+	return out
+}
+
+// whatProvidesDep is whatProvides for a dependency given as strings.
+func (s *solver) whatProvidesDep(d Dep) []int32 {
+	r, ok := s.pool.lookupDep(d)
+	if !ok {
+		return nil
+	}
+	return s.whatProvides(r)
+}
+
+func (s *solver) providesDep(i int32, d depRec) bool {
+	if s.pool.satisfies(s.self(i), d) {
+		return true
+	}
+	r := s.rec(i)
+	for k := r.dep; k < r.prov; k++ {
+		if s.pool.satisfies(s.pool.depAt(k), d) {
+			return true
+		}
+	}
+	return false
+}
+
+// matchNEVR is libsolv's pool_match_nevr: the package itself (its name and
+// version) meets d, as obsoletes are matched.
+func (s *solver) matchNEVR(i int32, d depRec) bool {
+	return s.pool.satisfies(s.self(i), d)
+}
+
+// archOK is the arch policy: the target arch and noarch; 32-bit x86 on
+// x86_64 only with multilib.
+func (s *solver) archOK(arch string) bool {
+	switch {
+	case arch == s.req.Arch || arch == "noarch":
+		return true
+	case (s.req.Multilib || s.installed32) && s.req.Arch == "x86_64":
+		return is32bitX86(arch)
+	}
+	return false
+}
+
+func is32bitX86(arch string) bool {
+	return arch == "i686" || arch == "i586" || arch == "i486" || arch == "i386" || arch == "athlon"
+}
+
+// archScore is libsolv's arch score for the target's policy
+// (x86_64:athlon:i686:i586:i486:i386): 1 for noarch, otherwise lower is
+// better, and arches of different classes differ in the high 16 bits.
+func (s *solver) archScore(arch string) uint32 {
+	if arch == "noarch" {
+		return 1
+	}
+	if arch == s.req.Arch {
+		return 0x10001
+	}
+	order := []string{"athlon", "i686", "i586", "i486", "i386"}
+	for k, a := range order {
+		if a == arch {
+			return uint32(0x20001 + k*0x10000)
+		}
+	}
+	return 0
+}
+
+// colorMatch is libsolv's pool_colormatch: same arch, or noarch on either
+// side, or both of one word size.
+func colorMatch(a, b string) bool {
+	if a == b || a == "noarch" || b == "noarch" {
+		return true
+	}
+	return strings.Contains(a, "64") == strings.Contains(b, "64")
+}
+
+func (s *solver) excluded(name string) bool {
+	for _, pat := range s.req.Exclude {
+		if ok, _ := path.Match(pat, name); ok || pat == name {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *solver) installOnly(name string) bool {
+	for _, pat := range s.req.InstallOnly {
+		if ok, _ := path.Match(pat, name); ok {
+			return true
+		}
+	}
+	return false
+}
