@@ -1,80 +1,13 @@
 package resolver
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 )
-
-// xmlPackage is one <package> of primary.xml, as the scanner fills it (the
-// xml tags serve the encoding/xml reference reader the tests compare with).
-type xmlPackage struct {
-	Name    string `xml:"name"`
-	Arch    string `xml:"arch"`
-	Version struct {
-		Epoch string `xml:"epoch,attr"`
-		Ver   string `xml:"ver,attr"`
-		Rel   string `xml:"rel,attr"`
-	} `xml:"version"`
-	Checksum struct {
-		Type  string `xml:"type,attr"`
-		Value string `xml:",chardata"`
-	} `xml:"checksum"`
-	Size struct {
-		Package int64 `xml:"package,attr"`
-	} `xml:"size"`
-	Location struct {
-		Href string `xml:"href,attr"`
-	} `xml:"location"`
-	Format struct {
-		SourceRPM   string `xml:"sourcerpm"`
-		HeaderRange struct {
-			Start int64 `xml:"start,attr"`
-			End   int64 `xml:"end,attr"`
-		} `xml:"header-range"`
-		Provides  []xmlEntry `xml:"provides>entry"`
-		Requires  []xmlEntry `xml:"requires>entry"`
-		Conflicts []xmlEntry `xml:"conflicts>entry"`
-		Obsoletes []xmlEntry `xml:"obsoletes>entry"`
-		Files     []string   `xml:"file"`
-	} `xml:"format"`
-}
-
-type xmlEntry struct {
-	Name  string `xml:"name,attr"`
-	Flags string `xml:"flags,attr"`
-	Epoch string `xml:"epoch,attr"`
-	Ver   string `xml:"ver,attr"`
-	Rel   string `xml:"rel,attr"`
-	Pre   string `xml:"pre,attr"`
-}
-
-var xmlFlagBits = map[string]Flags{"LT": Less, "LE": Less | Equal, "EQ": Equal, "GE": Greater | Equal, "GT": Greater}
-
-func (e xmlEntry) dep() (Dep, error) {
-	d := Dep{Name: e.Name}
-	if d.Name == "" {
-		return d, errors.New("dependency entry without a name")
-	}
-	if e.Flags != "" {
-		f, ok := xmlFlagBits[e.Flags]
-		if !ok {
-			return d, fmt.Errorf("dependency %s: unknown flags %q", e.Name, e.Flags)
-		}
-		d.Flags = f
-		epoch, err := parseEpoch(e.Epoch)
-		if err != nil {
-			return d, fmt.Errorf("dependency %s: %w", e.Name, err)
-		}
-		d.EVR = EVR{Epoch: epoch, Version: e.Ver, Release: e.Rel}
-	}
-	if e.Pre == "1" {
-		d.Phase = PhasePre
-	}
-	return d, nil
-}
 
 func parseEpoch(s string) (int, error) {
 	if s == "" {
@@ -87,52 +20,104 @@ func parseEpoch(s string) (int, error) {
 	return n, nil
 }
 
+// parseEpochBytes is parseEpoch without making a string of the common
+// epochs ("", "0", a few digits).
+func parseEpochBytes(b []byte) (int, error) {
+	if len(b) > 0 && len(b) < 10 {
+		n := 0
+		for _, c := range b {
+			if c < '0' || c > '9' {
+				return parseEpoch(string(b))
+			}
+			n = n*10 + int(c-'0')
+		}
+		return n, nil
+	}
+	return parseEpoch(string(b))
+}
+
 // ReadPrimary streams primary.xml (uncompressed) and calls fn for each
 // package. Memory stays proportional to one package plus the strings kept.
 func ReadPrimary(r io.Reader, repo string, fn func(*Package) error) error {
-	return readPrimaryOwnStrings(r, repo, false, fn)
+	return readPrimaryPackages(r, repo, false, fn)
 }
 
 // ReadSourcePrimary is ReadPrimary for a repo of source RPMs: it calls fn
 // for each source package (arch "src") and skips the rest.
 func ReadSourcePrimary(r io.Reader, repo string, fn func(*Package) error) error {
-	return readPrimaryOwnStrings(r, repo, true, fn)
+	return readPrimaryPackages(r, repo, true, fn)
 }
 
-func readPrimaryOwnStrings(r io.Reader, repo string, sources bool, fn func(*Package) error) error {
-	// Names and versions repeat across packages and dependencies: one copy
-	// of each is kept.
-	strs := make(map[string]string, 1<<16)
-	intern := func(b []byte) string {
-		if v, ok := strs[string(b)]; ok {
-			return v
-		}
-		v := string(b)
-		strs[v] = v
-		return v
-	}
-	internString := func(v string) string {
-		if c, ok := strs[v]; ok {
-			return c
-		}
-		strs[v] = v
-		return v
-	}
-	return readPrimary(r, repo, sources, intern, internString, fn)
+// readPrimaryPackages reads into a part of its own and hands out each
+// package as a *Package, dropping its record: only the strings stay.
+func readPrimaryPackages(r io.Reader, repo string, sources bool, fn func(*Package) error) error {
+	part := newRepoPart(1 << 10)
+	return readPrimary(r, part, repo, sources, func() error {
+		p := part.pool.materialise(&part.pkgs[0], true)
+		part.pkgs, part.pool.deps, part.pool.files = part.pkgs[:0], part.pool.deps[:1], part.pool.files[:0]
+		return fn(p)
+	})
 }
 
-// readPrimary is ReadPrimary with the interning given: a universe's
-// reader interns into its id pool, so the strings are kept once, there.
-func readPrimary(r io.Reader, repo string, sources bool, intern func([]byte) string, internString func(string) string, fn func(*Package) error) error {
-	s := newXMLScanner(r)
+// The fields of a package whose character data the reader keeps.
+const (
+	textNone = iota
+	textName
+	textArch
+	textChecksum
+	textSourceRPM
+	textFile
+)
+
+// primaryReader reads primary.xml straight into a repo part: every name,
+// version and path is interned into the part's pool as it is scanned, and a
+// package becomes a record of ids with no *Package or Dep strings in
+// between, so a repo never exists twice in memory and almost nothing is
+// garbage.
+type primaryReader struct {
+	s       *xmlScanner
+	part    *repoPart
+	pool    *idPool
+	repo    strID
+	sources bool // a repo of source RPMs: only they are kept, without dependencies
+
+	cur      scannedPkg
+	nameText []byte   // <name> as read, for messages about a package without a record yet
+	epoch    int      // of <version>
+	epochErr error    // a bad epoch of <version>, reported at </package> as before
+	depErr   [4]error // the first bad entry of each dependency list
+	files    []strID  // the package's <file>s, copied by addScanned
+	good     []bool   // by id: strings CheckNamePart accepted
+	names    *nameCache
+
+	// One-entry caches: a package's entries mostly repeat its own version,
+	// and packages their predecessor's arch and checksum type. A look-up
+	// in the pool is a hash and two or three cache misses.
+	lastVer, lastRel     []byte
+	lastVerID, lastRelID strID
+	lastEVR              evrRec
+	lastEVRID            evrID
+	last                 [2]lastString // arch, checksum type
+}
+
+// readPrimary reads primary.xml into part; with added set, it is called
+// after each package joins part.
+func readPrimary(r io.Reader, part *repoPart, repo string, sources bool, added func() error) error {
+	pr := &primaryReader{s: newXMLScanner(r), part: part, pool: part.pool, sources: sources, names: new(nameCache)}
+	pr.repo = pr.pool.intern(repo)
+	return pr.read(added)
+}
+
+func (pr *primaryReader) read(added func() error) error {
+	s := pr.s
 	var (
 		seenRoot bool
-		xp       *xmlPackage // the package being read
-		spare    *xmlPackage // reused for the next one
-		text     *string     // where character data goes
-		textBuf  []byte      // text's character data so far
-		deps     *[]xmlEntry // the dependency list being read
-		stack    []string    // open elements, to catch mismatched tags
+		inPkg    bool
+		text     int    // the field character data goes to (textNone: dropped)
+		textBuf  []byte // text's character data so far
+		list     = -1   // the dependency list being read (-1: none)
+		stack    []byte // open elements' names, to catch mismatched tags
+		ends     []int  // where each of them ends in stack
 	)
 	for {
 		err := s.next()
@@ -140,8 +125,8 @@ func readPrimary(r io.Reader, repo string, sources bool, intern func([]byte) str
 			switch {
 			case !seenRoot:
 				return errors.New("primary.xml: no <metadata> element")
-			case len(stack) > 0:
-				return fmt.Errorf("primary.xml: ends inside <%s>", stack[len(stack)-1])
+			case len(ends) > 0:
+				return fmt.Errorf("primary.xml: ends inside <%s>", stack[top(ends):])
 			}
 			return nil
 		}
@@ -150,9 +135,9 @@ func readPrimary(r io.Reader, repo string, sources bool, intern func([]byte) str
 		}
 		if s.kind == tokText {
 			// Comments and CDATA split text into many tokens: collect
-			// them in one buffer (appending to the string each time was
+			// them in one buffer (appending to a string each time was
 			// quadratic), bounded like any one token.
-			if text != nil {
+			if text != textNone {
 				if len(textBuf)+len(s.text) > maxXMLToken {
 					return fmt.Errorf("primary.xml line %d: text longer than %d MiB: not rpm-md", s.line(), maxXMLToken>>20)
 				}
@@ -160,127 +145,229 @@ func readPrimary(r io.Reader, repo string, sources bool, intern func([]byte) str
 			}
 			continue
 		}
-		if text != nil {
-			*text = string(textBuf)
+		if text != textNone {
+			pr.setText(text, textBuf)
 			textBuf = textBuf[:0]
 		}
-		switch s.kind {
-		case tokEnd:
-			if len(stack) == 0 || stack[len(stack)-1] != string(s.name) {
+		if s.kind == tokEnd {
+			if len(ends) == 0 || !bytes.Equal(stack[top(ends):], s.name) {
 				return fmt.Errorf("primary.xml line %d: unexpected </%s>", s.line(), s.name)
 			}
-			stack = stack[:len(stack)-1]
-		case tokStart:
+			stack, ends = stack[:top(ends)], ends[:len(ends)-1]
+		} else {
 			if !s.empty {
-				stack = append(stack, intern(s.name))
+				stack = append(stack, s.name...)
+				ends = append(ends, len(stack))
 			}
-		}
-		if s.kind == tokStart {
 			switch string(s.name) {
 			case "metadata":
 				seenRoot = true
 			case "package":
-				xp = spare.reset()
-				spare = xp
+				pr.reset()
+				inPkg = true
 			}
 		}
-		if xp == nil {
+		if !inPkg {
 			continue
 		}
+		text = textNone
 		if s.kind == tokEnd {
 			switch string(s.name) {
 			case "package":
-				pkg := xp.pkg
-				if sources {
-					pkg = xp.sourcePkg // a repo of source RPMs: only they are kept
-				}
-				p, err := pkg(repo, internString)
-				if err != nil {
+				if err := pr.finish(); err != nil {
 					return fmt.Errorf("primary.xml line %d: %w", s.line(), err)
 				}
-				xp = nil
-				if p != nil {
-					if err := fn(p); err != nil {
+				inPkg = false
+				if added != nil && len(pr.part.pkgs) > 0 {
+					if err := added(); err != nil {
 						return err
 					}
 				}
 			case "provides", "requires", "conflicts", "obsoletes":
-				deps = nil
+				list = -1
 			}
-			text = nil
 			continue
 		}
-		text = nil
-		switch string(s.name) {
-		case "name":
-			text = &xp.Name
-		case "arch":
-			text = &xp.Arch
-		case "version":
-			xp.Version.Epoch, xp.Version.Ver, xp.Version.Rel = intern(s.attr("epoch")), intern(s.attr("ver")), intern(s.attr("rel"))
-		case "checksum":
-			xp.Checksum.Type = intern(s.attr("type"))
-			text = &xp.Checksum.Value
-		case "size":
-			if xp.Size.Package, err = parseIntAttr(s, "package"); err != nil {
-				return err
-			}
-		case "location":
-			xp.Location.Href = string(s.attr("href"))
-		case "sourcerpm":
-			text = &xp.Format.SourceRPM
-		case "header-range":
-			if xp.Format.HeaderRange.Start, err = parseIntAttr(s, "start"); err != nil {
-				return err
-			}
-			if xp.Format.HeaderRange.End, err = parseIntAttr(s, "end"); err != nil {
-				return err
-			}
-		case "provides":
-			deps = &xp.Format.Provides
-		case "requires":
-			deps = &xp.Format.Requires
-		case "conflicts":
-			deps = &xp.Format.Conflicts
-		case "obsoletes":
-			deps = &xp.Format.Obsoletes
-		case "entry":
-			if deps != nil {
-				*deps = append(*deps, xmlEntry{Name: intern(s.attr("name")), Flags: internSmall(s.attr("flags"), intern),
-					Epoch: internSmall(s.attr("epoch"), intern), Ver: intern(s.attr("ver")), Rel: intern(s.attr("rel")), Pre: internSmall(s.attr("pre"), intern)})
-			}
-		case "file":
-			xp.Format.Files = append(xp.Format.Files, "")
-			text = &xp.Format.Files[len(xp.Format.Files)-1]
+		if text, list, err = pr.start(list); err != nil {
+			return err
 		}
 		if s.empty {
-			text = nil
+			text = textNone
 		}
 	}
 }
 
-// internSmall interns the few values of flags, epoch and pre attributes
-// without a map look-up.
-func internSmall(b []byte, intern func([]byte) string) string {
-	switch string(b) {
-	case "":
-		return ""
-	case "0":
-		return "0"
-	case "1":
-		return "1"
-	case "EQ":
-		return "EQ"
-	case "GE":
-		return "GE"
-	case "LE":
-		return "LE"
-	case "LT":
-		return "LT"
-	case "GT":
-		return "GT"
+// top is where the innermost open element's name starts in the stack.
+func top(ends []int) int {
+	if len(ends) < 2 {
+		return 0
 	}
-	return intern(b)
+	return ends[len(ends)-2]
+}
+
+// reset starts a new package.
+func (pr *primaryReader) reset() {
+	deps := pr.cur.deps
+	pr.cur = scannedPkg{}
+	for k := range deps {
+		pr.cur.deps[k] = deps[k][:0]
+	}
+	pr.nameText, pr.files = pr.nameText[:0], pr.files[:0]
+	pr.epoch, pr.epochErr, pr.depErr = 0, nil, [4]error{}
+}
+
+// start handles a start tag inside a package and returns where its text
+// goes and the dependency list now being read.
+func (pr *primaryReader) start(list int) (int, int, error) {
+	s, pl := pr.s, pr.pool
+	var err error
+	switch string(s.name) {
+	case "name":
+		return textName, list, nil
+	case "arch":
+		return textArch, list, nil
+	case "version":
+		pr.epoch, pr.epochErr = parseEpochBytes(s.attr("epoch"))
+		pr.cur.evr = pr.evr(evrRec{epoch: int64(pr.epoch), ver: pr.ver(s.attr("ver")), rel: pr.rel(s.attr("rel"))})
+	case "checksum":
+		pr.cur.sumType = pr.intern(&pr.last[1], s.attr("type"))
+		return textChecksum, list, nil
+	case "size":
+		pr.cur.size, err = parseIntAttr(s, "package")
+	case "location":
+		pr.cur.loc = pl.internBytes(s.attr("href"))
+	case "sourcerpm":
+		return textSourceRPM, list, nil
+	case "header-range":
+		if pr.cur.hdrStart, err = parseIntAttr(s, "start"); err == nil {
+			pr.cur.hdrEnd, err = parseIntAttr(s, "end")
+		}
+	case "provides":
+		list = 0
+	case "requires":
+		list = 1
+	case "conflicts":
+		list = 2
+	case "obsoletes":
+		list = 3
+	case "entry":
+		if list >= 0 {
+			pr.entry(list)
+		}
+	case "file":
+		pr.files = append(pr.files, 0)
+		return textFile, list, nil
+	}
+	return textNone, list, err
+}
+
+// ver and rel intern a version and a release, remembering the last one.
+func (pr *primaryReader) ver(b []byte) strID {
+	if len(b) == 0 {
+		return 0
+	}
+	if !bytes.Equal(b, pr.lastVer) {
+		pr.lastVer, pr.lastVerID = append(pr.lastVer[:0], b...), pr.pool.internBytes(b)
+	}
+	return pr.lastVerID
+}
+
+func (pr *primaryReader) rel(b []byte) strID {
+	if len(b) == 0 {
+		return 0
+	}
+	if !bytes.Equal(b, pr.lastRel) {
+		pr.lastRel, pr.lastRelID = append(pr.lastRel[:0], b...), pr.pool.internBytes(b)
+	}
+	return pr.lastRelID
+}
+
+// entry reads a dependency <entry> into list k. A bad one is remembered
+// and reported when the package ends, in list order, as it always was.
+func (pr *primaryReader) entry(k int) {
+	s := pr.s
+	name := s.attr("name")
+	if len(name) == 0 {
+		if pr.depErr[k] == nil {
+			pr.depErr[k] = errors.New("dependency entry without a name")
+		}
+		return
+	}
+	d := depRec{}
+	if flags := s.attr("flags"); len(flags) > 0 {
+		f := flagBits(flags)
+		if f == 0 {
+			if pr.depErr[k] == nil {
+				pr.depErr[k] = fmt.Errorf("dependency %s: unknown flags %q", name, flags)
+			}
+			return
+		}
+		epoch, err := parseEpochBytes(s.attr("epoch"))
+		if err != nil {
+			if pr.depErr[k] == nil {
+				pr.depErr[k] = fmt.Errorf("dependency %s: %w", name, err)
+			}
+			return
+		}
+		d.flags = uint8(f)
+		if ver, rel := pr.ver(s.attr("ver")), pr.rel(s.attr("rel")); epoch != 0 || ver != 0 || rel != 0 {
+			d.evr = pr.evr(evrRec{epoch: int64(epoch), ver: ver, rel: rel})
+		}
+	}
+	if bytes.HasPrefix(name, []byte("rpmlib(")) {
+		return // rpm's own features, which every rpm that reads the repo has
+	}
+	if pre := s.attr("pre"); len(pre) == 1 && pre[0] == '1' {
+		d.phase = PhasePre
+	}
+	if pr.cur.name != 0 && bytes.Equal(name, pr.nameText) {
+		d.name = pr.cur.name // the package's own name, as it provides
+	} else {
+		d.name = pr.names.intern(pr.pool, name)
+	}
+	pr.cur.deps[k] = append(pr.cur.deps[k], d)
+}
+
+// flagBits maps rpm-md's flags to Flags; 0 for an unknown value.
+func flagBits(b []byte) Flags {
+	switch string(b) {
+	case "EQ":
+		return Equal
+	case "GE":
+		return Greater | Equal
+	case "LE":
+		return Less | Equal
+	case "LT":
+		return Less
+	case "GT":
+		return Greater
+	}
+	return 0
+}
+
+// setText stores the character data of a field.
+func (pr *primaryReader) setText(field int, b []byte) {
+	pl := pr.pool
+	switch field {
+	case textName:
+		pr.cur.name = pr.names.intern(pl, b)
+		pr.nameText = append(pr.nameText[:0], b...)
+	case textArch:
+		pr.cur.arch = pr.intern(&pr.last[0], b)
+	case textChecksum:
+		b = bytes.TrimSpace(b)
+		for _, c := range b {
+			if c >= 'A' && c <= 'Z' || c >= 0x80 {
+				pr.cur.sumHex = pl.intern(strings.ToLower(string(b)))
+				return
+			}
+		}
+		pr.cur.sumHex = pl.internBytes(b)
+	case textSourceRPM:
+		pr.cur.srpm = pl.internBytes(b)
+	case textFile:
+		pr.files[len(pr.files)-1] = pl.internBytes(b)
+	}
 }
 
 func parseIntAttr(s *xmlScanner, name string) (int64, error) {
@@ -293,139 +380,4 @@ func parseIntAttr(s *xmlScanner, name string) (int64, error) {
 		return 0, fmt.Errorf("primary.xml line %d: attribute %s=%q is not a number", s.line(), name, v)
 	}
 	return n, nil
-}
-
-// reset returns xp cleared for the next package, keeping the capacity of
-// its dependency lists; the Files slice goes to the Package, so it starts anew.
-func (xp *xmlPackage) reset() *xmlPackage {
-	if xp == nil {
-		return &xmlPackage{}
-	}
-	f := xp.Format
-	*xp = xmlPackage{}
-	xp.Format.Provides, xp.Format.Requires = f.Provides[:0], f.Requires[:0]
-	xp.Format.Conflicts, xp.Format.Obsoletes = f.Conflicts[:0], f.Obsoletes[:0]
-	return xp
-}
-
-// sourcePkg is the record of a source package (nil for any other): its
-// identity and where its file is.
-func (xp *xmlPackage) sourcePkg(repo string, intern func(string) string) (*Package, error) {
-	if xp.Arch != SourceArch {
-		return nil, nil
-	}
-	epoch, err := parseEpoch(xp.Version.Epoch)
-	if err != nil {
-		return nil, fmt.Errorf("package %s: %w", xp.Name, err)
-	}
-	p := &Package{
-		Name: intern(xp.Name), Arch: SourceArch,
-		EVR:  EVR{Epoch: epoch, Version: intern(xp.Version.Ver), Release: intern(xp.Version.Rel)},
-		Repo: repo, Location: xp.Location.Href,
-		Checksum: Checksum{Type: normalizeSumType(xp.Checksum.Type), Hex: strings.ToLower(strings.TrimSpace(xp.Checksum.Value))},
-		Size:     xp.Size.Package, HeaderStart: xp.Format.HeaderRange.Start, HeaderEnd: xp.Format.HeaderRange.End,
-	}
-	if err := checkRepoPackage(p); err != nil {
-		return nil, err
-	}
-	return p, nil
-}
-
-func (xp *xmlPackage) pkg(repo string, intern func(string) string) (*Package, error) {
-	epoch, err := parseEpoch(xp.Version.Epoch)
-	if err != nil {
-		return nil, fmt.Errorf("package %s: %w", xp.Name, err)
-	}
-	p := &Package{
-		Name: intern(xp.Name), Arch: intern(xp.Arch),
-		EVR:       EVR{Epoch: epoch, Version: intern(xp.Version.Ver), Release: intern(xp.Version.Rel)},
-		SourceRPM: intern(xp.Format.SourceRPM), Repo: repo, Location: xp.Location.Href,
-		Checksum: Checksum{Type: normalizeSumType(xp.Checksum.Type), Hex: strings.ToLower(strings.TrimSpace(xp.Checksum.Value))},
-		Size:     xp.Size.Package, HeaderStart: xp.Format.HeaderRange.Start, HeaderEnd: xp.Format.HeaderRange.End,
-		Files: xp.Format.Files,
-	}
-	if p.Arch == "src" || p.Arch == "nosrc" {
-		return nil, nil
-	}
-	if err := checkRepoPackage(p); err != nil {
-		return nil, err
-	}
-	for _, l := range []struct {
-		dst *[]Dep
-		src []xmlEntry
-	}{{&p.Provides, xp.Format.Provides}, {&p.Requires, xp.Format.Requires}, {&p.Conflicts, xp.Format.Conflicts}, {&p.Obsoletes, xp.Format.Obsoletes}} {
-		deps := make([]Dep, 0, len(l.src))
-		for _, e := range l.src {
-			d, err := e.dep()
-			if err != nil {
-				return nil, fmt.Errorf("package %s: %w", p.NEVRA(), err)
-			}
-			if strings.HasPrefix(d.Name, "rpmlib(") {
-				continue
-			}
-			deps = append(deps, d)
-		}
-		*l.dst = deps
-	}
-	return p, nil
-}
-
-// ReadFilelists streams filelists.xml (uncompressed), calling fn with each
-// package's pkgid and the files of it that keep accepts (all with keep nil).
-// Paths keep refuses are never turned into strings: a repo's file lists run
-// to millions of entries, and a resolve needs a handful of them.
-func ReadFilelists(r io.Reader, keep func(path []byte) bool, fn func(pkgid string, files []string) error) error {
-	s := newXMLScanner(r)
-	var (
-		pkgid  string
-		files  []string
-		path   []byte // the <file> being read
-		inPkg  bool
-		inFile bool
-		depth  int
-	)
-	for {
-		err := s.next()
-		if err == errXMLEOF {
-			if depth != 0 {
-				return errors.New("filelists.xml: ends inside an element")
-			}
-			return nil
-		}
-		if err != nil {
-			return fmt.Errorf("filelists.xml %w", err)
-		}
-		switch s.kind {
-		case tokStart:
-			if !s.empty {
-				depth++
-			}
-			switch string(s.name) {
-			case "package":
-				pkgid, files, inPkg = strings.ToLower(string(s.attr("pkgid"))), nil, !s.empty
-			case "file":
-				if inPkg && !s.empty {
-					path, inFile = path[:0], true
-				}
-			}
-		case tokText:
-			if inFile {
-				path = append(path, s.text...)
-			}
-		case tokEnd:
-			depth--
-			switch string(s.name) {
-			case "file":
-				if inFile && (keep == nil || keep(path)) {
-					files = append(files, string(path))
-				}
-				inFile = false
-			case "package":
-				inPkg = false
-				if err := fn(pkgid, files); err != nil {
-					return err
-				}
-			}
-		}
-	}
 }

@@ -292,19 +292,14 @@ func loadRepomdFrom(ctx context.Context, id, base string, ml *metalink, opts Loa
 			}
 		}()
 	}
-	// Each package becomes ids as it is read: its strings and Dep records
-	// are garbage at once, so a repo never exists twice in memory.
+	// Each package becomes ids as it is read (see primaryReader): a repo
+	// never exists twice in memory. The part is not sized from open-size:
+	// capacity reserved up front counts as live heap to the collector,
+	// which then lets garbage grow to match it (measured: peak RSS of the
+	// 60,000-package bench +12 MB, for no time saved).
 	part = newRepoPart(1 << 10)
 	err = readMetadata(ctx, base, md.Files["primary"], opts, func(r io.Reader) error {
-		pl := part.pool
-		intern := func(b []byte) string { return pl.str(pl.internBytes(b)) }
-		internString := func(v string) string { return pl.str(pl.intern(v)) }
-		return readPrimary(r, id, opts.Sources, intern, internString, func(p *Package) error {
-			if p != nil {
-				part.add(p)
-			}
-			return nil
-		})
+		return readPrimary(r, part, id, opts.Sources, nil)
 	})
 	if err != nil {
 		return nil, st, err

@@ -154,6 +154,39 @@ func (rp *repoPart) add(p *Package) {
 	rp.pkgs = append(rp.pkgs, r)
 }
 
+// scannedPkg is a package as a metadata reader found it, its strings
+// already ids of the part's pool: the readers of rpm-md intern what they
+// scan straight into the pool, with no *Package in between.
+type scannedPkg struct {
+	name, arch, srpm, loc, sumType, sumHex strID
+	evr                                    evrID
+	size, hdrStart, hdrEnd                 int64
+	deps                                   [4][]depRec // provides, requires, conflicts, obsoletes
+	files                                  []strID     // copied: the reader reuses it
+}
+
+// addScanned appends sp's record; its dependencies and files are copied
+// into the pool.
+func (rp *repoPart) addScanned(sp *scannedPkg, repo strID) {
+	pl := rp.pool
+	r := uniPkg{pkgRec: pkgRec{name: sp.name, arch: sp.arch, evr: sp.evr},
+		repo: repo, srpm: sp.srpm, loc: sp.loc, sumType: sp.sumType, sumHex: sp.sumHex,
+		size: sp.size, hdrStart: sp.hdrStart, hdrEnd: sp.hdrEnd}
+	r.files = pl.nbf + uint32(len(pl.files))
+	pl.files = append(pl.files, sp.files...)
+	r.filesEnd = pl.nbf + uint32(len(pl.files))
+	r.dep = pl.ndeps()
+	pl.deps = append(pl.deps, sp.deps[0]...)
+	r.prov = pl.ndeps()
+	pl.deps = append(pl.deps, sp.deps[1]...)
+	r.req = pl.ndeps()
+	pl.deps = append(pl.deps, sp.deps[2]...)
+	r.con = pl.ndeps()
+	pl.deps = append(pl.deps, sp.deps[3]...)
+	r.obs = pl.ndeps()
+	rp.pkgs = append(rp.pkgs, r)
+}
+
 // filter hides the packages keep refuses (given header-only records) and
 // returns how many are left.
 func (rp *repoPart) filter(keep func(*Package) bool) int {

@@ -37,6 +37,8 @@ type xmlScanner struct {
 	empty bool // <name/>
 
 	tbuf []byte // unescaped text/attribute values, reused
+
+	general bool // read every tag the general way (tests compare the quick paths with it)
 }
 
 type tokenKind int
@@ -148,9 +150,12 @@ func (s *xmlScanner) next() error {
 		}
 		if s.pos == s.end || s.buf[s.pos] != '<' {
 			s.pos = start
-			n, err := s.find(0, 0, func(b []byte) int { return bytes.IndexByte(b, '<') })
-			if err != nil {
-				return err
+			n := bytes.IndexByte(s.buf[s.pos:s.end], '<')
+			if n < 0 {
+				var err error
+				if n, err = s.find(0, 0, func(b []byte) int { return bytes.IndexByte(b, '<') }); err != nil {
+					return err
+				}
 			}
 			if n < 0 {
 				n = s.end - s.pos
@@ -161,6 +166,7 @@ func (s *xmlScanner) next() error {
 				continue // whitespace between elements
 			}
 			s.kind = tokText
+			var err error
 			s.text, err = s.unescape(raw)
 			return err
 		}
@@ -189,6 +195,9 @@ func (s *xmlScanner) next() error {
 			}
 			continue
 		case '/':
+			if !s.general && s.quickEnd() {
+				return nil
+			}
 			tag, err := s.readTag()
 			if err != nil {
 				return err
@@ -196,6 +205,9 @@ func (s *xmlScanner) next() error {
 			s.kind, s.name = tokEnd, localName(bytes.TrimSpace(tag[2:len(tag)-1]))
 			return nil
 		default:
+			if !s.general && s.quickStart() {
+				return nil
+			}
 			tag, err := s.readTag()
 			if err != nil {
 				return err
