@@ -173,57 +173,69 @@ func (s *solver) wantedPaths() map[string]bool {
 	return want
 }
 
-// indexFiles indexes the owners of the paths something can ask for, not
-// of every path: on a large repo that is a few thousand paths against
-// millions. A universe read from the parsed cache has the owners of its
-// primary.xml paths stored; only packages whose file lists grew since
-// (u.extended) are read. Otherwise every package's paths are.
-func (s *solver) indexFiles() {
-	want := s.wantedIDs()
-	s.files = make(map[strID][]int32, len(want))
-	twins := map[int32][]int32{} // universe index -> installed ids with its record
-	for i := int32(2); i < s.instEnd; i++ {
-		if k := s.uidx[i]; k >= 0 {
-			twins[k] = append(twins[k], i)
-		} else {
+// ownersOf returns the candidates listing path id, in ascending ids,
+// worked out the first time a solve asks: on a large repo a solve asks
+// about a few paths of the thousands something requires. A universe read
+// from the parsed cache has the owners of its primary.xml paths stored;
+// otherwise every package's paths are read once, for the paths anything
+// can ask about (wantedIDs). Paths filelists added are looked up by
+// their text (Universe.added). The caller must not change the slice.
+func (s *solver) ownersOf(id strID) []int32 {
+	if l, ok := s.files[id]; ok {
+		return l
+	}
+	if s.twins == nil {
+		s.twins = map[int32][]int32{}
+		s.extFiles = map[string][]int32{}
+		for i := int32(2); i < s.instEnd; i++ {
+			if k := s.uidx[i]; k >= 0 {
+				s.twins[k] = append(s.twins[k], i)
+				continue
+			}
 			for _, f := range s.ext[i].Files {
-				if id, ok := s.pool.lookup(f); ok && want[id] {
-					s.files[id] = append(s.files[id], i)
+				s.extFiles[f] = append(s.extFiles[f], i)
+			}
+		}
+	}
+	u, path := s.u, s.pool.str(id)
+	if u.addedOwners == nil {
+		u.addedOwners = map[string][]int32{}
+		for k, files := range u.added {
+			for _, f := range files {
+				u.addedOwners[f] = append(u.addedOwners[f], k)
+			}
+		}
+	}
+	var univ []int32
+	if s.idx.stored {
+		univ = s.idx.fileOwners.of(id)
+	} else {
+		if s.scanned == nil {
+			want := s.wantedIDs()
+			s.scanned = map[strID][]int32{}
+			for k := range u.pkgs {
+				for _, f := range s.pool.filesOf(&u.pkgs[k]) {
+					if want[f] {
+						s.scanned[f] = append(s.scanned[f], int32(k))
+					}
 				}
 			}
 		}
+		univ = s.scanned[id]
 	}
-	owner := func(f strID, k int32) {
-		s.files[f] = append(s.files[f], twins[k]...)
-		if id := s.instEnd + k; s.isCand(id) {
-			s.files[f] = append(s.files[f], id)
-		}
-	}
-	scan := func(k int32) {
-		for _, f := range s.pool.filesOf(&s.u.pkgs[k]) {
-			if want[f] {
-				owner(f, k)
+	out := append([]int32(nil), s.extFiles[path]...)
+	for _, list := range [][]int32{univ, u.addedOwners[path]} {
+		for _, k := range list {
+			out = append(out, s.twins[k]...)
+			if i := s.instEnd + k; s.isCand(i) {
+				out = append(out, i)
 			}
 		}
 	}
-	if s.idx.stored {
-		for id := range want {
-			for _, k := range s.idx.fileOwners.of(id) {
-				owner(id, k)
-			}
-		}
-		for _, k := range s.u.extended {
-			scan(k)
-		}
-	} else {
-		for k := range s.u.pkgs {
-			scan(int32(k))
-		}
-	}
-	for id, l := range s.files {
-		slices.Sort(l)
-		s.files[id] = slices.Compact(l)
-	}
+	slices.Sort(out)
+	out = slices.Compact(out)
+	s.files[id] = out
+	return out
 }
 
 // primaryPath: rpm-md's primary.xml lists every file matching these, so a
@@ -253,10 +265,10 @@ func (s *solver) whatProvides(d depRec) []int32 {
 			if err := s.u.LoadFileLists(s.wantedPaths()); err != nil {
 				s.err = fmt.Errorf("reading file lists for %s: %w", name, err)
 			} else {
-				s.indexFiles()
+				clear(s.files) // the file lists grew
 			}
 		}
-		if f := s.files[d.name]; len(f) > 0 {
+		if f := s.ownersOf(d.name); len(f) > 0 {
 			out = append(out, f...)
 			slices.Sort(out)
 			out = slices.Compact(out)

@@ -108,8 +108,7 @@ var ReadPrimaryStd = readPrimaryStd
 func MergeFiles(u *Universe, name string, paths []string) {
 	for k := range u.pkgs {
 		if r := &u.pkgs[k]; u.pool.str(r.name) == name {
-			u.pool.mergePaths(r, paths)
-			u.extended = append(u.extended, int32(k))
+			u.addPaths(k, paths)
 			r.fullFiles = true
 		}
 	}

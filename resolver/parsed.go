@@ -25,12 +25,9 @@ type ParsedCache interface {
 type parsedRepo struct {
 	key string
 	// first and n are the repo's packages in the universe; first is set
-	// when the repo joins it.
+	// when the repo joins it. What filelists added to them is in the
+	// universe's added.
 	first, n int
-	// primary maps each package (by its index in the repo) whose files
-	// filelists extended to how many of them primary.xml gave. Only those
-	// are noted: a list for every package would read every record.
-	primary map[int]int
 	// kept are the paths merged into pkgs from filelists; nil when filelists
 	// were not read.
 	kept map[string]bool
@@ -41,18 +38,7 @@ type parsedRepo struct {
 }
 
 func newParsedRepo(key string, part *repoPart) *parsedRepo {
-	return &parsedRepo{key: key, n: len(part.pkgs), primary: map[int]int{}}
-}
-
-// extend adds paths to the files of r, package i of the repo, each once,
-// noting first how many it had from primary.xml.
-func (pr *parsedRepo) extend(pool *idPool, i int, r *uniPkg, paths []string) {
-	if pr != nil {
-		if _, ok := pr.primary[i]; !ok {
-			pr.primary[i] = int(r.filesEnd - r.files)
-		}
-	}
-	pool.mergePaths(r, paths)
+	return &parsedRepo{key: key, n: len(part.pkgs)}
 }
 
 // parsedKey names a repo's entry: the repo id (stored in every package) and
@@ -90,7 +76,7 @@ func openParsed(c ParsedCache, key, repo string) (*parsedRepo, *repoPart, bool) 
 	}
 	pr := newParsedRepo(key, part)
 	if rc, err := c.OpenParsed(key + "-files"); err == nil {
-		if kept, err := readParsedFiles(rc, part, pr); err == nil {
+		if kept, err := readParsedFiles(rc, part); err == nil {
 			pr.kept = make(map[string]bool, len(kept))
 			for _, k := range kept {
 				pr.kept[k] = true
@@ -161,7 +147,7 @@ func (u *Universe) finishSaving() {
 		if pr.saveFiles {
 			kept := slices.Sorted(maps.Keys(pr.kept))
 			_ = u.parsedCache.SaveParsed(pr.key+"-files", func(w io.Writer) error {
-				return writeParsedFiles(w, u.pool, u.pkgs[pr.first:pr.first+pr.n], pr.primary, kept)
+				return writeParsedFiles(w, u.pool, u.pkgs[pr.first:pr.first+pr.n], u.added, pr.first, kept)
 			})
 			pr.saveFiles = false
 		}

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -311,20 +312,25 @@ func TestParsedFiles(t *testing.T) {
 		}
 	}
 	merged := fresh()
-	primary := map[int]int{0: 1, 1: 0}
 	kept := []string{"/usr/lib/x.so", "/usr/share/b/file02"}
 	merged[0].Files = append(merged[0].Files, "/usr/share/b/file02")
 	merged[1].Files = []string{"/usr/lib/x.so", "/usr/share/b/file02"}
 	for _, p := range merged[:2] {
 		p.FullFiles = true
 	}
+	// The part as filelists leaves it: paths added beside the records.
+	mp := partOf(fresh())
+	mp.added = map[int32][]string{0: {kept[1]}, 1: {kept[0], kept[1]}}
+	mp.pkgs[0].fullFiles, mp.pkgs[1].fullFiles = true, true
+	if !reflect.DeepEqual(parsedDeref(partPkgs(mp)), parsedDeref(merged)) {
+		t.Fatalf("set-up: %+v", parsedDeref(partPkgs(mp)))
+	}
 	var b bytes.Buffer
-	mp := partOf(merged)
-	if err := writeParsedFiles(&b, mp.pool, mp.pkgs, primary, kept); err != nil {
+	if err := writeParsedFiles(&b, mp.pool, mp.pkgs, mp.added, 0, kept); err != nil {
 		t.Fatal(err)
 	}
 	got := partOf(fresh())
-	gotKept, err := readParsedFiles(bytes.NewReader(b.Bytes()), got, newParsedRepo("k", got))
+	gotKept, err := readParsedFiles(bytes.NewReader(b.Bytes()), got)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -334,7 +340,7 @@ func TestParsedFiles(t *testing.T) {
 
 	for cut := 0; cut < b.Len(); cut++ {
 		part := partOf(fresh())
-		if _, err := readParsedFiles(bytes.NewReader(b.Bytes()[:cut]), part, newParsedRepo("k", part)); err == nil {
+		if _, err := readParsedFiles(bytes.NewReader(b.Bytes()[:cut]), part); err == nil {
 			t.Fatalf("truncated at %d: no error", cut)
 		}
 		if !reflect.DeepEqual(parsedDeref(partPkgs(part)), parsedDeref(fresh())) {
@@ -343,7 +349,7 @@ func TestParsedFiles(t *testing.T) {
 	}
 	// A valid entry for another package count is refused too.
 	two := partOf(fresh()[:2])
-	if _, err := readParsedFiles(bytes.NewReader(b.Bytes()), two, newParsedRepo("k", two)); err == nil || !strings.Contains(err.Error(), "3 packages") {
+	if _, err := readParsedFiles(bytes.NewReader(b.Bytes()), two); err == nil || !strings.Contains(err.Error(), "3 packages") {
 		t.Fatalf("wrong package count: %v", err)
 	}
 	// Bad bodies behind a valid checksum.
@@ -355,12 +361,12 @@ func TestParsedFiles(t *testing.T) {
 		"huge path":               body(1, 0xff, 0xff, 0x03),
 	} {
 		x := partOf([]*Package{{Name: "x"}})
-		if _, err := readParsedFiles(bytes.NewReader(data), x, newParsedRepo("k", x)); err == nil {
+		if _, err := readParsedFiles(bytes.NewReader(data), x); err == nil {
 			t.Errorf("%s: no error", name)
 		}
 	}
 	// A path the kept set lacks cannot be written.
-	if err := writeParsedFiles(io.Discard, mp.pool, mp.pkgs, primary, kept[:1]); err == nil {
+	if err := writeParsedFiles(io.Discard, mp.pool, mp.pkgs, mp.added, 0, kept[:1]); err == nil {
 		t.Fatal("wrote a path that is not kept")
 	}
 }
@@ -446,7 +452,35 @@ func readParsedPkgs(r io.Reader, repo string) ([]*Package, error) {
 func partPkgs(part *repoPart) []*Package {
 	out := make([]*Package, len(part.pkgs))
 	for i := range part.pkgs {
-		out[i] = part.pool.materialise(&part.pkgs[i], true)
+		out[i] = part.pool.materialise(&part.pkgs[i], true, part.added[int32(i)])
 	}
 	return out
+}
+
+// TestParsedFilesAllFull: when filelists covered every package, reading
+// the file-lists entry marks the repo, not each record (a mapped record
+// written is a page copied), and the packages still say FullFiles.
+func TestParsedFilesAllFull(t *testing.T) {
+	pkgs := []*Package{{Name: "a", Repo: "base"}, {Name: "b", Repo: "base", Files: []string{"/usr/bin/b"}}}
+	mp := partOf(pkgs)
+	mp.added = map[int32][]string{1: {"/usr/lib/b.so"}}
+	for i := range mp.pkgs {
+		mp.pkgs[i].fullFiles = true
+	}
+	var b bytes.Buffer
+	if err := writeParsedFiles(&b, mp.pool, mp.pkgs, mp.added, 0, []string{"/usr/lib/b.so"}); err != nil {
+		t.Fatal(err)
+	}
+	got := partOf(pkgs)
+	if _, err := readParsedFiles(bytes.NewReader(b.Bytes()), got); err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range partPkgs(got) {
+		if !p.FullFiles || got.pkgs[i].fullFiles {
+			t.Errorf("package %d: FullFiles %v, record's flag %v; want true from the repo, record unchanged", i, p.FullFiles, got.pkgs[i].fullFiles)
+		}
+	}
+	if files := partPkgs(got)[1].Files; !slices.Equal(files, []string{"/usr/bin/b", "/usr/lib/b.so"}) {
+		t.Errorf("files = %q", files)
+	}
 }

@@ -204,6 +204,7 @@ func (rp *repoPart) checked() bool {
 	if b := pl.base.blob; len(b) > 0 {
 		rp.entry.done(unsafe.Slice(unsafe.StringData(b), len(b)))
 	}
+	rp.entry.done(bytesOf(pl.base.strOff))
 	return true
 }
 

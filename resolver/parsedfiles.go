@@ -73,10 +73,9 @@ const (
 	parsedFilesMagic       = parsedFilesMagicPrefix + "1\n"
 )
 
-// writeParsedFiles encodes what filelists added to pkgs: the files of
-// package i after its first primary[i] (none when i is not in primary),
-// which must be among kept.
-func writeParsedFiles(w io.Writer, pool *idPool, pkgs []uniPkg, primary map[int]int, kept []string) error {
+// writeParsedFiles encodes what filelists added to pkgs: the paths of
+// package i are added[first+i], which must be among kept.
+func writeParsedFiles(w io.Writer, pool *idPool, pkgs []uniPkg, added map[int32][]string, first int, kept []string) error {
 	idx := make(map[string]uint64, len(kept))
 	b := []byte(parsedFilesMagic)
 	b = binary.AppendUvarint(b, uint64(len(kept)))
@@ -88,10 +87,7 @@ func writeParsedFiles(w io.Writer, pool *idPool, pkgs []uniPkg, primary map[int]
 	b = binary.AppendUvarint(b, uint64(len(pkgs)))
 	for i := range pkgs {
 		p := &pkgs[i]
-		var added []strID
-		if n, ok := primary[i]; ok {
-			added = pool.filesOf(p)[n:]
-		}
+		added := added[int32(first+i)]
 		full := byte(0)
 		if p.fullFiles || pool.fullRepos[p.repo] {
 			full = 1
@@ -99,9 +95,9 @@ func writeParsedFiles(w io.Writer, pool *idPool, pkgs []uniPkg, primary map[int]
 		b = append(b, full)
 		b = binary.AppendUvarint(b, uint64(len(added)))
 		for _, f := range added {
-			id, ok := idx[pool.str(f)]
+			id, ok := idx[f]
 			if !ok {
-				return fmt.Errorf("parsed cache: %s has %s, which is not a kept path", pool.materialise(p, false).NEVRA(), pool.str(f))
+				return fmt.Errorf("parsed cache: %s has %s, which is not a kept path", pool.materialise(p, false, nil).NEVRA(), f)
 			}
 			b = binary.AppendUvarint(b, id)
 		}
@@ -114,9 +110,9 @@ func writeParsedFiles(w io.Writer, pool *idPool, pkgs []uniPkg, primary map[int]
 }
 
 // readParsedFiles decodes what writeParsedFiles wrote and applies it to
-// part's packages (appending to their files through pr, setting
-// fullFiles), all or nothing: on error they are unchanged.
-func readParsedFiles(r io.Reader, part *repoPart, pr *parsedRepo) ([]string, error) {
+// part (its added paths, the packages' fullFiles), all or nothing: on
+// error nothing changes.
+func readParsedFiles(r io.Reader, part *repoPart) ([]string, error) {
 	pkgs := part.pkgs
 	body, err := readParsedBody(r, parsedFilesMagicPrefix, parsedFilesMagic)
 	if err != nil {
@@ -134,7 +130,7 @@ func readParsedFiles(r io.Reader, part *repoPart, pr *parsedRepo) ([]string, err
 	}
 	type addition struct {
 		full  bool
-		paths []string
+		paths []uint64 // indexes into kept
 	}
 	adds := make([]addition, len(pkgs))
 	for i := 0; i < len(pkgs) && d.err == nil; i++ {
@@ -151,7 +147,7 @@ func readParsedFiles(r io.Reader, part *repoPart, pr *parsedRepo) ([]string, err
 				d.fail(fmt.Sprintf("path index %d out of range (%d paths)", k, len(kept)))
 				break
 			}
-			adds[i].paths = append(adds[i].paths, kept[k])
+			adds[i].paths = append(adds[i].paths, k)
 		}
 	}
 	if d.err == nil && d.off != len(d.buf) {
@@ -174,13 +170,20 @@ func readParsedFiles(r io.Reader, part *repoPart, pr *parsedRepo) ([]string, err
 		}
 		pl.fullRepos[pkgs[0].repo] = true
 	}
+	// The added paths go beside the records, which stay as they are (see
+	// Universe.added).
 	for i, a := range adds {
-		p := &pkgs[i]
 		if len(a.paths) > 0 {
-			pr.extend(part.pool, i, p, a.paths)
-			part.extended = append(part.extended, int32(i))
+			add := make([]string, len(a.paths))
+			for j, k := range a.paths {
+				add[j] = kept[k]
+			}
+			if part.added == nil {
+				part.added = map[int32][]string{}
+			}
+			part.added[int32(i)] = add
 		}
-		if !allFull && p.fullFiles != a.full {
+		if p := &pkgs[i]; !allFull && p.fullFiles != a.full {
 			p.fullFiles = a.full
 		}
 	}

@@ -56,7 +56,10 @@ type solver struct {
 	// what they provide; named and provided cache the look-ups.
 	instNamed, instProv map[strID][]int32
 	named, provided     map[strID][]int32
-	files               map[strID][]int32  // owners of a path, ascending
+	files               map[strID][]int32  // owners of a path, ascending (ownersOf)
+	twins               map[int32][]int32  // universe index -> installed ids with its record
+	extFiles            map[string][]int32 // paths of installed packages no repo has
+	scanned             map[strID][]int32  // owners of wanted paths by the records' paths, without a stored index
 	whatCache           map[depRec][]int32 // whatProvides' answers
 	filesFull           bool
 
@@ -171,7 +174,7 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 	for _, spec := range req.Install {
 		pool.intern(spec) // a path spec is looked up in the file index
 	}
-	s.indexFiles()
+	s.files = map[strID][]int32{}
 	if err := s.addRules(s.constraints); err != nil {
 		return nil, err
 	}

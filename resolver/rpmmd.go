@@ -53,7 +53,7 @@ func ReadSourcePrimary(r io.Reader, repo string, fn func(*Package) error) error 
 func readPrimaryPackages(r io.Reader, repo string, sources bool, fn func(*Package) error) error {
 	part := newRepoPart(1 << 10)
 	return readPrimary(r, part, repo, sources, func() error {
-		p := part.pool.materialise(&part.pkgs[0], true)
+		p := part.pool.materialise(&part.pkgs[0], true, nil)
 		part.pkgs, part.pool.deps, part.pool.files = part.pkgs[:0], part.pool.deps[:1], part.pool.files[:0]
 		return fn(p)
 	})

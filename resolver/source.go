@@ -10,7 +10,6 @@ import (
 	"io"
 	"net/http"
 	"os"
-	"slices"
 	"strings"
 	"sync"
 )
@@ -401,14 +400,8 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 		for _, m := range merges {
 			// Primary's paths stay: filelists repeats them, but the wanted
 			// set may not name them.
-			r := &u.pkgs[m.k]
-			u.extended = append(u.extended, int32(m.k))
-			if pr != nil {
-				pr.extend(u.pool, m.k-pr.first, r, m.files)
-			} else {
-				u.pool.mergePaths(r, m.files)
-			}
-			r.fullFiles = true
+			u.addPaths(m.k, m.files)
+			u.pkgs[m.k].fullFiles = true
 		}
 		if pr != nil {
 			if want == nil {
@@ -427,17 +420,23 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 	return nil
 }
 
-// mergePaths gives r the paths it has and those of b, each once, its own
-// first.
-func (p *idPool) mergePaths(r *uniPkg, b []string) {
-	a := p.filesOf(r)
-	out := append([]strID(nil), a...)
+// addPaths adds to package k's paths those of b it lacks.
+func (u *Universe) addPaths(k int, b []string) {
+	have := map[string]bool{}
+	for _, f := range u.pool.filesOf(&u.pkgs[k]) {
+		have[u.pool.str(f)] = true
+	}
+	for _, f := range u.added[int32(k)] {
+		have[f] = true
+	}
 	for _, f := range b {
-		if id := p.intern(f); !slices.Contains(a, id) {
-			out = append(out, id)
+		if !have[f] {
+			have[f] = true
+			if u.added == nil {
+				u.added = map[int32][]string{}
+			}
+			u.added[int32(k)] = append(u.added[int32(k)], f)
 		}
 	}
-	if len(out) > len(a) {
-		p.setFiles(r, out)
-	}
+	u.addedOwners = nil
 }

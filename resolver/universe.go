@@ -30,9 +30,14 @@ type Universe struct {
 	pool *idPool
 	pkgs []uniPkg
 	idx  *uniIndex // see index
-	// extended are the packages whose file lists grew after loading (or,
-	// for a repo read from the parsed cache, after it was written).
-	extended []int32
+	// added are the paths filelists added to packages (by index), beside
+	// their records' (primary.xml's): a record read in place from the
+	// parsed cache is not written to, as that would copy its page, and
+	// the paths are not interned, as that would read the string index.
+	added map[int32][]string
+	// addedOwners inverts added; nil until a solve needs it, and again
+	// whenever added changes.
+	addedOwners map[string][]int32
 
 	parsedCache ParsedCache // where Sources' parsed entries are saved; nil for none
 }
@@ -82,11 +87,12 @@ func (u *Universe) Packages() []*Package {
 // pkg materialises package i; without deps, only its identity and location
 // fields are filled (what checks of a record need).
 func (u *Universe) pkg(i int, deps bool) *Package {
-	return u.pool.materialise(&u.pkgs[i], deps)
+	return u.pool.materialise(&u.pkgs[i], deps, u.added[int32(i)])
 }
 
-// materialise builds a *Package from a record of this pool.
-func (p *idPool) materialise(r *uniPkg, deps bool) *Package {
+// materialise builds a *Package from a record of this pool, with the
+// paths added beside it.
+func (p *idPool) materialise(r *uniPkg, deps bool, added []string) *Package {
 	s := p.str
 	out := &Package{
 		Name: s(r.name), EVR: p.evr(r.evr), Arch: s(r.arch),
@@ -102,11 +108,12 @@ func (p *idPool) materialise(r *uniPkg, deps bool) *Package {
 	out.Requires = p.depList(r.prov, r.req)
 	out.Conflicts = p.depList(r.req, r.con)
 	out.Obsoletes = p.depList(r.con, r.obs)
-	if files := p.filesOf(r); len(files) > 0 {
-		out.Files = make([]string, len(files))
-		for k, f := range files {
-			out.Files[k] = s(f)
+	if files := p.filesOf(r); len(files)+len(added) > 0 {
+		out.Files = make([]string, 0, len(files)+len(added))
+		for _, f := range files {
+			out.Files = append(out.Files, s(f))
 		}
+		out.Files = append(out.Files, added...)
 	}
 	return out
 }
@@ -130,9 +137,9 @@ type repoPart struct {
 	// entry is the parsed-cache entry the part reads in place; zero for a
 	// part built on the heap.
 	entry mapping
-	// extended are the packages whose file lists the entry's file-lists
-	// entry extended.
-	extended []int32
+	// added are the paths the entry's file-lists entry adds (see
+	// Universe.added).
+	added map[int32][]string
 }
 
 func newRepoPart(n int) *repoPart {
@@ -193,7 +200,7 @@ func (rp *repoPart) filter(keep func(*Package) bool) int {
 	n := 0
 	for i := range rp.pkgs {
 		r := &rp.pkgs[i]
-		if !r.hidden && !keep(rp.pool.materialise(r, false)) {
+		if !r.hidden && !keep(rp.pool.materialise(r, false, nil)) {
 			r.hidden = true // written only when it changes: a mapped record's page is then copied
 		}
 		if !r.hidden {
@@ -207,7 +214,7 @@ func (rp *repoPart) filter(keep func(*Package) bool) int {
 // universe's as it is; a later part's ids are mapped into it.
 func (u *Universe) merge(part *repoPart) (first int) {
 	if u.pool == nil {
-		u.pool, u.pkgs, u.extended = part.pool, part.pkgs, part.extended
+		u.pool, u.pkgs, u.added = part.pool, part.pkgs, part.added
 		return 0
 	}
 	first = len(u.pkgs)
@@ -239,6 +246,13 @@ func (u *Universe) merge(part *repoPart) (first int) {
 			files = append(files, strMap[f])
 		}
 		to.setFiles(&r, files)
+		if add := part.added[int32(len(u.pkgs)-first)]; len(add) > 0 {
+			if u.added == nil {
+				u.added = map[int32][]string{}
+			}
+			u.added[int32(len(u.pkgs))] = add
+			u.addedOwners = nil
+		}
 		u.pkgs = append(u.pkgs, r)
 	}
 	return first
@@ -261,5 +275,5 @@ func (u *Universe) namedBy(k int, spec string) bool {
 			return true
 		}
 	}
-	return strings.HasPrefix(spec, "/") && slices.Contains(pl.filesOf(r), id)
+	return strings.HasPrefix(spec, "/") && (slices.Contains(pl.filesOf(r), id) || slices.Contains(u.added[int32(k)], spec))
 }
