@@ -35,6 +35,7 @@ func main() {
 	pipeBytes := flag.Int64("pipeline-bytes", 64<<10, "average payload bytes of a pipeline RPM")
 	pipeOnly := flag.Bool("pipeline-only", false, "run only the pipeline benchmark")
 	reportOnly := flag.Bool("report-only", false, "only measure the HTML report of the large closure")
+	resolveOnly := flag.Bool("resolve-only", false, "only measure the resolves (the first table)")
 	docs := flag.String("docs", "", "write the large report's screenshot into this directory (docs/)")
 	flag.Parse()
 	repo := filepath.Join(*work, fmt.Sprintf("repo-v%d-%d-%d", fixtures.LargeRepoVersion, *packages, *seed))
@@ -105,6 +106,9 @@ func main() {
 	}
 	for _, d := range diffs {
 		fmt.Println(d)
+	}
+	if *resolveOnly {
+		return
 	}
 	b.parseThroughput()
 	b.mirrorThroughput()

@@ -86,6 +86,22 @@ type poolBase struct {
 	// idx is the entry's look-ups by name, valid for a universe of its
 	// packages alone; nil on the heap.
 	idx *uniIndex
+	// release drops the process's mapping of every section but the
+	// package records (see mapping.done); nil when there is nothing to
+	// drop. Those sections are views nothing writes to, so their pages
+	// are the file's and reading them again maps them again. (A record
+	// may have been written, which only this process's copy of its page
+	// holds: the records are never released.)
+	release func()
+}
+
+// releaseBase drops the pages of the base's read-only sections, when it
+// has a mapping: between the phases of a resolve, so that the next one
+// has resident only what it reads. See poolBase.release.
+func (p *idPool) releaseBase() {
+	if p.base.release != nil {
+		p.base.release()
+	}
 }
 
 func newIDPool(sizeHint int) *idPool {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -164,12 +165,22 @@ func TestParsedFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	got, err := readParsedPkgs(f, "base")
+	part, err := readParsed(f, "base")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !reflect.DeepEqual(got, parsedSample()) {
+	if part.pool.base.release == nil && runtime.GOOS == "linux" {
+		t.Error("a file was not mapped")
+	}
+	u := &Universe{}
+	u.merge(part)
+	if !reflect.DeepEqual(u.Packages(), parsedSample()) {
 		t.Error("packages read from a file differ")
+	}
+	// Released pages are the file's: reading them again maps them again.
+	u.pool.releaseBase()
+	if !reflect.DeepEqual(u.Packages(), parsedSample()) {
+		t.Error("packages read after releasing the mapping differ")
 	}
 }
 

@@ -159,6 +159,17 @@ func openEntry(m mapping, repo string) (*repoPart, error) {
 	if err := checkEntry(m, &b, pkgs, repo); err != nil {
 		return nil, fmt.Errorf("parsed cache: %w", err)
 	}
+	if m.release != nil {
+		ro := [][]byte{bytesOf(b.strOff), bytesOf(b.strSlots), bytesOf(b.evrs), bytesOf(b.rels), bytesOf(b.depIDs), bytesOf(b.files),
+			unsafe.Slice(unsafe.StringData(b.blob), len(b.blob)), bytesOf(b.idx.byName.start), bytesOf(b.idx.byName.list),
+			bytesOf(b.idx.whatProv.start), bytesOf(b.idx.whatProv.list), bytesOf(b.idx.fileOwners.start),
+			bytesOf(b.idx.fileOwners.list), bytesOf(b.idx.fileDeps)}
+		b.release = func() {
+			for _, s := range ro {
+				m.done(s)
+			}
+		}
+	}
 	pool := &idPool{base: b, nbs: uint32(nStrs), nbe: c[3], nbd: c[5], nbf: c[6]}
 	return &repoPart{pool: pool, pkgs: pkgs, entry: m}, nil
 }

@@ -38,6 +38,10 @@ func Solve(u *Universe, req Request) (*Plan, error) {
 	if err := s.run(); err != nil {
 		return nil, err
 	}
+	// What the solve read of a mapped parsed-cache entry is not what the
+	// plan reads (its packages' records, dependencies and strings): drop
+	// it, so that peak memory is the larger phase's, not their sum.
+	u.pool.releaseBase()
 	plan := s.plan()
 	order(plan, s)
 	return plan, nil
