@@ -48,8 +48,9 @@ func BenchmarkMirror1GiB(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		store := filepath.Join(b.TempDir(), "store")
-		elapsed, hwmKB := mirrorChild(b, append(os.Environ(), "RPMVAULT_MIRROR_CHILD=1", "RPMVAULT_LOCK="+lockFile, "RPMVAULT_STORE="+store))
-		b.ReportMetric(hwmKB/1024, "peak-RSS-MB")
+		run := mirrorChild(b, append(os.Environ(), "RPMVAULT_MIRROR_CHILD=1", "RPMVAULT_LOCK="+lockFile, "RPMVAULT_STORE="+store))
+		elapsed := run.elapsed
+		b.ReportMetric(run.hwmKB/1024, "peak-RSS-MB")
 		b.ReportMetric(float64(total)/1e6/elapsed.Seconds(), "rpmvault-MB/s")
 		// The same files with curl into files, no verification, as the yardstick.
 		b.StopTimer()
@@ -105,10 +106,22 @@ func bigLock(b *testing.B) bigClosure {
 	return c
 }
 
-// mirrorChild runs TestMirrorChildProcess in a child process with env and
-// returns how long it took and its peak RSS in KiB (VmHWM, as it reports it).
-func mirrorChild(b *testing.B, env []string) (time.Duration, float64) {
-	child := exec.Command(os.Args[0], "-test.run=^TestMirrorChildProcess$")
+// childRun is what mirrorChild measured.
+type childRun struct {
+	elapsed time.Duration
+	cpu     time.Duration // the child's user and system time
+	hwmKB   float64       // its peak RSS (VmHWM, as it reports it)
+}
+
+// mirrorChild runs TestMirrorChildProcess in a child process with env.
+// RPMVAULT_BENCH_CPUPROFILE=FILE has it write a CPU profile.
+func mirrorChild(b *testing.B, env []string) childRun {
+	args := []string{"-test.run=^TestMirrorChildProcess$"}
+	if prof := os.Getenv("RPMVAULT_BENCH_CPUPROFILE"); prof != "" {
+		// Where the child's time goes: go tool pprof PROFILE.
+		args = append(args, "-test.cpuprofile="+prof)
+	}
+	child := exec.Command(os.Args[0], args...)
 	child.Env = env
 	start := time.Now()
 	out, err := child.CombinedOutput()
@@ -125,5 +138,5 @@ func mirrorChild(b *testing.B, env []string) (time.Duration, float64) {
 	if hwmKB == 0 {
 		b.Fatalf("the child reported no peak memory:\n%s", out)
 	}
-	return elapsed, hwmKB
+	return childRun{elapsed: elapsed, cpu: child.ProcessState.UserTime() + child.ProcessState.SystemTime(), hwmKB: hwmKB}
 }

@@ -1,10 +1,14 @@
 package seaweedfs
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +26,7 @@ type Server struct {
 	Endpoint  string // http://127.0.0.1:PORT of the S3 gateway
 	AccessKey string
 	SecretKey string
+	master    string // http://127.0.0.1:PORT of the master
 	cmd       *exec.Cmd
 	done      chan struct{}
 	log       string
@@ -74,7 +79,8 @@ func Start(dir string) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{AccessKey: "rpmvault-test", SecretKey: "rpmvault-test-secret", done: make(chan struct{}),
-		Endpoint: "http://127.0.0.1:" + strconv.Itoa(ports[0]), log: filepath.Join(dir, "weed.log")}
+		Endpoint: "http://127.0.0.1:" + strconv.Itoa(ports[0]), master: "http://127.0.0.1:" + strconv.Itoa(ports[2]),
+		log: filepath.Join(dir, "weed.log")}
 	cfg := fmt.Sprintf(`{"identities":[{"name":"rpmvault","credentials":[{"accessKey":%q,"secretKey":%q}],"actions":["Admin","Read","Write","List","Tagging"]}]}`, s.AccessKey, s.SecretKey)
 	cfgFile := filepath.Join(dir, "s3.json")
 	data := filepath.Join(dir, "data")
@@ -94,7 +100,7 @@ func Start(dir string) (*Server, error) {
 		"-s3", "-s3.port="+p(0), "-s3.port.grpc="+p(1), "-s3.config="+cfgFile, "-s3.port.iceberg=0", "-s3.port.lance=0",
 		"-master.port="+p(2), "-master.port.grpc="+p(3), "-volume.port="+p(4), "-volume.port.grpc="+p(5),
 		"-filer.port="+p(6), "-filer.port.grpc="+p(7), "-debug.port="+p(8), "-metricsPort="+p(9),
-		"-master.volumeSizeLimitMB=256", "-volume.max=32")
+		"-master.volumeSizeLimitMB=256", "-volume.max=64")
 	s.cmd.Stdout, s.cmd.Stderr = logf, logf
 	s.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if err := s.cmd.Start(); err != nil {
@@ -131,6 +137,53 @@ func (s *Server) MakeBucket(ctx context.Context, name string) error {
 		return err
 	}
 	return c.MakeBucket(ctx, name, minio.MakeBucketOptions{Region: "us-east-1"})
+}
+
+// GrowVolumes has the master add n volumes to a bucket's collection now.
+// SeaweedFS otherwise grows a collection (7 volumes at a time) on its
+// first write and whenever its volumes are full, and the writer of that
+// moment waits for it: a benchmark that compares two uploaders in one
+// bucket grows it beforehand so that neither pays for the other.
+func (s *Server) GrowVolumes(ctx context.Context, bucket string, n int) error {
+	u := s.master + "/vol/grow?" + url.Values{"collection": {bucket}, "count": {strconv.Itoa(n)}}.Encode()
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, nil)
+	if err != nil {
+		return err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return fmt.Errorf("grow volumes of %s: %w", bucket, err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("grow volumes of %s: %s: %s", bucket, resp.Status, body)
+	}
+	return nil
+}
+
+// CPUTime is the user and system time the server has used so far, read
+// from /proc (Linux; USER_HZ is 100 there on every supported platform). A
+// benchmark on a shared machine compares clients by the CPU the server
+// spent on each, which other load disturbs less than wall time.
+func (s *Server) CPUTime() (time.Duration, error) {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.cmd.Process.Pid))
+	if err != nil {
+		return 0, err
+	}
+	// Fields after the command name, which may hold spaces: utime and
+	// stime are the 12th and 13th of them.
+	i := bytes.LastIndexByte(stat, ')')
+	f := strings.Fields(string(stat[i+1:]))
+	if i < 0 || len(f) < 13 {
+		return 0, fmt.Errorf("/proc/%d/stat: unexpected format", s.cmd.Process.Pid)
+	}
+	utime, err1 := strconv.ParseInt(f[11], 10, 64)
+	stime, err2 := strconv.ParseInt(f[12], 10, 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: %w", s.cmd.Process.Pid, err)
+	}
+	return time.Duration(utime+stime) * (time.Second / 100), nil
 }
 
 // waitReady polls until a bucket can be created and written: the S3 port
