@@ -1,6 +1,9 @@
 package resolver
 
-import "iter"
+import (
+	"iter"
+	"strings"
+)
 
 // The solver works on ids, as libsolv's Pool does: every name, version,
 // release and arch string is interned once, an EVR is three ints, a
@@ -65,8 +68,9 @@ type idPool struct {
 	evrIdx map[evrRec]evrID
 	// deps are dependency positions from nbd on. Position 0 is a
 	// placeholder, so that dependency index 0 means "none".
-	deps  []depRec
-	files []strID // file positions from nbf on
+	deps         []depRec
+	files        []strID // file positions from nbf on
+	materialised int     // packages materialise made, for releasing the base
 	// fullRepos are the repos whose every package has its full file list
 	// (as their records' fullFiles would say): a parsed-cache entry's
 	// file lists set it for the repo rather than writing every record.
@@ -93,6 +97,19 @@ type poolBase struct {
 	// may have been written, which only this process's copy of its page
 	// holds: the records are never released.)
 	release func()
+}
+
+// releaseEvery is how many packages materialise makes between releases
+// of a mapped base (see materialise).
+const releaseEvery = 64
+
+// copied returns string id's value as the heap's own: a base string is
+// copied out of the mapped entry (see materialise).
+func (p *idPool) copied(id strID) string {
+	if uint32(id) < p.nbs {
+		return strings.Clone(p.base.blob[p.base.strOff[id]:p.base.strOff[id+1]])
+	}
+	return p.strs[uint32(id)-p.nbs]
 }
 
 // releaseBase drops the pages of the base's read-only sections, when it

@@ -92,10 +92,27 @@ func (u *Universe) pkg(i int, deps bool) *Package {
 
 // materialise builds a *Package from a record of this pool, with the
 // paths added beside it.
+//
+// Its strings are the heap's own (copied), not views of a mapped
+// parsed-cache entry: a *Package outlives the solve and is read again
+// and again (the plan, its order, the lock, the output), and every read
+// of the entry keeps its page, and the pages around it, resident. Having
+// copied them, it drops the entry's read-only pages every
+// releaseEvery packages, so that materialising a plan of thousands of
+// packages keeps a few of the entry's pages resident, not most of them.
 func (p *idPool) materialise(r *uniPkg, deps bool, added []string) *Package {
-	s := p.str
+	if p.base.release != nil {
+		if p.materialised++; p.materialised%releaseEvery == 0 {
+			p.releaseBase()
+		}
+	}
+	s := p.copied
+	evr := func(id evrID) EVR {
+		e := p.evrRec(id)
+		return EVR{Epoch: int(e.epoch), Version: s(e.ver), Release: s(e.rel)}
+	}
 	out := &Package{
-		Name: s(r.name), EVR: p.evr(r.evr), Arch: s(r.arch),
+		Name: s(r.name), EVR: evr(r.evr), Arch: s(r.arch),
 		SourceRPM: s(r.srpm), Repo: s(r.repo), Location: s(r.loc),
 		Checksum: Checksum{Type: s(r.sumType), Hex: s(r.sumHex)},
 		Size:     r.size, HeaderStart: r.hdrStart, HeaderEnd: r.hdrEnd,
@@ -104,27 +121,27 @@ func (p *idPool) materialise(r *uniPkg, deps bool, added []string) *Package {
 	if !deps {
 		return out
 	}
-	out.Provides = p.depList(r.dep, r.prov)
-	out.Requires = p.depList(r.prov, r.req)
-	out.Conflicts = p.depList(r.req, r.con)
-	out.Obsoletes = p.depList(r.con, r.obs)
+	depList := func(from, to uint32) []Dep {
+		if from == to {
+			return nil
+		}
+		out := make([]Dep, 0, to-from)
+		for k := from; k < to; k++ {
+			d := p.depAt(k)
+			out = append(out, Dep{Name: s(d.name), Flags: Flags(d.flags), Phase: d.phase, EVR: evr(d.evr)})
+		}
+		return out
+	}
+	out.Provides = depList(r.dep, r.prov)
+	out.Requires = depList(r.prov, r.req)
+	out.Conflicts = depList(r.req, r.con)
+	out.Obsoletes = depList(r.con, r.obs)
 	if files := p.filesOf(r); len(files)+len(added) > 0 {
 		out.Files = make([]string, 0, len(files)+len(added))
 		for _, f := range files {
 			out.Files = append(out.Files, s(f))
 		}
 		out.Files = append(out.Files, added...)
-	}
-	return out
-}
-
-func (p *idPool) depList(from, to uint32) []Dep {
-	if from == to {
-		return nil
-	}
-	out := make([]Dep, 0, to-from)
-	for k := from; k < to; k++ {
-		out = append(out, p.dep(int32(k)))
 	}
 	return out
 }
