@@ -311,10 +311,13 @@ func (p *idPool) evr(id evrID) EVR {
 	return EVR{Epoch: int(r.epoch), Version: p.str(r.ver), Release: p.str(r.rel)}
 }
 
-// dep materialises the dependency at position k.
+// dep materialises the dependency at position k, with strings of its own
+// (see materialise): it goes into reasons and messages.
 func (p *idPool) dep(k int32) Dep {
 	d := p.depAt(uint32(k))
-	return Dep{Name: p.str(d.name), Flags: Flags(d.flags), Phase: d.phase, EVR: p.evr(d.evr)}
+	e := p.evrRec(d.evr)
+	return Dep{Name: p.copied(d.name), Flags: Flags(d.flags), Phase: d.phase,
+		EVR: EVR{Epoch: int(e.epoch), Version: p.copied(e.ver), Release: p.copied(e.rel)}}
 }
 
 // cmpEVR orders two EVRs as EVR.Compare does.
