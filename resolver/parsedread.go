@@ -11,12 +11,16 @@ import (
 // readParsed opens what writeParsed wrote as a repo part whose pool reads
 // the entry in place. repo is the repo's id, which every record must name.
 //
-// A file is mapped (copy-on-write: filtering a repo or merging file lists
-// changes a few records, and only their pages are copied) and the mapping
-// is never unmapped: the pool hands out strings that are views of it, and
-// they reach the plan, the lock and error messages, where nothing tracks
-// them. Entries are replaced by rename, never rewritten in place, so the
-// mapped bytes cannot change; a process maps one entry per repo per load.
+// A file is mapped (copy-on-write: a repo filter, or file lists read for
+// some packages only, change a few records, and only their pages are
+// copied) and the mapping is never unmapped. What leaves the resolver is
+// copied out of it (materialise and dep clone the strings of packages,
+// reasons and messages), but inside it views are everywhere and outlive
+// any one solve: the pool's strings, a second repo merged into this pool
+// (interned as views), a Universe kept for later solves. Nothing tracks
+// them, so the mapping stays for the process's life. Entries are replaced
+// by rename, never rewritten in place, so the mapped bytes cannot change;
+// a process maps one entry per repo per load.
 // Another reader (a test's in-memory entry) is read into an 8-byte aligned
 // buffer on the heap and used the same way.
 func readParsed(r io.Reader, repo string) (*repoPart, error) {
