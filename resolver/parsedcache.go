@@ -106,8 +106,16 @@ func (w *parsedWriter) evr(id evrID) uint32 {
 
 // writeParsed encodes pkgs, all of one repo, from pool.
 func writeParsed(out io.Writer, pool *idPool, pkgs []uniPkg) error {
+	// Sized once: grown by append, these tables were copied over and over
+	// and left several times their size as garbage beside a cold solve.
+	ndeps := 0
+	for i := range pkgs {
+		ndeps += int(pkgs[i].obs - pkgs[i].dep)
+	}
 	w := &parsedWriter{pool: pool, strMap: make([]uint32, pool.nstrs()), evrMap: make([]uint32, pool.nevrs()),
-		strs: []strID{0}, evrs: []evrRec{{}}, relIdx: map[depRec]uint32{{}: 0}, rels: []depRec{{}}, depIDs: []uint32{0}}
+		strs: append(make([]strID, 0, pool.nstrs()), 0), evrs: []evrRec{{}}, relIdx: make(map[depRec]uint32, ndeps/4),
+		rels: append(make([]depRec, 0, ndeps/4), depRec{}), depIDs: append(make([]uint32, 0, ndeps+1), 0)}
+	w.relIdx[depRec{}] = 0
 	// Strings a solve reads first: names, arches, EVRs, dependencies.
 	for i := range pkgs {
 		w.str(pkgs[i].name)

@@ -6,8 +6,113 @@ import (
 	"fmt"
 )
 
-// What primaryReader does with a package once read: checks, and the caches
-// in front of the pool.
+// primaryReader is the second stage of reading primary.xml: it interns
+// each package's fields into the part's pool and adds it as a record of
+// ids, with no *Package or Dep strings in between, so a repo never exists
+// twice in memory and almost nothing is garbage.
+type primaryReader struct {
+	part    *repoPart
+	pool    *idPool
+	repo    strID
+	sources bool // a repo of source RPMs: only they are kept, without dependencies
+
+	cur      scannedPkg
+	nameText []byte   // the package's <name>, for messages
+	epochErr error    // a bad epoch of <version>
+	depErr   [4]error // the first bad entry of each dependency list
+	files    []strID  // the package's <file>s, copied by addScanned
+	good     []bool   // by id: strings CheckNamePart accepted
+	names    *nameCache
+
+	// One-entry caches: a package's entries mostly repeat its own version,
+	// and packages their predecessor's arch and checksum type. A look-up
+	// in the pool is a hash and two or three cache misses.
+	lastVer, lastRel     []byte
+	lastVerID, lastRelID strID
+	lastEVR              evrRec
+	lastEVRID            evrID
+	last                 [2]lastString // arch, checksum type
+}
+
+// batch adds the packages of b.
+func (pr *primaryReader) batch(b *primaryBatch, added func() error) error {
+	for i := range b.pkgs {
+		rp := &b.pkgs[i]
+		pr.build(b, rp)
+		if err := pr.finish(); err != nil {
+			return fmt.Errorf("primary.xml line %d: %w", rp.line, err)
+		}
+		if added != nil && len(pr.part.pkgs) > 0 {
+			if err := added(); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// build interns rp's fields into pr.cur.
+func (pr *primaryReader) build(b *primaryBatch, rp *rawPkg) {
+	pl := pr.pool
+	deps := pr.cur.deps
+	pr.cur = scannedPkg{size: rp.size, hdrStart: rp.hdrStart, hdrEnd: rp.hdrEnd}
+	c := &pr.cur
+	for k := range deps {
+		c.deps[k] = deps[k][:0]
+	}
+	name := b.bytes(rp.name)
+	pr.nameText = append(pr.nameText[:0], name...)
+	c.name = pr.names.intern(pl, name)
+	c.arch = pr.intern(&pr.last[0], b.bytes(rp.arch))
+	c.evr = pr.evr(evrRec{epoch: int64(rp.epoch), ver: pr.ver(b.bytes(rp.ver)), rel: pr.rel(b.bytes(rp.rel))})
+	c.sumType = pr.intern(&pr.last[1], b.bytes(rp.sumType))
+	c.sumHex = pl.internBytes(b.bytes(rp.sumHex))
+	c.srpm = pl.internBytes(b.bytes(rp.srpm))
+	c.loc = pl.internBytes(b.bytes(rp.loc))
+	pr.epochErr, pr.depErr = rp.epochErr, rp.depErr
+	pr.files = pr.files[:0]
+	for _, f := range b.files[rp.files[0]:rp.files[1]] {
+		pr.files = append(pr.files, pl.internBytes(b.bytes(f)))
+	}
+	for _, e := range b.ents[rp.ents[0]:rp.ents[1]] {
+		d := depRec{flags: uint8(e.flags)}
+		if e.flags != 0 {
+			if ver, rel := pr.ver(b.bytes(e.ver)), pr.rel(b.bytes(e.rel)); e.epoch != 0 || ver != 0 || rel != 0 {
+				d.evr = pr.evr(evrRec{epoch: int64(e.epoch), ver: ver, rel: rel})
+			}
+		}
+		if e.pre {
+			d.phase = PhasePre
+		}
+		if n := b.bytes(e.name); c.name != 0 && bytes.Equal(n, name) {
+			d.name = c.name // the package's own name, as it provides
+		} else {
+			d.name = pr.names.intern(pl, n)
+		}
+		c.deps[e.list] = append(c.deps[e.list], d)
+	}
+}
+
+// ver and rel intern a version and a release, remembering the last one.
+func (pr *primaryReader) ver(b []byte) strID {
+	if len(b) == 0 {
+		return 0
+	}
+	if !bytes.Equal(b, pr.lastVer) {
+		pr.lastVer, pr.lastVerID = append(pr.lastVer[:0], b...), pr.pool.internBytes(b)
+	}
+	return pr.lastVerID
+}
+
+func (pr *primaryReader) rel(b []byte) strID {
+	if len(b) == 0 {
+		return 0
+	}
+	if !bytes.Equal(b, pr.lastRel) {
+		pr.lastRel, pr.lastRelID = append(pr.lastRel[:0], b...), pr.pool.internBytes(b)
+	}
+	return pr.lastRelID
+}
 
 // finish checks the package read and adds its record to the part: the
 // same packages, checks and messages as the reference reader

@@ -52,14 +52,14 @@ func ReadSourcePrimary(r io.Reader, repo string, fn func(*Package) error) error 
 // package as a *Package, dropping its record: only the strings stay.
 func readPrimaryPackages(r io.Reader, repo string, sources bool, fn func(*Package) error) error {
 	part := newRepoPart(1 << 10)
-	return readPrimary(r, part, repo, sources, func() error {
+	return readPrimary(r, part, repo, sources, false, func() error {
 		p := part.pool.materialise(&part.pkgs[0], true, nil)
 		part.pkgs, part.pool.deps, part.pool.files = part.pkgs[:0], part.pool.deps[:1], part.pool.files[:0]
 		return fn(p)
 	})
 }
 
-// The fields of a package whose character data the reader keeps.
+// The fields of a package whose character data the scanner keeps.
 const (
 	textNone = iota
 	textName
@@ -69,52 +69,159 @@ const (
 	textFile
 )
 
-// primaryReader reads primary.xml straight into a repo part: every name,
-// version and path is interned into the part's pool as it is scanned, and a
-// package becomes a record of ids with no *Package or Dep strings in
-// between, so a repo never exists twice in memory and almost nothing is
-// garbage.
-type primaryReader struct {
-	s       *xmlScanner
-	part    *repoPart
-	pool    *idPool
-	repo    strID
-	sources bool // a repo of source RPMs: only they are kept, without dependencies
+// Reading primary.xml is two stages on two goroutines, as the input is
+// tens to hundreds of megabytes: primaryScan tokenizes it and copies the
+// fields a package needs into batches (the XML is most of the work there),
+// and primaryReader interns them into the part's pool and adds each package
+// (the pool's look-ups are most of the work there). A third goroutine
+// decompresses (readAhead): on two cores the three overlap.
 
-	cur      scannedPkg
-	nameText []byte   // <name> as read, for messages about a package without a record yet
-	epoch    int      // of <version>
-	epochErr error    // a bad epoch of <version>, reported at </package> as before
-	depErr   [4]error // the first bad entry of each dependency list
-	files    []strID  // the package's <file>s, copied by addScanned
-	good     []bool   // by id: strings CheckNamePart accepted
-	names    *nameCache
+// span is a field's bytes in a batch's buf.
+type span struct{ off, n uint32 }
 
-	// One-entry caches: a package's entries mostly repeat its own version,
-	// and packages their predecessor's arch and checksum type. A look-up
-	// in the pool is a hash and two or three cache misses.
-	lastVer, lastRel     []byte
-	lastVerID, lastRelID strID
-	lastEVR              evrRec
-	lastEVRID            evrID
-	last                 [2]lastString // arch, checksum type
+// rawPkg is one package as scanned: its fields, not yet interned.
+type rawPkg struct {
+	name, arch, sumType, sumHex, srpm, loc, ver, rel span
+	epoch                                            int
+	epochErr                                         error // a bad epoch of <version>, reported at </package>
+	size, hdrStart, hdrEnd                           int64
+	ents, files                                      [2]int   // ranges of the batch's ents and files
+	depErr                                           [4]error // the first bad entry of each dependency list
+	line                                             int      // of </package>, for messages
 }
+
+// rawEntry is a dependency <entry> as scanned.
+type rawEntry struct {
+	name, ver, rel span
+	epoch          int
+	flags          Flags // 0: unversioned
+	list           uint8 // provides, requires, conflicts, obsoletes
+	pre            bool
+}
+
+// primaryBatch carries packages from the scanner to the reader.
+type primaryBatch struct {
+	buf   []byte
+	pkgs  []rawPkg
+	ents  []rawEntry
+	files []span
+	err   error // what stopped the scanner, after pkgs; nil at the end of a good input
+}
+
+func (b *primaryBatch) bytes(sp span) []byte { return b.buf[sp.off : sp.off+sp.n] }
+
+func (b *primaryBatch) put(v []byte) span {
+	sp := span{uint32(len(b.buf)), uint32(len(v))}
+	b.buf = append(b.buf, v...)
+	return sp
+}
+
+// A batch is handed on once it holds this many bytes or packages.
+const (
+	batchBytes = 256 << 10
+	batchPkgs  = 1024
+)
 
 // readPrimary reads primary.xml into part; with added set, it is called
-// after each package joins part.
-func readPrimary(r io.Reader, part *repoPart, repo string, sources bool, added func() error) error {
-	pr := &primaryReader{s: newXMLScanner(r), part: part, pool: part.pool, sources: sources, names: new(nameCache)}
+// after each package joins part. With concurrent, the two stages run on
+// goroutines of their own; without, they take turns on the caller's (for
+// ReadPrimary, whose callers want its work on their goroutine and measure
+// it there).
+func readPrimary(r io.Reader, part *repoPart, repo string, sources, concurrent bool, added func() error) error {
+	pr := &primaryReader{part: part, pool: part.pool, sources: sources, names: new(nameCache)}
 	pr.repo = pr.pool.intern(repo)
-	return pr.read(added)
+	ps := &primaryScan{s: newXMLScanner(r), b: &primaryBatch{}}
+	if !concurrent {
+		var err error
+		ps.hand = func(b *primaryBatch) bool {
+			if err = pr.batch(b, added); err == nil {
+				err = b.err
+			}
+			b.reset()
+			return err == nil
+		}
+		ps.run()
+		return err
+	}
+	// Every batch fits in free, so that returning one never blocks, even
+	// when the scanner has stopped taking them.
+	full := make(chan *primaryBatch, 2)
+	free := make(chan *primaryBatch, 3)
+	stop := make(chan struct{})
+	for range cap(free) - 1 {
+		free <- &primaryBatch{}
+	}
+	ps.hand = func(b *primaryBatch) bool {
+		select {
+		case full <- b:
+		case <-stop:
+			return false
+		}
+		select {
+		case ps.b = <-free:
+		case <-stop:
+			return false
+		}
+		ps.b.reset()
+		return true
+	}
+	go func() {
+		defer close(full)
+		ps.run()
+	}()
+	var err error
+	for b := range full { // until the scanner is gone: r is the caller's again
+		if err == nil {
+			if err = pr.batch(b, added); err == nil {
+				err = b.err
+			}
+			if err != nil {
+				close(stop)
+			}
+		}
+		free <- b
+	}
+	return err
 }
 
-func (pr *primaryReader) read(added func() error) error {
-	s := pr.s
+func (b *primaryBatch) reset() {
+	b.buf, b.pkgs, b.ents, b.files, b.err = b.buf[:0], b.pkgs[:0], b.ents[:0], b.files[:0], nil
+}
+
+// primaryScan is the first stage: it reads the XML into batches.
+type primaryScan struct {
+	s                *xmlScanner
+	b                *primaryBatch
+	hand             func(*primaryBatch) bool // hands on a batch and sets b to an empty one; false: stop
+	cur              rawPkg
+	nameBuf, textBuf []byte
+}
+
+func (ps *primaryScan) run() {
+	ps.b.err = ps.read()
+	if ps.b.err != errStopped {
+		ps.hand(ps.b)
+	}
+}
+
+// send hands on the batch when it is full; false when the reader has stopped.
+func (ps *primaryScan) send() bool {
+	if len(ps.b.buf) < batchBytes && len(ps.b.pkgs) < batchPkgs {
+		return true
+	}
+	return ps.hand(ps.b)
+}
+
+// errStopped ends the scanner when the reader has stopped: the reader has
+// its own error to report.
+var errStopped = errors.New("stopped")
+
+func (ps *primaryScan) read() error {
+	s := ps.s
 	var (
 		seenRoot bool
 		inPkg    bool
 		text     int    // the field character data goes to (textNone: dropped)
-		textBuf  []byte // text's character data so far
 		list     = -1   // the dependency list being read (-1: none)
 		stack    []byte // open elements' names, to catch mismatched tags
 		ends     []int  // where each of them ends in stack
@@ -138,16 +245,16 @@ func (pr *primaryReader) read(added func() error) error {
 			// them in one buffer (appending to a string each time was
 			// quadratic), bounded like any one token.
 			if text != textNone {
-				if len(textBuf)+len(s.text) > maxXMLToken {
+				if len(ps.textBuf)+len(s.text) > maxXMLToken {
 					return fmt.Errorf("primary.xml line %d: text longer than %d MiB: not rpm-md", s.line(), maxXMLToken>>20)
 				}
-				textBuf = append(textBuf, s.text...)
+				ps.textBuf = append(ps.textBuf, s.text...)
 			}
 			continue
 		}
 		if text != textNone {
-			pr.setText(text, textBuf)
-			textBuf = textBuf[:0]
+			ps.setText(text, ps.textBuf)
+			ps.textBuf = ps.textBuf[:0]
 		}
 		if s.kind == tokEnd {
 			if len(ends) == 0 || !bytes.Equal(stack[top(ends):], s.name) {
@@ -163,7 +270,7 @@ func (pr *primaryReader) read(added func() error) error {
 			case "metadata":
 				seenRoot = true
 			case "package":
-				pr.reset()
+				ps.cur = rawPkg{ents: [2]int{len(ps.b.ents), len(ps.b.ents)}, files: [2]int{len(ps.b.files), len(ps.b.files)}}
 				inPkg = true
 			}
 		}
@@ -174,21 +281,19 @@ func (pr *primaryReader) read(added func() error) error {
 		if s.kind == tokEnd {
 			switch string(s.name) {
 			case "package":
-				if err := pr.finish(); err != nil {
-					return fmt.Errorf("primary.xml line %d: %w", s.line(), err)
-				}
+				c := &ps.cur
+				c.ents[1], c.files[1], c.line = len(ps.b.ents), len(ps.b.files), s.line()
+				ps.b.pkgs = append(ps.b.pkgs, *c)
 				inPkg = false
-				if added != nil && len(pr.part.pkgs) > 0 {
-					if err := added(); err != nil {
-						return err
-					}
+				if !ps.send() {
+					return errStopped
 				}
 			case "provides", "requires", "conflicts", "obsoletes":
 				list = -1
 			}
 			continue
 		}
-		if text, list, err = pr.start(list); err != nil {
+		if text, list, err = ps.start(list); err != nil {
 			return err
 		}
 		if s.empty {
@@ -205,21 +310,10 @@ func top(ends []int) int {
 	return ends[len(ends)-2]
 }
 
-// reset starts a new package.
-func (pr *primaryReader) reset() {
-	deps := pr.cur.deps
-	pr.cur = scannedPkg{}
-	for k := range deps {
-		pr.cur.deps[k] = deps[k][:0]
-	}
-	pr.nameText, pr.files = pr.nameText[:0], pr.files[:0]
-	pr.epoch, pr.epochErr, pr.depErr = 0, nil, [4]error{}
-}
-
 // start handles a start tag inside a package and returns where its text
 // goes and the dependency list now being read.
-func (pr *primaryReader) start(list int) (int, int, error) {
-	s, pl := pr.s, pr.pool
+func (ps *primaryScan) start(list int) (int, int, error) {
+	s, b, c := ps.s, ps.b, &ps.cur
 	var err error
 	switch string(s.name) {
 	case "name":
@@ -227,20 +321,20 @@ func (pr *primaryReader) start(list int) (int, int, error) {
 	case "arch":
 		return textArch, list, nil
 	case "version":
-		pr.epoch, pr.epochErr = parseEpochBytes(s.attr("epoch"))
-		pr.cur.evr = pr.evr(evrRec{epoch: int64(pr.epoch), ver: pr.ver(s.attr("ver")), rel: pr.rel(s.attr("rel"))})
+		c.epoch, c.epochErr = parseEpochBytes(s.attr("epoch"))
+		c.ver, c.rel = b.put(s.attr("ver")), b.put(s.attr("rel"))
 	case "checksum":
-		pr.cur.sumType = pr.intern(&pr.last[1], s.attr("type"))
+		c.sumType = b.put(s.attr("type"))
 		return textChecksum, list, nil
 	case "size":
-		pr.cur.size, err = parseIntAttr(s, "package")
+		c.size, err = parseIntAttr(s, "package")
 	case "location":
-		pr.cur.loc = pl.internBytes(s.attr("href"))
+		c.loc = b.put(s.attr("href"))
 	case "sourcerpm":
 		return textSourceRPM, list, nil
 	case "header-range":
-		if pr.cur.hdrStart, err = parseIntAttr(s, "start"); err == nil {
-			pr.cur.hdrEnd, err = parseIntAttr(s, "end")
+		if c.hdrStart, err = parseIntAttr(s, "start"); err == nil {
+			c.hdrEnd, err = parseIntAttr(s, "end")
 		}
 	case "provides":
 		list = 0
@@ -252,80 +346,50 @@ func (pr *primaryReader) start(list int) (int, int, error) {
 		list = 3
 	case "entry":
 		if list >= 0 {
-			pr.entry(list)
+			ps.entry(list)
 		}
 	case "file":
-		pr.files = append(pr.files, 0)
+		b.files = append(b.files, span{})
 		return textFile, list, nil
 	}
 	return textNone, list, err
 }
 
-// ver and rel intern a version and a release, remembering the last one.
-func (pr *primaryReader) ver(b []byte) strID {
-	if len(b) == 0 {
-		return 0
-	}
-	if !bytes.Equal(b, pr.lastVer) {
-		pr.lastVer, pr.lastVerID = append(pr.lastVer[:0], b...), pr.pool.internBytes(b)
-	}
-	return pr.lastVerID
-}
-
-func (pr *primaryReader) rel(b []byte) strID {
-	if len(b) == 0 {
-		return 0
-	}
-	if !bytes.Equal(b, pr.lastRel) {
-		pr.lastRel, pr.lastRelID = append(pr.lastRel[:0], b...), pr.pool.internBytes(b)
-	}
-	return pr.lastRelID
-}
-
 // entry reads a dependency <entry> into list k. A bad one is remembered
 // and reported when the package ends, in list order, as it always was.
-func (pr *primaryReader) entry(k int) {
-	s := pr.s
+func (ps *primaryScan) entry(k int) {
+	s, c := ps.s, &ps.cur
 	name := s.attr("name")
 	if len(name) == 0 {
-		if pr.depErr[k] == nil {
-			pr.depErr[k] = errors.New("dependency entry without a name")
+		if c.depErr[k] == nil {
+			c.depErr[k] = errors.New("dependency entry without a name")
 		}
 		return
 	}
-	d := depRec{}
+	e := rawEntry{list: uint8(k)}
 	if flags := s.attr("flags"); len(flags) > 0 {
-		f := flagBits(flags)
-		if f == 0 {
-			if pr.depErr[k] == nil {
-				pr.depErr[k] = fmt.Errorf("dependency %s: unknown flags %q", name, flags)
+		if e.flags = flagBits(flags); e.flags == 0 {
+			if c.depErr[k] == nil {
+				c.depErr[k] = fmt.Errorf("dependency %s: unknown flags %q", name, flags)
 			}
 			return
 		}
-		epoch, err := parseEpochBytes(s.attr("epoch"))
-		if err != nil {
-			if pr.depErr[k] == nil {
-				pr.depErr[k] = fmt.Errorf("dependency %s: %w", name, err)
+		var err error
+		if e.epoch, err = parseEpochBytes(s.attr("epoch")); err != nil {
+			if c.depErr[k] == nil {
+				c.depErr[k] = fmt.Errorf("dependency %s: %w", name, err)
 			}
 			return
 		}
-		d.flags = uint8(f)
-		if ver, rel := pr.ver(s.attr("ver")), pr.rel(s.attr("rel")); epoch != 0 || ver != 0 || rel != 0 {
-			d.evr = pr.evr(evrRec{epoch: int64(epoch), ver: ver, rel: rel})
-		}
+		e.ver, e.rel = ps.b.put(s.attr("ver")), ps.b.put(s.attr("rel"))
 	}
 	if bytes.HasPrefix(name, []byte("rpmlib(")) {
 		return // rpm's own features, which every rpm that reads the repo has
 	}
-	if pre := s.attr("pre"); len(pre) == 1 && pre[0] == '1' {
-		d.phase = PhasePre
-	}
-	if pr.cur.name != 0 && bytes.Equal(name, pr.nameText) {
-		d.name = pr.cur.name // the package's own name, as it provides
-	} else {
-		d.name = pr.names.intern(pr.pool, name)
-	}
-	pr.cur.deps[k] = append(pr.cur.deps[k], d)
+	pre := s.attr("pre")
+	e.pre = len(pre) == 1 && pre[0] == '1'
+	e.name = ps.b.put(name)
+	ps.b.ents = append(ps.b.ents, e)
 }
 
 // flagBits maps rpm-md's flags to Flags; 0 for an unknown value.
@@ -346,27 +410,27 @@ func flagBits(b []byte) Flags {
 }
 
 // setText stores the character data of a field.
-func (pr *primaryReader) setText(field int, b []byte) {
-	pl := pr.pool
+func (ps *primaryScan) setText(field int, v []byte) {
+	b, c := ps.b, &ps.cur
 	switch field {
 	case textName:
-		pr.cur.name = pr.names.intern(pl, b)
-		pr.nameText = append(pr.nameText[:0], b...)
+		c.name = b.put(v)
 	case textArch:
-		pr.cur.arch = pr.intern(&pr.last[0], b)
+		c.arch = b.put(v)
 	case textChecksum:
-		b = bytes.TrimSpace(b)
-		for _, c := range b {
-			if c >= 'A' && c <= 'Z' || c >= 0x80 {
-				pr.cur.sumHex = pl.intern(strings.ToLower(string(b)))
-				return
+		v = bytes.TrimSpace(v)
+		for _, ch := range v {
+			if ch >= 'A' && ch <= 'Z' || ch >= 0x80 {
+				ps.nameBuf = append(ps.nameBuf[:0], strings.ToLower(string(v))...)
+				v = ps.nameBuf
+				break
 			}
 		}
-		pr.cur.sumHex = pl.internBytes(b)
+		c.sumHex = b.put(v)
 	case textSourceRPM:
-		pr.cur.srpm = pl.internBytes(b)
+		c.srpm = b.put(v)
 	case textFile:
-		pr.files[len(pr.files)-1] = pl.internBytes(b)
+		b.files[len(b.files)-1] = b.put(v)
 	}
 }
 
@@ -380,4 +444,20 @@ func parseIntAttr(s *xmlScanner, name string) (int64, error) {
 		return 0, fmt.Errorf("primary.xml line %d: attribute %s=%q is not a number", s.line(), name, v)
 	}
 	return n, nil
+}
+
+// primarySizes estimates what a primary.xml of openSize uncompressed bytes
+// (0: not declared) holds, to make its part the right size at once. In
+// the generated 60,000-package repo and in CentOS trees a package takes
+// 1.6-4.5 KB of XML, a dependency entry 150-180 bytes, a distinct string
+// 250-300 and a <file> 400-850. Too little costs a doubling; too much is
+// worse, as capacity counts as live heap to the collector, which then lets
+// garbage grow to match. A declared size past 512 MiB (no real primary.xml
+// comes near) is not believed.
+func primarySizes(openSize int64) partSizes {
+	n := int(min(openSize, 512<<20))
+	if n <= 0 {
+		return partSizes{pkgs: 1 << 10, strs: 1 << 12, deps: 1 << 14, files: 1 << 12}
+	}
+	return partSizes{pkgs: n / 1536, strs: n / 256, deps: n / 140, files: n / 768}
 }

@@ -15,10 +15,11 @@ type strIndex struct {
 	dups int
 }
 
-// build indexes every string of strs.
+// build indexes every string of strs, with room for as many as strs has
+// capacity for: a pool made for a repo's strings fills without rehashing.
 func (x *strIndex) build(strs []string) {
 	x.seed = maphash.MakeSeed()
-	x.slots = make([]uint32, tableSize(len(strs)))
+	x.slots = make([]uint32, tableSize(cap(strs)))
 	x.n, x.dups = 0, 0
 	for i, s := range strs {
 		if _, ok := x.find(strs, s); ok {

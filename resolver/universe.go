@@ -163,6 +163,33 @@ func newRepoPart(n int) *repoPart {
 	return &repoPart{pool: newIDPool(4 * n), pkgs: make([]uniPkg, 0, n)}
 }
 
+// partSizes are the capacities a repo part starts with.
+type partSizes struct{ pkgs, strs, deps, files int }
+
+// newRepoPartSized makes a part with room for z, its string index sized to
+// match: a repo read from XML then fills it without copying it as it grows.
+func newRepoPartSized(z partSizes) *repoPart {
+	pl := &idPool{
+		strs:  make([]string, 1, max(z.strs, 8)),
+		evrs:  make([]evrRec, 1, 64),
+		deps:  make([]depRec, 1, max(z.deps, 8)),
+		files: make([]strID, 0, z.files),
+	}
+	pl.index()
+	return &repoPart{pool: pl, pkgs: make([]uniPkg, 0, z.pkgs)}
+}
+
+// grow returns s with room for n more, at least doubling its capacity
+// when it must grow: append grows large slices by a quarter, which for a
+// repo's tables copies them over and over and leaves four times their size
+// as garbage.
+func grow[T any](s []T, n int) []T {
+	if cap(s)-len(s) >= n {
+		return s
+	}
+	return append(make([]T, 0, max(2*cap(s), len(s)+n)), s...)
+}
+
 // add interns p into the part.
 func (rp *repoPart) add(p *Package) {
 	pl := rp.pool
@@ -197,8 +224,9 @@ func (rp *repoPart) addScanned(sp *scannedPkg, repo strID) {
 		repo: repo, srpm: sp.srpm, loc: sp.loc, sumType: sp.sumType, sumHex: sp.sumHex,
 		size: sp.size, hdrStart: sp.hdrStart, hdrEnd: sp.hdrEnd}
 	r.files = pl.nbf + uint32(len(pl.files))
-	pl.files = append(pl.files, sp.files...)
+	pl.files = append(grow(pl.files, len(sp.files)), sp.files...)
 	r.filesEnd = pl.nbf + uint32(len(pl.files))
+	pl.deps = grow(pl.deps, len(sp.deps[0])+len(sp.deps[1])+len(sp.deps[2])+len(sp.deps[3]))
 	r.dep = pl.ndeps()
 	pl.deps = append(pl.deps, sp.deps[0]...)
 	r.prov = pl.ndeps()
@@ -208,7 +236,7 @@ func (rp *repoPart) addScanned(sp *scannedPkg, repo strID) {
 	r.con = pl.ndeps()
 	pl.deps = append(pl.deps, sp.deps[3]...)
 	r.obs = pl.ndeps()
-	rp.pkgs = append(rp.pkgs, r)
+	rp.pkgs = append(grow(rp.pkgs, 1), r)
 }
 
 // filter hides the packages keep refuses (given header-only records) and

@@ -77,3 +77,25 @@ func FuzzPlainHref(f *testing.F) {
 		}
 	})
 }
+
+// FuzzPrimaryStagesAgree: primary.xml read with its two stages on
+// goroutines of their own (as a resolve reads it) gives the packages and
+// the error ReadPrimary's turn-taking gives.
+func FuzzPrimaryStagesAgree(f *testing.F) {
+	f.Add(`<metadata><package type="rpm"><name>a</name><arch>x86_64</arch><version epoch="0" ver="1" rel="1"/><location href="a.rpm"/><format><rpm:provides><rpm:entry name="a" flags="EQ" ver="1"/></rpm:provides><file>/x</file></format></package><package><name>b</name></package></metadata>`)
+	f.Add(`<metadata><package><name>a</name><arch>x86_64</arch><version ver="1"/><location href="a.rpm"/></package><package><name>c</name><arch>x86_64</arch><version ver="1"/><location href="/c.rpm"/></package></metadata>`)
+	f.Fuzz(func(t *testing.T, doc string) {
+		read := func(concurrent bool) string {
+			part := newRepoPart(8)
+			err := readPrimary(strings.NewReader(doc), part, "r", false, concurrent, nil)
+			out := fmt.Sprint(err)
+			for i := range part.pkgs {
+				out += fmt.Sprintf("\n%+v", *part.pool.materialise(&part.pkgs[i], true, nil))
+			}
+			return out
+		}
+		if a, b := read(true), read(false); a != b {
+			t.Fatalf("%q:\nconcurrent %s\nin turns   %s", doc, a, b)
+		}
+	})
+}

@@ -26,8 +26,11 @@ type xmlScanner struct {
 	pos, end int
 	eof      bool
 	// lines counts the newlines that have left the window; line() adds
-	// those in the window before pos. Counting per token costs more.
-	lines int
+	// those in the window before pos, counting from where it last counted
+	// (counted, with countedLines there), so that asking at every package
+	// costs one pass over the input in all.
+	lines                 int
+	counted, countedLines int
 
 	// The current token.
 	kind  tokenKind
@@ -72,7 +75,12 @@ func (s *xmlScanner) errorf(format string, args ...any) error {
 
 // line is the line number of the input at the scanner's position.
 func (s *xmlScanner) line() int {
-	return 1 + s.lines + bytes.Count(s.buf[:s.pos], []byte{'\n'})
+	if s.pos < s.counted {
+		s.counted, s.countedLines = 0, 0
+	}
+	s.countedLines += bytes.Count(s.buf[s.counted:s.pos], []byte{'\n'})
+	s.counted = s.pos
+	return 1 + s.lines + s.countedLines
 }
 
 // fill reads more input into the window, moving the unread part to the
@@ -83,9 +91,10 @@ func (s *xmlScanner) fill() (bool, error) {
 		return false, nil
 	}
 	if s.pos > 0 {
-		s.lines += bytes.Count(s.buf[:s.pos], []byte{'\n'})
+		s.line() // counts up to pos
+		s.lines += s.countedLines
 		s.end = copy(s.buf, s.buf[s.pos:s.end])
-		s.pos = 0
+		s.pos, s.counted, s.countedLines = 0, 0, 0
 	}
 	if s.end == len(s.buf) {
 		if len(s.buf) >= maxXMLToken {
