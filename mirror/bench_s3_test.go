@@ -100,6 +100,7 @@ func BenchmarkMirror1GiBS3(b *testing.B) {
 		b.ReportMetric(curlRate, "curl-MB/s")
 		b.ReportMetric(rate/curlRate, "x-curl")
 		b.ReportMetric(mirrorCPU.Seconds(), "rpmvault-cpu-s")
+		b.ReportMetric(run.cpu.Seconds(), "rpmvault-own-cpu-s")
 		b.ReportMetric(curlCPU.Seconds(), "curl-cpu-s")
 		b.ReportMetric(curlCPU.Seconds()/mirrorCPU.Seconds(), "cpu-x-curl")
 		b.StartTimer()

@@ -85,8 +85,14 @@ func OpenS3(ctx context.Context, raw string, cfg S3Config) (*S3, error) {
 		&credentials.EnvAWS{},
 		&credentials.FileAWSCredentials{},
 	})
+	tr := cfg.Transport
+	if tr == nil {
+		if tr, err = s3Transport(secure); err != nil {
+			return nil, fmt.Errorf("s3 endpoint %s: %w", cfg.Endpoint, err)
+		}
+	}
 	client, err := minio.New(host, &minio.Options{Creds: creds, Secure: secure, Region: cfg.Region,
-		Transport: cfg.Transport, BucketLookup: minio.BucketLookupPath})
+		Transport: tr, BucketLookup: minio.BucketLookupPath})
 	if err != nil {
 		return nil, fmt.Errorf("s3 endpoint %s: %w", cfg.Endpoint, err)
 	}
