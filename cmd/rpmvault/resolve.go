@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"runtime/debug"
 
 	"github.com/spf13/cobra"
 
@@ -172,6 +174,16 @@ func (a *app) resolve(cmd *cobra.Command) (*resolution, error) {
 	case m.Baseline == "":
 		// "baseline: empty" says so deliberately; silence is not a choice.
 		a.log.Warn("no baseline: the plan is for an empty root, a whole OS; to ship only what a box lacks, run `rpmvault capture -o box.capture` on it (or the rpm one-liner in `rpmvault capture --help`) and pass --baseline box.capture; baseline: empty in the manifest says an empty root is meant")
+	}
+	// A cold resolve builds a pool of some 40 MB from a large repo's XML,
+	// then solves and writes the parsed cache beside it, and at the default
+	// GOGC the collector lets their garbage grow to the pool's size before
+	// collecting. The pool is mostly pointer-free, so a collection costs
+	// little: at 25, the cold resolves of the 60,000-package bench peak at
+	// 86-91 MB of RSS instead of 102-110, for ~5% more CPU time. A GOGC
+	// given in the environment is left as it is.
+	if os.Getenv("GOGC") == "" {
+		defer debug.SetGCPercent(debug.SetGCPercent(25))
 	}
 	plan, u, err := resolver.Resolve(cmd.Context(), m, resolver.ResolveOptions{Fetcher: fetcher, Installed: installed})
 	if err != nil {
