@@ -264,6 +264,20 @@ func (d *Dir) PutCache(_ context.Context, key string, write func(io.Writer) erro
 	return atomicfile.Write(p, 0o644, write)
 }
 
+// PutCacheVolatile is PutCache without fsync (atomicfile.WriteVolatile),
+// for cache entries that carry their own checksum and can be made again: a
+// crash may leave one cut short, which its reader then refuses.
+func (d *Dir) PutCacheVolatile(_ context.Context, key string, write func(io.Writer) error) error {
+	p, err := d.cachePath(key)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return atomicfile.WriteVolatile(p, 0o644, write)
+}
+
 // RemoveCache implements Store.
 func (d *Dir) RemoveCache(_ context.Context, key string) error {
 	p, err := d.cachePath(key)

@@ -151,6 +151,25 @@ func TestDirContract(t *testing.T) {
 	contract(t, s, 1<<20)
 }
 
+// TestDirPutCacheVolatile: an entry written without fsync reads back
+// like any other, and replaces the one before it.
+func TestDirPutCacheVolatile(t *testing.T) {
+	s, err := store.OpenDir(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	for _, body := range []string{"first", "second"} {
+		if err := s.PutCacheVolatile(ctx, "metadata/parsed/k", func(w io.Writer) error { _, err := io.WriteString(w, body); return err }); err != nil {
+			t.Fatal(err)
+		}
+		b, err := store.ReadAllCache(ctx, s, "metadata/parsed/k", 1<<10)
+		if err != nil || string(b) != body {
+			t.Fatalf("read back %q, %v; want %q", b, err, body)
+		}
+	}
+}
+
 func TestOpenedObjectDetectsRot(t *testing.T) {
 	dir := t.TempDir()
 	s, _ := store.OpenDir(dir)

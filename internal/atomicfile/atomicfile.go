@@ -102,6 +102,28 @@ func Write(path string, perm fs.FileMode, write func(io.Writer) error) error {
 	return f.Commit(path, perm)
 }
 
+// WriteVolatile is Write without any fsync: path holds the old content
+// or the new, never a mix, for every reader while the system runs, but a
+// crash may leave it empty or cut short. It is for caches whose entries
+// are checked when read (a checksum inside) and can be made again, where
+// syncing tens of megabytes would be most of a command's time.
+func WriteVolatile(path string, perm fs.FileMode, write func(io.Writer) error) error {
+	f, err := Create(filepath.Dir(path), "."+filepath.Base(path)+"-*.tmp")
+	if err != nil {
+		return err
+	}
+	defer f.Abort()
+	if err := write(f); err != nil {
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	return f.commit(path, perm, func(f *os.File, path string, perm fs.FileMode) error {
+		if err := f.Chmod(perm); err != nil {
+			return fmt.Errorf("chmod %s: %w", f.Name(), err)
+		}
+		return os.Rename(f.Name(), path)
+	})
+}
+
 // WriteFile writes data to path atomically, with mode perm.
 func WriteFile(path string, data []byte, perm fs.FileMode) error {
 	return Write(path, perm, func(w io.Writer) error {
