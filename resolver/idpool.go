@@ -103,6 +103,10 @@ type poolBase struct {
 // of a mapped base (see materialise).
 const releaseEvery = 64
 
+// rulesReleaseEvery is how many packages rule generation reads between
+// releases of a mapped base (see solver.pkgRules).
+const rulesReleaseEvery = 1024
+
 // copied returns string id's value as the heap's own: a base string is
 // copied out of the mapped entry (see materialise).
 func (p *idPool) copied(id strID) string {

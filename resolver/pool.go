@@ -63,10 +63,11 @@ type solver struct {
 	whatCache           map[depRec][]int32 // whatProvides' answers
 	filesFull           bool
 
-	sat   *sat.Solver
-	info  []ruleInfo // by rule id
-	rng   ruleRanges
-	added []bool // by id: the package's rules have been generated
+	sat       *sat.Solver
+	info      []ruleInfo // by rule id
+	rng       ruleRanges
+	added     []bool // by id: the package's rules have been generated
+	generated int    // packages whose rules have been generated, for releasing the pool's base
 	// choiceOrig maps each choice rule to the package rule it narrows.
 	choiceOrig map[int32]int32
 	orphaned   []int32

@@ -44,5 +44,8 @@ func Solve(u *Universe, req Request) (*Plan, error) {
 	u.pool.releaseBase()
 	plan := s.plan()
 	order(plan, s)
+	// order read the planned packages' dependencies from the pool; what
+	// follows (the lock, the output) reads the materialised plan only.
+	u.pool.releaseBase()
 	return plan, nil
 }

@@ -186,6 +186,13 @@ func (s *solver) pkgRules(start int32, out []pendingRule) []pendingRule {
 			continue
 		}
 		s.added[n] = true
+		// The rules hold ids only, so the entry's pages read so far can go:
+		// with fault-around mapping 64 KiB around each page read, the
+		// scattered reads of a large closure would otherwise leave most of
+		// a mapped entry resident (see idPool.releaseBase).
+		if s.generated++; s.generated%rulesReleaseEvery == 0 {
+			s.pool.releaseBase()
+		}
 		r := s.rec(n)
 		dontfix := s.inst[n] // broken dependencies of installed packages stay as they are
 		for k := int32(r.prov); k < int32(r.req); k++ {

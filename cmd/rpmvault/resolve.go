@@ -20,15 +20,31 @@ func (a *app) resolveCommand() *cobra.Command {
 		Short: "Compute the exact closure of a manifest, in install order, and why each package is needed",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			// The solve's rules are garbage once resolve returns; at the
+			// default GOGC the output's buffers would grow the heap past
+			// the solve's peak before a collection reclaims them (see
+			// a.resolve).
+			if os.Getenv("GOGC") == "" {
+				defer debug.SetGCPercent(debug.SetGCPercent(25))
+			}
 			r, err := a.resolve(cmd)
 			if err != nil {
 				return err
 			}
-			plan, lk := r.plan, r.lock()
+			plan := r.plan
+			// The lock is built only when it is used (--abi, --lock): for
+			// a closure of thousands it is megabytes of heap.
+			var lk *lock.Lock
+			lockOf := func() *lock.Lock {
+				if lk == nil {
+					lk = r.lock()
+				}
+				return lk
+			}
 			// Resolving reads metadata (and the headers of header-only
 			// sources) only; --abi mirrors the closure to check it.
 			if a.cfg.GetBool("abi") && !a.cfg.GetBool("no-abi") {
-				sess, err := a.mirror(cmd, lk)
+				sess, err := a.mirror(cmd, lockOf())
 				if err != nil {
 					return err
 				}
@@ -38,7 +54,7 @@ func (a *app) resolveCommand() *cobra.Command {
 				}
 			}
 			if out := a.cfg.GetString("lock"); out != "" {
-				if err := a.writeLockAnchored(out, lk); err != nil {
+				if err := a.writeLockAnchored(out, lockOf()); err != nil {
 					return err
 				}
 			}
