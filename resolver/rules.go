@@ -84,7 +84,12 @@ func (s *solver) addRules(constraints map[strID][]depRec) error {
 	}
 	pending = unify(pending)
 	s.sat = sat.New(n - 1)
-	s.info = []ruleInfo{{}}
+	// Sized for the package rules and one feature, update and job rule
+	// each: grown by appending, the rule tables of a large closure would
+	// leave copies a few megabytes large behind for the collector.
+	nrules := 1 + len(pending) + 2*int(s.instEnd-2) + len(jobMatches)
+	s.sat.Rules = slices.Grow(s.sat.Rules, nrules)
+	s.info = make([]ruleInfo, 1, nrules)
 	add := func(lits []sat.Lit, info ruleInfo, weak bool) int32 {
 		s.info = append(s.info, info)
 		return s.sat.Add(lits, weak)
