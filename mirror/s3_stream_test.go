@@ -48,7 +48,7 @@ func s3Store(t *testing.T) *vault.S3 {
 	}
 	prefix := strings.Trim(strings.ToLower(strings.NewReplacer("/", "-", "_", "-", ",", "-", " ", "-").Replace(t.Name())), "-")
 	srv.SetEnv(t)
-	s, err := vault.OpenS3(context.Background(), "s3://mirror/"+prefix, vault.S3Config{PartSize: 5 << 20})
+	s, err := vault.OpenS3(context.Background(), "s3://mirror/"+prefix, vault.S3Config{PartSize: 5 << 20, MultipartThreshold: 5 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}

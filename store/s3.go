@@ -40,6 +40,18 @@ type S3 struct {
 // (10,000 parts) and how many requests a large RPM takes.
 const DefaultPartSize = 16 << 20
 
+// DefaultMultipartThreshold is the size above which an object of known size
+// goes up as a multipart upload; up to it, one PUT. A single PUT streams
+// from the reader as parts do (it costs no memory either) but is one
+// request, where parts each wait for the server to store the part before
+// the next starts: 128 MiB packages went up ~20% faster, with ~10% less of
+// the server's CPU, in one PUT than in 16 MiB parts (BenchmarkMirror1GiBS3
+// into SeaweedFS). rclone's --s3-upload-cutoff is 200 MiB for the same reason.
+const DefaultMultipartThreshold = 256 << 20
+
+// maxSinglePut is S3's limit on one PUT.
+const maxSinglePut = 5 << 30
+
 // DefaultLeaseTTL is how long a claim outlives its holder's last renewal.
 const DefaultLeaseTTL = time.Minute
 
@@ -133,7 +145,8 @@ func (s *S3) putOptions() minio.PutObjectOptions {
 }
 
 // Put implements Store. With a known size the body streams from r (a
-// single PUT, or a multipart upload of PartSize parts); with an unknown
+// single PUT up to MultipartThreshold, above it a multipart upload of
+// PartSize parts); with an unknown
 // size (a package no lock pins yet, a repair by an index URL) it goes
 // through one PartSize buffer: a body that fits is sent in one PUT once all
 // of it has checked out, a larger one as a multipart upload completed only
@@ -152,7 +165,7 @@ func (s *S3) Put(ctx context.Context, sha string, size int64, r io.Reader) error
 	case size <= 0:
 		// (An empty PUT would be sent before any byte is checked.)
 		err = s.putUnsized(ctx, key, hr)
-	case size <= int64(s.cfg.PartSize):
+	case size <= int64(s.cfg.MultipartThreshold):
 		_, err = s.core.PutObject(ctx, s.bucket, key, hr, size, "", "", s.putOptions())
 		if err == nil {
 			// The PUT sent exactly size bytes, which hashed to sha: the

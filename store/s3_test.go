@@ -1,11 +1,15 @@
 package store_test
 
 import (
+	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/minio/minio-go/v7"
 
 	"github.com/rpmvault/rpmvault/internal/seaweedfs"
 	"github.com/rpmvault/rpmvault/store"
@@ -29,7 +33,7 @@ func s3Store(t *testing.T, ttl time.Duration) *store.S3 {
 		t.Fatal(err)
 	}
 	srv.SetEnv(t)
-	s, err := store.OpenS3(context.Background(), "s3://"+name+"/some/prefix", store.S3Config{LeaseTTL: ttl, PartSize: 5 << 20})
+	s, err := store.OpenS3(context.Background(), "s3://"+name+"/some/prefix", store.S3Config{LeaseTTL: ttl, PartSize: 5 << 20, MultipartThreshold: 5 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,5 +97,46 @@ func TestS3ClaimExcludesAndExpires(t *testing.T) {
 	r3()
 	if waited := time.Since(start); waited < ttl {
 		t.Fatalf("took over a live-looking lease after %v, before one TTL (%v)", waited, ttl)
+	}
+}
+
+// TestS3PutInOneRequestUpToTheThreshold: an object of known size goes up
+// in one PUT up to MultipartThreshold and in parts above it, as its ETag
+// shows (a multipart object's ends in -PARTS).
+func TestS3PutInOneRequestUpToTheThreshold(t *testing.T) {
+	srv := weed.Get(t)
+	name := "t" + sum([]byte(t.Name()))[:20]
+	if err := srv.MakeBucket(context.Background(), name); err != nil {
+		t.Fatal(err)
+	}
+	srv.SetEnv(t)
+	data := bytes.Repeat([]byte("0123456789abcdef"), 12<<20/16)
+	sha := sum(data)
+	tests := []struct {
+		name      string
+		threshold uint64
+		wantParts string // "" for one PUT
+	}{
+		{"default threshold", 0, ""},
+		{"threshold below the object", 5 << 20, "-3"},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, err := store.OpenS3(context.Background(), fmt.Sprintf("s3://%s/p%d", name, i), store.S3Config{PartSize: 5 << 20, MultipartThreshold: tt.threshold})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Put(context.Background(), sha, int64(len(data)), bytes.NewReader(data)); err != nil {
+				t.Fatal(err)
+			}
+			st, err := s.Client().StatObject(context.Background(), s.Bucket(), s.Prefix()+"objects/sha256/"+sha[:2]+"/"+sha, minio.StatObjectOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			etag := strings.Trim(st.ETag, `"`)
+			if _, parts, _ := strings.Cut(etag, "-"); (parts != "") != (tt.wantParts != "") || tt.wantParts != "" && "-"+parts != tt.wantParts {
+				t.Errorf("ETag %q, want parts %q", st.ETag, tt.wantParts)
+			}
+		})
 	}
 }

@@ -25,8 +25,11 @@ import (
 type S3Config struct {
 	Endpoint string // URL (http://127.0.0.1:8333) or host[:port] (https)
 	Region   string
-	PartSize uint64        // default DefaultPartSize; at least 5 MiB
-	LeaseTTL time.Duration // default DefaultLeaseTTL
+	PartSize uint64 // default DefaultPartSize; at least 5 MiB
+	// MultipartThreshold: a larger object goes up in parts, a smaller one
+	// in one PUT. Default DefaultMultipartThreshold; at most 5 GiB.
+	MultipartThreshold uint64
+	LeaseTTL           time.Duration // default DefaultLeaseTTL
 	// Transport, when set, carries every request (tests count them).
 	Transport http.RoundTripper
 	Log       *slog.Logger
@@ -70,6 +73,12 @@ func OpenS3(ctx context.Context, raw string, cfg S3Config) (*S3, error) {
 	}
 	if cfg.PartSize < 5<<20 {
 		return nil, fmt.Errorf("s3 part size %d is below S3's minimum of 5 MiB", cfg.PartSize)
+	}
+	if cfg.MultipartThreshold == 0 {
+		cfg.MultipartThreshold = DefaultMultipartThreshold
+	}
+	if cfg.MultipartThreshold > maxSinglePut {
+		return nil, fmt.Errorf("s3 multipart threshold %d is above S3's limit of 5 GiB for one PUT", cfg.MultipartThreshold)
 	}
 	if cfg.LeaseTTL <= 0 {
 		cfg.LeaseTTL = DefaultLeaseTTL

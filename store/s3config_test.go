@@ -1,8 +1,10 @@
 package store
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -55,5 +57,21 @@ func TestAWSProfile(t *testing.T) {
 	t.Setenv("AWS_PROFILE", "lan")
 	if p := awsProfile(); p["region"] != "us-east-2" || p["endpoint_url"] != "http://minio.lan:9000" {
 		t.Errorf("profile lan: %v", p)
+	}
+}
+
+func TestOpenS3RefusesSizesS3Does(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  S3Config
+		want string
+	}{
+		{"part below 5 MiB", S3Config{PartSize: 1 << 20}, "minimum of 5 MiB"},
+		{"one PUT above 5 GiB", S3Config{MultipartThreshold: 6 << 30}, "limit of 5 GiB"},
+	} {
+		tc.cfg.Endpoint = "http://127.0.0.1:1" // refused before any request
+		if _, err := OpenS3(context.Background(), "s3://vault/x", tc.cfg); err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: %v, want an error saying %q", tc.name, err, tc.want)
+		}
 	}
 }

@@ -71,6 +71,7 @@ bundle, and installs it on an air-gapped box in the right order.`,
 	netFlags(pf)
 	pf.String("s3-endpoint", "", "S3 endpoint of an s3://BUCKET/PREFIX store, e.g. http://127.0.0.1:8333 (default: AWS_ENDPOINT_URL, ~/.aws/config, AWS)")
 	pf.Duration("s3-lease", 0, "how long an S3 store's download claim outlives a writer that stopped renewing it (default 1m)")
+	pf.Int("s3-multipart-mib", 0, "objects larger than this many MiB go up to an S3 store as multipart uploads of 16 MiB parts, smaller ones in one PUT (default 256, at most 5120)")
 
 	for _, c := range a.commands() {
 		if c != nil { // a command left out of this build

@@ -128,7 +128,8 @@ func (b bundleSource) Open(_ context.Context, p lock.Package) (io.ReadCloser, in
 }
 
 func (a *app) s3Config() store.S3Config {
-	return store.S3Config{Endpoint: a.cfg.GetString("s3-endpoint"), LeaseTTL: a.cfg.GetDuration("s3-lease"), Log: a.log}
+	return store.S3Config{Endpoint: a.cfg.GetString("s3-endpoint"), LeaseTTL: a.cfg.GetDuration("s3-lease"),
+		MultipartThreshold: uint64(max(a.cfg.GetInt64("s3-multipart-mib"), 0)) << 20, Log: a.log}
 }
 
 func (a *app) serveCommand() *cobra.Command {
@@ -222,7 +223,9 @@ func isBundle(arg string) bool {
 func (a *app) publishBundleForServe(ctx context.Context, path, url string) (publish.Tree, func(), error) {
 	in, cleanupBundle, err := bundleInput(path, publish.Input{URL: url})
 	if err != nil {
-		return nil, nil, err
+		// Name the bundle: a file inside it that fails verification
+		// says only its own name.
+		return nil, nil, fmt.Errorf("serve bundle %s: %w", path, err)
 	}
 	defer cleanupBundle()
 	dir, err := os.MkdirTemp("", "rpmvault-serve-")

@@ -22,7 +22,7 @@ import (
 )
 
 // bigPackageRepo serves a repo of one package large enough for a multipart
-// upload (three 16 MiB parts).
+// upload (three 16 MiB parts, with --s3-multipart-mib 16).
 func bigPackageRepo(t *testing.T) (url string) {
 	t.Helper()
 	dir := t.TempDir()
@@ -64,7 +64,7 @@ func TestS3MirrorSIGKILLMidUpload(t *testing.T) {
 	os.WriteFile(manifest, []byte(fmt.Sprintf("name: big\narch: x86_64\nrepos:\n  - id: big\n    baseurl: [%s]\n    gpgcheck: false\ninstall: [bigpkg]\n", repo)), 0o644)
 	lockFile := filepath.Join(dir, "big.lock.yaml")
 	spec := "s3://" + b + "/vault"
-	flags := []string{"--store", spec, "--s3-endpoint", proxy.URL, "--s3-lease", "2s"}
+	flags := []string{"--store", spec, "--s3-endpoint", proxy.URL, "--s3-lease", "2s", "--s3-multipart-mib", "16"}
 	if code, _, stderr := rpmvault(t, "resolve", "-m", manifest, "--lock", lockFile, "--store", dir); code != 0 {
 		t.Fatalf("resolve: exit %d: %s", code, stderr)
 	}
