@@ -90,12 +90,13 @@ type poolBase struct {
 	// idx is the entry's look-ups by name, valid for a universe of its
 	// packages alone; nil on the heap.
 	idx *uniIndex
-	// release drops the process's mapping of every section but the
-	// package records (see mapping.done); nil when there is nothing to
-	// drop. Those sections are views nothing writes to, so their pages
-	// are the file's and reading them again maps them again. (A record
-	// may have been written, which only this process's copy of its page
-	// holds: the records are never released.)
+	// release drops the process's mapping of the entry's sections (see
+	// mapping.done); nil when there is nothing to drop. The sections but
+	// the package records are views nothing writes to, so their pages
+	// are the file's and reading them again maps them again. A record may
+	// have been written, which only this process's copy of its page
+	// holds: of the records, only the pages still the file's are dropped
+	// (mapping.releaseClean).
 	release func()
 }
 

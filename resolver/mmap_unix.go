@@ -31,5 +31,5 @@ func mapFile(r io.Reader) (mapping, bool) {
 	if err != nil {
 		return mapping{}, false
 	}
-	return mapping{data: data, release: releasePages, unmap: func() { _ = syscall.Munmap(data) }}, true
+	return mapping{data: data, release: releasePages, releaseClean: releaseCleanPages, unmap: func() { _ = syscall.Munmap(data) }}, true
 }

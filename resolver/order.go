@@ -16,6 +16,12 @@ func order(plan *Plan, s *solver) {
 	}
 	edges := make([][]int, n) // i -> packages i needs first
 	for i, id := range s.planIDs {
+		// As materialise does: the dependencies of a plan of thousands,
+		// read in place, would otherwise leave most of a mapped entry
+		// resident by the end of this loop.
+		if i%releaseEvery == releaseEvery-1 {
+			s.pool.releaseBase()
+		}
 		r := s.rec(id)
 		for k := r.prov; k < r.req; k++ {
 			for _, q := range s.whatProvides(s.pool.depAt(k)) {

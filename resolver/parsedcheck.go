@@ -51,6 +51,10 @@ func checkEntry(m mapping, b *poolBase, pkgs []uniPkg, repo string) error {
 	if b.evrs[0] != (evrRec{}) {
 		return fmt.Errorf("EVR table: entry 0 is not empty")
 	}
+	// Released as soon as read: with their pages kept until the records
+	// were checked, opening a large entry had a dozen megabytes of it
+	// resident at once.
+	m.done(bytesOf(b.evrs))
 	for i, d := range b.rels {
 		switch {
 		case d.name >= strID(nStrs):
@@ -61,6 +65,7 @@ func checkEntry(m mapping, b *poolBase, pkgs []uniPkg, repo string) error {
 			return fmt.Errorf("reldep %d: flags %#x have unknown bits", i, d.flags)
 		}
 	}
+	m.done(bytesOf(b.rels))
 	for k, id := range b.depIDs {
 		if id >= nRels {
 			return fmt.Errorf("dep %d: reldep index %d out of range (%d reldeps)", k, id, nRels)
@@ -104,8 +109,6 @@ func checkEntry(m mapping, b *poolBase, pkgs []uniPkg, repo string) error {
 		return fmt.Errorf("declared %d deps and %d files more than the packages use", uint32(len(b.depIDs))-dep, uint32(len(b.files))-file)
 	}
 	m.done(bytesOf(pkgs))
-	m.done(bytesOf(b.evrs))
-	m.done(bytesOf(b.rels))
 	for _, c := range []struct {
 		what string
 		csr  *csr

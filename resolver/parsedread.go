@@ -56,7 +56,10 @@ type mapping struct {
 	// small part of them. They stay in the page cache, so reading one
 	// again costs a minor fault. nil on the heap.
 	release func(b []byte)
-	unmap   func()
+	// releaseClean is release for a part that may have been written to
+	// (the package records): it keeps the pages this process copied.
+	releaseClean func(b []byte)
+	unmap        func()
 }
 
 // done releases b, a part of m's data, when m is a mapped file.
@@ -168,9 +171,16 @@ func openEntry(m mapping, repo string) (*repoPart, error) {
 			unsafe.Slice(unsafe.StringData(b.blob), len(b.blob)), bytesOf(b.idx.byName.start), bytesOf(b.idx.byName.list),
 			bytesOf(b.idx.whatProv.start), bytesOf(b.idx.whatProv.list), bytesOf(b.idx.fileOwners.start),
 			bytesOf(b.idx.fileOwners.list), bytesOf(b.idx.fileDeps)}
+		recs := bytesOf(pkgs)
 		b.release = func() {
 			for _, s := range ro {
 				m.done(s)
+			}
+			// The records are read for every package a solve looks at,
+			// 88 bytes each, so by the end most of their pages are
+			// resident; a few hold records the process wrote.
+			if m.releaseClean != nil && len(recs) > 0 {
+				m.releaseClean(recs)
 			}
 		}
 	}
