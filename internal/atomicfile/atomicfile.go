@@ -91,15 +91,7 @@ func RenameUnsynced(f *os.File, path string, perm fs.FileMode) error {
 // Write writes path through write, atomically, with mode perm. The
 // directory must exist.
 func Write(path string, perm fs.FileMode, write func(io.Writer) error) error {
-	f, err := Create(filepath.Dir(path), "."+filepath.Base(path)+"-*.tmp")
-	if err != nil {
-		return err
-	}
-	defer f.Abort()
-	if err := write(f); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	return f.Commit(path, perm)
+	return writeVia(path, perm, write, Rename)
 }
 
 // WriteVolatile is Write without any fsync: path holds the old content
@@ -108,6 +100,17 @@ func Write(path string, perm fs.FileMode, write func(io.Writer) error) error {
 // are checked when read (a checksum inside) and can be made again, where
 // syncing tens of megabytes would be most of a command's time.
 func WriteVolatile(path string, perm fs.FileMode, write func(io.Writer) error) error {
+	return writeVia(path, perm, write, func(f *os.File, path string, perm fs.FileMode) error {
+		if err := f.Chmod(perm); err != nil {
+			return fmt.Errorf("chmod %s: %w", f.Name(), err)
+		}
+		return os.Rename(f.Name(), path)
+	})
+}
+
+// writeVia writes a temporary file beside path through write and puts it
+// in place with rename.
+func writeVia(path string, perm fs.FileMode, write func(io.Writer) error, rename func(*os.File, string, fs.FileMode) error) error {
 	f, err := Create(filepath.Dir(path), "."+filepath.Base(path)+"-*.tmp")
 	if err != nil {
 		return err
@@ -116,12 +119,7 @@ func WriteVolatile(path string, perm fs.FileMode, write func(io.Writer) error) e
 	if err := write(f); err != nil {
 		return fmt.Errorf("write %s: %w", path, err)
 	}
-	return f.commit(path, perm, func(f *os.File, path string, perm fs.FileMode) error {
-		if err := f.Chmod(perm); err != nil {
-			return fmt.Errorf("chmod %s: %w", f.Name(), err)
-		}
-		return os.Rename(f.Name(), path)
-	})
+	return f.commit(path, perm, rename)
 }
 
 // WriteFile writes data to path atomically, with mode perm.
