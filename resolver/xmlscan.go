@@ -211,7 +211,7 @@ func (s *xmlScanner) next() error {
 			if err != nil {
 				return err
 			}
-			s.kind, s.name = tokEnd, localName(bytes.TrimSpace(tag[2:len(tag)-1]))
+			s.kind, s.name = tokEnd, localName(trimXMLSpace(tag[2:len(tag)-1]))
 			return nil
 		default:
 			if !s.general && s.quickStart() {
@@ -400,6 +400,19 @@ func localName(b []byte) []byte {
 }
 
 func isSpace(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// trimXMLSpace trims XML's whitespace (space, tab, CR, LF) only, as the
+// quick paths do: bytes.TrimSpace would also take \f and \v, which XML
+// does not count as space.
+func trimXMLSpace(b []byte) []byte {
+	for len(b) > 0 && isSpace(b[0]) {
+		b = b[1:]
+	}
+	for len(b) > 0 && isSpace(b[len(b)-1]) {
+		b = b[:len(b)-1]
+	}
+	return b
+}
 
 // unescape returns b with references resolved: b itself when it has none.
 func (s *xmlScanner) unescape(b []byte) ([]byte, error) {
