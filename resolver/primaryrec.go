@@ -27,11 +27,10 @@ type primaryReader struct {
 	// One-entry caches: a package's entries mostly repeat its own version,
 	// and packages their predecessor's arch and checksum type. A look-up
 	// in the pool is a hash and two or three cache misses.
-	lastVer, lastRel     []byte
-	lastVerID, lastRelID strID
-	lastEVR              evrRec
-	lastEVRID            evrID
-	last                 [2]lastString // arch, checksum type
+	lastVer, lastRel lastString
+	lastEVR          evrRec
+	lastEVRID        evrID
+	last             [2]lastString // arch, checksum type
 }
 
 // batch adds the packages of b.
@@ -64,7 +63,7 @@ func (pr *primaryReader) build(b *primaryBatch, rp *rawPkg) {
 	pr.nameText = append(pr.nameText[:0], name...)
 	c.name = pr.names.intern(pl, name)
 	c.arch = pr.intern(&pr.last[0], b.bytes(rp.arch))
-	c.evr = pr.evr(evrRec{epoch: int64(rp.epoch), ver: pr.ver(b.bytes(rp.ver)), rel: pr.rel(b.bytes(rp.rel))})
+	c.evr = pr.evr(evrRec{epoch: int64(rp.epoch), ver: pr.internPart(&pr.lastVer, b.bytes(rp.ver)), rel: pr.internPart(&pr.lastRel, b.bytes(rp.rel))})
 	c.sumType = pr.intern(&pr.last[1], b.bytes(rp.sumType))
 	c.sumHex = pl.internBytes(b.bytes(rp.sumHex))
 	c.srpm = pl.internBytes(b.bytes(rp.srpm))
@@ -77,7 +76,7 @@ func (pr *primaryReader) build(b *primaryBatch, rp *rawPkg) {
 	for _, e := range b.ents[rp.ents[0]:rp.ents[1]] {
 		d := depRec{flags: uint8(e.flags)}
 		if e.flags != 0 {
-			if ver, rel := pr.ver(b.bytes(e.ver)), pr.rel(b.bytes(e.rel)); e.epoch != 0 || ver != 0 || rel != 0 {
+			if ver, rel := pr.internPart(&pr.lastVer, b.bytes(e.ver)), pr.internPart(&pr.lastRel, b.bytes(e.rel)); e.epoch != 0 || ver != 0 || rel != 0 {
 				d.evr = pr.evr(evrRec{epoch: int64(e.epoch), ver: ver, rel: rel})
 			}
 		}
@@ -93,25 +92,13 @@ func (pr *primaryReader) build(b *primaryBatch, rp *rawPkg) {
 	}
 }
 
-// ver and rel intern a version and a release, remembering the last one.
-func (pr *primaryReader) ver(b []byte) strID {
+// internPart interns a version or release through its one-entry cache;
+// an absent one is id 0.
+func (pr *primaryReader) internPart(c *lastString, b []byte) strID {
 	if len(b) == 0 {
 		return 0
 	}
-	if !bytes.Equal(b, pr.lastVer) {
-		pr.lastVer, pr.lastVerID = append(pr.lastVer[:0], b...), pr.pool.internBytes(b)
-	}
-	return pr.lastVerID
-}
-
-func (pr *primaryReader) rel(b []byte) strID {
-	if len(b) == 0 {
-		return 0
-	}
-	if !bytes.Equal(b, pr.lastRel) {
-		pr.lastRel, pr.lastRelID = append(pr.lastRel[:0], b...), pr.pool.internBytes(b)
-	}
-	return pr.lastRelID
+	return pr.intern(c, b)
 }
 
 // finish checks the package read and adds its record to the part: the

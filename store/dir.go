@@ -254,20 +254,17 @@ func (d *Dir) GetCache(_ context.Context, key string) (CacheEntry, error) {
 
 // PutCache implements Store: temp file, fsync, rename.
 func (d *Dir) PutCache(_ context.Context, key string, write func(io.Writer) error) error {
-	p, err := d.cachePath(key)
-	if err != nil {
-		return err
-	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
-	}
-	return atomicfile.Write(p, 0o644, write)
+	return d.putCache(key, write, atomicfile.Write)
 }
 
 // PutCacheVolatile is PutCache without fsync (atomicfile.WriteVolatile),
 // for cache entries that carry their own checksum and can be made again: a
 // crash may leave one cut short, which its reader then refuses.
 func (d *Dir) PutCacheVolatile(_ context.Context, key string, write func(io.Writer) error) error {
+	return d.putCache(key, write, atomicfile.WriteVolatile)
+}
+
+func (d *Dir) putCache(key string, write func(io.Writer) error, put func(string, fs.FileMode, func(io.Writer) error) error) error {
 	p, err := d.cachePath(key)
 	if err != nil {
 		return err
@@ -275,7 +272,7 @@ func (d *Dir) PutCacheVolatile(_ context.Context, key string, write func(io.Writ
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
-	return atomicfile.WriteVolatile(p, 0o644, write)
+	return put(p, 0o644, write)
 }
 
 // RemoveCache implements Store.
