@@ -54,15 +54,18 @@ type Component struct {
 	Requested                           bool
 }
 
-// PURL is the component's package URL,
-// pkg:rpm/centos/NAME@VERSION-RELEASE?arch=ARCH&epoch=E&distro=centos-6
-// (the epoch always, 0 included, so the purl names the exact EVR; the
-// distro from the release's elN tag, when it has one).
+// PURL is the component's package URL in canonical form,
+// pkg:rpm/centos/NAME@VERSION-RELEASE?arch=ARCH&distro=centos-6&epoch=E
+// (qualifiers sorted by key, as the purl spec's canonical form has them, so
+// tools that compare purls as strings match ours; the epoch always, 0
+// included, so the purl names the exact EVR; the distro from the release's
+// elN tag, when it has one).
 func (c Component) PURL() string {
-	q := "arch=" + url.QueryEscape(c.Arch) + fmt.Sprintf("&epoch=%d", c.Epoch)
+	q := "arch=" + url.QueryEscape(c.Arch)
 	if d := distro(c.Release); d != "" {
 		q += "&distro=" + d
 	}
+	q += fmt.Sprintf("&epoch=%d", c.Epoch)
 	return "pkg:rpm/centos/" + purlEscape(c.Name) + "@" + purlEscape(c.Version+"-"+c.Release) + "?" + q
 }
 

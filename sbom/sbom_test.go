@@ -154,7 +154,7 @@ func TestDocumentsValidate(t *testing.T) {
 			t.Fatalf("spec %s serial %s, %d components", doc.SpecVersion, doc.SerialNumber, len(doc.Components))
 		}
 		docker := doc.Components[2]
-		if docker.Purl != "pkg:rpm/centos/docker-engine@1.7.1-1.el6?arch=x86_64&epoch=2&distro=centos-6" || docker.Version != "2:1.7.1-1.el6" {
+		if docker.Purl != "pkg:rpm/centos/docker-engine@1.7.1-1.el6?arch=x86_64&distro=centos-6&epoch=2" || docker.Version != "2:1.7.1-1.el6" {
 			t.Errorf("docker-engine: purl %s version %s", docker.Purl, docker.Version)
 		}
 		if len(docker.Licenses) != 1 || docker.Licenses[0].License.Name != "ASL 2.0" || docker.Supplier.Name != "rpmvault fixtures" {
@@ -176,8 +176,8 @@ func TestDocumentsValidate(t *testing.T) {
 		for _, d := range doc.Dependencies {
 			deps[d.Ref] = d.DependsOn
 		}
-		want := []string{"pkg:rpm/centos/bash@4.1.2-29.el6?arch=x86_64&epoch=0&distro=centos-6",
-			"pkg:rpm/centos/libcgroup@0.40.rc1-15.el6_6?arch=x86_64&epoch=0&distro=centos-6"}
+		want := []string{"pkg:rpm/centos/bash@4.1.2-29.el6?arch=x86_64&distro=centos-6&epoch=0",
+			"pkg:rpm/centos/libcgroup@0.40.rc1-15.el6_6?arch=x86_64&distro=centos-6&epoch=0"}
 		if got := deps[docker.Purl]; strings.Join(got, " ") != strings.Join(want, " ") {
 			t.Errorf("docker-engine depends on %v, want %v", got, want)
 		}
@@ -296,10 +296,10 @@ func TestPURL(t *testing.T) {
 		c    Component
 		want string
 	}{
-		{Component{Name: "tar", Epoch: 2, Version: "1.23", Release: "11.el6", Arch: "x86_64"}, "pkg:rpm/centos/tar@1.23-11.el6?arch=x86_64&epoch=2&distro=centos-6"},
-		{Component{Name: "setup", Version: "2.8.14", Release: "20.el6_4.1", Arch: "noarch"}, "pkg:rpm/centos/setup@2.8.14-20.el6_4.1?arch=noarch&epoch=0&distro=centos-6"},
+		{Component{Name: "tar", Epoch: 2, Version: "1.23", Release: "11.el6", Arch: "x86_64"}, "pkg:rpm/centos/tar@1.23-11.el6?arch=x86_64&distro=centos-6&epoch=2"},
+		{Component{Name: "setup", Version: "2.8.14", Release: "20.el6_4.1", Arch: "noarch"}, "pkg:rpm/centos/setup@2.8.14-20.el6_4.1?arch=noarch&distro=centos-6&epoch=0"},
 		{Component{Name: "docker-engine", Version: "1.7.1", Release: "1", Arch: "x86_64"}, "pkg:rpm/centos/docker-engine@1.7.1-1?arch=x86_64&epoch=0"},
-		{Component{Name: "libstdc++", Version: "4.4.7", Release: "11.el6", Arch: "x86_64"}, "pkg:rpm/centos/libstdc++@4.4.7-11.el6?arch=x86_64&epoch=0&distro=centos-6"},
+		{Component{Name: "libstdc++", Version: "4.4.7", Release: "11.el6", Arch: "x86_64"}, "pkg:rpm/centos/libstdc++@4.4.7-11.el6?arch=x86_64&distro=centos-6&epoch=0"},
 	} {
 		if got := tt.c.PURL(); got != tt.want {
 			t.Errorf("%s: %s, want %s", tt.c.Name, got, tt.want)
