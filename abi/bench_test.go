@@ -14,6 +14,7 @@ import (
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
 )
 
 // noELFWorld is a repo of n x86_64 packages with only scripts, configs and
@@ -65,7 +66,7 @@ func buildNoELFWorld(b *testing.B, n, fillers int) *noELFWorld {
 }
 
 func (w *noELFWorld) resolve(b *testing.B, n int) (*resolver.Plan, *resolver.Universe) {
-	u, err := resolver.LoadUniverse(context.Background(), w.repos, resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+	u, err := resolver.LoadUniverse(context.Background(), w.repos, resolver.LoadOptions{Fetcher: &fetch.HTTPFetcher{}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -89,7 +90,7 @@ func BenchmarkNoELF(b *testing.B) {
 	const n = 40
 	w := buildNoELFWorld(b, n, 2000)
 	plan, u := w.resolve(b, n)
-	opts := abi.Options{Opener: &fetchOpener{Fetcher: &resolver.HTTPFetcher{}, Repos: w.repos}, Available: u.Packages()}
+	opts := abi.Options{Opener: &fetchOpener{Fetcher: &fetch.HTTPFetcher{}, Repos: w.repos}, Available: u.Packages()}
 
 	b.Run("resolve", func(b *testing.B) {
 		for i := 0; i < b.N; i++ {

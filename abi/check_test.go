@@ -18,6 +18,8 @@ import (
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 const (
@@ -97,7 +99,7 @@ func buildMiniWorld(t testing.TB) *miniWorld {
 	}
 	w.files["docker-engine-1.7.1-1.el6.x86_64"] = dp
 	w.repos = append(w.repos, resolver.Repo{ID: "docker", Packages: []string{dp}, Priority: 99})
-	if w.u, err = resolver.LoadUniverse(context.Background(), w.repos, resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}}); err != nil {
+	if w.u, err = resolver.LoadUniverse(context.Background(), w.repos, resolver.LoadOptions{Fetcher: &fetch.HTTPFetcher{}}); err != nil {
 		t.Fatal(err)
 	}
 	return w
@@ -130,7 +132,7 @@ func (w *miniWorld) resolveFunc(inst []*resolver.Package) abi.ResolveFunc {
 
 func (w *miniWorld) options(inst []*resolver.Package, cacheDir string) abi.Options {
 	return abi.Options{
-		Opener:    &fetchOpener{Fetcher: &resolver.HTTPFetcher{}, Repos: w.repos},
+		Opener:    &fetchOpener{Fetcher: &fetch.HTTPFetcher{}, Repos: w.repos},
 		Installed: inst, Available: w.u.Packages(), CacheDir: cacheDir,
 	}
 }
@@ -352,7 +354,7 @@ func TestCheckCache(t *testing.T) {
 	cacheDir := t.TempDir()
 	run := func() (*abi.Report, map[string]int) {
 		t.Helper()
-		co := &countingOpener{inner: &fetchOpener{Fetcher: &resolver.HTTPFetcher{}, Repos: w.repos}, opened: map[string]int{}}
+		co := &countingOpener{inner: &fetchOpener{Fetcher: &fetch.HTTPFetcher{}, Repos: w.repos}, opened: map[string]int{}}
 		opts := w.options(inst, cacheDir)
 		opts.Opener = co
 		rep, err := abi.Check(ctx, plan, opts)
@@ -407,7 +409,7 @@ func TestCheckRefusesCorruptRPM(t *testing.T) {
 	_, err = abi.Check(ctx, plan, opts)
 	// The damage is reported as a checksum mismatch of the download, not as
 	// whatever it did to the payload.
-	var mismatch *resolver.ChecksumMismatchError
+	var mismatch *rpmmd.ChecksumMismatchError
 	var oe *abi.OpenError
 	if !errors.As(err, &mismatch) || !errors.As(err, &oe) {
 		t.Fatalf("want an *OpenError with a checksum mismatch, got %v", err)

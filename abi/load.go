@@ -11,6 +11,7 @@ import (
 
 	"github.com/rpmvault/rpmvault/internal/digest"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // summary returns the ELF summary of p's payload: from memory, from the
@@ -106,8 +107,8 @@ func (c *checker) load(ctx context.Context, p *resolver.Package) (loaded, error)
 	}
 	defer rc.Close()
 	if known != "" && sha != known {
-		return loaded{}, &OpenError{Package: p.NEVRA(), Err: &resolver.ChecksumMismatchError{What: p.NEVRA(),
-			Want: resolver.Checksum{Type: "sha256", Hex: known}, Got: resolver.Checksum{Type: "sha256", Hex: sha}}}
+		return loaded{}, &OpenError{Package: p.NEVRA(), Err: &rpmmd.ChecksumMismatchError{What: p.NEVRA(),
+			Want: rpmmd.Checksum{Type: "sha256", Hex: known}, Got: rpmmd.Checksum{Type: "sha256", Hex: sha}}}
 	}
 	// A header-only source declares no checksum: its cache entry is found
 	// by the sha256 the store names it by.
@@ -123,8 +124,8 @@ func (c *checker) load(ctx context.Context, p *resolver.Package) (loaded, error)
 		return loaded{}, &OpenError{Package: p.NEVRA(), Err: derr}
 	}
 	if got := hexSum(h); got != sha {
-		return loaded{}, &OpenError{Package: p.NEVRA(), Err: &resolver.ChecksumMismatchError{What: p.NEVRA(),
-			Want: resolver.Checksum{Type: "sha256", Hex: sha}, Got: resolver.Checksum{Type: "sha256", Hex: got}}}
+		return loaded{}, &OpenError{Package: p.NEVRA(), Err: &rpmmd.ChecksumMismatchError{What: p.NEVRA(),
+			Want: rpmmd.Checksum{Type: "sha256", Hex: sha}, Got: rpmmd.Checksum{Type: "sha256", Hex: got}}}
 	}
 	if err != nil {
 		return loaded{}, err

@@ -11,13 +11,14 @@ import (
 	"strings"
 
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // fetchOpener stands in for the mirror's store in these tests: it reads a
 // package from its repo (local trees of the fixture world), checks it
 // against the checksum its metadata declares and names it by its sha256.
 type fetchOpener struct {
-	Fetcher resolver.Fetcher
+	Fetcher rpmmd.Fetcher
 	Repos   []resolver.Repo
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
 )
 
 // gccBuild compiles src into dir/out with the fixture flags (no libc).
@@ -68,7 +69,7 @@ void _start(void) {
 	}
 	repos := []resolver.Repo{{ID: "base", BaseURLs: []string{repo}, Priority: 99}}
 	ctx := context.Background()
-	u, err := resolver.LoadUniverse(ctx, repos, resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+	u, err := resolver.LoadUniverse(ctx, repos, resolver.LoadOptions{Fetcher: &fetch.HTTPFetcher{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +93,7 @@ void _start(void) {
 				t.Fatal(err)
 			}
 			resolver.AttachURLs(plan, repos)
-			rep, err := abi.Check(ctx, plan, abi.Options{Opener: &fetchOpener{Fetcher: &resolver.HTTPFetcher{}, Repos: repos}, Installed: inst, Available: u.Packages()})
+			rep, err := abi.Check(ctx, plan, abi.Options{Opener: &fetchOpener{Fetcher: &fetch.HTTPFetcher{}, Repos: repos}, Installed: inst, Available: u.Packages()})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -12,6 +12,7 @@ import (
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
 )
 
 // elfWorld builds the CentOS 6 fixture world and gives its docker-engine
@@ -102,11 +103,11 @@ func TestFixtureWorld(t *testing.T) {
 	rpm := fixtures.NeedTool(t, "rpm")
 	w := elfWorld(t)
 	ctx := context.Background()
-	var rw []resolver.Rewrite
+	var rw []fetch.Rewrite
 	for dir, up := range fixtures.Upstreams {
-		rw = append(rw, resolver.Rewrite{From: up, To: filepath.Join(w.Root, dir)})
+		rw = append(rw, fetch.Rewrite{From: up, To: filepath.Join(w.Root, dir)})
 	}
-	fetcher := &resolver.HTTPFetcher{Rewrites: rw}
+	fetcher := &fetch.HTTPFetcher{Rewrites: rw}
 	m, err := resolver.ParseManifest([]byte(worldManifest))
 	if err != nil {
 		t.Fatal(err)

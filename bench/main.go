@@ -22,6 +22,7 @@ import (
 
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 func main() {
@@ -273,7 +274,7 @@ func (b *bench) parseThroughput() {
 	f, err := os.Open(files[0])
 	check(err)
 	defer f.Close()
-	r, err := resolver.Decompress(f, files[0], resolver.DefaultMaxMetadataSize)
+	r, err := rpmmd.Decompress(f, files[0], rpmmd.DefaultMaxMetadataSize)
 	check(err)
 	xml, err := io.ReadAll(r)
 	check(err)

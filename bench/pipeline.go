@@ -14,6 +14,7 @@ import (
 
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
 )
 
 // pipeline measures the whole pipeline on a closure of more than a
@@ -34,7 +35,7 @@ func (b *bench) pipeline(packages int, seed, avgBytes int64) {
 		check(err)
 		m, err := resolver.ParseManifest([]byte(fmt.Sprintf("name: gen\nrepos:\n  - id: gen\n    baseurl: [%s]\n    gpgcheck: false\ninstall: [%s]\n", meta, target)))
 		check(err)
-		plan, _, err := resolver.Resolve(ctx, m, resolver.ResolveOptions{Fetcher: &resolver.HTTPFetcher{}})
+		plan, _, err := resolver.Resolve(ctx, m, resolver.ResolveOptions{Fetcher: &fetch.HTTPFetcher{}})
 		check(err)
 		var closure []*resolver.Package
 		for _, pp := range plan.Packages {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // Options tunes Install.
@@ -74,7 +75,7 @@ func Install(ctx context.Context, dir string, lock *lock.Lock, opts Options) (*r
 	if err != nil {
 		return nil, err
 	}
-	u, err := resolver.LoadUniverse(ctx, []resolver.Repo{{ID: "bundle", BaseURLs: []string{dir}}}, resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+	u, err := resolver.LoadUniverse(ctx, []resolver.Repo{{ID: "bundle", BaseURLs: []string{dir}}}, resolver.LoadOptions{Fetcher: rpmmd.LocalFetcher{}})
 	if err != nil {
 		return nil, fmt.Errorf("read the bundle's repodata: %w", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
 )
 
 // bigRepo writes (once, cached under the temp dir) a repo of 8 RPMs of 128 MiB
@@ -89,7 +90,7 @@ func bigLock(b *testing.B) bigClosure {
 	}
 	c.stop = func() { srv.Close() }
 	m, _ := resolver.ParseManifest([]byte(fmt.Sprintf("name: big\nrepos:\n  - id: big\n    baseurl: [%s]\n    gpgcheck: false\ninstall: [big0, big1, big2, big3, big4, big5, big6, big7]\n", srv.URL)))
-	plan, u, err := resolver.Resolve(context.Background(), m, resolver.ResolveOptions{Fetcher: &resolver.HTTPFetcher{}})
+	plan, u, err := resolver.Resolve(context.Background(), m, resolver.ResolveOptions{Fetcher: &fetch.HTTPFetcher{}})
 	if err != nil {
 		c.stop()
 		b.Fatal(err)

@@ -14,18 +14,19 @@ import (
 	"sync"
 	"time"
 
-	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 	"github.com/rpmvault/rpmvault/store"
 )
 
-// MetadataFetcher is a resolver.Fetcher that keeps repo metadata in the
+// MetadataFetcher is a rpmmd.Fetcher that keeps repo metadata in the
 // store: rpm-md files by their checksum (so they are fetched once), and the
 // last repomd.xml of each URL (so --offline can resolve from the cache alone).
 type MetadataFetcher struct {
-	Inner resolver.Fetcher
+	Inner rpmmd.Fetcher
 	// Rewrites are applied before fetching (--mirror-map); the cache is keyed
 	// by the URL actually fetched, so two mirrors never share an entry.
-	Rewrites []resolver.Rewrite
+	Rewrites []fetch.Rewrite
 	Store    store.Store
 	Offline  bool
 	// Expire is how long a cached repomd.xml is used without asking the
@@ -56,7 +57,7 @@ func (f *MetadataFetcher) retryOptions() Options {
 
 // repomdKey is the cache entry of the last good repomd.xml of rawURL.
 func (f *MetadataFetcher) repomdKey(rawURL string) string {
-	sum := sha256.Sum256([]byte(resolver.ApplyRewrites(f.Rewrites, rawURL)))
+	sum := sha256.Sum256([]byte(fetch.ApplyRewrites(f.Rewrites, rawURL)))
 	return metadataKey("repomd", hex.EncodeToString(sum[:16])+".xml")
 }
 
@@ -70,7 +71,7 @@ func (f *MetadataFetcher) servedFromCache(rawURL string, cached bool) {
 }
 
 // KeepRepomd caches a repomd.xml that parsed and whose primary metadata
-// verified (resolver.RepomdCache): a broken answer, such as a proxy's HTML
+// verified (rpmmd.RepomdCache): a broken answer, such as a proxy's HTML
 // page, is never kept.
 func (f *MetadataFetcher) KeepRepomd(rawURL string, raw []byte) error {
 	f.mu.Lock()
@@ -82,7 +83,7 @@ func (f *MetadataFetcher) KeepRepomd(rawURL string, raw []byte) error {
 	return store.PutCacheBytes(context.Background(), f.Store, f.repomdKey(rawURL), raw) // also restarts its expiry
 }
 
-// ForgetRepomd is told a repomd.xml proved unusable (resolver.RepomdCache).
+// ForgetRepomd is told a repomd.xml proved unusable (rpmmd.RepomdCache).
 // A cached copy is removed, so the next run asks the server, and the
 // returned hint names it; offline it is kept, and the hint says how to
 // refresh it.
@@ -119,12 +120,12 @@ func (f *MetadataFetcher) Fetch(ctx context.Context, rawURL string, start, end i
 		if err == nil || f.Offline {
 			return rc, err
 		}
-		return f.Inner.Fetch(ctx, resolver.ApplyRewrites(f.Rewrites, rawURL), start, end)
+		return f.Inner.Fetch(ctx, fetch.ApplyRewrites(f.Rewrites, rawURL), start, end)
 	}
-	effective := resolver.ApplyRewrites(f.Rewrites, rawURL)
+	effective := fetch.ApplyRewrites(f.Rewrites, rawURL)
 	cached := f.repomdKey(rawURL)
 	if f.Offline {
-		b, err := store.ReadAllCache(ctx, f.Store, cached, resolver.MaxRepomdSize)
+		b, err := store.ReadAllCache(ctx, f.Store, cached, rpmmd.MaxRepomdSize)
 		if err != nil {
 			return nil, fmt.Errorf("--offline: no cached copy of %s (run once online first)", rawURL)
 		}
@@ -134,7 +135,7 @@ func (f *MetadataFetcher) Fetch(ctx context.Context, rawURL string, start, end i
 	if f.Expire > 0 {
 		if e, err := f.Store.GetCache(ctx, cached); err == nil {
 			fresh := time.Since(e.ModTime()) < f.Expire
-			b, err := io.ReadAll(io.LimitReader(e, resolver.MaxRepomdSize))
+			b, err := io.ReadAll(io.LimitReader(e, rpmmd.MaxRepomdSize))
 			e.Close()
 			if fresh && err == nil {
 				f.servedFromCache(rawURL, true)
@@ -145,8 +146,8 @@ func (f *MetadataFetcher) Fetch(ctx context.Context, rawURL string, start, end i
 	// Only a repomd.xml that parses is used; it is kept once the primary
 	// metadata it names verified too (KeepRepomd).
 	f.servedFromCache(rawURL, false)
-	b, err := fetchChecked(ctx, f.retryOptions(), f.Inner, effective, resolver.MaxRepomdSize, func(b []byte) error {
-		_, err := resolver.ParseRepomd(bytes.NewReader(b))
+	b, err := fetchChecked(ctx, f.retryOptions(), f.Inner, effective, rpmmd.MaxRepomdSize, func(b []byte) error {
+		_, err := rpmmd.ParseRepomd(bytes.NewReader(b))
 		return err
 	})
 	if err != nil {
@@ -162,11 +163,11 @@ func (f *MetadataFetcher) fromStore(ctx context.Context, rawURL string, start, e
 		return nil, err
 	}
 	if sha == "" {
-		return nil, &resolver.OfflineError{URL: rawURL}
+		return nil, &rpmmd.OfflineError{URL: rawURL}
 	}
 	obj, err := f.Store.Open(ctx, sha)
 	if err != nil {
-		return nil, &resolver.OfflineError{URL: rawURL, Err: err}
+		return nil, &rpmmd.OfflineError{URL: rawURL, Err: err}
 	}
 	// Ranges asked of a stored package are its headers, at its start: read
 	// through, so the bytes pass the object's hash check when read to the end.
@@ -188,7 +189,7 @@ func (f *MetadataFetcher) fromStore(ctx context.Context, rawURL string, start, e
 
 // FetchMetadata serves a metadata file by its checksum from the store,
 // fetching and verifying it first if it is not there yet.
-func (f *MetadataFetcher) FetchMetadata(ctx context.Context, rawURL string, sum resolver.Checksum) (io.ReadCloser, error) {
+func (f *MetadataFetcher) FetchMetadata(ctx context.Context, rawURL string, sum rpmmd.Checksum) (io.ReadCloser, error) {
 	key := metadataKey(sum.Type, sum.Hex)
 	if e, err := f.Store.GetCache(ctx, key); err == nil {
 		return e, nil
@@ -199,12 +200,12 @@ func (f *MetadataFetcher) FetchMetadata(ctx context.Context, rawURL string, sum 
 	// The file enters the cache only when its checksum matched; a damaged
 	// or cut-off answer is asked for again.
 	_, err := retry(ctx, f.retryOptions(), func() (struct{}, error) {
-		rc, err := f.Inner.Fetch(ctx, resolver.ApplyRewrites(f.Rewrites, rawURL), 0, -1)
+		rc, err := f.Inner.Fetch(ctx, fetch.ApplyRewrites(f.Rewrites, rawURL), 0, -1)
 		if err != nil {
 			return struct{}{}, err
 		}
 		defer rc.Close()
-		vr, err := resolver.VerifyingReader(rc, sum, -1, rawURL)
+		vr, err := rpmmd.VerifyingReader(rc, sum, -1, rawURL)
 		if err != nil {
 			return struct{}{}, err
 		}

@@ -20,7 +20,8 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/rpmvault/rpmvault/lock"
-	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 	"github.com/rpmvault/rpmvault/store"
 )
 
@@ -143,7 +144,7 @@ func (m *mirrorer) fetch(ctx context.Context, p *lock.Package, release func()) e
 			delay = min(2*delay, m.opts.MaxBackoff)
 		}
 		for _, u := range urls {
-			real := resolver.ApplyRewrites(m.opts.Rewrites, u)
+			real := fetch.ApplyRewrites(m.opts.Rewrites, u)
 			if stream {
 				err := m.streamAttempt(ctx, p, key, real, want, release)
 				var serr *storeError
@@ -250,7 +251,7 @@ func (m *mirrorer) download(ctx context.Context, url, part string, size int64) (
 		return copyLocal(p, part, limit)
 	}
 	// Not one byte past the pinned size is written.
-	ctx = resolver.WithMaxSize(ctx, limit)
+	ctx = rpmmd.WithMaxSize(ctx, limit)
 	var have int64
 	if st, err := os.Stat(part); err == nil {
 		have = st.Size()
@@ -283,7 +284,7 @@ func (m *mirrorer) download(ctx context.Context, url, part string, size int64) (
 	if n < 0 {
 		n = 0
 	}
-	var tooLarge *resolver.TooLargeError
+	var tooLarge *rpmmd.TooLargeError
 	if errors.Is(err, errBadResume) || errors.Is(err, grab.ErrBadLength) || errors.As(err, &tooLarge) {
 		os.Remove(part) // start over next time rather than trust this partial file
 	}
@@ -352,7 +353,7 @@ func retry[T any](ctx context.Context, opts Options, get func() (T, error)) (T, 
 			return v, nil
 		}
 		errs = append(errs, err)
-		var se *resolver.HTTPStatusError
+		var se *rpmmd.HTTPStatusError
 		if errors.As(err, &se) && se.Status < 500 || errors.Is(err, os.ErrNotExist) {
 			break // the server answered: asking again will not change it
 		}

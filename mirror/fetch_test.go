@@ -17,6 +17,7 @@ import (
 	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
 	vault "github.com/rpmvault/rpmvault/store"
 )
 
@@ -37,10 +38,10 @@ repos:
 install: [docker-engine]
 `
 
-func rewrites(srv *fixtures.Server) []resolver.Rewrite {
-	var rw []resolver.Rewrite
+func rewrites(srv *fixtures.Server) []fetch.Rewrite {
+	var rw []fetch.Rewrite
 	for dir, up := range fixtures.Upstreams {
-		rw = append(rw, resolver.Rewrite{From: up, To: srv.URL + "/" + dir})
+		rw = append(rw, fetch.Rewrite{From: up, To: srv.URL + "/" + dir})
 	}
 	return rw
 }
@@ -52,7 +53,7 @@ func worldLock(t *testing.T, srv *fixtures.Server, manifest string) *lock.Lock {
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, u, err := resolver.Resolve(context.Background(), m, resolver.ResolveOptions{Fetcher: &resolver.HTTPFetcher{Rewrites: rewrites(srv)}})
+	plan, u, err := resolver.Resolve(context.Background(), m, resolver.ResolveOptions{Fetcher: &fetch.HTTPFetcher{Rewrites: rewrites(srv)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,7 +216,7 @@ func TestMirrorRefusesWhatTheLockDoesNotPin(t *testing.T) {
 	}
 	manifest := fmt.Sprintf("name: x\nrepos:\n  - id: local\n    baseurl: [%s]\n    gpgkey: %s\ninstall: [docker-engine]\n", dir, filepath.Join(w.Root, "docker/gpg"))
 	m, _ := resolver.ParseManifest([]byte(manifest))
-	u, err := resolver.LoadUniverse(context.Background(), m.Sources(), resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+	u, err := resolver.LoadUniverse(context.Background(), m.Sources(), resolver.LoadOptions{Fetcher: &fetch.HTTPFetcher{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +255,7 @@ func TestMirrorResumesAfterSIGKILL(t *testing.T) {
 	}
 	defer srv.Close()
 	m, _ := resolver.ParseManifest([]byte(fmt.Sprintf("name: x\nrepos:\n  - id: r\n    baseurl: [%s/repo]\n    gpgcheck: false\ninstall: [bigpkg, smallpkg]\n", srv.URL)))
-	plan, u, err := resolver.Resolve(context.Background(), m, resolver.ResolveOptions{Fetcher: &resolver.HTTPFetcher{}})
+	plan, u, err := resolver.Resolve(context.Background(), m, resolver.ResolveOptions{Fetcher: &fetch.HTTPFetcher{}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,10 +15,12 @@ import (
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // shortNet are timeouts short enough for tests; the defaults are 30 s.
-var shortNet = resolver.NetOptions{ConnectTimeout: time.Second, HeaderTimeout: 300 * time.Millisecond, SpeedLimit: 1000, SpeedTime: 300 * time.Millisecond}
+var shortNet = fetch.NetOptions{ConnectTimeout: time.Second, HeaderTimeout: 300 * time.Millisecond, SpeedLimit: 1000, SpeedTime: 300 * time.Millisecond}
 
 // largestFile returns the size and path of the largest file below dir.
 func largestFile(t *testing.T, dir string) (int64, string) {
@@ -54,7 +56,7 @@ func TestMirrorStopsAtPinnedSize(t *testing.T) {
 	opts := mirrorOpts(t, srv, store)
 	opts.Retries, opts.Net = 2, shortNet
 	_, err = mirror.Mirror(context.Background(), lock, opts)
-	var tl *resolver.TooLargeError
+	var tl *rpmmd.TooLargeError
 	if !errors.As(err, &tl) && !strings.Contains(err.Error(), "larger than the declared") {
 		t.Fatalf("want the endless bodies cut at the pinned size, got %v", err)
 	}
@@ -82,7 +84,7 @@ func TestMetadataCacheStopsAtDeclaredSize(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	f := &mirror.MetadataFetcher{Inner: &resolver.HTTPFetcher{Client: resolver.NewHTTPClient(shortNet)}, Store: store}
+	f := &mirror.MetadataFetcher{Inner: &fetch.HTTPFetcher{Client: fetch.NewHTTPClient(shortNet)}, Store: store}
 	_, err = resolver.LoadUniverse(context.Background(), []resolver.Repo{{ID: "base", BaseURLs: []string{srv.URL + "/vault/6.6/os/x86_64/"}}}, resolver.LoadOptions{Fetcher: f})
 	if err == nil || !strings.Contains(err.Error(), "larger than the declared") {
 		t.Fatalf("want the endless primary refused, got %v", err)
@@ -198,7 +200,7 @@ func TestBadRepomdIsNotCached(t *testing.T) {
 		t.Fatal(err)
 	}
 	load := func(offline bool) error {
-		f := &mirror.MetadataFetcher{Inner: &resolver.HTTPFetcher{}, Store: store, Expire: 6 * time.Hour, Offline: offline, Retries: 1}
+		f := &mirror.MetadataFetcher{Inner: &fetch.HTTPFetcher{}, Store: store, Expire: 6 * time.Hour, Offline: offline, Retries: 1}
 		_, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{{ID: "base", BaseURLs: []string{srv.URL + "/vault/6.6/os/x86_64/"}}}, resolver.LoadOptions{Fetcher: f})
 		return err
 	}

@@ -12,13 +12,14 @@ import (
 	"strings"
 
 	"github.com/rpmvault/rpmvault/lock"
-	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 	"github.com/rpmvault/rpmvault/store"
 )
 
 // loadRepoKeys fetches each repo's gpgkey (cached in the store for --offline).
 func loadRepoKeys(ctx context.Context, lk *lock.Lock, opts Options) (map[string]*Keyring, error) {
-	fetcher := &resolver.HTTPFetcher{Rewrites: opts.Rewrites, Client: opts.Client}
+	fetcher := &fetch.HTTPFetcher{Rewrites: opts.Rewrites, Client: opts.Client}
 	out := map[string]*Keyring{}
 	for _, r := range lk.RPMVault.Repos {
 		if !r.GPGCheck {
@@ -49,7 +50,7 @@ func loadRepoKeys(ctx context.Context, lk *lock.Lock, opts Options) (map[string]
 	return out, nil
 }
 
-func fetchKey(ctx context.Context, f *resolver.HTTPFetcher, opts Options, u string) ([]byte, error) {
+func fetchKey(ctx context.Context, f *fetch.HTTPFetcher, opts Options, u string) ([]byte, error) {
 	sum := sha256.Sum256([]byte(u))
 	cache := "keys/" + hex.EncodeToString(sum[:8]) + ".asc"
 	// A key fetched once is trusted from the store after, as yum keeps an
@@ -72,9 +73,9 @@ func fetchKey(ctx context.Context, f *resolver.HTTPFetcher, opts Options, u stri
 
 // fetchChecked fetches a small file (at most limit bytes) whole, and
 // returns it once check accepts it, asking again as retry does.
-func fetchChecked(ctx context.Context, opts Options, f resolver.Fetcher, u string, limit int64, check func([]byte) error) ([]byte, error) {
+func fetchChecked(ctx context.Context, opts Options, f rpmmd.Fetcher, u string, limit int64, check func([]byte) error) ([]byte, error) {
 	return retry(ctx, opts, func() ([]byte, error) {
-		rc, err := f.Fetch(resolver.WithMaxSize(ctx, limit), u, 0, -1)
+		rc, err := f.Fetch(rpmmd.WithMaxSize(ctx, limit), u, 0, -1)
 		if err != nil {
 			return nil, err
 		}

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/rpmvault/rpmvault/lock"
-	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // copyLocal copies a regular file of at most limit bytes: a device such
@@ -47,7 +47,7 @@ func openRegular(src string, limit int64) (*os.File, error) {
 	}
 	if st.Size() > limit {
 		in.Close()
-		return nil, &resolver.TooLargeError{URL: src, Max: limit}
+		return nil, &rpmmd.TooLargeError{URL: src, Max: limit}
 	}
 	return in, nil
 }

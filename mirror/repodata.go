@@ -21,6 +21,7 @@ import (
 	"github.com/rpmvault/rpmvault/internal/digest"
 	"github.com/rpmvault/rpmvault/internal/rpmfile"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // RepoEntry is one package of a repository to describe in rpm-md metadata:
@@ -117,7 +118,7 @@ func ScanRPM(r io.Reader, path string, fileTime int64) (RepoEntry, error) {
 		return RepoEntry{}, fmt.Errorf("read %s: %w", path, err)
 	}
 	p.Size = int64(len(raw.Bytes)) + size
-	p.Checksum = resolver.Checksum{Type: "sha256", Hex: hex.EncodeToString(sum.Sum(nil))}
+	p.Checksum = rpmmd.Checksum{Type: "sha256", Hex: hex.EncodeToString(sum.Sum(nil))}
 	p.HeaderStart, p.HeaderEnd = raw.Start, raw.End
 	e := RepoEntry{Pkg: p, FileTime: fileTime, Dirs: map[string]bool{}, Ghosts: map[string]bool{}}
 	str := func(tag int) string { s, _ := h.GetString(tag); return s }

@@ -16,6 +16,7 @@ import (
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // primaryPkg is the part of a primary.xml package entry resolution relies on.
@@ -184,7 +185,7 @@ func TestWriteRepodataDeterministicAndReadableByDnf(t *testing.T) {
 
 func TestWriteRepodataRefusesBadEntries(t *testing.T) {
 	p := &resolver.Package{Name: "a", EVR: resolver.EVR{Version: "1", Release: "1"}, Arch: "noarch",
-		Checksum: resolver.Checksum{Type: "sha256", Hex: strings.Repeat("a", 64)}}
+		Checksum: rpmmd.Checksum{Type: "sha256", Hex: strings.Repeat("a", 64)}}
 	for _, loc := range []string{"../a.rpm", "/etc/a.rpm", "http://evil/a.rpm", "x/../../a.rpm"} {
 		p.Location = loc
 		err := mirror.WriteRepodata(t.TempDir(), []mirror.RepoEntry{{Pkg: p}})
@@ -192,7 +193,7 @@ func TestWriteRepodataRefusesBadEntries(t *testing.T) {
 			t.Errorf("location %q: error %v", loc, err)
 		}
 	}
-	p.Location, p.Checksum = "a.rpm", resolver.Checksum{Type: "sha1", Hex: "00"}
+	p.Location, p.Checksum = "a.rpm", rpmmd.Checksum{Type: "sha1", Hex: "00"}
 	if err := mirror.WriteRepodata(t.TempDir(), []mirror.RepoEntry{{Pkg: p}}); err == nil || !strings.Contains(err.Error(), "sha256") {
 		t.Errorf("sha1-only entry: error %v", err)
 	}

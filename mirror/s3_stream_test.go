@@ -18,6 +18,7 @@ import (
 	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
 	vault "github.com/rpmvault/rpmvault/store"
 )
 
@@ -204,7 +205,7 @@ func TestS3MirrorStreamsMultipart(t *testing.T) {
 	}
 	defer srv.Close()
 	m, _ := resolver.ParseManifest([]byte(fmt.Sprintf("name: big\nrepos:\n  - id: big\n    baseurl: [%s]\n    gpgcheck: false\ninstall: [bigpkg]\n", srv.URL)))
-	plan, u, err := resolver.Resolve(context.Background(), m, resolver.ResolveOptions{Fetcher: &resolver.HTTPFetcher{}})
+	plan, u, err := resolver.Resolve(context.Background(), m, resolver.ResolveOptions{Fetcher: &fetch.HTTPFetcher{}})
 	if err != nil {
 		t.Fatal(err)
 	}

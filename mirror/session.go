@@ -15,7 +15,7 @@ import (
 	"github.com/schollz/progressbar/v3"
 
 	"github.com/rpmvault/rpmvault/lock"
-	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
 	"github.com/rpmvault/rpmvault/store"
 )
 
@@ -26,19 +26,19 @@ type Options struct {
 	// them (default: the directory store's partial/, else a directory
 	// under the user's cache directory).
 	PartialDir string
-	Jobs       int                // parallel downloads (default 4)
-	Rewrites   []resolver.Rewrite // --mirror-map
-	Offline    bool               // use only the store
-	Retries    int                // rounds over a package's URLs (default 4)
-	Backoff    time.Duration      // first retry delay, doubled each round, with jitter (default 500ms)
+	Jobs       int             // parallel downloads (default 4)
+	Rewrites   []fetch.Rewrite // --mirror-map
+	Offline    bool            // use only the store
+	Retries    int             // rounds over a package's URLs (default 4)
+	Backoff    time.Duration   // first retry delay, doubled each round, with jitter (default 500ms)
 	// MaxBackoff caps the retry delay (default 30s).
 	MaxBackoff time.Duration
 	Log        *slog.Logger
 	// Progress, when set, receives a progress bar (use it for terminals).
 	Progress io.Writer
-	// Client makes every request; by default resolver.NewHTTPClient(Net).
+	// Client makes every request; by default fetch.NewHTTPClient(Net).
 	Client *http.Client
-	Net    resolver.NetOptions
+	Net    fetch.NetOptions
 	// Rehash re-hashes each object already in the store before using it;
 	// a damaged one is removed and fetched again (mirror --rehash).
 	Rehash bool
@@ -105,7 +105,7 @@ func NewSession(ctx context.Context, lk *lock.Lock, opts Options) (*Session, err
 		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if opts.Client == nil {
-		opts.Client = resolver.NewHTTPClient(opts.Net)
+		opts.Client = fetch.NewHTTPClient(opts.Net)
 	}
 	// No store-wide lock: each package is claimed on its own (Store.Claim),
 	// and every write is an idempotent, verified Put, so any number of

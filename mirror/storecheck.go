@@ -12,7 +12,8 @@ import (
 	"strings"
 
 	"github.com/rpmvault/rpmvault/lock"
-	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 	"github.com/rpmvault/rpmvault/store"
 )
 
@@ -44,9 +45,9 @@ type CheckOptions struct {
 	// Lock, when set, gives the URLs (and sizes) to fetch damaged objects
 	// from; the store's index of earlier fetches is used as well.
 	Lock     *lock.Lock
-	Rewrites []resolver.Rewrite // --mirror-map
-	Client   *http.Client       // default resolver.NewHTTPClient(Net)
-	Net      resolver.NetOptions
+	Rewrites []fetch.Rewrite // --mirror-map
+	Client   *http.Client    // default fetch.NewHTTPClient(Net)
+	Net      fetch.NetOptions
 	Log      *slog.Logger
 }
 
@@ -84,7 +85,7 @@ func CheckStore(ctx context.Context, s store.Store, opts CheckOptions) (CheckRep
 		opts.Log = slog.New(slog.NewTextHandler(io.Discard, nil))
 	}
 	if opts.Client == nil {
-		opts.Client = resolver.NewHTTPClient(opts.Net)
+		opts.Client = fetch.NewHTTPClient(opts.Net)
 	}
 	// No lock: a repair is a verified Put like any other, safe beside
 	// running mirrors.
@@ -177,10 +178,10 @@ func repairObject(ctx context.Context, s store.Store, idx map[string]string, sha
 	if err := removeObject(ctx, s, sha); err != nil {
 		return fmt.Errorf("remove it: %w", err)
 	}
-	fetcher := &resolver.HTTPFetcher{Client: opts.Client, Rewrites: opts.Rewrites}
+	fetcher := &fetch.HTTPFetcher{Client: opts.Client, Rewrites: opts.Rewrites}
 	var errs []error
 	for _, u := range dedupe(urls) {
-		rc, err := fetcher.Fetch(resolver.WithMaxSize(ctx, size), u, 0, -1)
+		rc, err := fetcher.Fetch(rpmmd.WithMaxSize(ctx, size), u, 0, -1)
 		if err == nil {
 			// Without a lock the size is the server's Content-Length, if it
 			// says one (the hash check catches a wrong one), else unknown:

@@ -8,7 +8,8 @@ import (
 
 	"github.com/rpmvault/rpmvault/internal/digest"
 	"github.com/rpmvault/rpmvault/lock"
-	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 	"github.com/rpmvault/rpmvault/store"
 )
 
@@ -96,7 +97,7 @@ func (m *mirrorer) stream(ctx context.Context, p *lock.Package, url, want string
 	} else {
 		// The client's limits (connect, header, speed) apply; not one
 		// byte past the pinned size is read.
-		body, err = (&resolver.HTTPFetcher{Client: m.opts.Client}).Fetch(resolver.WithMaxSize(ctx, limit), url, 0, -1)
+		body, err = (&fetch.HTTPFetcher{Client: m.opts.Client}).Fetch(rpmmd.WithMaxSize(ctx, limit), url, 0, -1)
 	}
 	if err != nil {
 		return 0, nil, &sourceError{err}

@@ -10,6 +10,8 @@ import (
 
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // The hot paths of a resolve, on a generated repo of benchPackages packages
@@ -67,7 +69,7 @@ func BenchmarkReadFilelists(b *testing.B) {
 	}
 }
 
-func benchResolve(b *testing.B, target string, f resolver.Fetcher) {
+func benchResolve(b *testing.B, target string, f rpmmd.Fetcher) {
 	repo := largeRepo(b)
 	m, err := resolver.ParseManifest([]byte("name: bench\nrepos:\n  - id: big\n    baseurl: [" + repo.Dir + "]\n    gpgcheck: false\ninstall: [" + repo.Targets[target] + "]\n"))
 	if err != nil {
@@ -91,7 +93,7 @@ func benchResolve(b *testing.B, target string, f resolver.Fetcher) {
 // BenchmarkResolveCold reads the XML metadata every time.
 func BenchmarkResolveCold(b *testing.B) {
 	for _, target := range []string{"small", "large"} {
-		b.Run(target, func(b *testing.B) { benchResolve(b, target, &resolver.HTTPFetcher{}) })
+		b.Run(target, func(b *testing.B) { benchResolve(b, target, &fetch.HTTPFetcher{}) })
 	}
 }
 
@@ -108,7 +110,7 @@ func BenchmarkResolveWarm(b *testing.B) {
 func BenchmarkSolve(b *testing.B) {
 	repo := largeRepo(b)
 	u, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{{ID: "big", BaseURLs: []string{repo.Dir}}},
-		resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+		resolver.LoadOptions{Fetcher: &fetch.HTTPFetcher{}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -20,6 +20,8 @@ import (
 
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 const primaryTail = `</name><arch>x86_64</arch><version epoch="0" ver="1" rel="1"/><location href="Packages/a.rpm"/></package></metadata>`
@@ -155,7 +157,7 @@ func TestJoinInside(t *testing.T) {
 }
 
 // shortNet are timeouts short enough for tests; the defaults are 30 s.
-var shortNet = resolver.NetOptions{ConnectTimeout: time.Second, HeaderTimeout: 300 * time.Millisecond, SpeedLimit: 1000, SpeedTime: 300 * time.Millisecond}
+var shortNet = fetch.NetOptions{ConnectTimeout: time.Second, HeaderTimeout: 300 * time.Millisecond, SpeedLimit: 1000, SpeedTime: 300 * time.Millisecond}
 
 // withinDeadline runs f and fails the test if it has not returned after
 // d: a hang guard, so a regression fails instead of stalling the suite.
@@ -194,7 +196,7 @@ func TestResolveTimesOutAndFailsOver(t *testing.T) {
 			defer bad.Close()
 			bad.SetFaults(tt.faults)
 			f := fetcher(good)
-			f.Client = resolver.NewHTTPClient(shortNet)
+			f.Client = fetch.NewHTTPClient(shortNet)
 			repo := func(bases ...string) []resolver.Repo {
 				return []resolver.Repo{{ID: "base", BaseURLs: bases}}
 			}
@@ -235,14 +237,14 @@ func TestMetadataStopsAtDeclaredSize(t *testing.T) {
 	}
 	rel, _ := filepath.Rel(w.Root, primary[0])
 	srv.SetFaults(fixtures.Faults{Endless: true, PathPrefix: "/" + rel})
-	f := &resolver.HTTPFetcher{Client: resolver.NewHTTPClient(shortNet)}
+	f := &fetch.HTTPFetcher{Client: fetch.NewHTTPClient(shortNet)}
 	var counted countingFetcher
 	counted.inner = f
 	err = withinDeadline(t, 60*time.Second, func() error {
 		_, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{{ID: "base", BaseURLs: []string{srv.URL + "/vault/6.6/os/x86_64/"}}}, resolver.LoadOptions{Fetcher: &counted})
 		return err
 	})
-	var tl *resolver.TooLargeError
+	var tl *rpmmd.TooLargeError
 	if !errors.As(err, &tl) || !strings.Contains(err.Error(), "primary") {
 		t.Fatalf("want the endless primary cut off at its declared size, got %v", err)
 	}
@@ -254,7 +256,7 @@ func TestMetadataStopsAtDeclaredSize(t *testing.T) {
 // countingFetcher records the most bytes read from one metadata file
 // (repomd.xml aside).
 type countingFetcher struct {
-	inner resolver.Fetcher
+	inner rpmmd.Fetcher
 	max   int64
 }
 
@@ -280,37 +282,6 @@ func (b *countingBody) Read(p []byte) (int, error) {
 }
 
 func (b *countingBody) Close() error { return b.rc.Close() }
-
-// TestCheckHref: a location href stays inside its repository however it is
-// spelt; a file:// base URL decodes percent-escapes before the path is opened.
-func TestCheckHref(t *testing.T) {
-	for _, tt := range []struct {
-		href string
-		ok   bool
-	}{
-		{"Packages/bash-4.1.2-29.el6.x86_64.rpm", true},
-		{"repodata/abc-primary.xml.gz", true},
-		{"Packages/a+b..c.rpm", true},
-		{"", false},
-		{"../x.rpm", false},
-		{"Packages/../../x.rpm", false},
-		{"/etc/passwd", false},
-		{"http://evil.example/x.rpm", false},
-		{"file:///etc/passwd", false},
-		{`Packages\..\..\x.rpm`, false},
-		{"%2e%2e/%2e%2e/etc/passwd", false},
-		{"Packages/%2E%2E/%2e%2e/x.rpm", false},
-		{"%2fetc/passwd", false},
-		{"Packages/%5c..%5cx.rpm", false},
-		{"Packages/a%00.rpm", false},
-		{"Packages/a%zz.rpm", false},
-	} {
-		err := resolver.CheckHref(tt.href)
-		if (err == nil) != tt.ok {
-			t.Errorf("CheckHref(%q) = %v, want ok=%v", tt.href, err, tt.ok)
-		}
-	}
-}
 
 // TestMetadataStopsAtDeclaredOpenSize: a primary.xml.gz whose compressed
 // size and checksum agree with repomd.xml but that expands far past the
@@ -349,7 +320,7 @@ func TestMetadataStopsAtDeclaredOpenSize(t *testing.T) {
 				t.Fatal(err)
 			}
 			_, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{{ID: "r", BaseURLs: []string{dir}}},
-				resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+				resolver.LoadOptions{Fetcher: &fetch.HTTPFetcher{}})
 			switch {
 			case tt.want == "" && err != nil:
 				t.Fatalf("a primary of exactly its open-size: %v", err)
@@ -377,7 +348,7 @@ func TestGzipFilesServedWithContentEncoding(t *testing.T) {
 	}))
 	defer srv.Close()
 	u, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{{ID: "base", BaseURLs: []string{srv.URL + "/vault/6.6/os/x86_64/"}}},
-		resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{Client: resolver.NewHTTPClient(shortNet)}})
+		resolver.LoadOptions{Fetcher: &fetch.HTTPFetcher{Client: fetch.NewHTTPClient(shortNet)}})
 	if err != nil {
 		t.Fatalf("a mirror that labels .gz files with Content-Encoding: %v", err)
 	}
@@ -412,7 +383,7 @@ func TestRemoteMirrorlistNamesNoLocalFiles(t *testing.T) {
 			if tt.metalink {
 				r.Mirrorlist, r.Metalink = "", srv.URL+"/metalink"
 			}
-			_, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{r}, resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{Client: resolver.NewHTTPClient(shortNet)}})
+			_, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{r}, resolver.LoadOptions{Fetcher: &fetch.HTTPFetcher{Client: fetch.NewHTTPClient(shortNet)}})
 			if err == nil || !strings.Contains(err.Error(), "not an http(s) URL") {
 				t.Fatalf("got %v, want the file:// answer refused", err)
 			}

@@ -5,13 +5,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"path/filepath"
 	"sort"
 	"time"
 
 	"github.com/rpmvault/rpmvault/internal/rpmfile"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // loadHeaders reads the packages of a repo without repodata from their RPM
@@ -20,7 +20,7 @@ func loadHeaders(ctx context.Context, r Repo, opts LoadOptions) ([]*Package, err
 	var out []*Package
 	for _, u := range r.Packages {
 		urls := []string{u}
-		if p, ok := localPath(u); ok {
+		if p, ok := rpmmd.LocalPath(u); ok {
 			if st, err := os.Stat(p); err == nil && st.IsDir() {
 				matches, _ := filepath.Glob(filepath.Join(p, "*.rpm"))
 				sort.Strings(matches)
@@ -50,7 +50,7 @@ const headerChunk = 256 << 10
 // asked again, as the mirror asks again for a package.
 const headerAttempts = 5
 
-func readRemoteHeader(ctx context.Context, f Fetcher, u string, source bool) (*Package, error) {
+func readRemoteHeader(ctx context.Context, f rpmmd.Fetcher, u string, source bool) (*Package, error) {
 	read := ReadPackage
 	if source {
 		read = ReadSourcePackage
@@ -76,8 +76,8 @@ func readRemoteHeader(ctx context.Context, f Fetcher, u string, source bool) (*P
 				p.Size, err = countRemote(ctx, f, u)
 			}
 		}
-		var se *HTTPStatusError
-		var oe *OfflineError
+		var se *rpmmd.HTTPStatusError
+		var oe *rpmmd.OfflineError
 		if err == nil || errors.Is(err, rpmfile.ErrNotRPM) || errors.Is(err, os.ErrNotExist) || errors.As(err, &se) && se.Status < 500 || errors.As(err, &oe) {
 			return p, err // an answer, not a failure to get one
 		}
@@ -87,7 +87,7 @@ func readRemoteHeader(ctx context.Context, f Fetcher, u string, source bool) (*P
 }
 
 // countRemote reads a URL once to its end and returns its length.
-func countRemote(ctx context.Context, f Fetcher, u string) (int64, error) {
+func countRemote(ctx context.Context, f rpmmd.Fetcher, u string) (int64, error) {
 	rc, err := f.Fetch(ctx, u, 0, -1)
 	if err != nil {
 		return 0, fmt.Errorf("size of %s: %w", u, err)
@@ -104,7 +104,7 @@ func countRemote(ctx context.Context, f Fetcher, u string) (int64, error) {
 // never downloads the payload behind it.
 type rangeReader struct {
 	ctx        context.Context
-	f          Fetcher
+	f          rpmmd.Fetcher
 	url        string
 	off        int64
 	chunkStart int64
@@ -120,8 +120,8 @@ func (r *rangeReader) Read(p []byte) (int, error) {
 		}
 		if r.cur == nil {
 			rc, err := r.f.Fetch(r.ctx, r.url, r.off, r.off+headerChunk)
-			var se *HTTPStatusError
-			if errors.As(err, &se) && se.Status == http.StatusRequestedRangeNotSatisfiable {
+			var se *rpmmd.HTTPStatusError
+			if errors.As(err, &se) && se.Status == 416 { // Range Not Satisfiable
 				r.eof = true // the file ended exactly at a chunk boundary
 				continue
 			}

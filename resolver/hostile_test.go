@@ -5,7 +5,6 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/binary"
-	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -16,6 +15,8 @@ import (
 
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 func dockerRPM(t testing.TB) []byte {
@@ -73,7 +74,7 @@ func TestMetadataReadersRefuseHostileInput(t *testing.T) {
 	gz := gzip.NewWriter(&bomb)
 	gz.Write(make([]byte, 64<<20))
 	gz.Close()
-	r, err := resolver.Decompress(bytes.NewReader(bomb.Bytes()), "primary.xml.gz", 1<<20)
+	r, err := rpmmd.Decompress(bytes.NewReader(bomb.Bytes()), "primary.xml.gz", 1<<20)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +99,7 @@ func TestMetadataReadersRefuseHostileInput(t *testing.T) {
 			}
 		})
 	}
-	if _, err := resolver.ParseRepomd(strings.NewReader(`<repomd><data type="primary"><checksum type="md5">00</checksum><location href="repodata/p.xml.gz"/></data></repomd>`)); err == nil || !strings.Contains(err.Error(), "unsupported checksum") {
+	if _, err := rpmmd.ParseRepomd(strings.NewReader(`<repomd><data type="primary"><checksum type="md5">00</checksum><location href="repodata/p.xml.gz"/></data></repomd>`)); err == nil || !strings.Contains(err.Error(), "unsupported checksum") {
 		t.Errorf("md5 repomd: %v", err)
 	}
 }
@@ -144,20 +145,6 @@ func FuzzReadPrimary(f *testing.F) {
 	})
 }
 
-func FuzzParseRepomd(f *testing.F) {
-	f.Add(`<repomd><data type="primary"><checksum type="sha256">00</checksum><location href="repodata/p.xml.gz"/><size>1</size></data></repomd>`)
-	f.Fuzz(func(t *testing.T, xml string) {
-		md, err := resolver.ParseRepomd(strings.NewReader(xml))
-		if err == nil {
-			for _, mf := range md.Files {
-				if resolver.CheckHref(mf.Href) != nil {
-					t.Fatalf("unsafe href %q accepted", mf.Href)
-				}
-			}
-		}
-	})
-}
-
 func FuzzParseInstalled(f *testing.F) {
 	f.Add("tar 2 1.23 11.el6 x86_64\nglibc-2.12-1.149.el6.x86_64\n")
 	f.Fuzz(func(t *testing.T, s string) {
@@ -196,7 +183,7 @@ func TestHeaderOnlySourceReadsOnlyTheHeader(t *testing.T) {
 	}
 	defer srv.Close()
 	repos := []resolver.Repo{{ID: "docker", Packages: []string{srv.URL + "/" + spec.FileName()}}}
-	u, err := resolver.LoadUniverse(context.Background(), repos, resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+	u, err := resolver.LoadUniverse(context.Background(), repos, resolver.LoadOptions{Fetcher: &fetch.HTTPFetcher{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +196,7 @@ func TestHeaderOnlySourceReadsOnlyTheHeader(t *testing.T) {
 	}
 	// A server that ignores Range still works; then the client stops reading.
 	srv.SetFaults(fixtures.Faults{IgnoreRange: true})
-	if _, err := resolver.LoadUniverse(context.Background(), repos, resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}}); err != nil {
+	if _, err := resolver.LoadUniverse(context.Background(), repos, resolver.LoadOptions{Fetcher: &fetch.HTTPFetcher{}}); err != nil {
 		t.Fatalf("server without Range support: %v", err)
 	}
 }
@@ -235,7 +222,7 @@ func TestDecompressFormats(t *testing.T) {
 		compressed[tool] = out
 	}
 	for name, data := range compressed {
-		r, err := resolver.Decompress(bytes.NewReader(data), "primary.xml", 1<<20)
+		r, err := rpmmd.Decompress(bytes.NewReader(data), "primary.xml", 1<<20)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -249,24 +236,6 @@ func TestDecompressFormats(t *testing.T) {
 	}
 }
 
-func TestVerifyingReaderSHA1(t *testing.T) {
-	data := []byte("primary")
-	sum := "b8e0a6eaab5a1fa19c0b5c7f4b0b9f0a6a1d6bbd" // not sha1("primary")
-	r, err := resolver.VerifyingReader(bytes.NewReader(data), resolver.Checksum{Type: "sha1", Hex: sum}, int64(len(data)), "primary.xml.gz")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = io.ReadAll(r)
-	var ce *resolver.ChecksumMismatchError
-	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "primary.xml.gz") {
-		t.Fatalf("want a checksum mismatch naming the file, got %v", err)
-	}
-	r, _ = resolver.VerifyingReader(bytes.NewReader(data), resolver.Checksum{Type: "sha1", Hex: "3ec4ffad7ab9ef8e6a3f2a1b5b4d9c8b7a6f5e4d"}, 3, "x")
-	if _, err := io.ReadAll(r); err == nil || !strings.Contains(err.Error(), "larger than the declared 3 bytes") {
-		t.Errorf("oversized: %v", err)
-	}
-}
-
 func TestLocalDirectorySource(t *testing.T) {
 	dir := t.TempDir()
 	for _, s := range []fixtures.Spec{fixtures.DockerEngine(), {Name: "libcgroup", Version: "0.40.rc1", Release: "12.el6"}} {
@@ -274,7 +243,7 @@ func TestLocalDirectorySource(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	u, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{{ID: "local", Packages: []string{dir}}}, resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+	u, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{{ID: "local", Packages: []string{dir}}}, resolver.LoadOptions{Fetcher: &fetch.HTTPFetcher{}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -309,7 +278,7 @@ func TestHeaderOnlySizeWithoutContentLength(t *testing.T) {
 	}))
 	defer srv.Close()
 	repos := []resolver.Repo{{ID: "docker", Packages: []string{srv.URL + "/" + spec.FileName()}}}
-	u, err := resolver.LoadUniverse(context.Background(), repos, resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+	u, err := resolver.LoadUniverse(context.Background(), repos, resolver.LoadOptions{Fetcher: &fetch.HTTPFetcher{}})
 	if err != nil {
 		t.Fatal(err)
 	}

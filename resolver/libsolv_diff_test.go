@@ -20,6 +20,8 @@ import (
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // diffCase is one randomly generated resolution problem.
@@ -257,7 +259,7 @@ func writeRepo(t *testing.T, dir string, pkgs []*resolver.Package) {
 	for _, p := range pkgs {
 		cp := *p
 		sum := sha256.Sum256([]byte(p.NEVRA()))
-		cp.Checksum = resolver.Checksum{Type: "sha256", Hex: hex.EncodeToString(sum[:])}
+		cp.Checksum = rpmmd.Checksum{Type: "sha256", Hex: hex.EncodeToString(sum[:])}
 		cp.Location = cp.NVRA() + ".rpm"
 		cp.SourceRPM = p.Name + "-" + p.EVR.Version + "-" + p.EVR.Release + ".src.rpm"
 		entries = append(entries, mirror.RepoEntry{Pkg: &cp})
@@ -374,14 +376,14 @@ func TestDifferentialAgainstLibsolv(t *testing.T) {
 			repos = append(repos, resolver.Repo{ID: id, BaseURLs: []string{filepath.Join(dir, id)}})
 			prio[id] = c.priority(k)
 		}
-		u, err := resolver.LoadUniverse(context.Background(), repos, resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+		u, err := resolver.LoadUniverse(context.Background(), repos, resolver.LoadOptions{Fetcher: &fetch.HTTPFetcher{}})
 		if err != nil {
 			t.Fatal(err)
 		}
 		var installed []*resolver.Package
 		if len(c.installed) > 0 {
 			iu, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{{ID: resolver.InstalledRepo, BaseURLs: []string{filepath.Join(dir, "installed")}}},
-				resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+				resolver.LoadOptions{Fetcher: &fetch.HTTPFetcher{}})
 			if err != nil {
 				t.Fatal(err)
 			}

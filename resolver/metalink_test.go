@@ -9,6 +9,7 @@ import (
 
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
 )
 
 // TestMetalinkChecksMirrors: a mirror whose repomd.xml differs from the
@@ -50,7 +51,7 @@ func TestMetalinkChecksMirrors(t *testing.T) {
 			} else {
 				r.Mirrorlist = tt.list
 			}
-			u, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{r}, resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+			u, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{r}, resolver.LoadOptions{Fetcher: &fetch.HTTPFetcher{}})
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("want error %q, got %v", tt.wantErr, err)
@@ -76,7 +77,7 @@ func TestRepoFiltersAndSkip(t *testing.T) {
 	os66 := srv.URL + "/vault/6.6/os/x86_64/"
 	load := func(r resolver.Repo) (*resolver.Universe, error) {
 		r.Priority = 99
-		return resolver.LoadUniverse(context.Background(), []resolver.Repo{r}, resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+		return resolver.LoadUniverse(context.Background(), []resolver.Repo{r}, resolver.LoadOptions{Fetcher: &fetch.HTTPFetcher{}})
 	}
 	names := func(u *resolver.Universe) string {
 		var s []string
@@ -115,7 +116,7 @@ func TestRepoFiltersAndSkip(t *testing.T) {
 	}
 	// skip_if_unavailable: a dead repo is a warning, not an error.
 	dead := resolver.Repo{ID: "dead", BaseURLs: []string{srv.URL + "/nowhere/"}, SkipIfUnavailable: true, Priority: 99}
-	u, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{dead, {ID: "os", BaseURLs: []string{os66}, Priority: 99}}, resolver.LoadOptions{Fetcher: &resolver.HTTPFetcher{}})
+	u, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{dead, {ID: "os", BaseURLs: []string{os66}, Priority: 99}}, resolver.LoadOptions{Fetcher: &fetch.HTTPFetcher{}})
 	if err != nil || len(u.Warnings) != 1 || !strings.Contains(u.Warnings[0], "repo dead skipped (skip_if_unavailable=1)") {
 		t.Fatalf("skip_if_unavailable: %v, warnings %v", err, u.Warnings)
 	}

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"path/filepath"
 	"strings"
+
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // maxNamePart bounds a package's name, version, release, arch or repo id:
@@ -86,4 +88,22 @@ func JoinInside(dir, name string) (string, error) {
 		return "", fmt.Errorf("file name %q is longer than %d bytes", filepath.Base(p), maxFileName)
 	}
 	return p, nil
+}
+
+// checkRepoPackage refuses a repo's package record that names no package or
+// points outside the repo, whether it came from XML or the parsed cache.
+func checkRepoPackage(p *Package) error {
+	if p.Name == "" || p.Arch == "" || p.EVR.Version == "" {
+		return fmt.Errorf("package entry lacks name, arch or version")
+	}
+	if err := CheckPackageNames(p); err != nil {
+		return err
+	}
+	if err := rpmmd.CheckHref(p.Location); err != nil {
+		return fmt.Errorf("package %s: %w", p.NEVRA(), err)
+	}
+	if p.Size < 0 || p.HeaderStart < 0 || p.HeaderEnd < p.HeaderStart {
+		return fmt.Errorf("package %s: negative size or header range", p.NEVRA())
+	}
+	return nil
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // EVR is an epoch:version-release triple. An empty Release in a dependency
@@ -83,14 +85,6 @@ func (d Dep) String() string {
 	return d.Name
 }
 
-// Checksum is a digest as rpm-md declares it.
-type Checksum struct {
-	Type string // "sha256" or "sha1" (rpm-md also says "sha" for sha1)
-	Hex  string
-}
-
-func (c Checksum) String() string { return c.Type + ":" + c.Hex }
-
 // Package is one RPM as far as resolution and fetching need it. It is built
 // from rpm-md primary/filelists entries, from an RPM header, or from a line of
 // an installed-set listing (then only Name, EVR and Arch are known).
@@ -109,10 +103,10 @@ type Package struct {
 	FullFiles bool
 
 	SourceRPM string
-	Repo      string   // repo id the package came from; "@installed" for the installed set
-	Location  string   // href relative to the repo's base URL, or an absolute URL
-	Checksum  Checksum // of the whole .rpm file, as the metadata declares it
-	Size      int64    // size of the .rpm file in bytes
+	Repo      string         // repo id the package came from; "@installed" for the installed set
+	Location  string         // href relative to the repo's base URL, or an absolute URL
+	Checksum  rpmmd.Checksum // of the whole .rpm file, as the metadata declares it
+	Size      int64          // size of the .rpm file in bytes
 	// HeaderStart and HeaderEnd are rpm-md's rpm:header-range, for reading a
 	// header with a Range request. Zero when unknown.
 	HeaderStart, HeaderEnd int64

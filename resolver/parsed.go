@@ -7,6 +7,8 @@ import (
 	"maps"
 	"slices"
 	"sync"
+
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // ParsedCache is implemented by fetchers that keep parsed repos: the binary
@@ -43,7 +45,7 @@ func newParsedRepo(key string, part *repoPart) *parsedRepo {
 
 // parsedKey names a repo's entry: the repo id (stored in every package) and
 // the checksums of the metadata it was parsed from.
-func parsedKey(repo string, md *RepoMD) string {
+func parsedKey(repo string, md *rpmmd.RepoMD) string {
 	h := sha256.New()
 	io.WriteString(h, parsedMagic)
 	for _, part := range []string{repo, md.Files["primary"].Checksum.String(), md.Files["filelists"].Checksum.String()} {

@@ -14,12 +14,14 @@ import (
 
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // cachingFetcher reads a local repo, keeps parsed entries in memory and
 // records which metadata files it was asked for.
 type cachingFetcher struct {
-	resolver.HTTPFetcher
+	fetch.HTTPFetcher
 	mu      sync.Mutex
 	fetched []string
 	entries map[string][]byte
@@ -76,7 +78,7 @@ func TestParsedCache(t *testing.T) {
 		}
 		return mf
 	}
-	resolve := func(f resolver.Fetcher, specs ...string) ([]string, *resolver.Universe) {
+	resolve := func(f rpmmd.Fetcher, specs ...string) ([]string, *resolver.Universe) {
 		t.Helper()
 		plan, u, err := resolver.Resolve(context.Background(), m(specs...), resolver.ResolveOptions{Fetcher: f})
 		if err != nil {
@@ -89,7 +91,7 @@ func TestParsedCache(t *testing.T) {
 		return out, u
 	}
 	large := repo.Targets["large"]
-	want, u := resolve(&resolver.HTTPFetcher{}, large)
+	want, u := resolve(&fetch.HTTPFetcher{}, large)
 	// A path only filelists know, which nothing requires.
 	var path string
 	for _, p := range u.Packages() {
@@ -98,7 +100,7 @@ func TestParsedCache(t *testing.T) {
 			break
 		}
 	}
-	wantPath, _ := resolve(&resolver.HTTPFetcher{}, path)
+	wantPath, _ := resolve(&fetch.HTTPFetcher{}, path)
 
 	f := &cachingFetcher{entries: map[string][]byte{}}
 	steps := []struct {

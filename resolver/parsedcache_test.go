@@ -12,6 +12,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // parsedSample returns packages exercising every field the cache stores.
@@ -39,7 +41,7 @@ func parsedSample() []*Package {
 			SourceRPM:   "bash-4.1.2-48.el6.src.rpm",
 			Repo:        "base",
 			Location:    "Packages/bash-4.1.2-48.el6.x86_64.rpm",
-			Checksum:    Checksum{Type: "sha256", Hex: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
+			Checksum:    rpmmd.Checksum{Type: "sha256", Hex: "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"},
 			Size:        925804,
 			HeaderStart: 1384,
 			HeaderEnd:   62640,
@@ -54,7 +56,7 @@ func parsedSample() []*Package {
 			Requires: []Dep{{Name: "bash"}, {Name: "bash"}},
 			Location: "https://example.com/naïve.rpm",
 			Repo:     "base",
-			Checksum: Checksum{Type: "sha", Hex: "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
+			Checksum: rpmmd.Checksum{Type: "sha", Hex: "da39a3ee5e6b4b0d3255bfef95601890afd80709"},
 			Size:     -1,
 		},
 		{
@@ -276,7 +278,7 @@ func parsedSynthetic(n int) []*Package {
 			SourceRPM:   name + "-src.src.rpm",
 			Repo:        "base",
 			Location:    "Packages/" + name + ".rpm",
-			Checksum:    Checksum{Type: "sha256", Hex: fmt.Sprintf("%064x", i)},
+			Checksum:    rpmmd.Checksum{Type: "sha256", Hex: fmt.Sprintf("%064x", i)},
 			Size:        int64(i) * 1000,
 			HeaderStart: 1384,
 			HeaderEnd:   int64(5000 + i),

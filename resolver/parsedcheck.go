@@ -5,6 +5,8 @@ import (
 	"math"
 	"math/bits"
 	"unsafe"
+
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // checkEntry checks every id and range of an entry once, as it is opened,
@@ -200,7 +202,7 @@ func (rp *repoPart) checked() bool {
 				return false
 			}
 		}
-		if kind&isHref != 0 && CheckHref(s) != nil {
+		if kind&isHref != 0 && rpmmd.CheckHref(s) != nil {
 			return false
 		}
 	}

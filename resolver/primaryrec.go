@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // primaryReader is the second stage of reading primary.xml: it interns
@@ -144,7 +146,7 @@ func (pr *primaryReader) quickCheck() bool {
 	e := pr.pool.evrRec(c.evr)
 	return c.name != 0 && c.arch != 0 && e.ver != 0 &&
 		pr.nameOK(c.name) && pr.nameOK(e.ver) && (e.rel == 0 || pr.nameOK(e.rel)) && pr.nameOK(c.arch) &&
-		CheckHref(pr.pool.str(c.loc)) == nil && c.size >= 0 && c.hdrStart >= 0 && c.hdrEnd >= c.hdrStart
+		rpmmd.CheckHref(pr.pool.str(c.loc)) == nil && c.size >= 0 && c.hdrStart >= 0 && c.hdrEnd >= c.hdrStart
 }
 
 func (pr *primaryReader) nameOK(id strID) bool {

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // ResolveOptions tunes Resolve.
 type ResolveOptions struct {
-	Fetcher Fetcher
+	Fetcher rpmmd.Fetcher
 	// Installed is the target's installed set (the baseline); nil means empty.
 	Installed []*Package
 	// ExtraConstraints are added to the manifest's (e.g. from an ABI check).

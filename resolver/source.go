@@ -8,10 +8,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net/http"
 	"os"
 	"strings"
 	"sync"
+
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // SourceState records what a repo looked like when it was read: the lock
@@ -23,13 +24,13 @@ type SourceState struct {
 	// baseurl list and what its mirrorlist or metalink named.
 	BaseURLs  []string
 	RepomdSum string // sha256 of repomd.xml
-	filelists *MetadataFile
+	filelists *rpmmd.MetadataFile
 	parsed    *parsedRepo // nil without a ParsedCache
 }
 
 // LoadOptions tunes LoadUniverse.
 type LoadOptions struct {
-	Fetcher Fetcher
+	Fetcher rpmmd.Fetcher
 	// MaxMetadataSize bounds each uncompressed metadata file (default DefaultMaxMetadataSize).
 	MaxMetadataSize int64
 	// Sources reads the repos as repos of source RPMs: only their source
@@ -44,7 +45,7 @@ type LoadOptions struct {
 // Universe.LoadFileLists.
 func LoadUniverse(ctx context.Context, repos []Repo, opts LoadOptions) (*Universe, error) {
 	if opts.MaxMetadataSize == 0 {
-		opts.MaxMetadataSize = DefaultMaxMetadataSize
+		opts.MaxMetadataSize = rpmmd.DefaultMaxMetadataSize
 	}
 	type result struct {
 		part  *repoPart
@@ -119,12 +120,12 @@ func LoadUniverse(ctx context.Context, repos []Repo, opts LoadOptions) (*Univers
 func loadRepomd(ctx context.Context, r Repo, opts LoadOptions) (*repoPart, SourceState, error) {
 	var errs []error
 	bases := append([]string(nil), r.BaseURLs...)
-	var ml *metalink
+	var ml *rpmmd.Metalink
 	for _, list := range []string{r.Mirrorlist, r.Metalink} {
 		if list == "" {
 			continue
 		}
-		more, m, err := readMirrorlist(ctx, opts.Fetcher, list)
+		more, m, err := rpmmd.ReadMirrorlist(ctx, opts.Fetcher, list)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -156,71 +157,11 @@ func loadRepomd(ctx context.Context, r Repo, opts LoadOptions) (*repoPart, Sourc
 	return nil, SourceState{}, fmt.Errorf("repo %s: no base URL could be read (check the URL, or add a working mirror to its baseurl list or --mirror-map): %w", r.ID, err)
 }
 
-// noRepodata says a base URL answered, but without repodata/repomd.xml.
+// noRepodata says a base URL answered, but without repodata/repomd.xml
+// (HTTP 404 Not Found, or no such local file).
 func noRepodata(err error) bool {
-	var se *HTTPStatusError
-	return errors.As(err, &se) && se.Status == http.StatusNotFound && strings.HasSuffix(se.URL, "repomd.xml") || errors.Is(err, os.ErrNotExist)
-}
-
-// readMirrorlist reads yum's mirrorlist, one base URL per line, or a
-// metalink (from metalink=, or from mirrorlist= as EPEL's epel.repo has it).
-func readMirrorlist(ctx context.Context, f Fetcher, u string) ([]string, *metalink, error) {
-	rc, err := f.Fetch(WithMaxSize(ctx, 1<<20), u, 0, -1)
-	if err != nil {
-		return nil, nil, fmt.Errorf("mirrorlist %s: %w", u, err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		return nil, nil, fmt.Errorf("mirrorlist %s: %w", u, err)
-	}
-	if isMetalink(b) {
-		ml, err := parseMetalink(b)
-		if err != nil {
-			return nil, nil, fmt.Errorf("metalink %s: %w", u, err)
-		}
-		if err := remoteNamesRemote(u, ml.Bases); err != nil {
-			return nil, nil, err
-		}
-		return ml.Bases, ml, nil
-	}
-	var out []string
-	for _, line := range strings.Split(string(b), "\n") {
-		line = strings.TrimSpace(line)
-		if line != "" && !strings.HasPrefix(line, "#") {
-			if !strings.Contains(line, "://") {
-				return nil, nil, fmt.Errorf("mirrorlist %s: %q is not a URL (is the mirrorlist URL right?)", u, line)
-			}
-			out = append(out, line)
-		}
-	}
-	if len(out) == 0 {
-		return nil, nil, fmt.Errorf("mirrorlist %s lists no mirror", u)
-	}
-	if err := remoteNamesRemote(u, out); err != nil {
-		return nil, nil, err
-	}
-	return out, nil, nil
-}
-
-// remoteNamesRemote refuses a mirrorlist or metalink fetched over the
-// network that names anything but http(s) mirrors: a server's answer must
-// not make rpmvault read this machine's files (a file:// base URL becomes a
-// local source the lock may then read packages from).
-func remoteNamesRemote(list string, bases []string) error {
-	if !isHTTP(list) {
-		return nil
-	}
-	for _, b := range bases {
-		if !isHTTP(b) {
-			return fmt.Errorf("mirrorlist %s names %q, which is not an http(s) URL: a server's answer may not name local files; refusing it", list, b)
-		}
-	}
-	return nil
-}
-
-func isHTTP(u string) bool {
-	return strings.HasPrefix(u, "http://") || strings.HasPrefix(u, "https://")
+	var se *rpmmd.HTTPStatusError
+	return errors.As(err, &se) && se.Status == 404 && strings.HasSuffix(se.URL, "repomd.xml") || errors.Is(err, os.ErrNotExist)
 }
 
 // filterRepo applies a repo's exclude= and includepkgs= and refuses a repo
@@ -242,16 +183,16 @@ func filterRepo(r Repo, part *repoPart) error {
 	return nil
 }
 
-func loadRepomdFrom(ctx context.Context, id, base string, ml *metalink, opts LoadOptions) (part *repoPart, st SourceState, err error) {
+func loadRepomdFrom(ctx context.Context, id, base string, ml *rpmmd.Metalink, opts LoadOptions) (part *repoPart, st SourceState, err error) {
 	st = SourceState{Repo: id, BaseURL: base}
 	mdURL := joinURL(base, "repodata/repomd.xml")
-	rc, err := opts.Fetcher.Fetch(WithMaxSize(ctx, MaxRepomdSize), mdURL, 0, -1)
+	rc, err := opts.Fetcher.Fetch(rpmmd.WithMaxSize(ctx, rpmmd.MaxRepomdSize), mdURL, 0, -1)
 	if err != nil {
 		return nil, st, fmt.Errorf("read %s: %w", mdURL, err)
 	}
 	raw, err := io.ReadAll(rc)
 	rc.Close()
-	if cache, ok := opts.Fetcher.(RepomdCache); ok {
+	if cache, ok := opts.Fetcher.(rpmmd.RepomdCache); ok {
 		// Only a repomd.xml that parsed and whose primary verified is kept.
 		defer func() {
 			if err == nil {
@@ -265,13 +206,13 @@ func loadRepomdFrom(ctx context.Context, id, base string, ml *metalink, opts Loa
 		return nil, st, fmt.Errorf("read %s: %w", mdURL, err)
 	}
 	if ml != nil {
-		if err := ml.check(raw, mdURL); err != nil {
+		if err := ml.Check(raw, mdURL); err != nil {
 			return nil, st, err
 		}
 	}
 	sum := sha256.Sum256(raw)
 	st.RepomdSum = hex.EncodeToString(sum[:])
-	md, err := ParseRepomd(strings.NewReader(string(raw)))
+	md, err := rpmmd.ParseRepomd(strings.NewReader(string(raw)))
 	if err != nil {
 		return nil, st, fmt.Errorf("%s: %w", mdURL, err)
 	}
@@ -305,13 +246,13 @@ func loadRepomdFrom(ctx context.Context, id, base string, ml *metalink, opts Loa
 
 // readMetadata fetches one metadata file, checks its checksum and size while
 // reading, decompresses it and hands the XML stream to read.
-func readMetadata(ctx context.Context, base string, mf MetadataFile, opts LoadOptions, read func(io.Reader) error) error {
+func readMetadata(ctx context.Context, base string, mf rpmmd.MetadataFile, opts LoadOptions, read func(io.Reader) error) error {
 	u := joinURL(base, mf.Href)
 	var rc io.ReadCloser
 	var err error
 	// Not one byte past what repomd.xml declares is fetched or stored.
-	ctx = WithMaxSize(ctx, cmp.Or(mf.Size, DefaultMaxMetadataSize))
-	if mc, ok := opts.Fetcher.(MetadataCache); ok {
+	ctx = rpmmd.WithMaxSize(ctx, cmp.Or(mf.Size, rpmmd.DefaultMaxMetadataSize))
+	if mc, ok := opts.Fetcher.(rpmmd.MetadataCache); ok {
 		rc, err = mc.FetchMetadata(ctx, u, mf.Checksum)
 	} else {
 		rc, err = opts.Fetcher.Fetch(ctx, u, 0, -1)
@@ -324,7 +265,7 @@ func readMetadata(ctx context.Context, base string, mf MetadataFile, opts LoadOp
 	if size == 0 {
 		size = -1
 	}
-	vr, err := VerifyingReader(rc, mf.Checksum, size, u)
+	vr, err := rpmmd.VerifyingReader(rc, mf.Checksum, size, u)
 	if err != nil {
 		return err
 	}
@@ -334,7 +275,7 @@ func readMetadata(ctx context.Context, base string, mf MetadataFile, opts LoadOp
 	if mf.OpenSize > 0 {
 		limit = min(limit, mf.OpenSize)
 	}
-	dr, err := Decompress(vr, u, limit)
+	dr, err := rpmmd.Decompress(vr, u, limit)
 	if err != nil {
 		return err
 	}
@@ -431,4 +372,12 @@ func (u *Universe) addPaths(k int, b []string) {
 		}
 	}
 	u.addedOwners = nil
+}
+
+// joinURL resolves a location against a base URL or directory.
+func joinURL(base, loc string) string {
+	if strings.Contains(loc, "://") {
+		return loc
+	}
+	return strings.TrimSuffix(base, "/") + "/" + strings.TrimPrefix(loc, "/")
 }

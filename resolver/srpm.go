@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // SourcePlan is the source RPMs of a plan's binaries: one per distinct
@@ -59,7 +61,7 @@ func (e *MissingSourceError) Error() string {
 
 // SourceOptions tunes ResolveSources.
 type SourceOptions struct {
-	Fetcher Fetcher
+	Fetcher rpmmd.Fetcher
 	// AllowMissing turns binaries without a source RPM into
 	// SourcePlan.Missing and a warning instead of an error.
 	AllowMissing bool

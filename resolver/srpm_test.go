@@ -9,6 +9,7 @@ import (
 
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
 )
 
 func TestSourceRepoNaming(t *testing.T) {
@@ -100,7 +101,7 @@ repos:
 		return resolver.PlannedPackage{Package: &resolver.Package{Name: name, EVR: resolver.EVR{Version: "1.02.90", Release: "2.el6"}, Arch: "x86_64", Repo: "updates", SourceRPM: srpm}}
 	}
 	plan := &resolver.Plan{Packages: []resolver.PlannedPackage{bin("device-mapper", "lvm2-2.02.111-2.el6.src.rpm"), bin("device-mapper-libs", "lvm2-2.02.111-2.el6.src.rpm")}}
-	f := &resolver.HTTPFetcher{Client: resolver.NewHTTPClient(resolver.NetOptions{})}
+	f := &fetch.HTTPFetcher{Client: fetch.NewHTTPClient(fetch.NetOptions{})}
 	sp, err := resolver.ResolveSources(context.Background(), m, plan, resolver.SourceOptions{Fetcher: f})
 	if err != nil {
 		t.Fatal(err)

@@ -3,6 +3,8 @@ package resolver
 import (
 	"slices"
 	"strings"
+
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // Universe is every package a solve may choose from. It holds them as the
@@ -114,7 +116,7 @@ func (p *idPool) materialise(r *uniPkg, deps bool, added []string) *Package {
 	out := &Package{
 		Name: s(r.name), EVR: evr(r.evr), Arch: s(r.arch),
 		SourceRPM: s(r.srpm), Repo: s(r.repo), Location: s(r.loc),
-		Checksum: Checksum{Type: s(r.sumType), Hex: s(r.sumHex)},
+		Checksum: rpmmd.Checksum{Type: s(r.sumType), Hex: s(r.sumHex)},
 		Size:     r.size, HeaderStart: r.hdrStart, HeaderEnd: r.hdrEnd,
 		FullFiles: r.fullFiles || p.fullRepos[r.repo],
 	}

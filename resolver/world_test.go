@@ -13,6 +13,7 @@ import (
 
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
 )
 
 var (
@@ -56,12 +57,12 @@ func servedWorld(t *testing.T) (*fixtures.World, *fixtures.Server) {
 
 // fetcher maps the real upstream URLs onto the fixture server, as
 // --mirror-map does.
-func fetcher(srv *fixtures.Server) *resolver.HTTPFetcher {
-	var rw []resolver.Rewrite
+func fetcher(srv *fixtures.Server) *fetch.HTTPFetcher {
+	var rw []fetch.Rewrite
 	for dir, up := range fixtures.Upstreams {
-		rw = append(rw, resolver.Rewrite{From: up, To: srv.URL + "/" + dir})
+		rw = append(rw, fetch.Rewrite{From: up, To: srv.URL + "/" + dir})
 	}
-	return &resolver.HTTPFetcher{Rewrites: rw}
+	return &fetch.HTTPFetcher{Rewrites: rw}
 }
 
 const worldManifest = `

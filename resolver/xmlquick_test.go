@@ -63,21 +63,6 @@ func FuzzQuickTagsAgree(f *testing.F) {
 	})
 }
 
-// FuzzPlainHref: what the quick check of a location accepts, the full
-// check accepts too.
-func FuzzPlainHref(f *testing.F) {
-	for _, h := range []string{"Packages/a.rpm", "a..b", "../a", "a/../../b", "/a", "a:b", "a%2e", `a\b`, "a\x00", ".", "./a"} {
-		f.Add(h)
-	}
-	f.Fuzz(func(t *testing.T, href string) {
-		if plainHref(href) {
-			if err := checkHrefFull(href); err != nil {
-				t.Fatalf("plainHref(%q) but %v", href, err)
-			}
-		}
-	})
-}
-
 // FuzzPrimaryStagesAgree: primary.xml read with its two stages on
 // goroutines of their own (as a resolve reads it) gives the packages and
 // the error ReadPrimary's turn-taking gives.

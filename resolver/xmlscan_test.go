@@ -12,6 +12,7 @@ import (
 
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 func readAll(t *testing.T, read func(io.Reader, string, func(*resolver.Package) error) error, data []byte) []resolver.Package {
@@ -36,7 +37,7 @@ func metadataOf(t testing.TB, repo, kind string) []byte {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	r, err := resolver.Decompress(f, m[0], 1<<30)
+	r, err := rpmmd.Decompress(f, m[0], 1<<30)
 	if err != nil {
 		t.Fatal(err)
 	}

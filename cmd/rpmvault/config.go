@@ -14,6 +14,7 @@ import (
 	"github.com/spf13/viper"
 
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
 )
 
 // settingTypes maps every setting (every flag of every command) to its
@@ -188,8 +189,8 @@ func parseSetting(typ string, raw any) (any, error) {
 }
 
 // netOptions are the network timeouts of the configuration.
-func (a *app) netOptions() resolver.NetOptions {
-	return resolver.NetOptions{
+func (a *app) netOptions() fetch.NetOptions {
+	return fetch.NetOptions{
 		ConnectTimeout: a.cfg.GetDuration("connect-timeout"),
 		HeaderTimeout:  a.cfg.GetDuration("header-timeout"),
 		SpeedLimit:     a.cfg.GetInt64("speed-limit"),

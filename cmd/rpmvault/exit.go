@@ -9,6 +9,7 @@ import (
 	"github.com/rpmvault/rpmvault/installer"
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 	"github.com/rpmvault/rpmvault/store"
 )
 
@@ -69,7 +70,7 @@ var errorCodes = []struct {
 	{func(err error) bool { var e *resolver.UnsatisfiableError; return errors.As(err, &e) }, exitUnresolvable},
 	{func(err error) bool { var e *abi.FindingsError; return errors.As(err, &e) }, exitUnresolvable},
 	{func(err error) bool { var e *resolver.MissingSourceError; return errors.As(err, &e) }, exitUnresolvable},
-	{func(err error) bool { var e *resolver.ChecksumMismatchError; return errors.As(err, &e) }, exitVerification},
+	{func(err error) bool { var e *rpmmd.ChecksumMismatchError; return errors.As(err, &e) }, exitVerification},
 	{func(err error) bool { var e *mirror.VerifyError; return errors.As(err, &e) }, exitVerification},
 	{func(err error) bool { var e *store.CorruptError; return errors.As(err, &e) }, exitVerification},
 	{func(err error) bool { var e *bundle.Error; return errors.As(err, &e) }, exitVerification},

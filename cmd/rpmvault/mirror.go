@@ -12,7 +12,7 @@ import (
 
 	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/mirror"
-	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
 	"github.com/rpmvault/rpmvault/store"
 )
 
@@ -132,7 +132,7 @@ func (a *app) mirror(cmd *cobra.Command, lk *lock.Lock) (*mirror.Session, error)
 	if err != nil {
 		return nil, err
 	}
-	rw, err := resolver.ParseRewrites(a.cfg.GetStringSlice("mirror-map"))
+	rw, err := fetch.ParseRewrites(a.cfg.GetStringSlice("mirror-map"))
 	if err != nil {
 		return nil, usageError{err}
 	}

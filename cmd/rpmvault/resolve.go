@@ -12,6 +12,8 @@ import (
 	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 func (a *app) resolveCommand() *cobra.Command {
@@ -224,8 +226,8 @@ func (a *app) resolve(cmd *cobra.Command) (*resolution, error) {
 
 // fetcher builds the metadata fetcher: --mirror-map rewrites, metadata
 // cached in the store by checksum, --offline served from the cache alone.
-func (a *app) fetcher() (resolver.Fetcher, error) {
-	rw, err := resolver.ParseRewrites(a.cfg.GetStringSlice("mirror-map"))
+func (a *app) fetcher() (rpmmd.Fetcher, error) {
+	rw, err := fetch.ParseRewrites(a.cfg.GetStringSlice("mirror-map"))
 	if err != nil {
 		return nil, usageError{err}
 	}
@@ -233,6 +235,6 @@ func (a *app) fetcher() (resolver.Fetcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &mirror.MetadataFetcher{Inner: &resolver.HTTPFetcher{Client: resolver.NewHTTPClient(a.netOptions())}, Rewrites: rw, Store: store,
+	return &mirror.MetadataFetcher{Inner: &fetch.HTTPFetcher{Client: fetch.NewHTTPClient(a.netOptions())}, Rewrites: rw, Store: store,
 		Offline: a.cfg.GetBool("offline"), Expire: a.cfg.GetDuration("metadata-expire")}, nil
 }

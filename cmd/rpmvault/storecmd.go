@@ -8,7 +8,7 @@ import (
 
 	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/mirror"
-	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/fetch"
 )
 
 func (a *app) storeCommand() *cobra.Command {
@@ -32,7 +32,7 @@ func (a *app) storeCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			rw, err := resolver.ParseRewrites(a.cfg.GetStringSlice("mirror-map"))
+			rw, err := fetch.ParseRewrites(a.cfg.GetStringSlice("mirror-map"))
 			if err != nil {
 				return usageError{err}
 			}

@@ -1,4 +1,4 @@
-package resolver
+package rpmmd
 
 import (
 	"bufio"
@@ -20,6 +20,14 @@ import (
 	"github.com/klauspost/compress/gzip"
 	"github.com/ulikunitz/xz"
 )
+
+// Checksum is a digest as rpm-md declares it.
+type Checksum struct {
+	Type string // "sha256" or "sha1" (rpm-md also says "sha" for sha1)
+	Hex  string
+}
+
+func (c Checksum) String() string { return c.Type + ":" + c.Hex }
 
 // MetadataFile is one file repomd.xml points to.
 type MetadataFile struct {
@@ -119,24 +127,6 @@ func checkHrefFull(href string) error {
 		if strings.HasPrefix(h, "/") || strings.Contains(h, "://") || clean == ".." || strings.HasPrefix(clean, "../") || strings.ContainsAny(h, "\\\x00") {
 			return fmt.Errorf("location href %q leaves the repository", href)
 		}
-	}
-	return nil
-}
-
-// checkRepoPackage refuses a repo's package record that names no package or
-// points outside the repo, whether it came from XML or the parsed cache.
-func checkRepoPackage(p *Package) error {
-	if p.Name == "" || p.Arch == "" || p.EVR.Version == "" {
-		return fmt.Errorf("package entry lacks name, arch or version")
-	}
-	if err := CheckPackageNames(p); err != nil {
-		return err
-	}
-	if err := CheckHref(p.Location); err != nil {
-		return fmt.Errorf("package %s: %w", p.NEVRA(), err)
-	}
-	if p.Size < 0 || p.HeaderStart < 0 || p.HeaderEnd < p.HeaderStart {
-		return fmt.Errorf("package %s: negative size or header range", p.NEVRA())
 	}
 	return nil
 }

@@ -1,4 +1,4 @@
-package resolver
+package fetch
 
 import (
 	"context"
@@ -9,6 +9,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // NetOptions are the network timeouts, as curl's --connect-timeout,
@@ -41,7 +43,7 @@ func (o NetOptions) withDefaults() NetOptions {
 }
 
 // NewHTTPClient returns the client every download uses: timeouts as o says,
-// and bodies held to the size WithMaxSize put in the request's context.
+// and bodies held to the size rpmmd.WithMaxSize put in the request's context.
 func NewHTTPClient(o NetOptions) *http.Client {
 	o = o.withDefaults()
 	dialer := &net.Dialer{Timeout: o.ConnectTimeout, KeepAlive: 30 * time.Second}
@@ -64,34 +66,6 @@ func NewHTTPClient(o NetOptions) *http.Client {
 // defaultClient is used by fetchers given no client; it holds no state
 // that changes, so sharing it is safe.
 var defaultClient = NewHTTPClient(NetOptions{})
-
-type maxSizeKey struct{}
-
-// WithMaxSize bounds every resource fetched with ctx to n bytes (the size
-// a lock pins or repomd.xml declares): a longer body fails with a
-// *TooLargeError as soon as byte n+1 arrives, so nothing past n is
-// written. n <= 0 leaves ctx unchanged.
-func WithMaxSize(ctx context.Context, n int64) context.Context {
-	if n <= 0 {
-		return ctx
-	}
-	return context.WithValue(ctx, maxSizeKey{}, n)
-}
-
-func maxSize(ctx context.Context) int64 {
-	n, _ := ctx.Value(maxSizeKey{}).(int64)
-	return n
-}
-
-// TooLargeError is a body longer than the size declared for it.
-type TooLargeError struct {
-	URL string
-	Max int64
-}
-
-func (e *TooLargeError) Error() string {
-	return fmt.Sprintf("%s: larger than the declared %d bytes; stopped there", e.URL, e.Max)
-}
 
 // TimeoutError is a server that did not answer, or sent too slowly.
 type TimeoutError struct {
@@ -124,7 +98,7 @@ func (t *guardedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		return nil, err
 	}
 	limit := int64(-1)
-	if declared := maxSize(req.Context()); declared > 0 {
+	if declared := rpmmd.MaxSize(req.Context()); declared > 0 {
 		// A resumed download's 206 carries the rest of the resource only.
 		var start int64
 		if resp.StatusCode == http.StatusPartialContent {
@@ -134,10 +108,10 @@ func (t *guardedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		if resp.ContentLength > limit {
 			resp.Body.Close()
 			cancel()
-			return nil, &TooLargeError{URL: req.URL.String(), Max: declared}
+			return nil, &rpmmd.TooLargeError{URL: req.URL.String(), Max: declared}
 		}
 	}
-	g := &guardedBody{rc: resp.Body, cancel: cancel, url: req.URL.String(), limit: limit, max: maxSize(req.Context()), opts: t.opts}
+	g := &guardedBody{rc: resp.Body, cancel: cancel, url: req.URL.String(), limit: limit, max: rpmmd.MaxSize(req.Context()), opts: t.opts}
 	if t.opts.SpeedLimit > 0 {
 		g.timer = time.AfterFunc(t.opts.SpeedTime, g.check)
 	}
@@ -189,7 +163,7 @@ func (g *guardedBody) Read(p []byte) (int, error) {
 	g.mu.Unlock()
 	if g.limit >= 0 && total > g.limit {
 		g.Close()
-		return n - int(total-g.limit), &TooLargeError{URL: g.url, Max: g.max}
+		return n - int(total-g.limit), &rpmmd.TooLargeError{URL: g.url, Max: g.max}
 	}
 	if err == io.EOF && g.timer != nil {
 		g.timer.Stop()
@@ -207,26 +181,4 @@ func (g *guardedBody) Close() error {
 	err := g.rc.Close()
 	g.cancel()
 	return err
-}
-
-// capReader holds a local file to the size WithMaxSize declared.
-type capReader struct {
-	r     io.Reader
-	left  int64
-	max   int64
-	where string
-}
-
-func (c *capReader) Read(p []byte) (int, error) {
-	if int64(len(p)) > c.left+1 {
-		p = p[:c.left+1]
-	}
-	n, err := c.r.Read(p)
-	if int64(n) > c.left {
-		n = int(c.left)
-		c.left = -1
-		return n, &TooLargeError{URL: c.where, Max: c.max}
-	}
-	c.left -= int64(n)
-	return n, err
 }

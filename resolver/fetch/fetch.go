@@ -1,37 +1,15 @@
-package resolver
+package fetch
 
 import (
 	"context"
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
-	"os"
 	"strconv"
 	"strings"
+
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
-
-// Fetcher reads the bytes behind a URL: http(s), file:// or a local path.
-// start/end select a byte range ([start, end), end < 0 for "to the end").
-type Fetcher interface {
-	Fetch(ctx context.Context, rawURL string, start, end int64) (io.ReadCloser, error)
-}
-
-// MetadataCache is implemented by fetchers that keep rpm-md files by
-// checksum, so a second resolve asks the network only for repomd.xml.
-type MetadataCache interface {
-	FetchMetadata(ctx context.Context, rawURL string, sum Checksum) (io.ReadCloser, error)
-}
-
-// RepomdCache is implemented by fetchers that keep repomd.xml between
-// runs. They are told whether what they served proved good — it parsed and
-// the primary metadata it names verified — so a bad answer is never kept.
-type RepomdCache interface {
-	KeepRepomd(rawURL string, raw []byte) error
-	// ForgetRepomd drops a cached copy that proved bad and returns a hint
-	// naming the cache and how to refresh it ("" if it was not cached).
-	ForgetRepomd(rawURL string) string
-}
 
 // Rewrite replaces a URL prefix, as --mirror-map FROM=TO.
 type Rewrite struct{ From, To string }
@@ -49,7 +27,7 @@ func ParseRewrites(pairs []string) ([]Rewrite, error) {
 	return out, nil
 }
 
-// Apply rewrites u with the first matching prefix.
+// ApplyRewrites rewrites u with the first matching prefix.
 func ApplyRewrites(rw []Rewrite, u string) string {
 	for _, r := range rw {
 		if u == r.From || strings.HasPrefix(u, r.From+"/") {
@@ -66,41 +44,11 @@ type HTTPFetcher struct {
 	Rewrites []Rewrite
 }
 
-// OfflineError says --offline needed something the store does not hold:
-// asking again cannot help.
-type OfflineError struct {
-	URL string
-	Err error // why the store could not give it, if it has it
-}
-
-func (e *OfflineError) Error() string {
-	msg := "--offline: " + e.URL + " is not in the store (mirror it once online)"
-	if e.Err != nil {
-		msg += ": " + e.Err.Error()
-	}
-	return msg
-}
-
-func (e *OfflineError) Unwrap() error { return e.Err }
-
-// HTTPStatusError is a non-success HTTP answer.
-type HTTPStatusError struct {
-	URL    string
-	Status int
-}
-
-func (e *HTTPStatusError) Error() string {
-	return fmt.Sprintf("GET %s: HTTP %d %s", e.URL, e.Status, http.StatusText(e.Status))
-}
-
+// Fetch implements rpmmd.Fetcher.
 func (f *HTTPFetcher) Fetch(ctx context.Context, rawURL string, start, end int64) (io.ReadCloser, error) {
 	u := ApplyRewrites(f.Rewrites, rawURL)
-	if p, ok := localPath(u); ok {
-		rc, err := openLocal(p, start, end)
-		if err != nil || maxSize(ctx) <= 0 {
-			return rc, err
-		}
-		return readCloser{&capReader{r: rc, left: max(maxSize(ctx)-start, 0), max: maxSize(ctx), where: u}, rc}, nil
+	if _, ok := rpmmd.LocalPath(u); ok {
+		return rpmmd.LocalFetcher{}.Fetch(ctx, u, start, end)
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
 	if err != nil {
@@ -150,47 +98,12 @@ func (f *HTTPFetcher) Fetch(ctx context.Context, rawURL string, start, end int64
 		return sizedReadCloser{resp.Body, total}, nil
 	}
 	resp.Body.Close()
-	return nil, &HTTPStatusError{URL: u, Status: resp.StatusCode}
+	return nil, &rpmmd.HTTPStatusError{URL: u, Status: resp.StatusCode, Text: http.StatusText(resp.StatusCode)}
 }
 
 type readCloser struct {
 	io.Reader
 	io.Closer
-}
-
-func localPath(u string) (string, bool) {
-	if strings.HasPrefix(u, "file://") {
-		pu, err := url.Parse(u)
-		if err != nil {
-			return "", false
-		}
-		return pu.Path, true
-	}
-	if !strings.Contains(u, "://") {
-		return u, true
-	}
-	return "", false
-}
-
-func openLocal(p string, start, end int64) (io.ReadCloser, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return nil, err
-	}
-	if start > 0 {
-		if _, err := f.Seek(start, io.SeekStart); err != nil {
-			f.Close()
-			return nil, err
-		}
-	}
-	size := int64(-1)
-	if st, err := f.Stat(); err == nil {
-		size = st.Size()
-	}
-	if end >= 0 {
-		return sizedReadCloser{readCloser{io.LimitReader(f, end-start), f}, size}, nil
-	}
-	return f, nil
 }
 
 // sizedReadCloser carries the size of the whole file behind a (ranged)
@@ -202,11 +115,3 @@ type sizedReadCloser struct {
 }
 
 func (s sizedReadCloser) Size() int64 { return s.size }
-
-// joinURL resolves a location against a base URL or directory.
-func joinURL(base, loc string) string {
-	if strings.Contains(loc, "://") {
-		return loc
-	}
-	return strings.TrimSuffix(base, "/") + "/" + strings.TrimPrefix(loc, "/")
-}

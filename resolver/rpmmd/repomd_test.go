@@ -1,0 +1,87 @@
+package rpmmd
+
+import (
+	"bytes"
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+// TestCheckHref: a location href stays inside its repository however it is
+// spelt; a file:// base URL decodes percent-escapes before the path is opened.
+func TestCheckHref(t *testing.T) {
+	for _, tt := range []struct {
+		href string
+		ok   bool
+	}{
+		{"Packages/bash-4.1.2-29.el6.x86_64.rpm", true},
+		{"repodata/abc-primary.xml.gz", true},
+		{"Packages/a+b..c.rpm", true},
+		{"", false},
+		{"../x.rpm", false},
+		{"Packages/../../x.rpm", false},
+		{"/etc/passwd", false},
+		{"http://evil.example/x.rpm", false},
+		{"file:///etc/passwd", false},
+		{`Packages\..\..\x.rpm`, false},
+		{"%2e%2e/%2e%2e/etc/passwd", false},
+		{"Packages/%2E%2E/%2e%2e/x.rpm", false},
+		{"%2fetc/passwd", false},
+		{"Packages/%5c..%5cx.rpm", false},
+		{"Packages/a%00.rpm", false},
+		{"Packages/a%zz.rpm", false},
+	} {
+		err := CheckHref(tt.href)
+		if (err == nil) != tt.ok {
+			t.Errorf("CheckHref(%q) = %v, want ok=%v", tt.href, err, tt.ok)
+		}
+	}
+}
+
+// FuzzPlainHref: what the quick check of a location accepts, the full
+// check accepts too.
+func FuzzPlainHref(f *testing.F) {
+	for _, h := range []string{"Packages/a.rpm", "a..b", "../a", "a/../../b", "/a", "a:b", "a%2e", `a\b`, "a\x00", ".", "./a"} {
+		f.Add(h)
+	}
+	f.Fuzz(func(t *testing.T, href string) {
+		if plainHref(href) {
+			if err := checkHrefFull(href); err != nil {
+				t.Fatalf("plainHref(%q) but %v", href, err)
+			}
+		}
+	})
+}
+
+func FuzzParseRepomd(f *testing.F) {
+	f.Add(`<repomd><data type="primary"><checksum type="sha256">00</checksum><location href="repodata/p.xml.gz"/><size>1</size></data></repomd>`)
+	f.Fuzz(func(t *testing.T, xml string) {
+		md, err := ParseRepomd(strings.NewReader(xml))
+		if err == nil {
+			for _, mf := range md.Files {
+				if CheckHref(mf.Href) != nil {
+					t.Fatalf("unsafe href %q accepted", mf.Href)
+				}
+			}
+		}
+	})
+}
+
+func TestVerifyingReaderSHA1(t *testing.T) {
+	data := []byte("primary")
+	sum := "b8e0a6eaab5a1fa19c0b5c7f4b0b9f0a6a1d6bbd" // not sha1("primary")
+	r, err := VerifyingReader(bytes.NewReader(data), Checksum{Type: "sha1", Hex: sum}, int64(len(data)), "primary.xml.gz")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = io.ReadAll(r)
+	var ce *ChecksumMismatchError
+	if !errors.As(err, &ce) || !strings.Contains(err.Error(), "primary.xml.gz") {
+		t.Fatalf("want a checksum mismatch naming the file, got %v", err)
+	}
+	r, _ = VerifyingReader(bytes.NewReader(data), Checksum{Type: "sha1", Hex: "3ec4ffad7ab9ef8e6a3f2a1b5b4d9c8b7a6f5e4d"}, 3, "x")
+	if _, err := io.ReadAll(r); err == nil || !strings.Contains(err.Error(), "larger than the declared 3 bytes") {
+		t.Errorf("oversized: %v", err)
+	}
+}
