@@ -13,6 +13,7 @@ import (
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
 	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/manifest"
 )
 
 // elfWorld builds the CentOS 6 fixture world and gives its docker-engine
@@ -108,7 +109,7 @@ func TestFixtureWorld(t *testing.T) {
 		rw = append(rw, fetch.Rewrite{From: up, To: filepath.Join(w.Root, dir)})
 	}
 	fetcher := &fetch.HTTPFetcher{Rewrites: rw}
-	m, err := resolver.ParseManifest([]byte(worldManifest))
+	m, err := manifest.Parse([]byte(worldManifest))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +119,9 @@ func TestFixtureWorld(t *testing.T) {
 	}
 	resolveWith := func(inst []*resolver.Package) abi.ResolveFunc {
 		return func(ctx context.Context, extra []string) (*resolver.Plan, *resolver.Universe, error) {
-			return resolver.Resolve(ctx, m, resolver.ResolveOptions{Fetcher: fetcher, Installed: inst, ExtraConstraints: extra})
+			req := m.Request()
+			req.Installed, req.Constraints = inst, append(req.Constraints, extra...)
+			return resolver.Resolve(ctx, m.Sources(), req, fetcher)
 		}
 	}
 	opts := func(inst []*resolver.Package) abi.Options {

@@ -15,6 +15,7 @@ import (
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/resolver"
 	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/manifest"
 )
 
 // pipeline measures the whole pipeline on a closure of more than a
@@ -33,9 +34,9 @@ func (b *bench) pipeline(packages int, seed, avgBytes int64) {
 		os.RemoveAll(rpms)
 		_, err := fixtures.GenerateLargeRepo(meta, fixtures.LargeRepoOptions{Seed: seed, Packages: packages})
 		check(err)
-		m, err := resolver.ParseManifest([]byte(fmt.Sprintf("name: gen\nrepos:\n  - id: gen\n    baseurl: [%s]\n    gpgcheck: false\ninstall: [%s]\n", meta, target)))
+		m, err := manifest.Parse([]byte(fmt.Sprintf("name: gen\nrepos:\n  - id: gen\n    baseurl: [%s]\n    gpgcheck: false\ninstall: [%s]\n", meta, target)))
 		check(err)
-		plan, _, err := resolver.Resolve(ctx, m, resolver.ResolveOptions{Fetcher: &fetch.HTTPFetcher{}})
+		plan, _, err := resolver.Resolve(ctx, m.Sources(), m.Request(), &fetch.HTTPFetcher{})
 		check(err)
 		var closure []*resolver.Package
 		for _, pp := range plan.Packages {

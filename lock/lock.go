@@ -13,6 +13,7 @@ import (
 
 	"github.com/rpmvault/rpmvault/internal/atomicfile"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/manifest"
 )
 
 // Lock is a lockfile: the exact packages of a resolved manifest, named by
@@ -108,7 +109,7 @@ type Repo struct {
 const Vendor = "redhat"
 
 // New pins a resolved plan of manifest m.
-func New(m *resolver.Manifest, plan *resolver.Plan, sources []resolver.SourceState, baseline []*resolver.Package) *Lock {
+func New(m *manifest.Manifest, plan *resolver.Plan, sources []resolver.SourceState, baseline []*resolver.Package) *Lock {
 	arch, repos := m.Arch, resolver.EffectiveRepos(m.Sources(), sources)
 	l := &Lock{LockfileVersion: 1, LockfileVendor: Vendor}
 	la := Arch{Arch: arch, Packages: []Package{}, Source: []Package{}, ModuleMetadata: []ModuleMetadata{}}

@@ -15,6 +15,7 @@ import (
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
 	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/manifest"
 )
 
 // bigRepo writes (once, cached under the temp dir) a repo of 8 RPMs of 128 MiB
@@ -89,8 +90,8 @@ func bigLock(b *testing.B) bigClosure {
 		b.Fatal(err)
 	}
 	c.stop = func() { srv.Close() }
-	m, _ := resolver.ParseManifest([]byte(fmt.Sprintf("name: big\nrepos:\n  - id: big\n    baseurl: [%s]\n    gpgcheck: false\ninstall: [big0, big1, big2, big3, big4, big5, big6, big7]\n", srv.URL)))
-	plan, u, err := resolver.Resolve(context.Background(), m, resolver.ResolveOptions{Fetcher: &fetch.HTTPFetcher{}})
+	m, _ := manifest.Parse([]byte(fmt.Sprintf("name: big\nrepos:\n  - id: big\n    baseurl: [%s]\n    gpgcheck: false\ninstall: [big0, big1, big2, big3, big4, big5, big6, big7]\n", srv.URL)))
+	plan, u, err := resolver.Resolve(context.Background(), m.Sources(), m.Request(), &fetch.HTTPFetcher{})
 	if err != nil {
 		c.stop()
 		b.Fatal(err)

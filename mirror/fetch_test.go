@@ -18,6 +18,7 @@ import (
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
 	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/manifest"
 	vault "github.com/rpmvault/rpmvault/store"
 )
 
@@ -47,13 +48,13 @@ func rewrites(srv *fixtures.Server) []fetch.Rewrite {
 }
 
 // worldLock resolves docker-engine on the served signed world into a lock.
-func worldLock(t *testing.T, srv *fixtures.Server, manifest string) *lock.Lock {
+func worldLock(t *testing.T, srv *fixtures.Server, text string) *lock.Lock {
 	t.Helper()
-	m, err := resolver.ParseManifest([]byte(manifest))
+	m, err := manifest.Parse([]byte(text))
 	if err != nil {
 		t.Fatal(err)
 	}
-	plan, u, err := resolver.Resolve(context.Background(), m, resolver.ResolveOptions{Fetcher: &fetch.HTTPFetcher{Rewrites: rewrites(srv)}})
+	plan, u, err := resolver.Resolve(context.Background(), m.Sources(), m.Request(), &fetch.HTTPFetcher{Rewrites: rewrites(srv)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -214,8 +215,8 @@ func TestMirrorRefusesWhatTheLockDoesNotPin(t *testing.T) {
 	if err := mirror.CreateRepo(dir); err != nil {
 		t.Fatal(err)
 	}
-	manifest := fmt.Sprintf("name: x\nrepos:\n  - id: local\n    baseurl: [%s]\n    gpgkey: %s\ninstall: [docker-engine]\n", dir, filepath.Join(w.Root, "docker/gpg"))
-	m, _ := resolver.ParseManifest([]byte(manifest))
+	text := fmt.Sprintf("name: x\nrepos:\n  - id: local\n    baseurl: [%s]\n    gpgkey: %s\ninstall: [docker-engine]\n", dir, filepath.Join(w.Root, "docker/gpg"))
+	m, _ := manifest.Parse([]byte(text))
 	u, err := resolver.LoadUniverse(context.Background(), m.Sources(), resolver.LoadOptions{Fetcher: &fetch.HTTPFetcher{}})
 	if err != nil {
 		t.Fatal(err)
@@ -254,8 +255,8 @@ func TestMirrorResumesAfterSIGKILL(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	m, _ := resolver.ParseManifest([]byte(fmt.Sprintf("name: x\nrepos:\n  - id: r\n    baseurl: [%s/repo]\n    gpgcheck: false\ninstall: [bigpkg, smallpkg]\n", srv.URL)))
-	plan, u, err := resolver.Resolve(context.Background(), m, resolver.ResolveOptions{Fetcher: &fetch.HTTPFetcher{}})
+	m, _ := manifest.Parse([]byte(fmt.Sprintf("name: x\nrepos:\n  - id: r\n    baseurl: [%s/repo]\n    gpgcheck: false\ninstall: [bigpkg, smallpkg]\n", srv.URL)))
+	plan, u, err := resolver.Resolve(context.Background(), m.Sources(), m.Request(), &fetch.HTTPFetcher{})
 	if err != nil {
 		t.Fatal(err)
 	}

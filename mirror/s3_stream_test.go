@@ -19,6 +19,7 @@ import (
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
 	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/manifest"
 	vault "github.com/rpmvault/rpmvault/store"
 )
 
@@ -204,8 +205,8 @@ func TestS3MirrorStreamsMultipart(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	m, _ := resolver.ParseManifest([]byte(fmt.Sprintf("name: big\nrepos:\n  - id: big\n    baseurl: [%s]\n    gpgcheck: false\ninstall: [bigpkg]\n", srv.URL)))
-	plan, u, err := resolver.Resolve(context.Background(), m, resolver.ResolveOptions{Fetcher: &fetch.HTTPFetcher{}})
+	m, _ := manifest.Parse([]byte(fmt.Sprintf("name: big\nrepos:\n  - id: big\n    baseurl: [%s]\n    gpgcheck: false\ninstall: [bigpkg]\n", srv.URL)))
+	plan, u, err := resolver.Resolve(context.Background(), m.Sources(), m.Request(), &fetch.HTTPFetcher{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/resolver"
 	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/manifest"
 	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
@@ -71,12 +72,12 @@ func BenchmarkReadFilelists(b *testing.B) {
 
 func benchResolve(b *testing.B, target string, f rpmmd.Fetcher) {
 	repo := largeRepo(b)
-	m, err := resolver.ParseManifest([]byte("name: bench\nrepos:\n  - id: big\n    baseurl: [" + repo.Dir + "]\n    gpgcheck: false\ninstall: [" + repo.Targets[target] + "]\n"))
+	m, err := manifest.Parse([]byte("name: bench\nrepos:\n  - id: big\n    baseurl: [" + repo.Dir + "]\n    gpgcheck: false\ninstall: [" + repo.Targets[target] + "]\n"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	resolve := func() {
-		if _, _, err := resolver.Resolve(context.Background(), m, resolver.ResolveOptions{Fetcher: f}); err != nil {
+		if _, _, err := resolver.Resolve(context.Background(), m.Sources(), m.Request(), f); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -153,6 +153,9 @@ func (p *Package) hasFile(path string) bool {
 	return false
 }
 
+// DefaultPriority is the repo priority when none is given, as in yum and dnf.
+const DefaultPriority = 99
+
 // Repo is one package source of a manifest after variable expansion.
 type Repo struct {
 	ID       string

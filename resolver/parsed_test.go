@@ -15,6 +15,7 @@ import (
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/resolver"
 	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/manifest"
 	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
@@ -70,8 +71,8 @@ func TestParsedCache(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	m := func(specs ...string) *resolver.Manifest {
-		mf, err := resolver.ParseManifest([]byte(fmt.Sprintf("name: t\nrepos:\n  - id: big\n    baseurl: [%s]\n    gpgcheck: false\ninstall: [%s]\n",
+	m := func(specs ...string) *manifest.Manifest {
+		mf, err := manifest.Parse([]byte(fmt.Sprintf("name: t\nrepos:\n  - id: big\n    baseurl: [%s]\n    gpgcheck: false\ninstall: [%s]\n",
 			dir, strings.Join(specs, ", "))))
 		if err != nil {
 			t.Fatal(err)
@@ -80,7 +81,8 @@ func TestParsedCache(t *testing.T) {
 	}
 	resolve := func(f rpmmd.Fetcher, specs ...string) ([]string, *resolver.Universe) {
 		t.Helper()
-		plan, u, err := resolver.Resolve(context.Background(), m(specs...), resolver.ResolveOptions{Fetcher: f})
+		mf := m(specs...)
+		plan, u, err := resolver.Resolve(context.Background(), mf.Sources(), mf.Request(), f)
 		if err != nil {
 			t.Fatal(err)
 		}

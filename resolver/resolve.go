@@ -8,38 +8,24 @@ import (
 	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
-// ResolveOptions tunes Resolve.
-type ResolveOptions struct {
-	Fetcher rpmmd.Fetcher
-	// Installed is the target's installed set (the baseline); nil means empty.
-	Installed []*Package
-	// ExtraConstraints are added to the manifest's (e.g. from an ABI check).
-	ExtraConstraints []string
-}
-
-// Resolve runs the manifest through the whole resolver: read every source,
-// solve against the installed set, order the result and attach the URLs each
-// package can be fetched from.
-func Resolve(ctx context.Context, m *Manifest, opts ResolveOptions) (*Plan, *Universe, error) {
-	repos := m.Sources()
-	u, err := LoadUniverse(ctx, repos, LoadOptions{Fetcher: opts.Fetcher})
+// Resolve runs a request through the whole resolver: read every repo,
+// solve req against its installed set, order the result and attach the
+// URLs each package can be fetched from. Unless req says otherwise, repo
+// priorities are the repos'. A manifest gives both repos and request
+// (package resolver/manifest: Sources and Request).
+func Resolve(ctx context.Context, repos []Repo, req Request, f rpmmd.Fetcher) (*Plan, *Universe, error) {
+	u, err := LoadUniverse(ctx, repos, LoadOptions{Fetcher: f})
 	if err != nil {
 		return nil, nil, err
 	}
-	prio := map[string]int{}
-	for _, r := range repos {
-		prio[r.ID] = r.Priority
+	if req.RepoPriority == nil {
+		req.RepoPriority = map[string]int{}
+		for _, r := range repos {
+			req.RepoPriority[r.ID] = r.Priority
+		}
 	}
 	u.startSaving()
-	plan, err := Solve(u, Request{
-		Install:      m.Install,
-		Constraints:  append(append([]string(nil), m.Constraints...), opts.ExtraConstraints...),
-		Exclude:      m.Exclude,
-		Installed:    opts.Installed,
-		Arch:         m.Arch,
-		Multilib:     m.Multilib,
-		RepoPriority: prio,
-	})
+	plan, err := Solve(u, req)
 	u.finishSaving()
 	if err != nil {
 		return nil, u, err

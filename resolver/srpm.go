@@ -67,14 +67,13 @@ type SourceOptions struct {
 	AllowMissing bool
 }
 
-// ResolveSources finds the source RPM of every binary of plan in the
-// manifest's source repos: the one its SOURCERPM names (name, version and
+// ResolveSources finds the source RPM of every binary of plan in repos,
+// the repos of source RPMs (a manifest's SourceRepos): the one its SOURCERPM names (name, version and
 // release; arch src), searched first in the source repo beside the
 // binary's own (ID-source beside ID, as dnf download --source pairs them),
-// then in every other source repo in the manifest's order. Each distinct
+// then in every other source repo in their order. Each distinct
 // source RPM is listed once.
-func ResolveSources(ctx context.Context, m *Manifest, plan *Plan, opts SourceOptions) (*SourcePlan, error) {
-	repos := m.SourceRepos()
+func ResolveSources(ctx context.Context, repos []Repo, plan *Plan, opts SourceOptions) (*SourcePlan, error) {
 	sp := &SourcePlan{}
 	var u *Universe
 	if len(repos) > 0 {
@@ -144,4 +143,14 @@ func rank(repo, partner string, order map[string]int) int {
 		return -1
 	}
 	return order[repo]
+}
+
+// SourcePartner is the id of the source repo beside repo id, as dnf's
+// enable_source_repos names it: X-rpms has X-source-rpms, any other ID has
+// ID-source.
+func SourcePartner(id string) string {
+	if x, ok := strings.CutSuffix(id, "-rpms"); ok {
+		return x + "-source-rpms"
+	}
+	return id + "-source"
 }

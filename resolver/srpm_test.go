@@ -10,6 +10,7 @@ import (
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/resolver"
 	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/manifest"
 )
 
 func TestSourceRepoNaming(t *testing.T) {
@@ -27,7 +28,7 @@ func TestSourceRepoNaming(t *testing.T) {
 		if got := resolver.SourcePartner(tt.id); got != tt.partner {
 			t.Errorf("SourcePartner(%s) = %s, want %s", tt.id, got, tt.partner)
 		}
-		if got := resolver.IsSourceRepoID(tt.id); got != tt.source {
+		if got := manifest.IsSourceRepoID(tt.id); got != tt.source {
 			t.Errorf("IsSourceRepoID(%s) = %v", tt.id, got)
 		}
 	}
@@ -36,7 +37,7 @@ func TestSourceRepoNaming(t *testing.T) {
 // TestManifestSplitsSourceRepos: source repos (named ID-source or marked
 // source: true) are not binary repos, and source: false overrides the name.
 func TestManifestSplitsSourceRepos(t *testing.T) {
-	m, err := resolver.ParseManifest([]byte(`name: t
+	m, err := manifest.Parse([]byte(`name: t
 install: [a]
 repos:
   - id: base
@@ -84,7 +85,7 @@ func TestResolveSourcesPrefersThePartnerRepo(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	m, err := resolver.ParseManifest([]byte(`name: t
+	m, err := manifest.Parse([]byte(`name: t
 install: [a]
 repos:
   - id: updates
@@ -102,7 +103,7 @@ repos:
 	}
 	plan := &resolver.Plan{Packages: []resolver.PlannedPackage{bin("device-mapper", "lvm2-2.02.111-2.el6.src.rpm"), bin("device-mapper-libs", "lvm2-2.02.111-2.el6.src.rpm")}}
 	f := &fetch.HTTPFetcher{Client: fetch.NewHTTPClient(fetch.NetOptions{})}
-	sp, err := resolver.ResolveSources(context.Background(), m, plan, resolver.SourceOptions{Fetcher: f})
+	sp, err := resolver.ResolveSources(context.Background(), m.SourceRepos(), plan, resolver.SourceOptions{Fetcher: f})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -112,12 +113,12 @@ repos:
 	}
 
 	plan.Packages = append(plan.Packages, bin("docker-engine", "docker-engine-1.7.1-1.el6.src.rpm"))
-	_, err = resolver.ResolveSources(context.Background(), m, plan, resolver.SourceOptions{Fetcher: f})
+	_, err = resolver.ResolveSources(context.Background(), m.SourceRepos(), plan, resolver.SourceOptions{Fetcher: f})
 	var me *resolver.MissingSourceError
 	if !errors.As(err, &me) || len(me.Missing) != 1 || !strings.Contains(err.Error(), "docker-engine-1.02.90-2.el6.x86_64: its source docker-engine-1.7.1-1.el6.src.rpm is in none of the source repos other-source, updates-source") {
 		t.Fatalf("missing source: %v", err)
 	}
-	sp, err = resolver.ResolveSources(context.Background(), m, plan, resolver.SourceOptions{Fetcher: f, AllowMissing: true})
+	sp, err = resolver.ResolveSources(context.Background(), m.SourceRepos(), plan, resolver.SourceOptions{Fetcher: f, AllowMissing: true})
 	if err != nil || len(sp.Packages) != 1 || len(sp.Missing) != 1 || len(sp.Warnings) != 1 {
 		t.Fatalf("AllowMissing: %v %+v", err, sp)
 	}

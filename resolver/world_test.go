@@ -14,6 +14,7 @@ import (
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/resolver"
 	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/manifest"
 )
 
 var (
@@ -80,9 +81,9 @@ install: [docker-engine-1.7.1]
 exclude: [docker-io]
 `
 
-func manifest(t *testing.T, extra string) *resolver.Manifest {
+func worldManifestOf(t *testing.T, extra string) *manifest.Manifest {
 	t.Helper()
-	m, err := resolver.ParseManifest([]byte(worldManifest + extra))
+	m, err := manifest.Parse([]byte(worldManifest + extra))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -170,11 +171,13 @@ func TestResolveAgreesWithDnf(t *testing.T) {
 			if tt.onBase65 {
 				text = strings.Replace(text, "repos:\n", "repos:\n"+base65, 1)
 			}
-			m, err := resolver.ParseManifest([]byte(text))
+			m, err := manifest.Parse([]byte(text))
 			if err != nil {
 				t.Fatal(err)
 			}
-			plan, _, err := resolver.Resolve(context.Background(), m, resolver.ResolveOptions{Fetcher: fetcher(srv), Installed: tt.installed})
+			req := m.Request()
+			req.Installed = tt.installed
+			plan, _, err := resolver.Resolve(context.Background(), m.Sources(), req, fetcher(srv))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -244,7 +247,8 @@ func worldFile(t *testing.T, w *fixtures.World, pp resolver.PlannedPackage) stri
 
 func TestPlanOrderAndReasons(t *testing.T) {
 	_, srv := servedWorld(t)
-	plan, _, err := resolver.Resolve(context.Background(), manifest(t, ""), resolver.ResolveOptions{Fetcher: fetcher(srv)})
+	m := worldManifestOf(t, "")
+	plan, _, err := resolver.Resolve(context.Background(), m.Sources(), m.Request(), fetcher(srv))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -310,11 +314,13 @@ func TestUnsatisfiableExplains(t *testing.T) {
 			if strings.HasPrefix(tt.extra, "exclude:") {
 				text = strings.Replace(worldManifest, "exclude: [docker-io]\n", tt.extra, 1)
 			}
-			m, err := resolver.ParseManifest([]byte(text))
+			m, err := manifest.Parse([]byte(text))
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, _, err = resolver.Resolve(context.Background(), m, resolver.ResolveOptions{Fetcher: fetcher(srv), Installed: tt.installed})
+			req := m.Request()
+			req.Installed = tt.installed
+			_, _, err = resolver.Resolve(context.Background(), m.Sources(), req, fetcher(srv))
 			var ue *resolver.UnsatisfiableError
 			if !errors.As(err, &ue) {
 				t.Fatalf("want an UnsatisfiableError, got %v", err)

@@ -142,7 +142,9 @@ func (a *app) abiFix(cmd *cobra.Command, r *resolution, sess *mirror.Session) (*
 		return nil, err
 	}
 	resolve := func(ctx context.Context, extra []string) (*resolver.Plan, *resolver.Universe, error) {
-		return resolver.Resolve(ctx, r.manifest, resolver.ResolveOptions{Fetcher: fetcher, Installed: r.installed, ExtraConstraints: extra})
+		req := r.manifest.Request()
+		req.Installed, req.Constraints = r.installed, append(req.Constraints, extra...)
+		return resolver.Resolve(ctx, r.manifest.Sources(), req, fetcher)
 	}
 	return abi.Fix(cmd.Context(), resolve, a.abiOptions(r, sess))
 }

@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/pflag"
 	"github.com/spf13/viper"
 
-	"github.com/rpmvault/rpmvault/resolver"
 	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/manifest"
 )
 
 // settingTypes maps every setting (every flag of every command) to its
@@ -65,7 +65,7 @@ func (a *app) strictConfig(cmd *cobra.Command, file string) error {
 		for _, k := range fv.AllKeys() {
 			if _, ok := types[k]; !ok {
 				hint := ""
-				if close := resolver.ClosestKey(k, valid); close != "" {
+				if close := manifest.ClosestKey(k, valid); close != "" {
 					hint = fmt.Sprintf("; did you mean %q?", close)
 				}
 				return usagef("config file %s: unknown key %q%s (valid keys: %s)", file, k, hint, strings.Join(valid, ", "))

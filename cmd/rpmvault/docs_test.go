@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/rpmvault/rpmvault/lock"
-	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/manifest"
 )
 
 // TestDocsStayTrue checks that docs/ names every key of the formats it
@@ -27,7 +27,7 @@ func TestDocsStayTrue(t *testing.T) {
 		return out
 	}
 	for doc, types := range map[string][]any{
-		"manifest.md": {resolver.Manifest{}, resolver.ManifestRepo{}},
+		"manifest.md": {manifest.Manifest{}, manifest.Repo{}},
 		"lockfile.md": {lock.Lock{}, lock.Arch{}, lock.Package{}, lock.Meta{}, lock.Repo{}},
 	} {
 		data, err := os.ReadFile(filepath.Join("../../docs", doc))

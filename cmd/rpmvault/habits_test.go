@@ -112,7 +112,7 @@ func TestDNFHabits(t *testing.T) {
 			t.Errorf("manifest typo: error lacks %q:\n%s", w, stderr)
 		}
 	}
-	if strings.Contains(stderr, "resolver.Manifest") {
+	if strings.Contains(stderr, "manifest.Manifest") {
 		t.Errorf("error names a Go type:\n%s", stderr)
 	}
 	// A value of the wrong kind is named by its key, in YAML's words.

@@ -13,6 +13,7 @@ import (
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
 	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/manifest"
 	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
@@ -138,7 +139,7 @@ func manifestFlags(cmd *cobra.Command) {
 
 // resolution is a resolved manifest with what produced it.
 type resolution struct {
-	manifest  *resolver.Manifest
+	manifest  *manifest.Manifest
 	plan      *resolver.Plan
 	universe  *resolver.Universe
 	installed []*resolver.Package
@@ -169,7 +170,7 @@ func (a *app) resolve(cmd *cobra.Command) (*resolution, error) {
 	if path == "" {
 		return nil, usagef("%s needs -m MANIFEST", cmd.CommandPath())
 	}
-	m, err := resolver.LoadManifest(path)
+	m, err := manifest.Load(path)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +204,9 @@ func (a *app) resolve(cmd *cobra.Command) (*resolution, error) {
 	if os.Getenv("GOGC") == "" {
 		defer debug.SetGCPercent(debug.SetGCPercent(25))
 	}
-	plan, u, err := resolver.Resolve(cmd.Context(), m, resolver.ResolveOptions{Fetcher: fetcher, Installed: installed})
+	req := m.Request()
+	req.Installed = installed
+	plan, u, err := resolver.Resolve(cmd.Context(), m.Sources(), req, fetcher)
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", path, err)
 	}
@@ -212,7 +215,7 @@ func (a *app) resolve(cmd *cobra.Command) (*resolution, error) {
 	}
 	r := &resolution{manifest: m, plan: plan, universe: u, installed: installed, baseline: b}
 	if cmd.Flags().Lookup("source") != nil && a.cfg.GetBool("source") {
-		sp, err := resolver.ResolveSources(cmd.Context(), m, plan, resolver.SourceOptions{Fetcher: fetcher, AllowMissing: a.cfg.GetBool("allow-missing-source")})
+		sp, err := resolver.ResolveSources(cmd.Context(), m.SourceRepos(), plan, resolver.SourceOptions{Fetcher: fetcher, AllowMissing: a.cfg.GetBool("allow-missing-source")})
 		if err != nil {
 			return nil, fmt.Errorf("resolve %s: %w", path, err)
 		}

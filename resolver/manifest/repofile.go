@@ -1,19 +1,20 @@
-package resolver
+package manifest
 
 import (
 	"bufio"
 	"fmt"
 	"io"
 	"os"
-	"path"
 	"regexp"
 	"strconv"
 	"strings"
+
+	"github.com/rpmvault/rpmvault/resolver"
 )
 
 // FileRepo is one [section] of a yum .repo file.
 type FileRepo struct {
-	Repo
+	resolver.Repo
 	Enabled bool
 }
 
@@ -99,7 +100,7 @@ func ParseRepoFile(r io.Reader, vars map[string]string) ([]FileRepo, error) {
 		}
 		var err error
 		var fr FileRepo
-		fr.ID, fr.Priority = s.id, DefaultPriority
+		fr.ID, fr.Priority = s.id, resolver.DefaultPriority
 		if fr.Enabled, err = flag("enabled", true); err != nil {
 			return nil, err
 		}
@@ -190,8 +191,9 @@ func YumVars(releasever, arch string, extra map[string]string) map[string]string
 		contentdir = "altarch"
 	}
 	basearch := arch
-	if is32bitX86(arch) {
-		basearch = "i386" // yum's basearch of i686 (CentOS 6's 32-bit trees are .../i386/)
+	switch arch {
+	case "i686", "i586", "i486", "i386", "athlon":
+		basearch = "i386" // yum's basearch of the 32-bit x86 arches (CentOS 6's 32-bit trees are .../i386/)
 	}
 	vars := map[string]string{"releasever": releasever, "basearch": basearch, "arch": arch, "infra": "stock", "contentdir": contentdir}
 	for i := 0; i <= 9; i++ {
@@ -223,34 +225,4 @@ func expandVars(s string, vars map[string]string) string {
 		}
 		return ref
 	})
-}
-
-// repoFilter is a repo's exclude= and includepkgs= as yum applies them:
-// shell globs matched against name, name.arch, name-version,
-// name-version-release, name-version-release.arch and the NEVRA forms.
-type repoFilter struct{ exclude, include []string }
-
-func (f repoFilter) keep(p *Package) bool {
-	if matchAny(f.exclude, p) {
-		return false
-	}
-	return len(f.include) == 0 || matchAny(f.include, p)
-}
-
-func matchAny(globs []string, p *Package) bool {
-	if len(globs) == 0 {
-		return false
-	}
-	v, r := p.EVR.Version, p.EVR.Release
-	e := strconv.Itoa(p.EVR.Epoch)
-	forms := []string{p.Name, p.Name + "." + p.Arch, p.Name + "-" + v, p.Name + "-" + v + "-" + r,
-		p.Name + "-" + v + "-" + r + "." + p.Arch, p.Name + "-" + e + ":" + v + "-" + r + "." + p.Arch, e + ":" + p.Name + "-" + v + "-" + r + "." + p.Arch}
-	for _, g := range globs {
-		for _, f := range forms {
-			if ok, _ := path.Match(g, f); ok {
-				return true
-			}
-		}
-	}
-	return false
 }

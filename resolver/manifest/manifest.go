@@ -1,4 +1,4 @@
-package resolver
+package manifest
 
 import (
 	"bytes"
@@ -8,19 +8,22 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/rpmvault/rpmvault/resolver"
 )
 
 // Manifest says what a bundle holds: where packages come from and what to
 // install. It is the YAML file docs/manifest.md describes.
 type Manifest struct {
-	Name       string         `yaml:"name"`
-	Arch       string         `yaml:"arch"`
-	Releasever string         `yaml:"releasever"`
-	Multilib   bool           `yaml:"multilib"`
-	Repos      []ManifestRepo `yaml:"repos"`
+	Name       string `yaml:"name"`
+	Arch       string `yaml:"arch"`
+	Releasever string `yaml:"releasever"`
+	Multilib   bool   `yaml:"multilib"`
+	Repos      []Repo `yaml:"repos"`
 	// RepoFiles are yum .repo files whose enabled repos are sources too.
 	RepoFiles []string `yaml:"repofiles"`
 	// EnableRepo enables repos (ids or globs, as yum --enablerepo) that a
@@ -39,15 +42,15 @@ type Manifest struct {
 	// Dir is the directory of the manifest file; relative paths resolve against it.
 	Dir string `yaml:"-"`
 
-	fileRepos []Repo // the enabled repos of RepoFiles, read by LoadManifest
+	fileRepos []resolver.Repo // the enabled repos of RepoFiles, read by Load
 	// fileSourceRepos are the source repos of RepoFiles, enabled or not:
 	// --source enables the ones beside enabled repos, as dnf download
 	// --source and yumdownloader --source do.
 	fileSourceRepos []FileRepo
 }
 
-// ManifestRepo is one source of packages.
-type ManifestRepo struct {
+// Repo is one source of packages.
+type Repo struct {
 	ID       string     `yaml:"id"`
 	BaseURL  stringList `yaml:"baseurl"`
 	Packages []string   `yaml:"packages"`
@@ -86,16 +89,13 @@ func (l *stringList) UnmarshalYAML(n *yaml.Node) error {
 	return fmt.Errorf("line %d: want a string or a list of strings", n.Line)
 }
 
-// DefaultPriority is the repo priority when none is given, as in yum and dnf.
-const DefaultPriority = 99
-
-// LoadManifest reads and validates a manifest file.
-func LoadManifest(path string) (*Manifest, error) {
+// Load reads and validates a manifest file.
+func Load(path string) (*Manifest, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("read manifest: %w", err)
 	}
-	m, err := ParseManifest(data)
+	m, err := Parse(data)
 	if err != nil {
 		return nil, fmt.Errorf("manifest %s: %w", path, err)
 	}
@@ -134,7 +134,7 @@ func (m *Manifest) loadRepoFiles() error {
 				return fmt.Errorf("repo id %q of %s is defined in %s too: a repo id names one repo (yum too lists it once); rename or drop one", fr.ID, rf, where)
 			}
 			definedIn[fr.ID] = rf
-			if err := CheckNamePart("repo id", fr.ID); err != nil {
+			if err := resolver.CheckNamePart("repo id", fr.ID); err != nil {
 				return fmt.Errorf("repo file %s: %w", rf, err)
 			}
 		}
@@ -192,9 +192,9 @@ func (m *Manifest) vars() map[string]string {
 	return YumVars(m.Releasever, m.Arch, m.Vars)
 }
 
-// ParseManifest decodes and validates manifest YAML. Unknown keys are errors,
+// Parse decodes and validates manifest YAML. Unknown keys are errors,
 // so a misspelt "constraint:" cannot silently drop a constraint.
-func ParseManifest(data []byte) (*Manifest, error) {
+func Parse(data []byte) (*Manifest, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var m Manifest
@@ -218,7 +218,7 @@ func (m *Manifest) validate() error {
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	if m.Name == "" {
 		add("name is missing")
-	} else if err := CheckNamePart("manifest name", m.Name); err != nil {
+	} else if err := resolver.CheckNamePart("manifest name", m.Name); err != nil {
 		add("%v", err) // it names the default lock file
 	}
 	if len(m.Install) == 0 {
@@ -243,7 +243,7 @@ func (m *Manifest) validate() error {
 		case seen[r.ID]:
 			add("repo id %q is used twice", r.ID)
 		default:
-			if err := CheckNamePart("repo id", r.ID); err != nil {
+			if err := resolver.CheckNamePart("repo id", r.ID); err != nil {
 				add("repos[%d]: %v", i, err)
 			}
 		}
@@ -253,7 +253,7 @@ func (m *Manifest) validate() error {
 		}
 	}
 	for _, c := range m.Constraints {
-		if _, err := ParseDep(c); err != nil {
+		if _, err := resolver.ParseDep(c); err != nil {
 			add("constraint %q: %v", c, err)
 		}
 	}
@@ -267,8 +267,8 @@ func (m *Manifest) validate() error {
 // and $basearch expanded, relative local paths made absolute, and yum's
 // defaults applied (gpgcheck on, priority 99). Repos of source RPMs are
 // SourceRepos'.
-func (m *Manifest) Sources() []Repo {
-	var out []Repo
+func (m *Manifest) Sources() []resolver.Repo {
+	var out []resolver.Repo
 	for _, r := range m.allRepos() {
 		if !r.Source {
 			out = append(out, r)
@@ -282,8 +282,8 @@ func (m *Manifest) Sources() []Repo {
 // ID-source), then the source repos of its .repo files that are enabled or
 // sit beside an enabled repo (ID-source beside ID, X-source-rpms beside
 // X-rpms), as dnf download --source enables them.
-func (m *Manifest) SourceRepos() []Repo {
-	var out []Repo
+func (m *Manifest) SourceRepos() []resolver.Repo {
+	var out []resolver.Repo
 	for _, r := range m.allRepos() {
 		if r.Source {
 			out = append(out, r)
@@ -291,7 +291,7 @@ func (m *Manifest) SourceRepos() []Repo {
 	}
 	binary := map[string]bool{}
 	for _, r := range m.Sources() {
-		binary[SourcePartner(r.ID)] = true
+		binary[resolver.SourcePartner(r.ID)] = true
 	}
 	for _, fr := range m.fileSourceRepos {
 		if fr.Enabled || binary[fr.ID] {
@@ -308,21 +308,11 @@ func IsSourceRepoID(id string) bool {
 	return strings.HasSuffix(id, "-source") || strings.HasSuffix(id, "-source-rpms")
 }
 
-// SourcePartner is the id of the source repo beside repo id, as dnf's
-// enable_source_repos names it: X-rpms has X-source-rpms, any other ID has
-// ID-source.
-func SourcePartner(id string) string {
-	if x, ok := strings.CutSuffix(id, "-rpms"); ok {
-		return x + "-source-rpms"
-	}
-	return id + "-source"
-}
-
 // allRepos expands the manifest's own repos (not its .repo files').
-func (m *Manifest) allRepos() []Repo {
-	repos := make([]Repo, 0, len(m.Repos))
+func (m *Manifest) allRepos() []resolver.Repo {
+	repos := make([]resolver.Repo, 0, len(m.Repos))
 	for _, r := range m.Repos {
-		repo := Repo{ID: r.ID, GPGCheck: true, Priority: r.Priority, SkipIfUnavailable: r.SkipIfUnavailable, Source: IsSourceRepoID(r.ID)}
+		repo := resolver.Repo{ID: r.ID, GPGCheck: true, Priority: r.Priority, SkipIfUnavailable: r.SkipIfUnavailable, Source: IsSourceRepoID(r.ID)}
 		if r.Source != nil {
 			repo.Source = *r.Source
 		}
@@ -338,7 +328,7 @@ func (m *Manifest) allRepos() []Repo {
 			repo.GPGCheck = *r.GPGCheck
 		}
 		if repo.Priority == 0 {
-			repo.Priority = DefaultPriority
+			repo.Priority = resolver.DefaultPriority
 		}
 		for _, u := range r.BaseURL {
 			repo.BaseURLs = append(repo.BaseURLs, m.location(u, vars))
@@ -352,6 +342,19 @@ func (m *Manifest) allRepos() []Repo {
 		repos = append(repos, repo)
 	}
 	return repos
+}
+
+// Request is what the manifest asks the resolver for: its install specs,
+// constraints, excludes, arch and multilib. The caller adds the installed
+// set (the baseline) and any constraints of its own.
+func (m *Manifest) Request() resolver.Request {
+	return resolver.Request{
+		Install:     m.Install,
+		Constraints: slices.Clone(m.Constraints),
+		Exclude:     m.Exclude,
+		Arch:        m.Arch,
+		Multilib:    m.Multilib,
+	}
 }
 
 // BaselinePath returns the installed-set file of the baseline, or "" for an

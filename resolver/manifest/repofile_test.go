@@ -1,4 +1,4 @@
-package resolver
+package manifest
 
 import (
 	"os"
@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/rpmvault/rpmvault/resolver"
 )
 
 const centosBase = `# CentOS-Base.repo, as shipped with CentOS 6 and pointed at the vault
@@ -36,10 +38,10 @@ func TestParseRepoFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []FileRepo{
-		{Repo: Repo{ID: "base", BaseURLs: []string{"http://vault.centos.org/6.6/os/x86_64/", "http://mirror.local/centos/6.6/os/x86_64/"},
+		{Repo: resolver.Repo{ID: "base", BaseURLs: []string{"http://vault.centos.org/6.6/os/x86_64/", "http://mirror.local/centos/6.6/os/x86_64/"},
 			GPGKeys: []string{"file:///etc/pki/rpm-gpg/RPM-GPG-KEY-CentOS-6"}, GPGCheck: true, Priority: 99, Exclude: []string{}, IncludePkgs: []string{}}, Enabled: true},
-		{Repo: Repo{ID: "updates", Mirrorlist: "http://mirrorlist.centos.org/?release=6.6&arch=x86_64&repo=updates", BaseURLs: []string{}, GPGKeys: []string{}, Priority: 10, Exclude: []string{}, IncludePkgs: []string{}}, Enabled: true},
-		{Repo: Repo{ID: "centosplus", BaseURLs: []string{"http://vault.centos.org/6.6/centosplus/x86_64/"}, GPGKeys: []string{}, GPGCheck: true, Priority: 99, Exclude: []string{}, IncludePkgs: []string{}}},
+		{Repo: resolver.Repo{ID: "updates", Mirrorlist: "http://mirrorlist.centos.org/?release=6.6&arch=x86_64&repo=updates", BaseURLs: []string{}, GPGKeys: []string{}, Priority: 10, Exclude: []string{}, IncludePkgs: []string{}}, Enabled: true},
+		{Repo: resolver.Repo{ID: "centosplus", BaseURLs: []string{"http://vault.centos.org/6.6/centosplus/x86_64/"}, GPGKeys: []string{}, GPGCheck: true, Priority: 99, Exclude: []string{}, IncludePkgs: []string{}}},
 	}
 	if !reflect.DeepEqual(repos, want) {
 		t.Errorf("got  %+v\nwant %+v", repos, want)
@@ -55,7 +57,7 @@ func TestManifestReadsRepoFiles(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "CentOS-Base.repo"), []byte(centosBase), 0o644)
 	os.WriteFile(filepath.Join(dir, "m.yaml"), []byte("name: x\nreleasever: \"6.5\"\nrepofiles: [CentOS-Base.repo]\ninstall: [docker-engine]\n"), 0o644)
-	m, err := LoadManifest(filepath.Join(dir, "m.yaml"))
+	m, err := Load(filepath.Join(dir, "m.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -135,7 +137,7 @@ func TestManifestRepoIDsAreUnique(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			os.WriteFile(filepath.Join(dir, "media.repo"), []byte("[media]\nname=CD\nenabled=0\n"), 0o644)
 			os.WriteFile(filepath.Join(dir, "m.yaml"), []byte("name: x\nreleasever: \"6.6\"\ninstall: [bash]\n"+tt.manifest), 0o644)
-			_, err := LoadManifest(filepath.Join(dir, "m.yaml"))
+			_, err := Load(filepath.Join(dir, "m.yaml"))
 			if err == nil {
 				t.Fatal("loaded")
 			}
@@ -158,4 +160,43 @@ func TestYumVarsBasearch(t *testing.T) {
 	if got := expandVars("http://vault.centos.org/$releasever/os/$basearch/", YumVars("6.6", "i686", nil)); got != "http://vault.centos.org/6.6/os/i386/" {
 		t.Errorf("i686 baseurl %s", got)
 	}
+}
+
+func TestYumVars(t *testing.T) {
+	t.Setenv("YUM0", "el6")
+	vars := YumVars("6.6", "x86_64", map[string]string{"infra": "container"})
+	for in, want := range map[string]string{
+		"http://mirrorlist.centos.org/?release=$releasever&arch=$basearch&repo=os&infra=$infra": "http://mirrorlist.centos.org/?release=6.6&arch=x86_64&repo=os&infra=container",
+		"http://mirror.centos.org/$contentdir/${releasever}/os/$arch/":                          "http://mirror.centos.org/centos/6.6/os/x86_64/",
+		"http://mirror.local/$YUM0/":    "http://mirror.local/el6/",
+		"http://mirror.local/$archive/": "http://mirror.local/$archive/",
+	} {
+		repos, err := ParseRepoFile(strings.NewReader("[a]\nbaseurl="+in+"\n"), vars)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := repos[0].BaseURLs[0]; got != want {
+			t.Errorf("%s\n got %s\nwant %s", in, got, want)
+		}
+	}
+	if d := YumVars("7", "aarch64", nil)["contentdir"]; d != "altarch" {
+		t.Errorf("contentdir on aarch64: %q", d)
+	}
+}
+
+func FuzzParseRepoFile(f *testing.F) {
+	f.Add("[base]\nmirrorlist=http://mirrorlist.centos.org/?release=$releasever&arch=$basearch&repo=os&infra=$infra\nexclude=kernel* ,docker*\nenabled=0\n")
+	f.Add("[a]\nbaseurl=http://x/$YUM0/\n  http://y/\nskip_if_unavailable=1\n")
+	f.Fuzz(func(t *testing.T, s string) {
+		repos, err := ParseRepoFile(strings.NewReader(s), YumVars("6", "x86_64", nil))
+		if err != nil {
+			return
+		}
+		for _, r := range repos {
+			// A disabled repo may lack a URL (yum ignores it); an enabled one may not.
+			if r.ID == "" || (r.Enabled && len(r.BaseURLs) == 0 && r.Mirrorlist == "" && r.Metalink == "") {
+				t.Fatalf("repo without id, or enabled without a source, from %q: %+v", s, r)
+			}
+		}
+	})
 }

@@ -1,4 +1,4 @@
-package resolver
+package manifest
 
 import (
 	"errors"
@@ -15,7 +15,7 @@ import (
 var unknownField = regexp.MustCompile(`^line (\d+): field (\S+) not found in type (\S+)$`)
 
 // explainYAMLError rewrites yaml.v3's "field X not found in type
-// resolver.Manifest" into what a person can act on: the key, where, the
+// manifest.Manifest" into what a person can act on: the key, where, the
 // closest valid key and every valid one.
 func explainYAMLError(err error, data []byte) error {
 	var te *yaml.TypeError
@@ -32,8 +32,8 @@ func explainYAMLError(err error, data []byte) error {
 			continue
 		}
 		where, valid := "", yamlKeys(reflect.TypeOf(Manifest{}))
-		if strings.HasSuffix(m[3], ".ManifestRepo") {
-			where, valid = " in a repo", yamlKeys(reflect.TypeOf(ManifestRepo{}))
+		if strings.HasSuffix(m[3], ".Repo") {
+			where, valid = " in a repo", yamlKeys(reflect.TypeOf(Repo{}))
 		}
 		msg := fmt.Sprintf("line %s: unknown key %q%s", m[1], m[2], where)
 		if close := closestKey(m[2], valid); close != "" {
@@ -68,9 +68,9 @@ func explainTypeError(e string, doc *yaml.Node) string {
 	}
 	want := map[string]string{
 		"[]string": "a list of strings, e.g. [a, b]", "string": "a string", "bool": "true or false", "*bool": "true or false",
-		"int": "a whole number", "map[string]string": "a map of NAME: VALUE", "resolver.stringList": "a string or a list of strings",
-		"[]resolver.ManifestRepo": "a list of repos, each starting with \"- id:\"",
-		"resolver.ManifestRepo":   "a repo: a map with id and one of baseurl, mirrorlist, metalink, packages",
+		"int": "a whole number", "map[string]string": "a map of NAME: VALUE", "manifest.stringList": "a string or a list of strings",
+		"[]manifest.Repo": "a list of repos, each starting with \"- id:\"",
+		"manifest.Repo":   "a repo: a map with id and one of baseurl, mirrorlist, metalink, packages",
 	}[m[4]]
 	if want == "" {
 		want = m[4]

@@ -1,4 +1,4 @@
-package resolver
+package manifest
 
 import (
 	"os"
@@ -6,14 +6,16 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/rpmvault/rpmvault/resolver"
 )
 
 func TestParseManifest(t *testing.T) {
-	data, err := os.ReadFile(filepath.Join("..", "manifests", "docker-engine-1.7.1-el6.yaml"))
+	data, err := os.ReadFile(filepath.Join("..", "..", "manifests", "docker-engine-1.7.1-el6.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := ParseManifest(data)
+	m, err := Parse(data)
 	if err != nil {
 		t.Fatalf("shipped manifest does not parse: %v", err)
 	}
@@ -24,7 +26,7 @@ func TestParseManifest(t *testing.T) {
 	ids := []string{}
 	for _, r := range repos {
 		ids = append(ids, r.ID)
-		if !r.GPGCheck || r.Priority != DefaultPriority {
+		if !r.GPGCheck || r.Priority != resolver.DefaultPriority {
 			t.Errorf("repo %s: want yum defaults gpgcheck on, priority 99, got %v %d", r.ID, r.GPGCheck, r.Priority)
 		}
 	}
@@ -59,7 +61,7 @@ func TestParseManifestErrors(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			_, err := ParseManifest([]byte(tt.yaml))
+			_, err := Parse([]byte(tt.yaml))
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got error %v, want one containing %q", err, tt.want)
 			}
@@ -68,7 +70,7 @@ func TestParseManifestErrors(t *testing.T) {
 }
 
 func TestManifestSourcesExpandAndAnchor(t *testing.T) {
-	m, err := ParseManifest([]byte(`
+	m, err := Parse([]byte(`
 name: local
 releasever: "6.5"
 repos:
@@ -94,35 +96,5 @@ baseline: installed.txt
 	}
 	if got := m.BaselinePath(); got != "/srv/manifests/installed.txt" {
 		t.Errorf("baseline %q", got)
-	}
-}
-
-func TestParseDep(t *testing.T) {
-	tests := []struct {
-		in      string
-		want    Dep
-		wantErr bool
-	}{
-		{in: "libcgroup", want: Dep{Name: "libcgroup"}},
-		{in: "device-mapper-libs >= 1.02.90", want: Dep{Name: "device-mapper-libs", Flags: Greater | Equal, EVR: EVR{Version: "1.02.90"}}},
-		{in: "tar = 2:1.23-11.el6", want: Dep{Name: "tar", Flags: Equal, EVR: EVR{Epoch: 2, Version: "1.23", Release: "11.el6"}}},
-		{in: "a < 1", want: Dep{Name: "a", Flags: Less, EVR: EVR{Version: "1"}}},
-		{in: "a >= x:1", wantErr: true},
-		{in: "a >=", wantErr: true},
-		{in: "a != 1", wantErr: true},
-		{in: "a = -1", wantErr: true},
-	}
-	for _, tt := range tests {
-		got, err := ParseDep(tt.in)
-		if (err != nil) != tt.wantErr {
-			t.Errorf("ParseDep(%q) error %v, wantErr %v", tt.in, err, tt.wantErr)
-			continue
-		}
-		if !tt.wantErr && got != tt.want {
-			t.Errorf("ParseDep(%q) = %+v, want %+v", tt.in, got, tt.want)
-		}
-		if !tt.wantErr && got.String() != strings.Join(strings.Fields(tt.in), " ") {
-			t.Errorf("String() = %q, want %q", got.String(), tt.in)
-		}
 	}
 }
