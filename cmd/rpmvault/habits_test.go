@@ -123,7 +123,7 @@ func TestDNFHabits(t *testing.T) {
 			t.Errorf("manifest of wrong kinds: error lacks %q:\n%s", w, stderr)
 		}
 	}
-	if strings.Contains(stderr, "[]string") || strings.Contains(stderr, "resolver.") {
+	if strings.Contains(stderr, "[]string") || strings.Contains(stderr, "resolver.") || strings.Contains(stderr, "manifest.Repo") || strings.Contains(stderr, "manifest.stringList") {
 		t.Errorf("error names a Go type:\n%s", stderr)
 	}
 	// A mistyped key of the config file is named with the closest one.
