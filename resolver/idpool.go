@@ -75,6 +75,13 @@ type idPool struct {
 	// (as their records' fullFiles would say): a parsed-cache entry's
 	// file lists set it for the repo rather than writing every record.
 	fullRepos map[strID]bool
+	// uidx is the look-ups of the universe whose pool this is, once built
+	// (Universe.index), in the pool's ids; the parsed-cache writer of a
+	// repo that is the whole universe renumbers its lists instead of
+	// building them again (see writeParsedIndexed). uidxOf is the first
+	// package of the universe's slice, to tell it from another's.
+	uidx   *uniIndex
+	uidxOf *uniPkg
 }
 
 // poolBase is a parsed-cache entry's tables, read in place. The bytes

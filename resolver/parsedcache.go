@@ -72,12 +72,11 @@ func align8(n uint64) uint64 { return (n + 7) &^ 7 }
 // for these packages only, and the distinct dependencies.
 type parsedWriter struct {
 	pool   *idPool
-	strMap []uint32 // pool id -> entry id + 1; 0: not yet
+	strMap []uint32 // pool id -> entry id; 0: not yet (string 0 is "" in both)
 	evrMap []uint32
 	strs   []strID
 	evrs   []evrRec
-	relIdx map[depRec]uint32
-	rels   []depRec
+	rels   relTable
 	depIDs []uint32
 }
 
@@ -104,74 +103,85 @@ func (w *parsedWriter) evr(id evrID) uint32 {
 	return w.evrMap[id]
 }
 
-// writeParsed encodes pkgs, all of one repo, from pool.
+// writeParsed encodes pkgs, all of one repo, from pool. When they are
+// all of the pool's universe and its look-ups are built, the entry's are
+// renumbered from them.
 func writeParsed(out io.Writer, pool *idPool, pkgs []uniPkg) error {
+	var idx *uniIndex
+	if len(pkgs) > 0 && &pkgs[0] == pool.uidxOf {
+		idx = pool.uidx
+	}
+	return writeParsedIndexed(out, pool, pkgs, idx)
+}
+
+// writeParsedIndexed is writeParsed given idx, the look-ups of a universe
+// of exactly pkgs in pool's ids (Universe.index): the entry's by-name and
+// whatprovides lists are then those lists renumbered, not built again. A
+// cold resolve writes its entry beside the solve, which has built idx
+// already; on two cores building them again cost as much as the solve.
+func writeParsedIndexed(out io.Writer, pool *idPool, pkgs []uniPkg, idx *uniIndex) error {
+	if idx != nil && idx.npkgs != len(pkgs) {
+		idx = nil
+	}
 	// Sized once: grown by append, these tables were copied over and over
 	// and left several times their size as garbage beside a cold solve.
-	ndeps := 0
+	ndeps, nfiles := 0, 0
 	for i := range pkgs {
 		ndeps += int(pkgs[i].obs - pkgs[i].dep)
+		nfiles += len(pool.filesOf(&pkgs[i]))
 	}
 	w := &parsedWriter{pool: pool, strMap: make([]uint32, pool.nstrs()), evrMap: make([]uint32, pool.nevrs()),
-		strs: append(make([]strID, 0, pool.nstrs()), 0), evrs: []evrRec{{}}, relIdx: make(map[depRec]uint32, ndeps/4),
-		rels: append(make([]depRec, 0, ndeps/4), depRec{}), depIDs: append(make([]uint32, 0, ndeps+1), 0)}
-	w.relIdx[depRec{}] = 0
+		strs: append(make([]strID, 0, pool.nstrs()), 0), evrs: []evrRec{{}}, rels: newRelTable(ndeps / 4),
+		depIDs: append(make([]uint32, 0, ndeps+1), 0)}
 	// Strings a solve reads first: names, arches, EVRs, dependencies.
 	for i := range pkgs {
 		w.str(pkgs[i].name)
 		w.str(pkgs[i].arch)
 		w.evr(pkgs[i].evr)
 	}
-	nfiles := 0
 	for i := range pkgs {
 		for k := pkgs[i].dep; k < pkgs[i].obs; k++ {
 			d := pool.depAt(k)
 			d = depRec{name: strID(w.str(d.name)), evr: evrID(w.evr(d.evr)), flags: d.flags, phase: d.phase}
-			id, ok := w.relIdx[d]
-			if !ok {
-				id = uint32(len(w.rels))
-				w.relIdx[d] = id
-				w.rels = append(w.rels, d)
-			}
-			w.depIDs = append(w.depIDs, id)
+			w.depIDs = append(w.depIDs, w.rels.id(d))
 		}
-		nfiles += len(pool.filesOf(&pkgs[i]))
 	}
-	w.relIdx = nil
 	// Then what only fetching and the lock read, then paths.
 	for i := range pkgs {
 		p := &pkgs[i]
-		for _, id := range []strID{p.repo, p.srpm, p.loc, p.sumType, p.sumHex} {
-			w.str(id)
-		}
+		w.str(p.repo)
+		w.str(p.srpm)
+		w.str(p.loc)
+		w.str(p.sumType)
+		w.str(p.sumHex)
 	}
 	for i := range pkgs {
 		for _, f := range pool.filesOf(&pkgs[i]) {
 			w.str(f)
 		}
 	}
+	rels := w.rels.rels
+	w.rels.slots = nil
 
 	blob := 0
 	for _, id := range w.strs {
 		blob += len(pool.str(id))
 	}
-	slots := cacheSlots(len(w.strs))
-	idx := w.indexes(pkgs)
-	counts := [parsedCounts]uint32{uint32(len(pkgs)), uint32(len(w.strs)), uint32(blob), uint32(len(w.evrs)),
-		uint32(len(w.rels)), uint32(len(w.depIDs)), uint32(nfiles), uint32(slots),
-		uint32(len(idx.whatProv.list)), uint32(len(idx.fileOwners.list)), uint32(len(idx.fileDeps))}
 	if uint64(blob) > 1<<31 || len(w.depIDs) > 1<<30 {
 		return fmt.Errorf("parsed cache: repo too large for an entry")
 	}
+	ents := w.indexes(pkgs, idx)
+	slots := cacheSlots(len(w.strs))
+	counts := [parsedCounts]uint32{uint32(len(pkgs)), uint32(len(w.strs)), uint32(blob), uint32(len(w.evrs)),
+		uint32(len(rels)), uint32(len(w.depIDs)), uint32(nfiles), uint32(slots),
+		uint32(ents.nProv), uint32(len(ents.fileOwners.list)), uint32(len(ents.fileDeps))}
 
 	h := sha256.New()
 	bw := &alignedWriter{w: bufio.NewWriterSize(io.MultiWriter(out, h), 256<<10)}
 	bw.WriteString(parsedMagic)
-	var cb []byte
 	for _, c := range counts {
-		cb = binary.LittleEndian.AppendUint32(cb, c)
+		bw.word(c)
 	}
-	bw.Write(cb)
 	// Packages, numbered into the entry: dependency and file positions
 	// restart at the entry's.
 	bw.align()
@@ -181,10 +191,10 @@ func writeParsed(out io.Writer, pool *idPool, pkgs []uniPkg) error {
 		p := &pkgs[i]
 		nf := uint32(len(pool.filesOf(p)))
 		q := uniPkg{
-			pkgRec: pkgRec{name: strID(w.str(p.name)), arch: strID(w.str(p.arch)), evr: evrID(w.evr(p.evr)),
+			pkgRec: pkgRec{name: strID(w.strMap[p.name]), arch: strID(w.strMap[p.arch]), evr: evrID(w.evrMap[p.evr]),
 				dep: dep, prov: dep + p.prov - p.dep, req: dep + p.req - p.dep, con: dep + p.con - p.dep, obs: dep + p.obs - p.dep},
-			repo: strID(w.str(p.repo)), srpm: strID(w.str(p.srpm)), loc: strID(w.str(p.loc)),
-			sumType: strID(w.str(p.sumType)), sumHex: strID(w.str(p.sumHex)),
+			repo: strID(w.strMap[p.repo]), srpm: strID(w.strMap[p.srpm]), loc: strID(w.strMap[p.loc]),
+			sumType: strID(w.strMap[p.sumType]), sumHex: strID(w.strMap[p.sumHex]),
 			files: file, filesEnd: file + nf, fullFiles: p.fullFiles,
 			size: p.size, hdrStart: p.hdrStart, hdrEnd: p.hdrEnd,
 		}
@@ -192,32 +202,33 @@ func writeParsed(out io.Writer, pool *idPool, pkgs []uniPkg) error {
 		bw.Write(encodePkg(rec, &q))
 	}
 	bw.align()
-	var b []byte
 	for _, e := range w.evrs {
-		b = binary.LittleEndian.AppendUint64(b[:0], uint64(e.epoch))
-		b = binary.LittleEndian.AppendUint32(b, uint32(e.ver))
-		bw.Write(binary.LittleEndian.AppendUint32(b, uint32(e.rel)))
+		bw.word(uint32(e.epoch))
+		bw.word(uint32(uint64(e.epoch) >> 32))
+		bw.word(uint32(e.ver))
+		bw.word(uint32(e.rel))
 	}
 	bw.align()
-	for _, d := range w.rels {
-		b = binary.LittleEndian.AppendUint32(b[:0], uint32(d.name))
-		b = binary.LittleEndian.AppendUint32(b, uint32(d.evr))
-		bw.Write(append(b, d.flags, byte(d.phase), 0, 0))
+	for _, d := range rels {
+		bw.word(uint32(d.name))
+		bw.word(uint32(d.evr))
+		bw.word(uint32(d.flags) | uint32(d.phase)<<8)
 	}
 	bw.align()
 	bw.words(w.depIDs)
+	w.depIDs = nil
 	bw.align()
 	for i := range pkgs {
 		for _, f := range pool.filesOf(&pkgs[i]) {
-			bw.words([]uint32{w.str(f)})
+			bw.word(w.strMap[f])
 		}
 	}
 	bw.align()
 	off := uint32(0)
-	bw.words([]uint32{0})
+	bw.word(0)
 	for _, id := range w.strs {
 		off += uint32(len(pool.str(id)))
-		bw.words([]uint32{off})
+		bw.word(off)
 	}
 	bw.align()
 	table := make([]uint32, slots)
@@ -230,21 +241,33 @@ func writeParsed(out io.Writer, pool *idPool, pkgs []uniPkg) error {
 		table[i] = uint32(k) + 1
 	}
 	bw.words(table)
+	table = nil
 	bw.align()
 	for _, id := range w.strs {
 		bw.WriteString(pool.str(id))
 	}
-	for _, c := range []csr{idx.byName, idx.whatProv, idx.fileOwners} {
-		bw.align()
-		bw.words(c.start)
-		bw.align()
-		for _, v := range c.list {
-			bw.words([]uint32{uint32(v)})
+	bw.align()
+	bw.words(ents.byName.start)
+	bw.align()
+	bw.int32s(ents.byName.list)
+	bw.align()
+	bw.words(ents.provStart)
+	bw.align()
+	if idx != nil {
+		// The pool's lists, key by key in the entry's order.
+		for _, id := range w.strs {
+			bw.int32s(idx.whatProv.of(id))
 		}
+	} else {
+		bw.int32s(ents.whatProv.list)
 	}
 	bw.align()
-	for _, id := range idx.fileDeps {
-		bw.words([]uint32{uint32(id)})
+	bw.words(ents.fileOwners.start)
+	bw.align()
+	bw.int32s(ents.fileOwners.list)
+	bw.align()
+	for _, id := range ents.fileDeps {
+		bw.word(uint32(id))
 	}
 	if err := bw.w.Flush(); err != nil {
 		return fmt.Errorf("parsed cache: %w", err)
@@ -287,8 +310,9 @@ func encodePkg(b []byte, r *uniPkg) []byte {
 // alignedWriter counts what it writes, so sections can start at multiples
 // of 8 bytes.
 type alignedWriter struct {
-	w *bufio.Writer
-	n uint64
+	w   *bufio.Writer
+	n   uint64
+	buf []byte
 }
 
 func (a *alignedWriter) Write(b []byte) {
@@ -306,48 +330,143 @@ func (a *alignedWriter) align() {
 	a.Write(zero[:align8(a.n)-a.n])
 }
 
+// words writes ws little-endian: as they lie on a little-endian host,
+// a word at a time through buf elsewhere.
 func (a *alignedWriter) words(ws []uint32) {
-	var b [4]byte
+	if littleEndian {
+		a.Write(bytesOf(ws))
+		return
+	}
 	for _, v := range ws {
-		binary.LittleEndian.PutUint32(b[:], v)
-		a.Write(b[:])
+		a.word(v)
 	}
 }
 
-// indexes builds the entry's look-ups, in entry string ids and package
-// indexes (a universe of this one repo reads them as they are).
-func (w *parsedWriter) indexes(pkgs []uniPkg) *uniIndex {
+func (a *alignedWriter) int32s(ws []int32) {
+	a.words(unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(ws))), len(ws)))
+}
+
+func (a *alignedWriter) word(v uint32) {
+	a.buf = binary.LittleEndian.AppendUint32(a.buf[:0], v)
+	a.Write(a.buf)
+}
+
+// littleEndian: the host's words are the entry's as they lie.
+var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
+
+// entryIndexes are an entry's look-ups, in entry string ids and package
+// indexes. The whatprovides lists may be left in the pool's index (see
+// writeParsedIndexed): provStart and nProv are their starts and length
+// either way.
+type entryIndexes struct {
+	uniIndex
+	provStart []uint32
+	nProv     int
+}
+
+// indexes builds the entry's look-ups (a universe of this one repo reads
+// them as they are): renumbered from idx, the pool's, when given.
+func (w *parsedWriter) indexes(pkgs []uniPkg, idx *uniIndex) *entryIndexes {
 	pool, n := w.pool, len(w.strs)
-	idx := &uniIndex{stored: true}
-	idx.byName = newCSR(n, func(emit func(uint32, int32)) {
-		for i := range pkgs {
-			emit(w.strMap[pkgs[i].name], int32(i))
+	e := &entryIndexes{}
+	if idx != nil {
+		e.byName.start = make([]uint32, n+1)
+		e.byName.list = make([]int32, 0, len(pkgs))
+		e.provStart = make([]uint32, n+1)
+		for k, id := range w.strs {
+			e.byName.list = append(e.byName.list, idx.byName.of(id)...)
+			e.byName.start[k+1] = uint32(len(e.byName.list))
+			e.nProv += len(idx.whatProv.of(id))
+			e.provStart[k+1] = uint32(e.nProv)
 		}
-	})
-	idx.whatProv = newCSR(n, func(emit func(uint32, int32)) {
+		for _, id := range idx.fileDeps {
+			e.fileDeps = append(e.fileDeps, strID(w.strMap[id]))
+		}
+	} else {
+		e.byName = newCSR(n, func(emit func(uint32, int32)) {
+			for i := range pkgs {
+				emit(w.strMap[pkgs[i].name], int32(i))
+			}
+		})
+		e.whatProv = newCSR(n, func(emit func(uint32, int32)) {
+			for i := range pkgs {
+				emit(w.strMap[pkgs[i].name], int32(i))
+				for k := pkgs[i].dep; k < pkgs[i].prov; k++ {
+					emit(w.strMap[pool.depAt(k).name], int32(i))
+				}
+			}
+		})
+		e.provStart, e.nProv = e.whatProv.start, len(e.whatProv.list)
+		seen := make([]bool, n)
 		for i := range pkgs {
-			emit(w.strMap[pkgs[i].name], int32(i))
-			for k := pkgs[i].dep; k < pkgs[i].prov; k++ {
-				emit(w.strMap[pool.depAt(k).name], int32(i))
+			for k := pkgs[i].prov; k < pkgs[i].obs; k++ {
+				if d := pool.depAt(k); !seen[w.strMap[d.name]] && strings.HasPrefix(pool.str(d.name), "/") {
+					seen[w.strMap[d.name]] = true
+					e.fileDeps = append(e.fileDeps, strID(w.strMap[d.name]))
+				}
 			}
 		}
-	})
-	idx.fileOwners = newCSR(n, func(emit func(uint32, int32)) {
+	}
+	slices.Sort(e.fileDeps)
+	e.fileOwners = newCSR(n, func(emit func(uint32, int32)) {
 		for i := range pkgs {
 			for _, f := range pool.filesOf(&pkgs[i]) {
 				emit(w.strMap[f], int32(i))
 			}
 		}
 	})
-	seen := make([]bool, n)
-	for i := range pkgs {
-		for k := pkgs[i].prov; k < pkgs[i].obs; k++ {
-			if d := pool.depAt(k); !seen[w.strMap[d.name]] && strings.HasPrefix(pool.str(d.name), "/") {
-				seen[w.strMap[d.name]] = true
-				idx.fileDeps = append(idx.fileDeps, strID(w.strMap[d.name]))
-			}
+	return e
+}
+
+// relTable numbers an entry's distinct dependencies (libsolv's reldeps)
+// in the order they are first met: an open-addressing table of their
+// indexes, as a Go map of depRec cost a quarter of the writer's time.
+// Dependency 0 is the empty one.
+type relTable struct {
+	rels  []depRec
+	slots []uint32 // rel+1, 0 empty; a power of two long, at most half full
+}
+
+func newRelTable(hint int) relTable {
+	t := relTable{rels: make([]depRec, 0, max(hint, 1)), slots: make([]uint32, tableSize(hint))}
+	t.id(depRec{})
+	return t
+}
+
+func relHash(d depRec) uint64 {
+	h := (uint64(d.name) | uint64(d.evr)<<32) * 0x9e3779b97f4a7c15
+	h ^= uint64(d.flags) | uint64(d.phase)<<8
+	h *= 0xbf58476d1ce4e5b9
+	return h ^ h>>31
+}
+
+// id returns d's index, adding it when new.
+func (t *relTable) id(d depRec) uint32 {
+	if 2*(len(t.rels)+1) > len(t.slots) {
+		t.slots = make([]uint32, 2*len(t.slots))
+		for k := range t.rels {
+			t.place(relHash(t.rels[k]), uint32(k))
 		}
 	}
-	slices.Sort(idx.fileDeps)
-	return idx
+	mask := uint64(len(t.slots) - 1)
+	for i := relHash(d) & mask; ; i = (i + 1) & mask {
+		v := t.slots[i]
+		if v == 0 {
+			t.rels = append(t.rels, d)
+			t.slots[i] = uint32(len(t.rels))
+			return uint32(len(t.rels) - 1)
+		}
+		if t.rels[v-1] == d {
+			return v - 1
+		}
+	}
+}
+
+func (t *relTable) place(h uint64, k uint32) {
+	mask := uint64(len(t.slots) - 1)
+	i := h & mask
+	for t.slots[i] != 0 {
+		i = (i + 1) & mask
+	}
+	t.slots[i] = k + 1
 }

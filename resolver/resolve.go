@@ -24,6 +24,9 @@ func Resolve(ctx context.Context, repos []Repo, req Request, f rpmmd.Fetcher) (*
 			req.RepoPriority[r.ID] = r.Priority
 		}
 	}
+	// The look-ups the solve starts with, built first so that the
+	// parsed-cache writer renumbers them rather than builds its own.
+	u.index()
 	u.startSaving()
 	plan, err := Solve(u, req)
 	u.finishSaving()

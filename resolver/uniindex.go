@@ -64,6 +64,9 @@ func (u *Universe) index() *uniIndex {
 		}
 	}
 	slices.Sort(idx.fileDeps)
-	u.idx = idx
+	u.idx, pool.uidx, pool.uidxOf = idx, idx, nil
+	if len(u.pkgs) > 0 {
+		pool.uidxOf = &u.pkgs[0]
+	}
 	return idx
 }
