@@ -9,29 +9,9 @@ import "sort"
 // dependency depth allows.
 func order(plan *Plan, s *solver) {
 	n := len(plan.Packages)
-	// plan.Packages[i] is solver package s.planIDs[i].
-	index := map[int32]int{}
-	for i, id := range s.planIDs {
-		index[id] = i
-	}
-	edges := make([][]int, n) // i -> packages i needs first
-	for i, id := range s.planIDs {
-		// As materialise does: the dependencies of a plan of thousands,
-		// read in place, would otherwise leave most of a mapped entry
-		// resident by the end of this loop.
-		if i%releaseEvery == releaseEvery-1 {
-			s.pool.releaseBase()
-		}
-		r := s.rec(id)
-		for k := r.prov; k < r.req; k++ {
-			for _, q := range s.whatProvides(s.pool.depAt(k)) {
-				j, inPlan := index[q]
-				if inPlan && j != i {
-					edges[i] = append(edges[i], j)
-				}
-			}
-		}
-	}
+	// plan.Packages[i] is solver package s.planIDs[i]; plan made the
+	// edges while it had the solve's look-ups.
+	edges := s.planEdges
 	// An upgrade that breaks what an installed package needs must happen in
 	// the same transaction as that package's own upgrade: the device-mapper
 	// family requires itself at the exact version, so it moves as one step.
@@ -90,6 +70,32 @@ func order(plan *Plan, s *solver) {
 		}
 		return pa.Package.Arch < pb.Package.Arch
 	})
+}
+
+// orderEdges are the plan's dependency edges, i -> the planned packages
+// providing what i requires (Requires(pre)/(post) included), by plan
+// index. They are read from m's copies of the planned packages'
+// dependencies (plan.Packages[i] is m's slot i) and whatProvides, whose
+// answers for them the rules cached.
+func (s *solver) orderEdges(m *planMaker) [][]int {
+	index := make(map[int32]int, len(s.planIDs))
+	for i, id := range s.planIDs {
+		index[id] = i
+	}
+	edges := make([][]int, len(s.planIDs))
+	for i := range s.planIDs {
+		sl := &m.slots[i]
+		r := &sl.rec
+		for _, d := range m.deps[sl.dep+int(r.prov-r.dep) : sl.dep+int(r.req-r.dep)] {
+			for _, q := range s.whatProvides(d) {
+				j, inPlan := index[q]
+				if inPlan && j != i {
+					edges[i] = append(edges[i], j)
+				}
+			}
+		}
+	}
+	return edges
 }
 
 // tarjan returns the strongly connected component of each node; components

@@ -81,8 +81,10 @@ type solver struct {
 	litBuf   []sat.Lit // backing store of rule literals
 	jobs     []string  // the job rules' specs, by job index
 	planIDs  []int32   // the plan's packages, as plan() made it
-	warnings []string
-	err      error // an I/O error met while generating rules
+	// planEdges are the order's edges between them (orderEdges).
+	planEdges [][]int
+	warnings  []string
+	err       error // an I/O error met while generating rules
 }
 
 func newSolver(u *Universe, req Request) (*solver, error) {

@@ -75,7 +75,11 @@ func (s *solver) unneededChoiceRules() bool {
 }
 
 // plan collects the packages to install: decided in, not installed yet,
-// each with the reason read from the rule that brought it in.
+// each with the reason read from the rule that brought it in. What it
+// needs of the SAT state (reasons, replaced packages, the order's edges)
+// is read as ids first; then that state is dropped, so that the rules and
+// the plan's *Package records are not on the heap at once, and the
+// packages are made together (planMaker).
 func (s *solver) plan() *Plan {
 	plan := &Plan{Warnings: s.warnings}
 	why := map[int32]int32{}
@@ -84,23 +88,105 @@ func (s *solver) plan() *Plan {
 			why[int32(d)] = s.sat.Why[k]
 		}
 	}
+	type entry struct {
+		reason   reasonRef
+		replaces int32
+	}
+	var entries []entry
 	s.planIDs = nil
 	for i := int32(2); i < s.n; i++ {
 		if s.sat.Map[i] <= 0 || s.inst[i] {
 			continue
 		}
-		pp := PlannedPackage{Package: s.pkg(i), Action: ActionInstall, Reason: s.reasonFor(i, why[i])}
-		if r := s.replaces(i); r >= 0 {
-			pp.Action, pp.Replaces = ActionUpgrade, s.pkg(r)
-		}
-		plan.Packages = append(plan.Packages, pp)
+		entries = append(entries, entry{reason: s.reasonFor(i, why[i]), replaces: s.replaces(i)})
 		s.planIDs = append(s.planIDs, i)
+	}
+	m := &planMaker{pool: s.pool, u: s.u}
+	for _, i := range s.planIDs {
+		m.add(i-s.instEnd, false)
+	}
+	s.planEdges = s.orderEdges(m)
+	// Only the reasons and the replaced packages are left to read, from
+	// the records; the rules and their look-ups can go.
+	s.sat, s.info, s.litBuf, s.choiceOrig = nil, nil, nil, nil
+	s.whatCache = map[depRec][]int32{}
+	// The packages named as reasons and replaced are made after the
+	// plan's own, in slots of their own (ext: installed packages no repo
+	// has, which are made already).
+	slotOf := func(i int32) int {
+		k := i - s.instEnd
+		if i < s.instEnd {
+			k = s.uidx[i]
+		}
+		if k < 0 {
+			return -1
+		}
+		return m.add(k, s.inst[i])
+	}
+	repl := make([]int, len(entries))
+	reasons := make([]reasonIDs, len(entries))
+	for j, e := range entries {
+		repl[j] = -1
+		if e.replaces >= 0 {
+			repl[j] = slotOf(e.replaces)
+		}
+		if by := e.reason.by; by > 0 {
+			r := s.rec(by)
+			reasons[j].by = [3]uint32{uint32(r.name), uint32(r.evr), uint32(r.arch)}
+			m.want(r.name)
+			m.want(r.arch)
+			m.wantEVR(r.evr)
+		}
+		if e.reason.dep >= 0 {
+			reasons[j].dep = s.pool.depAt(uint32(e.reason.dep))
+			m.wantDep(reasons[j].dep)
+		}
+	}
+	m.copyStrings()
+	pkgs := m.packages()
+	plan.Packages = make([]PlannedPackage, len(entries))
+	for j, e := range entries {
+		pp := PlannedPackage{Package: pkgs[j], Action: ActionInstall, Reason: reasons[j].reason(m, e.reason)}
+		if e.replaces >= 0 {
+			pp.Action, pp.Replaces = ActionUpgrade, s.ext[e.replaces]
+			if repl[j] >= 0 {
+				pp.Replaces = pkgs[repl[j]]
+			}
+		}
+		plan.Packages[j] = pp
 	}
 	return plan
 }
 
+// reasonRef is a Reason as ids: the package named (0 for none) and the
+// dependency position (-1 for none).
+type reasonRef struct {
+	kind ReasonKind
+	by   int32
+	dep  int32
+}
+
+// reasonIDs are the ids a reasonRef names, copied while the records are
+// read: the package's name, EVR and arch, and the dependency.
+type reasonIDs struct {
+	by  [3]uint32
+	dep depRec
+}
+
+// reason materialises r, whose ids are these, with m's strings.
+func (ids reasonIDs) reason(m *planMaker, r reasonRef) Reason {
+	out := Reason{Kind: r.kind}
+	if r.by > 0 {
+		out.By = m.str(strID(ids.by[0])) + "-" + m.evr(evrID(ids.by[1])).String() + "." + m.str(strID(ids.by[2]))
+	}
+	if r.dep >= 0 {
+		out.Dep = m.dep(ids.dep)
+	}
+	return out
+}
+
 // reasonFor reads why package i was decided from the rule behind it.
-func (s *solver) reasonFor(i int32, why int32) Reason {
+func (s *solver) reasonFor(i int32, why int32) reasonRef {
 	rule := why
 	if rule < 0 {
 		rule = -rule
@@ -109,31 +195,31 @@ func (s *solver) reasonFor(i int32, why int32) Reason {
 		c := s.info[rule]
 		switch c.kind {
 		case ruleJob:
-			return Reason{Kind: ReasonRequested}
+			return reasonRef{kind: ReasonRequested, dep: -1}
 		case ruleRequires:
-			return Reason{Kind: ReasonRequired, By: s.nevra(c.pkg), Dep: s.pool.dep(c.dep)}
+			return reasonRef{kind: ReasonRequired, by: c.pkg, dep: c.dep}
 		case ruleChoice:
-			return Reason{Kind: ReasonRequired, By: s.nevra(c.pkg), Dep: s.pool.dep(s.info[c.other].dep)}
+			return reasonRef{kind: ReasonRequired, by: c.pkg, dep: s.info[c.other].dep}
 		case ruleUpdate, ruleFeature:
-			return Reason{Kind: ReasonUpgrade, By: s.nevra(c.pkg)}
+			return reasonRef{kind: ReasonUpgrade, by: c.pkg, dep: -1}
 		}
 	}
 	for id := s.rng.job; id < s.rng.jobEnd; id++ {
 		if slices.Contains(s.sat.Rules[id].Lits, lit(i)) {
-			return Reason{Kind: ReasonRequested}
+			return reasonRef{kind: ReasonRequested, dep: -1}
 		}
 	}
 	// Forced some other way: name a requirer already in the solution.
 	for id := int32(1); id < s.rng.pkgEnd; id++ {
 		c := s.info[id]
 		if c.kind == ruleRequires && s.sat.Map[c.pkg] > 0 && slices.Contains(s.sat.Rules[id].Lits, lit(i)) {
-			return Reason{Kind: ReasonRequired, By: s.nevra(c.pkg), Dep: s.pool.dep(c.dep)}
+			return reasonRef{kind: ReasonRequired, by: c.pkg, dep: c.dep}
 		}
 	}
 	if r := s.replaces(i); r >= 0 {
-		return Reason{Kind: ReasonUpgrade, By: s.nevra(r)}
+		return reasonRef{kind: ReasonUpgrade, by: r, dep: -1}
 	}
-	return Reason{Kind: ReasonNeeded}
+	return reasonRef{kind: ReasonNeeded, dep: -1}
 }
 
 // replaces returns the installed package that i upgrades or obsoletes, or -1.
