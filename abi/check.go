@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/rpmdb"
 )
 
 // Opener opens the RPM file of a package as verified bytes, named by their
@@ -29,10 +30,10 @@ type Options struct {
 	// Installed is the target's installed set (the baseline); nil for an empty root.
 	Installed []*resolver.Package
 	// Libraries are the installed packages' shared libraries as a capture
-	// of the target recorded them (resolver.Baseline.Libraries, by NEVRA).
+	// of the target recorded them (rpmdb.Baseline.Libraries, by NEVRA).
 	// When set, an installed package's libraries are taken from here and
 	// its RPM is never needed.
-	Libraries map[string][]resolver.Library
+	Libraries map[string][]rpmdb.Library
 	// Available are the packages whose RPMs can be opened, usually the
 	// universe the plan was solved from. Without Libraries, an installed
 	// package is read from the Available package of the same NEVRA; fixes

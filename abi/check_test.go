@@ -19,6 +19,7 @@ import (
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
 	"github.com/rpmvault/rpmvault/resolver/fetch"
+	"github.com/rpmvault/rpmvault/resolver/rpmdb"
 	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
@@ -107,7 +108,7 @@ func buildMiniWorld(t testing.TB) *miniWorld {
 
 func installed(t testing.TB, lines ...string) []*resolver.Package {
 	t.Helper()
-	pkgs, err := resolver.ParseInstalled(strings.NewReader(strings.Join(lines, "\n")))
+	pkgs, err := rpmdb.ParseInstalled(strings.NewReader(strings.Join(lines, "\n")))
 	if err != nil {
 		t.Fatal(err)
 	}

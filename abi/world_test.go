@@ -14,6 +14,7 @@ import (
 	"github.com/rpmvault/rpmvault/resolver"
 	"github.com/rpmvault/rpmvault/resolver/fetch"
 	"github.com/rpmvault/rpmvault/resolver/manifest"
+	"github.com/rpmvault/rpmvault/resolver/rpmdb"
 )
 
 // elfWorld builds the CentOS 6 fixture world and gives its docker-engine
@@ -113,7 +114,7 @@ func TestFixtureWorld(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	baseline, err := resolver.ParseInstalled(strings.NewReader(w.Baseline65()))
+	baseline, err := rpmdb.ParseInstalled(strings.NewReader(w.Baseline65()))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -12,14 +12,14 @@ import (
 	"strings"
 
 	"github.com/rpmvault/rpmvault/abi"
-	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/rpmdb"
 )
 
 // queryInstalled writes rpm's answer to the capture query (every installed
 // package with its dependencies and files) to w. rpm's warnings go to the
 // error, never into the listing.
 func queryInstalled(ctx context.Context, root string, w io.Writer) error {
-	args := []string{"-qa", "--qf", resolver.CaptureQueryFormat}
+	args := []string{"-qa", "--qf", rpmdb.CaptureQueryFormat}
 	if root != "" && root != "/" {
 		args = append([]string{"--root", root}, args...)
 	}
@@ -43,7 +43,7 @@ type CaptureStats struct {
 const maxLibrarySize = 256 << 20
 
 // Capture writes the target's installed set in capture form to w: exactly
-// what `rpm -qa --qf resolver.CaptureQueryFormat` prints, with each
+// what `rpm -qa --qf rpmdb.CaptureQueryFormat` prints, with each
 // package's shared libraries (soname, class, needed libraries, exported
 // symbols) after its files, read from the files under root. A resolve with
 // this file as its baseline knows what the box's packages provide and
@@ -114,7 +114,7 @@ func Capture(ctx context.Context, root string, w io.Writer) (CaptureStats, error
 // unreadable file, a non-ELF file) gives nil. A malformed ELF file is
 // skipped too: it is the box's file, not ours to judge, and the ABI check
 // then reports its soname as not verified.
-func readInstalledLibrary(root, path string) (*resolver.Library, error) {
+func readInstalledLibrary(root, path string) (*rpmdb.Library, error) {
 	full := filepath.Join(root, path)
 	fi, err := os.Lstat(full)
 	if err != nil || !fi.Mode().IsRegular() || fi.Size() < 64 || fi.Size() > maxLibrarySize {

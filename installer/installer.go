@@ -12,6 +12,7 @@ import (
 
 	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/rpmdb"
 	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
@@ -181,13 +182,13 @@ func rpm(ctx context.Context, root string, args ...string) (string, error) {
 // that the re-plan knows what the installed packages already satisfy.
 func installedSet(ctx context.Context, opts Options) ([]*resolver.Package, error) {
 	if opts.InstalledFile != "" {
-		return resolver.LoadInstalled(opts.InstalledFile)
+		return rpmdb.LoadInstalled(opts.InstalledFile)
 	}
 	var buf bytes.Buffer
 	if err := queryInstalled(ctx, opts.Root, &buf); err != nil {
 		return nil, err
 	}
-	b, err := resolver.ParseBaseline(&buf)
+	b, err := rpmdb.ParseBaseline(&buf)
 	if err != nil {
 		return nil, fmt.Errorf("read rpm's list of installed packages: %w", err)
 	}

@@ -118,6 +118,23 @@ func phaseOf(f uint32) Phase {
 	return ph
 }
 
+// DepFromRPM is a dependency as rpm gives it, in a header or in `rpm -q
+// --qf` output: a name, the RPMSENSE flags (the comparison and the script
+// phases) and a version, ignored when unversioned.
+func DepFromRPM(name string, flags uint32, version string) (Dep, error) {
+	d := Dep{Name: name, Flags: Flags(flags) & (Less | Greater | Equal), Phase: phaseOf(flags)}
+	if d.Flags == 0 || version == "" {
+		d.Flags = 0
+		return d, nil
+	}
+	evr, err := ParseEVR(version)
+	if err != nil {
+		return Dep{}, err
+	}
+	d.EVR = evr
+	return d, nil
+}
+
 // PackageFromHeader maps a parsed header to a package record: identity,
 // dependencies with their flags and phases, and every file path.
 func PackageFromHeader(h *rpmutils.RpmHeader) (*Package, error) {
@@ -193,15 +210,9 @@ func readDeps(h *rpmutils.RpmHeader, nameTag, flagsTag, versionTag int) ([]Dep, 
 		if f&senseRpmlib != 0 || (len(name) > 7 && name[:7] == "rpmlib(") {
 			continue // rpm's own feature markers, satisfied by rpm itself
 		}
-		d := Dep{Name: name, Flags: Flags(f) & (Less | Greater | Equal), Phase: phaseOf(f)}
-		if d.Flags != 0 && versions[i] != "" {
-			evr, err := ParseEVR(versions[i])
-			if err != nil {
-				return nil, fmt.Errorf("dependency %s: %w", name, err)
-			}
-			d.EVR = evr
-		} else {
-			d.Flags = 0
+		d, err := DepFromRPM(name, f, versions[i])
+		if err != nil {
+			return nil, fmt.Errorf("dependency %s: %w", name, err)
 		}
 		deps = append(deps, d)
 	}

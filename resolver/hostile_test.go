@@ -104,27 +104,6 @@ func TestMetadataReadersRefuseHostileInput(t *testing.T) {
 	}
 }
 
-func TestParseInstalled(t *testing.T) {
-	in := "# rpm -qa --qf ...\ntar 2 1.23 11.el6 x86_64\nbash (none) 4.1.2 29.el6 x86_64\ngpg-pubkey (none) c105b9de 4e0fd3a3 (none)\nglibc-2.12-1.149.el6.x86_64\nlibcgroup-0:0.40.rc1-15.el6_6.x86_64\n\n"
-	pkgs, err := resolver.ParseInstalled(strings.NewReader(in))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var got []string
-	for _, p := range pkgs {
-		got = append(got, p.NEVRA())
-	}
-	want := "tar-2:1.23-11.el6.x86_64 bash-4.1.2-29.el6.x86_64 glibc-2.12-1.149.el6.x86_64 libcgroup-0.40.rc1-15.el6_6.x86_64"
-	if strings.Join(got, " ") != want {
-		t.Errorf("got %v", got)
-	}
-	for _, bad := range []string{"tar x 1 1 x86_64\n", "just-a-name\n", "a b c\n"} {
-		if _, err := resolver.ParseInstalled(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "line 1") {
-			t.Errorf("%q: %v", bad, err)
-		}
-	}
-}
-
 func FuzzReadPackage(f *testing.F) {
 	f.Add(dockerRPM(f))
 	f.Add([]byte{0xed, 0xab, 0xee, 0xdb})
@@ -145,22 +124,6 @@ func FuzzReadPrimary(f *testing.F) {
 	})
 }
 
-func FuzzParseInstalled(f *testing.F) {
-	f.Add("tar 2 1.23 11.el6 x86_64\nglibc-2.12-1.149.el6.x86_64\n")
-	f.Fuzz(func(t *testing.T, s string) {
-		pkgs, err := resolver.ParseInstalled(strings.NewReader(s))
-		if err == nil {
-			for _, p := range pkgs {
-				if p.Name == "" || p.EVR.Version == "" {
-					t.Fatalf("empty package from %q", s)
-				}
-			}
-		}
-	})
-}
-
-// TestHeaderOnlySourceReadsOnlyTheHeader reads a header-only package over
-// HTTP and checks, by the bytes the server sent, that its payload was not.
 func TestHeaderOnlySourceReadsOnlyTheHeader(t *testing.T) {
 	dir := t.TempDir()
 	blob := make([]byte, 4<<20) // incompressible, so the payload stays big

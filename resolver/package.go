@@ -153,6 +153,9 @@ func (p *Package) hasFile(path string) bool {
 	return false
 }
 
+// InstalledRepo is the repo id of packages that are already on the target.
+const InstalledRepo = "@installed"
+
 // DefaultPriority is the repo priority when none is given, as in yum and dnf.
 const DefaultPriority = 99
 

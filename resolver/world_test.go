@@ -15,6 +15,7 @@ import (
 	"github.com/rpmvault/rpmvault/resolver"
 	"github.com/rpmvault/rpmvault/resolver/fetch"
 	"github.com/rpmvault/rpmvault/resolver/manifest"
+	"github.com/rpmvault/rpmvault/resolver/rpmdb"
 )
 
 var (
@@ -126,7 +127,7 @@ func installBaseline65(t *testing.T, w *fixtures.World) string {
 
 func TestResolveAgreesWithDnf(t *testing.T) {
 	w, srv := servedWorld(t)
-	baseline65, err := resolver.ParseInstalled(strings.NewReader(w.Baseline65()))
+	baseline65, err := rpmdb.ParseInstalled(strings.NewReader(w.Baseline65()))
 	if err != nil {
 		t.Fatal(err)
 	}

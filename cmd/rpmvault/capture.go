@@ -9,7 +9,7 @@ import (
 
 	"github.com/rpmvault/rpmvault/installer"
 	"github.com/rpmvault/rpmvault/internal/atomicfile"
-	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/rpmdb"
 )
 
 func (a *app) captureCommand() *cobra.Command {
@@ -24,7 +24,7 @@ the ABI check sees the box's own libraries.
 
 Without rpmvault on the box, the same file minus the symbols comes from rpm:
 
-  rpm -qa --qf '` + resolver.CaptureQueryFormat + `' > box.capture`,
+  rpm -qa --qf '` + rpmdb.CaptureQueryFormat + `' > box.capture`,
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			out := a.cfg.GetString("output")

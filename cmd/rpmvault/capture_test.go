@@ -12,6 +12,7 @@ import (
 
 	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/rpmdb"
 )
 
 // on66Only writes the shipped manifest without its device-mapper
@@ -89,11 +90,11 @@ func TestCaptureOfA65Box(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(readme), "rpm -qa --qf '"+resolver.CaptureQueryFormat+"'") {
-		t.Errorf("README does not show the capture one-liner with resolver.CaptureQueryFormat")
+	if !strings.Contains(string(readme), "rpm -qa --qf '"+rpmdb.CaptureQueryFormat+"'") {
+		t.Errorf("README does not show the capture one-liner with rpmdb.CaptureQueryFormat")
 	}
 	oneLiner := filepath.Join(dir, "rpm-qa.capture")
-	out, err := exec.Command("sh", "-c", "rpm --root \"$1\" -qa --qf '"+resolver.CaptureQueryFormat+"' > \"$2\"", "sh", root, oneLiner).CombinedOutput()
+	out, err := exec.Command("sh", "-c", "rpm --root \"$1\" -qa --qf '"+rpmdb.CaptureQueryFormat+"' > \"$2\"", "sh", root, oneLiner).CombinedOutput()
 	if err != nil {
 		t.Fatalf("one-liner: %v %s", err, out)
 	}

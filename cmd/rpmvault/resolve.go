@@ -14,6 +14,7 @@ import (
 	"github.com/rpmvault/rpmvault/resolver"
 	"github.com/rpmvault/rpmvault/resolver/fetch"
 	"github.com/rpmvault/rpmvault/resolver/manifest"
+	"github.com/rpmvault/rpmvault/resolver/rpmdb"
 	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
@@ -143,7 +144,7 @@ type resolution struct {
 	plan      *resolver.Plan
 	universe  *resolver.Universe
 	installed []*resolver.Package
-	baseline  *resolver.Baseline   // nil for an empty root
+	baseline  *rpmdb.Baseline      // nil for an empty root
 	sources   *resolver.SourcePlan // --source: the closure's source RPMs
 }
 
@@ -183,10 +184,10 @@ func (a *app) resolve(cmd *cobra.Command) (*resolution, error) {
 		baseline = b
 	}
 	var installed []*resolver.Package
-	var b *resolver.Baseline
+	var b *rpmdb.Baseline
 	switch {
 	case baseline != "":
-		if b, err = resolver.LoadBaseline(baseline); err != nil {
+		if b, err = rpmdb.LoadBaseline(baseline); err != nil {
 			return nil, err
 		}
 		installed = b.Packages

@@ -1,4 +1,4 @@
-package resolver
+package rpmdb
 
 import (
 	"bufio"
@@ -8,13 +8,12 @@ import (
 	"os"
 	"strconv"
 	"strings"
+
+	"github.com/rpmvault/rpmvault/resolver"
 )
 
-// InstalledRepo is the repo id of packages that are already on the target.
-const InstalledRepo = "@installed"
-
 // ParseInstalled reads an installed set (see ParseBaseline) and returns its packages.
-func ParseInstalled(r io.Reader) ([]*Package, error) {
+func ParseInstalled(r io.Reader) ([]*resolver.Package, error) {
 	b, err := ParseBaseline(r)
 	if err != nil {
 		return nil, err
@@ -60,7 +59,7 @@ func ParseBaseline(r io.Reader) (*Baseline, error) {
 		if p.Name == "gpg-pubkey" {
 			continue
 		}
-		p.Repo = InstalledRepo
+		p.Repo = resolver.InstalledRepo
 		b.Packages = append(b.Packages, p)
 	}
 	if err := sc.Err(); err != nil {
@@ -73,7 +72,7 @@ func ParseBaseline(r io.Reader) (*Baseline, error) {
 }
 
 // LoadInstalled reads an installed-set file and returns its packages.
-func LoadInstalled(file string) ([]*Package, error) {
+func LoadInstalled(file string) ([]*resolver.Package, error) {
 	b, err := LoadBaseline(file)
 	if err != nil {
 		return nil, err
@@ -95,13 +94,13 @@ func LoadBaseline(file string) (*Baseline, error) {
 	return b, nil
 }
 
-func parseInstalledLine(text string) (*Package, error) {
+func parseInstalledLine(text string) (*resolver.Package, error) {
 	f := strings.Fields(text)
 	if len(f) == 0 {
 		return nil, errors.New("a package line names no package")
 	}
 	if len(f) == 5 && (f[1] == "(none)" || isDigits(f[1])) {
-		p := &Package{Name: f[0], EVR: EVR{Version: f[2], Release: f[3]}, Arch: f[4]}
+		p := &resolver.Package{Name: f[0], EVR: resolver.EVR{Version: f[2], Release: f[3]}, Arch: f[4]}
 		if f[1] != "(none)" {
 			e, err := strconv.Atoi(f[1])
 			if err != nil || e < 0 {
@@ -138,7 +137,7 @@ func isDigits(s string) bool {
 }
 
 // ParseNEVRA parses name-[epoch:]version-release.arch.
-func ParseNEVRA(s string) (*Package, error) {
+func ParseNEVRA(s string) (*resolver.Package, error) {
 	dot := strings.LastIndexByte(s, '.')
 	if dot <= 0 || dot == len(s)-1 {
 		return nil, fmt.Errorf("%q has no .arch", s)
@@ -152,7 +151,7 @@ func ParseNEVRA(s string) (*Package, error) {
 	if v <= 0 {
 		return nil, fmt.Errorf("%q has no version", s)
 	}
-	p := &Package{Name: rest[:v], Arch: arch}
+	p := &resolver.Package{Name: rest[:v], Arch: arch}
 	// Names never hold a ':': "E:N-V-R.A" is yum's form of a NEVRA, with
 	// the epoch first.
 	epoch := ""
@@ -179,7 +178,7 @@ func ParseNEVRA(s string) (*Package, error) {
 	if p.Name == "" {
 		return nil, fmt.Errorf("%q has no name", s)
 	}
-	evr, err := ParseEVR(verRel)
+	evr, err := resolver.ParseEVR(verRel)
 	if err != nil {
 		return nil, err
 	}

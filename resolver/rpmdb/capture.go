@@ -1,10 +1,12 @@
-package resolver
+package rpmdb
 
 import (
 	"fmt"
 	"sort"
 	"strconv"
 	"strings"
+
+	"github.com/rpmvault/rpmvault/resolver"
 )
 
 // CaptureQueryFormat is the rpm query format of a capture: run on the target as
@@ -32,7 +34,7 @@ type Library struct {
 
 // Baseline is a target's installed set as a baseline file describes it.
 type Baseline struct {
-	Packages []*Package
+	Packages []*resolver.Package
 	// Captured says the file is a capture: its packages carry their
 	// provides, requires and files, so the solver needs no repo to know them.
 	Captured bool
@@ -46,7 +48,7 @@ type Baseline struct {
 // it at the first package line, so cur is never nil.
 type captureParser struct {
 	b   *Baseline
-	cur *Package
+	cur *resolver.Package
 	lib *Library
 }
 
@@ -59,7 +61,7 @@ func (c *captureParser) line(text string) error {
 		if err != nil {
 			return err
 		}
-		p.Repo = InstalledRepo
+		p.Repo = resolver.InstalledRepo
 		p.FullFiles = true
 		c.cur = p
 		if p.Name != "gpg-pubkey" {
@@ -143,24 +145,16 @@ func (c *captureParser) flushLib() {
 // parseCaptureDep reads "FLAGS NAME VERSION" (VERSION empty when
 // unversioned). A name may hold spaces (rich dependencies, key owners); a
 // version never does.
-func parseCaptureDep(s string) (Dep, error) {
+func parseCaptureDep(s string) (resolver.Dep, error) {
 	fl, rest, _ := strings.Cut(s, " ")
 	i := strings.LastIndexByte(rest, ' ')
 	if i <= 0 {
-		return Dep{}, fmt.Errorf("want FLAGS NAME VERSION, got %q", s)
+		return resolver.Dep{}, fmt.Errorf("want FLAGS NAME VERSION, got %q", s)
 	}
 	name, ver := rest[:i], rest[i+1:]
 	flags, err := strconv.ParseUint(fl, 10, 32)
 	if err != nil {
-		return Dep{}, fmt.Errorf("bad dependency flags %q", fl)
+		return resolver.Dep{}, fmt.Errorf("bad dependency flags %q", fl)
 	}
-	d := Dep{Name: name, Flags: Flags(flags) & (Less | Greater | Equal), Phase: phaseOf(uint32(flags))}
-	if d.Flags == 0 || ver == "" {
-		d.Flags = 0
-		return d, nil
-	}
-	if d.EVR, err = ParseEVR(ver); err != nil {
-		return Dep{}, err
-	}
-	return d, nil
+	return resolver.DepFromRPM(name, uint32(flags), ver)
 }
