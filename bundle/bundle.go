@@ -19,6 +19,7 @@ import (
 
 	"github.com/rpmvault/rpmvault/internal/atomicfile"
 	"github.com/rpmvault/rpmvault/internal/digest"
+	"github.com/rpmvault/rpmvault/internal/safename"
 	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
@@ -124,7 +125,7 @@ func stageFiles(ctx context.Context, root string, in Input) error {
 	}
 	files := map[string][]byte{"lock.yaml": lockBytes, "plan.txt": []byte(plan.String()), "install.sh": installScript}
 	for name, b := range in.Keys {
-		if err := resolver.CheckNamePart("key file name", name); err != nil {
+		if err := safename.Check("key file name", name); err != nil {
 			return err
 		}
 		files[path.Join("keys", name)] = b

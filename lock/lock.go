@@ -12,6 +12,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/rpmvault/rpmvault/internal/atomicfile"
+	"github.com/rpmvault/rpmvault/internal/safename"
 	"github.com/rpmvault/rpmvault/resolver"
 	"github.com/rpmvault/rpmvault/resolver/manifest"
 )
@@ -350,5 +351,5 @@ func (p Package) FilePath(dir string) (string, error) {
 	if err := checkLockNames(p); err != nil {
 		return "", fmt.Errorf("%s: %w", p.NEVRA(), err)
 	}
-	return resolver.JoinInside(dir, p.FileName())
+	return safename.JoinInside(dir, p.FileName())
 }

@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/rpmvault/rpmvault/internal/digest"
+	"github.com/rpmvault/rpmvault/internal/safename"
 	"github.com/rpmvault/rpmvault/resolver"
 )
 
@@ -64,7 +65,7 @@ func Parse(data []byte) (*Lock, error) {
 	}
 	problems = append(problems, checkSources(l.Arches)...)
 	for _, r := range l.RPMVault.Repos {
-		if err := resolver.CheckNamePart("repo id", r.ID); err != nil {
+		if err := safename.Check("repo id", r.ID); err != nil {
 			problems = append(problems, err.Error())
 		}
 	}
@@ -129,7 +130,7 @@ func checkLockNames(p Package) error {
 		return err
 	}
 	if p.RepoID != "" {
-		return resolver.CheckNamePart("repo id", p.RepoID)
+		return safename.Check("repo id", p.RepoID)
 	}
 	return nil
 }

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/rpmvault/rpmvault/fixtures"
+	"github.com/rpmvault/rpmvault/internal/safename"
 	"github.com/rpmvault/rpmvault/resolver"
 	"github.com/rpmvault/rpmvault/resolver/fetch"
 	"github.com/rpmvault/rpmvault/resolver/rpmmd"
@@ -54,7 +55,7 @@ func TestPrimaryCommentSplitTextIsLinear(t *testing.T) {
 			t.Errorf("%q x %d: %v of CPU time, %v in all (must be linear)", piece, doc.Len()/len(piece), d, time.Since(wall))
 		}
 		// The name is far too long to be a file name: refused, by name.
-		var ne *resolver.NamePartError
+		var ne *safename.Error
 		if !errors.As(err, &ne) || ne.What != "package name" {
 			t.Errorf("%q: %v, want a refused package name", piece, err)
 		}
@@ -133,25 +134,10 @@ func TestHostileNamesAreRefused(t *testing.T) {
 			if name == "encoding/xml" && strings.Contains(tt.xml, "&#x0;") && err != nil {
 				continue // encoding/xml refuses NUL itself
 			}
-			var ne *resolver.NamePartError
+			var ne *safename.Error
 			if !errors.As(err, &ne) || ne.What != tt.field || !strings.Contains(err.Error(), "file name") {
 				t.Errorf("%s: %s: %v, want the %s refused", name, tt.xml, err, tt.field)
 			}
-		}
-	}
-}
-
-func TestJoinInside(t *testing.T) {
-	for _, tt := range []struct {
-		name string
-		ok   bool
-	}{
-		{"a-1-1.x86_64.rpm", true}, {"rpms/a.rpm", true}, {"../x", false}, {"a/../../x", false},
-		{"/etc/passwd", false}, {".", false}, {"a\x00b", false}, {strings.Repeat("a", 256), false},
-	} {
-		_, err := resolver.JoinInside("/srv/dir", tt.name)
-		if (err == nil) != tt.ok {
-			t.Errorf("JoinInside(%q): %v", tt.name, err)
 		}
 	}
 }

@@ -36,9 +36,9 @@ func ReadPackage(r io.Reader) (*Package, error) {
 	return readPackage(r, PackageFromHeader)
 }
 
-// ReadSourcePackage reads a source RPM's headers from r and returns its
+// readSourcePackage reads a source RPM's headers from r and returns its
 // record (arch "src"); a binary package is an error.
-func ReadSourcePackage(r io.Reader) (*Package, error) {
+func readSourcePackage(r io.Reader) (*Package, error) {
 	return readPackage(r, SourceFromHeader)
 }
 
@@ -64,9 +64,9 @@ func readPackage(r io.Reader, fromHeader func(*rpmutils.RpmHeader) (*Package, er
 	return p, nil
 }
 
-// ErrSourcePackage is returned for a source RPM where an installable
+// errSourcePackage is returned for a source RPM where an installable
 // package is expected.
-var ErrSourcePackage = errors.New("header has no source rpm tag: a source package (.src.rpm), not an installable one")
+var errSourcePackage = errors.New("header has no source rpm tag: a source package (.src.rpm), not an installable one")
 
 // SourceArch is the arch of every source package, as rpm, yum and rpm-md
 // name it (the header's ARCH tag holds the build host's arch).
@@ -152,7 +152,7 @@ func PackageFromHeader(h *rpmutils.RpmHeader) (*Package, error) {
 		return nil, errors.New("header lacks name, version or arch")
 	}
 	if p.SourceRPM, err = h.GetString(rpmutils.SOURCERPM); err != nil || p.SourceRPM == "" {
-		return nil, ErrSourcePackage
+		return nil, errSourcePackage
 	}
 	for _, d := range []struct {
 		dst                  *[]Dep

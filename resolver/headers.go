@@ -53,7 +53,7 @@ const headerAttempts = 5
 func readRemoteHeader(ctx context.Context, f rpmmd.Fetcher, u string, source bool) (*Package, error) {
 	read := ReadPackage
 	if source {
-		read = ReadSourcePackage
+		read = readSourcePackage
 	}
 	var errs []error
 	for attempt := 0; attempt < headerAttempts; attempt++ {

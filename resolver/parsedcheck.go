@@ -6,6 +6,7 @@ import (
 	"math/bits"
 	"unsafe"
 
+	"github.com/rpmvault/rpmvault/internal/safename"
 	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
@@ -181,7 +182,7 @@ func (rp *repoPart) checked() bool {
 	rp.entry.done(bytesOf(rp.pkgs))
 	for i, used := range usedEVR {
 		if e := pl.evrRec(evrID(i)); used {
-			// CheckNamePart refuses "", so no part may be empty but the release.
+			// safename.Check refuses "", so no part may be empty but the release.
 			kinds[e.ver] |= isVersion
 			if e.rel != 0 {
 				kinds[e.rel] |= isRelease
@@ -198,7 +199,7 @@ func (rp *repoPart) checked() bool {
 		}
 		s := pl.str(strID(k))
 		for _, c := range checks {
-			if kind&c.bit != 0 && CheckNamePart(c.what, s) != nil {
+			if kind&c.bit != 0 && safename.Check(c.what, s) != nil {
 				return false
 			}
 		}

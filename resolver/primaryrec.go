@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"fmt"
 
+	"github.com/rpmvault/rpmvault/internal/safename"
 	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
@@ -23,7 +24,7 @@ type primaryReader struct {
 	epochErr error    // a bad epoch of <version>
 	depErr   [4]error // the first bad entry of each dependency list
 	files    []strID  // the package's <file>s, copied by addScanned
-	good     []bool   // by id: strings CheckNamePart accepted
+	good     []bool   // by id: strings safename.Check accepted
 	names    *nameCache
 
 	// One-entry caches: a package's entries mostly repeat its own version,
@@ -153,7 +154,7 @@ func (pr *primaryReader) nameOK(id strID) bool {
 	if int(id) < len(pr.good) && pr.good[id] {
 		return true
 	}
-	if CheckNamePart("", pr.pool.str(id)) != nil {
+	if safename.Check("", pr.pool.str(id)) != nil {
 		return false
 	}
 	if int(id) >= len(pr.good) {

@@ -13,6 +13,7 @@ import (
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/rpmvault/rpmvault/internal/safename"
 	"github.com/rpmvault/rpmvault/resolver"
 )
 
@@ -134,7 +135,7 @@ func (m *Manifest) loadRepoFiles() error {
 				return fmt.Errorf("repo id %q of %s is defined in %s too: a repo id names one repo (yum too lists it once); rename or drop one", fr.ID, rf, where)
 			}
 			definedIn[fr.ID] = rf
-			if err := resolver.CheckNamePart("repo id", fr.ID); err != nil {
+			if err := safename.Check("repo id", fr.ID); err != nil {
 				return fmt.Errorf("repo file %s: %w", rf, err)
 			}
 		}
@@ -218,7 +219,7 @@ func (m *Manifest) validate() error {
 	add := func(format string, args ...any) { problems = append(problems, fmt.Sprintf(format, args...)) }
 	if m.Name == "" {
 		add("name is missing")
-	} else if err := resolver.CheckNamePart("manifest name", m.Name); err != nil {
+	} else if err := safename.Check("manifest name", m.Name); err != nil {
 		add("%v", err) // it names the default lock file
 	}
 	if len(m.Install) == 0 {
@@ -243,7 +244,7 @@ func (m *Manifest) validate() error {
 		case seen[r.ID]:
 			add("repo id %q is used twice", r.ID)
 		default:
-			if err := resolver.CheckNamePart("repo id", r.ID); err != nil {
+			if err := safename.Check("repo id", r.ID); err != nil {
 				add("repos[%d]: %v", i, err)
 			}
 		}
