@@ -1,6 +1,14 @@
-// Package resolver computes what to install: it models RPM packages and their
-// dependencies, reads them from rpm-md repositories, RPM headers and installed-set
-// listings, solves a request into the exact dependency closure with the same
-// policy as yum/dnf (libsolv), orders the result into transaction steps and
-// explains requests that cannot be met.
+// Package resolver computes what to install: it models RPM packages and
+// their dependencies (Package, Dep, EVR), reads them from rpm-md
+// repositories and RPM headers into a Universe (LoadUniverse), solves a
+// Request into the exact dependency closure with the same policy as yum/dnf
+// (libsolv) (Solve, or Resolve for load and solve in one), orders the
+// result into transaction steps (Plan) and explains requests that cannot be
+// met (UnsatisfiableError, Why).
+//
+// Its inputs come from the packages beside it: resolver/manifest reads a
+// manifest and yum .repo files into Repos and a Request, resolver/rpmdb
+// reads a target's installed set, resolver/rpmmd reads and verifies rpm-md
+// metadata through a Fetcher, and resolver/fetch is the HTTP and file
+// Fetcher. The SAT core is resolver/internal/sat.
 package resolver
