@@ -47,7 +47,7 @@ type Manifest struct {
 	// fileSourceRepos are the source repos of RepoFiles, enabled or not:
 	// --source enables the ones beside enabled repos, as dnf download
 	// --source and yumdownloader --source do.
-	fileSourceRepos []FileRepo
+	fileSourceRepos []fileRepo
 }
 
 // Repo is one source of packages.
@@ -190,7 +190,7 @@ func (m *Manifest) loadRepoFiles() error {
 
 // vars are the yum variables of the manifest's releasever, arch and vars.
 func (m *Manifest) vars() map[string]string {
-	return YumVars(m.Releasever, m.Arch, m.Vars)
+	return yumVars(m.Releasever, m.Arch, m.Vars)
 }
 
 // Parse decodes and validates manifest YAML. Unknown keys are errors,

@@ -12,20 +12,20 @@ import (
 	"github.com/rpmvault/rpmvault/resolver"
 )
 
-// FileRepo is one [section] of a yum .repo file.
-type FileRepo struct {
+// fileRepo is one [section] of a yum .repo file.
+type fileRepo struct {
 	resolver.Repo
 	Enabled bool
 }
 
-// ParseRepoFile reads a yum .repo file as yum 3 reads it: INI sections with
+// parseRepoFile reads a yum .repo file as yum 3 reads it: INI sections with
 // baseurl, mirrorlist, metalink, gpgkey, gpgcheck, enabled, priority,
 // exclude, includepkgs and skip_if_unavailable; values continue on indented
 // lines (several baseurls or keys); yum variables ($releasever, $basearch,
 // $infra, $contentdir, $YUM0-9, ...) are expanded from vars. It returns
 // every repo, disabled ones too (a manifest's enablerepo may enable them);
 // [main] is not a repo.
-func ParseRepoFile(r io.Reader, vars map[string]string) ([]FileRepo, error) {
+func parseRepoFile(r io.Reader, vars map[string]string) ([]fileRepo, error) {
 	type section struct {
 		id     string
 		values map[string][]string
@@ -80,7 +80,7 @@ func ParseRepoFile(r io.Reader, vars map[string]string) ([]FileRepo, error) {
 	if err := sc.Err(); err != nil {
 		return nil, err
 	}
-	var repos []FileRepo
+	var repos []fileRepo
 	for _, s := range sections {
 		if s.id == "main" {
 			continue
@@ -99,7 +99,7 @@ func ParseRepoFile(r io.Reader, vars map[string]string) ([]FileRepo, error) {
 			return false, fmt.Errorf("repo %s: %s=%s is not a boolean (want 1 or 0)", s.id, key, v[0])
 		}
 		var err error
-		var fr FileRepo
+		var fr fileRepo
 		fr.ID, fr.Priority = s.id, resolver.DefaultPriority
 		if fr.Enabled, err = flag("enabled", true); err != nil {
 			return nil, err
@@ -141,7 +141,7 @@ func ParseRepoFile(r io.Reader, vars map[string]string) ([]FileRepo, error) {
 }
 
 // hasURL says whether the repo names a place to read it from.
-func (fr FileRepo) hasURL() bool {
+func (fr fileRepo) hasURL() bool {
 	return len(fr.BaseURLs) > 0 || fr.Mirrorlist != "" || fr.Metalink != ""
 }
 
@@ -166,26 +166,26 @@ func splitList(s string) []string {
 }
 
 // loadRepoFile reads a .repo file from disk.
-func loadRepoFile(file string, vars map[string]string) ([]FileRepo, error) {
+func loadRepoFile(file string, vars map[string]string) ([]fileRepo, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return nil, fmt.Errorf("repo file: %w", err)
 	}
 	defer f.Close()
-	repos, err := ParseRepoFile(f, vars)
+	repos, err := parseRepoFile(f, vars)
 	if err != nil {
 		return nil, fmt.Errorf("repo file %s: %w", file, err)
 	}
 	return repos, nil
 }
 
-// YumVars returns the variables yum expands in .repo files and URLs on a
+// yumVars returns the variables yum expands in .repo files and URLs on a
 // CentOS box of this release and arch: $releasever, $basearch (i386 for
 // i686), $arch,
 // $infra ("stock", as /etc/yum/vars/infra says on an installed box),
 // $contentdir ("centos", "altarch" off x86_64), and $YUM0-$YUM9 from the
 // environment as yum takes them; extra (a manifest's vars) override them.
-func YumVars(releasever, arch string, extra map[string]string) map[string]string {
+func yumVars(releasever, arch string, extra map[string]string) map[string]string {
 	contentdir := "centos"
 	if arch != "x86_64" && arch != "i386" && arch != "i686" {
 		contentdir = "altarch"

@@ -33,11 +33,11 @@ enabled=0
 `
 
 func TestParseRepoFile(t *testing.T) {
-	repos, err := ParseRepoFile(strings.NewReader(centosBase), YumVars("6.6", "x86_64", nil))
+	repos, err := parseRepoFile(strings.NewReader(centosBase), yumVars("6.6", "x86_64", nil))
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []FileRepo{
+	want := []fileRepo{
 		{Repo: resolver.Repo{ID: "base", BaseURLs: []string{"http://vault.centos.org/6.6/os/x86_64/", "http://mirror.local/centos/6.6/os/x86_64/"},
 			GPGKeys: []string{"file:///etc/pki/rpm-gpg/RPM-GPG-KEY-CentOS-6"}, GPGCheck: true, Priority: 99, Exclude: []string{}, IncludePkgs: []string{}}, Enabled: true},
 		{Repo: resolver.Repo{ID: "updates", Mirrorlist: "http://mirrorlist.centos.org/?release=6.6&arch=x86_64&repo=updates", BaseURLs: []string{}, GPGKeys: []string{}, Priority: 10, Exclude: []string{}, IncludePkgs: []string{}}, Enabled: true},
@@ -47,7 +47,7 @@ func TestParseRepoFile(t *testing.T) {
 		t.Errorf("got  %+v\nwant %+v", repos, want)
 	}
 	for _, bad := range []string{"baseurl=x\n", "[a]\nnonsense\n", "[a]\nname=x\n", "[a]\nbaseurl=/x\npriority=high\n", "[a]\nbaseurl=/x\nenabled=maybe\n"} {
-		if _, err := ParseRepoFile(strings.NewReader(bad), YumVars("6", "x86_64", nil)); err == nil {
+		if _, err := parseRepoFile(strings.NewReader(bad), yumVars("6", "x86_64", nil)); err == nil {
 			t.Errorf("%q parsed", bad)
 		}
 	}
@@ -94,7 +94,7 @@ func TestParseRepoFileAsYumReadsIt(t *testing.T) {
 		{"garbage after the header", "[base] x\nbaseurl=" + vault + "\n", nil, nil},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
-			repos, err := ParseRepoFile(strings.NewReader(tt.file), YumVars("6.6", "x86_64", nil))
+			repos, err := parseRepoFile(strings.NewReader(tt.file), yumVars("6.6", "x86_64", nil))
 			if tt.want == nil {
 				if err == nil {
 					t.Fatalf("parsed: %+v", repos)
@@ -117,7 +117,7 @@ func TestParseRepoFileAsYumReadsIt(t *testing.T) {
 			}
 		})
 	}
-	repos, err := ParseRepoFile(strings.NewReader("[base]\nbaseurl="+vault+"\n[base]\ngpgcheck=0\n"), YumVars("6.6", "x86_64", nil))
+	repos, err := parseRepoFile(strings.NewReader("[base]\nbaseurl="+vault+"\n[base]\ngpgcheck=0\n"), yumVars("6.6", "x86_64", nil))
 	if err != nil || len(repos) != 1 || repos[0].GPGCheck {
 		t.Errorf("the second [base] did not add to the first: %+v %v", repos, err)
 	}
@@ -152,26 +152,26 @@ func TestManifestRepoIDsAreUnique(t *testing.T) {
 // trees are .../6.6/os/i386/), $arch the machine's own.
 func TestYumVarsBasearch(t *testing.T) {
 	for arch, want := range map[string]string{"x86_64": "x86_64", "i686": "i386", "i386": "i386", "noarch": "noarch"} {
-		v := YumVars("6.6", arch, nil)
+		v := yumVars("6.6", arch, nil)
 		if v["basearch"] != want || v["arch"] != arch {
 			t.Errorf("%s: basearch %q arch %q, want %q %q", arch, v["basearch"], v["arch"], want, arch)
 		}
 	}
-	if got := expandVars("http://vault.centos.org/$releasever/os/$basearch/", YumVars("6.6", "i686", nil)); got != "http://vault.centos.org/6.6/os/i386/" {
+	if got := expandVars("http://vault.centos.org/$releasever/os/$basearch/", yumVars("6.6", "i686", nil)); got != "http://vault.centos.org/6.6/os/i386/" {
 		t.Errorf("i686 baseurl %s", got)
 	}
 }
 
 func TestYumVars(t *testing.T) {
 	t.Setenv("YUM0", "el6")
-	vars := YumVars("6.6", "x86_64", map[string]string{"infra": "container"})
+	vars := yumVars("6.6", "x86_64", map[string]string{"infra": "container"})
 	for in, want := range map[string]string{
 		"http://mirrorlist.centos.org/?release=$releasever&arch=$basearch&repo=os&infra=$infra": "http://mirrorlist.centos.org/?release=6.6&arch=x86_64&repo=os&infra=container",
 		"http://mirror.centos.org/$contentdir/${releasever}/os/$arch/":                          "http://mirror.centos.org/centos/6.6/os/x86_64/",
 		"http://mirror.local/$YUM0/":    "http://mirror.local/el6/",
 		"http://mirror.local/$archive/": "http://mirror.local/$archive/",
 	} {
-		repos, err := ParseRepoFile(strings.NewReader("[a]\nbaseurl="+in+"\n"), vars)
+		repos, err := parseRepoFile(strings.NewReader("[a]\nbaseurl="+in+"\n"), vars)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -179,7 +179,7 @@ func TestYumVars(t *testing.T) {
 			t.Errorf("%s\n got %s\nwant %s", in, got, want)
 		}
 	}
-	if d := YumVars("7", "aarch64", nil)["contentdir"]; d != "altarch" {
+	if d := yumVars("7", "aarch64", nil)["contentdir"]; d != "altarch" {
 		t.Errorf("contentdir on aarch64: %q", d)
 	}
 }
@@ -188,7 +188,7 @@ func FuzzParseRepoFile(f *testing.F) {
 	f.Add("[base]\nmirrorlist=http://mirrorlist.centos.org/?release=$releasever&arch=$basearch&repo=os&infra=$infra\nexclude=kernel* ,docker*\nenabled=0\n")
 	f.Add("[a]\nbaseurl=http://x/$YUM0/\n  http://y/\nskip_if_unavailable=1\n")
 	f.Fuzz(func(t *testing.T, s string) {
-		repos, err := ParseRepoFile(strings.NewReader(s), YumVars("6", "x86_64", nil))
+		repos, err := parseRepoFile(strings.NewReader(s), yumVars("6", "x86_64", nil))
 		if err != nil {
 			return
 		}

@@ -1,11 +1,10 @@
-package rpmdb_test
+package rpmdb
 
 import (
 	"strings"
 	"testing"
 
 	"github.com/rpmvault/rpmvault/resolver"
-	"github.com/rpmvault/rpmvault/resolver/rpmdb"
 )
 
 const sampleCapture = `@ bash (none) 4.1.2 15.el6_4 x86_64
@@ -32,7 +31,7 @@ E dm_task_create@Base
 `
 
 func TestParseBaselineCapture(t *testing.T) {
-	b, err := rpmdb.ParseBaseline(strings.NewReader(sampleCapture))
+	b, err := ParseBaseline(strings.NewReader(sampleCapture))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,7 +100,7 @@ func TestParseBaselineForms(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			b, err := rpmdb.ParseBaseline(strings.NewReader(tt.in))
+			b, err := ParseBaseline(strings.NewReader(tt.in))
 			if tt.err != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.err) {
 					t.Fatalf("want error %q, got %v", tt.err, err)
@@ -133,7 +132,7 @@ func TestParseNEVRAForms(t *testing.T) {
 		{"2:tar-2:1.23-11.el6.x86_64", ""},
 		{":tar-1.23-11.el6.x86_64", ""},
 	} {
-		p, err := rpmdb.ParseNEVRA(tt.in)
+		p, err := parseNEVRA(tt.in)
 		switch {
 		case tt.want == "" && err == nil:
 			t.Errorf("%s: parsed as %s", tt.in, p.NEVRA())
@@ -149,7 +148,7 @@ func FuzzParseBaseline(f *testing.F) {
 	f.Add(sampleCapture)
 	f.Add("@ tar 2 1.23 11.el6 x86_64\nL 64 x86_64 - /x\nE a@\n")
 	f.Fuzz(func(t *testing.T, s string) {
-		b, err := rpmdb.ParseBaseline(strings.NewReader(s))
+		b, err := ParseBaseline(strings.NewReader(s))
 		if err != nil {
 			return
 		}
@@ -170,7 +169,7 @@ func FuzzParseBaseline(f *testing.F) {
 
 func TestParseInstalled(t *testing.T) {
 	in := "# rpm -qa --qf ...\ntar 2 1.23 11.el6 x86_64\nbash (none) 4.1.2 29.el6 x86_64\ngpg-pubkey (none) c105b9de 4e0fd3a3 (none)\nglibc-2.12-1.149.el6.x86_64\nlibcgroup-0:0.40.rc1-15.el6_6.x86_64\n\n"
-	pkgs, err := rpmdb.ParseInstalled(strings.NewReader(in))
+	pkgs, err := ParseInstalled(strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +182,7 @@ func TestParseInstalled(t *testing.T) {
 		t.Errorf("got %v", got)
 	}
 	for _, bad := range []string{"tar x 1 1 x86_64\n", "just-a-name\n", "a b c\n"} {
-		if _, err := rpmdb.ParseInstalled(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "line 1") {
+		if _, err := ParseInstalled(strings.NewReader(bad)); err == nil || !strings.Contains(err.Error(), "line 1") {
 			t.Errorf("%q: %v", bad, err)
 		}
 	}
@@ -192,7 +191,7 @@ func TestParseInstalled(t *testing.T) {
 func FuzzParseInstalled(f *testing.F) {
 	f.Add("tar 2 1.23 11.el6 x86_64\nglibc-2.12-1.149.el6.x86_64\n")
 	f.Fuzz(func(t *testing.T, s string) {
-		pkgs, err := rpmdb.ParseInstalled(strings.NewReader(s))
+		pkgs, err := ParseInstalled(strings.NewReader(s))
 		if err == nil {
 			for _, p := range pkgs {
 				if p.Name == "" || p.EVR.Version == "" {

@@ -110,7 +110,7 @@ func parseInstalledLine(text string) (*resolver.Package, error) {
 		}
 		return p, nil
 	}
-	p, err := ParseNEVRA(f[0])
+	p, err := parseNEVRA(f[0])
 	if err != nil {
 		if len(f) == 5 {
 			return nil, fmt.Errorf("bad epoch %q", f[1])
@@ -136,8 +136,8 @@ func isDigits(s string) bool {
 	return true
 }
 
-// ParseNEVRA parses name-[epoch:]version-release.arch.
-func ParseNEVRA(s string) (*resolver.Package, error) {
+// parseNEVRA parses name-[epoch:]version-release.arch.
+func parseNEVRA(s string) (*resolver.Package, error) {
 	dot := strings.LastIndexByte(s, '.')
 	if dot <= 0 || dot == len(s)-1 {
 		return nil, fmt.Errorf("%q has no .arch", s)
