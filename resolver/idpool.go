@@ -3,6 +3,7 @@ package resolver
 import (
 	"iter"
 	"strings"
+	"unsafe"
 )
 
 // The solver works on ids, as libsolv's Pool does: every name, version,
@@ -60,7 +61,7 @@ type idPool struct {
 	// file counts: the first heap id of each.
 	nbs, nbe, nbd, nbf uint32
 
-	strs   []string // strings from nbs on
+	strs   strArena // strings from nbs on
 	strIdx strIndex // over strs, by their index in it
 	evrs   []evrRec // EVRs from nbe on
 	// evrIdx finds every EVR, the base's included; it is built on the
@@ -115,13 +116,11 @@ const releaseEvery = 64
 // releases of a mapped base (see solver.pkgRules).
 const rulesReleaseEvery = 1024
 
-// copied returns string id's value as the heap's own: a base string is
-// copied out of the mapped entry (see materialise).
+// copied returns string id's value as a string of its own: not a view of
+// the mapped entry (see materialise) nor of the heap's arena, whose chunk
+// it would keep alive.
 func (p *idPool) copied(id strID) string {
-	if uint32(id) < p.nbs {
-		return strings.Clone(p.base.blob[p.base.strOff[id]:p.base.strOff[id+1]])
-	}
-	return p.strs[uint32(id)-p.nbs]
+	return strings.Clone(p.str(id))
 }
 
 // releaseBase drops the pages of the base's read-only sections, when it
@@ -136,7 +135,7 @@ func (p *idPool) releaseBase() {
 func newIDPool(sizeHint int) *idPool {
 	sizeHint = max(sizeHint, 8)
 	return &idPool{
-		strs: make([]string, 1, sizeHint),
+		strs: newStrArena(sizeHint),
 		evrs: make([]evrRec, 1, sizeHint/4),
 		deps: make([]depRec, 1, 4*sizeHint),
 	}
@@ -148,11 +147,11 @@ func (p *idPool) str(id strID) string {
 	if uint32(id) < p.nbs {
 		return p.base.blob[p.base.strOff[id]:p.base.strOff[id+1]]
 	}
-	return p.strs[uint32(id)-p.nbs]
+	return p.strs.at(uint32(id) - p.nbs)
 }
 
 // nstrs is how many strings the pool has.
-func (p *idPool) nstrs() int { return int(p.nbs) + len(p.strs) }
+func (p *idPool) nstrs() int { return int(p.nbs) + p.strs.len() }
 
 func (p *idPool) evrRec(id evrID) evrRec {
 	if uint32(id) < p.nbe {
@@ -215,7 +214,7 @@ func (p *idPool) index() {
 	if p.evrIdx != nil {
 		return
 	}
-	p.strIdx.build(p.strs)
+	p.strIdx.build(&p.strs)
 	p.evrIdx = make(map[evrRec]evrID, p.nevrs())
 	for i := range p.nevrs() {
 		p.evrIdx[p.evrRec(evrID(i))] = evrID(i)
@@ -227,8 +226,7 @@ func (p *idPool) intern(s string) strID {
 	if id, ok := p.lookup(s); ok {
 		return id
 	}
-	p.strs = append(p.strs, s)
-	return p.strIdx.add(p.strs, strID(len(p.strs)-1)) + strID(p.nbs)
+	return p.strIdx.add(&p.strs, strID(p.strs.add(unsafe.Slice(unsafe.StringData(s), len(s))))) + strID(p.nbs)
 }
 
 // internBytes is intern for a []byte, copying it only when new.
@@ -237,11 +235,7 @@ func (p *idPool) internBytes(b []byte) strID {
 	if id, ok := p.base.find(bytesView(b)); ok {
 		return id
 	}
-	if id, ok := p.strIdx.findBytes(p.strs, b); ok {
-		return id + strID(p.nbs)
-	}
-	p.strs = append(p.strs, string(b))
-	return p.strIdx.add(p.strs, strID(len(p.strs)-1)) + strID(p.nbs)
+	return p.strIdx.internBytes(&p.strs, b) + strID(p.nbs)
 }
 
 // lookup returns s's id, or false when no record uses s.
@@ -250,7 +244,7 @@ func (p *idPool) lookup(s string) (strID, bool) {
 	if id, ok := p.base.find(s); ok {
 		return id, true
 	}
-	id, ok := p.strIdx.find(p.strs, s)
+	id, ok := p.strIdx.find(&p.strs, s)
 	return id + strID(p.nbs), ok
 }
 

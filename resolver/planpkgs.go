@@ -140,7 +140,7 @@ func (m *planMaker) copyStrings() {
 // str is string id's value, from the arena or the pool's heap.
 func (m *planMaker) str(id strID) string {
 	if uint32(id) >= m.pool.nbs {
-		return m.pool.strs[uint32(id)-m.pool.nbs]
+		return m.pool.str(id) // a view of the pool's heap arena
 	}
 	if id == 0 {
 		return ""

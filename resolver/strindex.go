@@ -1,6 +1,77 @@
 package resolver
 
-import "hash/maphash"
+import (
+	"hash/maphash"
+	"unsafe"
+)
+
+// strArena holds a pool's heap strings back to back in large chunks, as
+// libsolv's stringpool does: a repo has hundreds of thousands of strings,
+// and as Go strings each was an allocation, rounded up to its size class,
+// behind a 16-byte header the collector traced. Here a string costs its
+// bytes and 8 bytes of position, and the chunks hold no pointers. A chunk
+// is never moved, and its bytes are never written again once a string is
+// in them, so a string handed out stays valid (and keeps its chunk).
+type strArena struct {
+	chunks [][]byte // each filled up to its length, within its capacity
+	// locs are the strings in order, each chunk<<32 | its end in the
+	// chunk; a string starts where the one before it ends when that one
+	// is in the same chunk, and at 0 otherwise.
+	locs []uint64
+}
+
+// Chunks start small (a pool of a few installed packages) and double up
+// to arenaChunk; a longer string has a chunk of its own.
+const (
+	arenaFirstChunk = 4 << 10
+	arenaChunk      = 1 << 20
+)
+
+// newStrArena makes an arena with room for n strings' positions, holding
+// "" as string 0.
+func newStrArena(n int) strArena {
+	a := strArena{locs: make([]uint64, 0, max(n, 1))}
+	a.add(nil)
+	return a
+}
+
+func (a *strArena) len() int { return len(a.locs) }
+
+// at returns string k, a view of its chunk.
+func (a *strArena) at(k uint32) string {
+	loc := a.locs[k]
+	c, end := loc>>32, uint32(loc)
+	start := uint32(0)
+	if k > 0 {
+		if prev := a.locs[k-1]; prev>>32 == c {
+			start = uint32(prev)
+		}
+	}
+	if end == start {
+		return ""
+	}
+	return unsafe.String(&a.chunks[c][start], end-start)
+}
+
+// add appends a copy of b as the next string and returns its index.
+func (a *strArena) add(b []byte) uint32 {
+	if len(a.chunks) == 0 && len(b) == 0 {
+		a.locs = append(a.locs, 0) // "" needs no chunk
+		return uint32(len(a.locs) - 1)
+	}
+	last := len(a.chunks) - 1
+	if last < 0 || len(a.chunks[last])+len(b) > cap(a.chunks[last]) {
+		size := arenaFirstChunk
+		if last >= 0 {
+			size = min(2*cap(a.chunks[last]), arenaChunk)
+		}
+		a.chunks = append(a.chunks, make([]byte, 0, max(size, len(b))))
+		last++
+	}
+	a.chunks[last] = append(a.chunks[last], b...)
+	a.locs = append(a.locs, uint64(last)<<32|uint64(len(a.chunks[last])))
+	return uint32(len(a.locs) - 1)
+}
 
 // strIndex finds a string's id in a pool's table, as libsolv's stringpool
 // hash does: an open-addressing table of ids (4 bytes a slot, half full at
@@ -15,18 +86,19 @@ type strIndex struct {
 	dups int
 }
 
-// build indexes every string of strs, with room for as many as strs has
-// capacity for: a pool made for a repo's strings fills without rehashing.
-func (x *strIndex) build(strs []string) {
+// build indexes every string of a, with room for as many as a has
+// positions for: a pool made for a repo's strings fills without rehashing.
+func (x *strIndex) build(a *strArena) {
 	x.seed = maphash.MakeSeed()
-	x.slots = make([]uint32, tableSize(cap(strs)))
+	x.slots = make([]uint32, tableSize(cap(a.locs)))
 	x.n, x.dups = 0, 0
-	for i, s := range strs {
-		if _, ok := x.find(strs, s); ok {
+	for k := range a.len() {
+		s := a.at(uint32(k))
+		if _, ok := x.find(a, s); ok {
 			x.dups++
 			continue
 		}
-		x.insert(strs, strID(i))
+		x.insert(maphash.String(x.seed, s), strID(k))
 	}
 }
 
@@ -38,51 +110,68 @@ func tableSize(n int) int {
 	return size
 }
 
-func (x *strIndex) find(strs []string, s string) (strID, bool) {
+func (x *strIndex) find(a *strArena, s string) (strID, bool) {
 	mask := uint64(len(x.slots) - 1)
 	for i := maphash.String(x.seed, s) & mask; ; i = (i + 1) & mask {
 		v := x.slots[i]
 		if v == 0 {
 			return 0, false
 		}
-		if strs[v-1] == s {
+		if a.at(v-1) == s {
 			return strID(v - 1), true
 		}
 	}
 }
 
-func (x *strIndex) findBytes(strs []string, b []byte) (strID, bool) {
+// internBytes returns b's id, adding a copy of it to a when new; the hash
+// and the probe serve both.
+func (x *strIndex) internBytes(a *strArena, b []byte) strID {
+	h := maphash.Bytes(x.seed, b)
 	mask := uint64(len(x.slots) - 1)
-	for i := maphash.Bytes(x.seed, b) & mask; ; i = (i + 1) & mask {
+	i := h & mask
+	for ; ; i = (i + 1) & mask {
 		v := x.slots[i]
 		if v == 0 {
-			return 0, false
+			break
 		}
-		if strs[v-1] == string(b) { // no allocation: the compiler compares in place
-			return strID(v - 1), true
+		if a.at(v-1) == string(b) { // no allocation: the compiler compares in place
+			return strID(v - 1)
 		}
 	}
-}
-
-// add indexes strs[id], a string not in the table yet, and returns id.
-func (x *strIndex) add(strs []string, id strID) strID {
+	id := strID(a.add(b))
 	if 2*(x.n+1) > len(x.slots) {
-		old := x.slots
-		x.slots = make([]uint32, 2*len(old))
-		x.n = 0
-		for _, v := range old {
-			if v != 0 {
-				x.insert(strs, strID(v-1))
-			}
-		}
+		x.grow(a)
+		x.insert(h, id)
+		return id
 	}
-	x.insert(strs, id)
+	x.slots[i] = uint32(id) + 1
+	x.n++
 	return id
 }
 
-func (x *strIndex) insert(strs []string, id strID) {
+// add indexes string id of a, not in the table yet, and returns id.
+func (x *strIndex) add(a *strArena, id strID) strID {
+	if 2*(x.n+1) > len(x.slots) {
+		x.grow(a)
+	}
+	x.insert(maphash.String(x.seed, a.at(uint32(id))), id)
+	return id
+}
+
+func (x *strIndex) grow(a *strArena) {
+	old := x.slots
+	x.slots = make([]uint32, 2*len(old))
+	x.n = 0
+	for _, v := range old {
+		if v != 0 {
+			x.insert(maphash.String(x.seed, a.at(v-1)), strID(v-1))
+		}
+	}
+}
+
+func (x *strIndex) insert(h uint64, id strID) {
 	mask := uint64(len(x.slots) - 1)
-	i := maphash.String(x.seed, strs[id]) & mask
+	i := h & mask
 	for x.slots[i] != 0 {
 		i = (i + 1) & mask
 	}

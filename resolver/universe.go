@@ -172,7 +172,7 @@ type partSizes struct{ pkgs, strs, deps, files int }
 // match: a repo read from XML then fills it without copying it as it grows.
 func newRepoPartSized(z partSizes) *repoPart {
 	pl := &idPool{
-		strs:  make([]string, 1, max(z.strs, 8)),
+		strs:  newStrArena(max(z.strs, 8)),
 		evrs:  make([]evrRec, 1, 64),
 		deps:  make([]depRec, 1, max(z.deps, 8)),
 		files: make([]strID, 0, z.files),
