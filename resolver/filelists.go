@@ -133,7 +133,9 @@ type filelistsMatch struct {
 }
 
 func newFilelistsMatch(u *Universe, repo strID) *filelistsMatch {
-	m := &filelistsMatch{pool: u.pool, bySum: make(map[strID]int32)}
+	// Sized at once: grown from empty, the map of a large repo's
+	// checksums left several times its size as garbage.
+	m := &filelistsMatch{pool: u.pool, bySum: make(map[strID]int32, len(u.pkgs))}
 	for k := range u.pkgs {
 		if r := &u.pkgs[k]; r.repo == repo && r.sumHex != 0 {
 			m.bySum[r.sumHex] = int32(k)
