@@ -76,12 +76,9 @@ func order(plan *Plan, s *solver) {
 // providing what i requires (Requires(pre)/(post) included), by plan
 // index. They are read from m's copies of the planned packages'
 // dependencies (plan.Packages[i] is m's slot i) and whatProvides, whose
-// answers for them the rules cached.
-func (s *solver) orderEdges(m *planMaker) [][]int {
-	index := make(map[int32]int, len(s.planIDs))
-	for i, id := range s.planIDs {
-		index[id] = i
-	}
+// answers for them the rules cached. index is the plan index of each
+// planned package's id.
+func (s *solver) orderEdges(m *planMaker, index map[int32]int) [][]int {
 	edges := make([][]int, len(s.planIDs))
 	for i := range s.planIDs {
 		sl := &m.slots[i]

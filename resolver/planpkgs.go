@@ -60,7 +60,7 @@ const planReleaseEvery = 256
 
 // planArenaRelease is how far planMaker reads into the entry's strings
 // between releases of the entry.
-const planArenaRelease = 1 << 20
+const planArenaRelease = 512 << 10
 
 // want notes string id for the arena.
 func (m *planMaker) want(id strID) {
@@ -120,6 +120,9 @@ func (m *planMaker) copyStrings() {
 	for _, id := range m.ids {
 		total += int(b.strOff[id+1] - b.strOff[id])
 	}
+	// The offsets just read are what the copy reads again: the copy
+	// faults them back a few at a time, as it releases.
+	m.pool.releaseBase()
 	var sb strings.Builder
 	sb.Grow(total)
 	m.offs = make([]uint32, len(m.ids)+1)

@@ -102,10 +102,12 @@ func (s *solver) plan() *Plan {
 		s.planIDs = append(s.planIDs, i)
 	}
 	m := &planMaker{pool: s.pool, u: s.u}
-	for _, i := range s.planIDs {
+	index := make(map[int32]int, len(s.planIDs)) // plan index (and slot) by id
+	for j, i := range s.planIDs {
 		m.add(i-s.instEnd, false)
+		index[i] = j
 	}
-	s.planEdges = s.orderEdges(m)
+	s.planEdges = s.orderEdges(m, index)
 	// Only the reasons and the replaced packages are left to read, from
 	// the records; the rules and their look-ups can go.
 	s.sat, s.info, s.litBuf, s.choiceOrig = nil, nil, nil, nil
@@ -130,15 +132,27 @@ func (s *solver) plan() *Plan {
 		if e.replaces >= 0 {
 			repl[j] = slotOf(e.replaces)
 		}
+		// The package named is nearly always planned too: its record
+		// and dependencies are read from its slot, not from the entry
+		// again, in an order its pages are not in.
+		slot, inPlan := index[e.reason.by]
 		if by := e.reason.by; by > 0 {
-			r := s.rec(by)
-			reasons[j].by = [3]uint32{uint32(r.name), uint32(r.evr), uint32(r.arch)}
-			m.want(r.name)
-			m.want(r.arch)
-			m.wantEVR(r.evr)
+			r := s.rec
+			if inPlan {
+				r = func(int32) pkgRec { return m.slots[slot].rec.pkgRec }
+			}
+			rec := r(by)
+			reasons[j].by = [3]uint32{uint32(rec.name), uint32(rec.evr), uint32(rec.arch)}
+			m.want(rec.name)
+			m.want(rec.arch)
+			m.wantEVR(rec.evr)
 		}
-		if e.reason.dep >= 0 {
-			reasons[j].dep = s.pool.depAt(uint32(e.reason.dep))
+		if k := e.reason.dep; k >= 0 {
+			if sl := &m.slots[slot]; inPlan && uint32(k) >= sl.rec.dep && uint32(k) < sl.rec.obs {
+				reasons[j].dep = m.deps[sl.dep+int(uint32(k)-sl.rec.dep)]
+			} else {
+				reasons[j].dep = s.pool.depAt(uint32(k))
+			}
 			m.wantDep(reasons[j].dep)
 		}
 	}
