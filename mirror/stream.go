@@ -1,12 +1,15 @@
 package mirror
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
 
 	"github.com/rpmvault/rpmvault/internal/digest"
+	"github.com/rpmvault/rpmvault/internal/rpmfile"
 	"github.com/rpmvault/rpmvault/lock"
 	"github.com/rpmvault/rpmvault/resolver/fetch"
 	"github.com/rpmvault/rpmvault/resolver/rpmmd"
@@ -15,13 +18,23 @@ import (
 
 // Streaming: into a store that is not a directory on this machine (S3), a
 // package pinned by sha256 goes straight from the download into the
-// store's Put, with no local file and one pass over its bytes:
+// store's Put, with no local file and one pass over its bytes. Its header
+// is read and checked first (digests, header signatures, the lock's
+// NEVRA); then, for a package whose payload only a SHA-256 payload digest
+// covers (rpm 4.14 and later):
+//
+//	HTTP body → digest.Reader with a Pair (the file's sha256 against the
+//	            pin and the payload digest against the header, in one pass)
+//	          → store.Put (which recognises the digest.Reader: no second hash)
+//
+// and for one signed over header+payload or held to its file digests
+// (CentOS 6's packages):
 //
 //	HTTP body → rpmCheck (VerifyRPM on a copy, its own goroutine)
 //	          → digest.Reader (sha256 and size against the pin)
-//	          → store.Put (which recognises the digest.Reader: no second hash)
+//	          → store.Put
 //
-// Both checks hold back the last bytes until their verdict is in, and the
+// Every check holds back the last bytes until its verdict is in, and the
 // store makes an object visible only with its last byte (a PUT with a
 // Content-Length, a multipart upload completed after its last part, both
 // If-None-Match: *), so a package that fails any check — signature, header
@@ -46,12 +59,21 @@ type sourceError struct{ err error }
 func (e *sourceError) Error() string { return e.err.Error() }
 func (e *sourceError) Unwrap() error { return e.err }
 
-type sourceReader struct{ r io.Reader }
+// sourceReader marks its source's errors as *sourceError, and keeps the
+// first (a parser that reads through it may not wrap it with %w).
+type sourceReader struct {
+	r   io.Reader
+	err *sourceError
+}
 
-func (s sourceReader) Read(p []byte) (int, error) {
+func (s *sourceReader) Read(p []byte) (int, error) {
 	k, err := s.r.Read(p)
 	if err != nil && err != io.EOF {
-		err = &sourceError{err}
+		serr := &sourceError{err}
+		if s.err == nil {
+			s.err = serr
+		}
+		err = serr
 	}
 	return k, err
 }
@@ -107,23 +129,85 @@ func (m *mirrorer) stream(ctx context.Context, p *lock.Package, url, want string
 	if size <= 0 {
 		size = -1
 	}
-	check := newRPMCheck(sourceReader{body}, size, func(r io.Reader) (*RPMFacts, error) {
+	src := &sourceReader{r: body}
+	// The header first: what covers the payload decides how it is checked.
+	raw, err := rpmfile.ReadRawHeader(src)
+	if err != nil {
+		if src.err != nil {
+			return 0, nil, src.err // the download broke off, not a bad header
+		}
+		return 0, nil, &VerifyError{Package: p.NEVRA(), URL: url, Detail: err.Error()}
+	}
+	hc, err := checkHeader(raw, m.keys[p.RepoID])
+	if err != nil {
+		return int64(len(raw.Bytes)), nil, &VerifyError{Package: p.NEVRA(), URL: url, Detail: err.Error()}
+	}
+	whole := io.MultiReader(bytes.NewReader(raw.Bytes), src)
+	if hc.sha256PayloadOnly() {
+		return m.streamPair(ctx, p, url, want, size, hc, whole)
+	}
+	// Signatures over the payload, or its file digests: VerifyRPM reads a
+	// copy of the stream on its own goroutine.
+	check := newRPMCheck(whole, size, func(r io.Reader) (*RPMFacts, error) {
 		f, err := verifyRPM(r, m.keys[p.RepoID], false)
 		if err != nil {
 			return nil, &VerifyError{Package: p.NEVRA(), URL: url, Detail: err.Error()}
 		}
-		f.SHA256 = want
-		if p.Size > 0 && f.Size != p.Size {
-			return nil, &VerifyError{Package: p.NEVRA(), URL: url, Detail: fmt.Sprintf("size %d bytes, the lock says %d", f.Size, p.Size)}
-		}
-		if err := f.Matches(*p); err != nil {
-			return nil, &VerifyError{Package: p.NEVRA(), URL: url, Detail: err.Error()}
-		}
-		return f, nil
+		return f, m.checkFacts(p, url, want, f)
 	})
 	defer check.Close()
 	err = m.opts.Store.Put(ctx, want, size, digest.NewReader(check, want, size))
-	n, got := check.n, check.facts
+	return m.stored(ctx, p, url, want, check.n, check.facts, err)
+}
+
+// streamPair streams a package whose payload is held to a SHA-256 payload
+// digest and nothing else (rpm 4.14 and later write one; a header
+// signature, already checked, covers it): the payload digest is taken in
+// the same pass as the file's sha256, by one digest.Pair, and checked with
+// it before the last bytes go to the store. Whatever the header says that
+// does not depend on the payload is checked before the first byte goes.
+func (m *mirrorer) streamPair(ctx context.Context, p *lock.Package, url, want string, size int64, hc *headerCheck, whole io.Reader) (int64, *RPMFacts, error) {
+	hdrLen := int64(len(hc.raw.Bytes))
+	verr := func(err error) error { return &VerifyError{Package: p.NEVRA(), URL: url, Detail: err.Error()} }
+	if err := hc.unsigned(); err != nil {
+		return hdrLen, nil, verr(err)
+	}
+	if err := hc.facts(0).Matches(*p); err != nil {
+		return hdrLen, nil, verr(err)
+	}
+	var got *RPMFacts
+	var dr *digest.Reader
+	dr = digest.NewPairReader(whole, want, size, hdrLen, func(payload [sha256.Size]byte) error {
+		if err := hc.checkPayloadSum(payload[:]); err != nil {
+			return verr(err)
+		}
+		f := hc.facts(dr.N() - hdrLen)
+		if err := m.checkFacts(p, url, want, f); err != nil {
+			return err
+		}
+		got = f
+		return nil
+	})
+	err := m.opts.Store.Put(ctx, want, size, dr)
+	return m.stored(ctx, p, url, want, max(dr.N(), hdrLen), got, err)
+}
+
+// checkFacts holds verified facts to the lock entry p, and names them
+// with the pinned sha256 the store checks.
+func (m *mirrorer) checkFacts(p *lock.Package, url, want string, f *RPMFacts) error {
+	f.SHA256 = want
+	if p.Size > 0 && f.Size != p.Size {
+		return &VerifyError{Package: p.NEVRA(), URL: url, Detail: fmt.Sprintf("size %d bytes, the lock says %d", f.Size, p.Size)}
+	}
+	if err := f.Matches(*p); err != nil {
+		return &VerifyError{Package: p.NEVRA(), URL: url, Detail: err.Error()}
+	}
+	return nil
+}
+
+// stored sorts out the outcome of a streamed Put: n bytes read from the
+// source, got the verified facts (nil when Put read nothing).
+func (m *mirrorer) stored(ctx context.Context, p *lock.Package, url, want string, n int64, got *RPMFacts, err error) (int64, *RPMFacts, error) {
 	var verr *VerifyError
 	var cerr *store.CorruptError
 	var serr *sourceError

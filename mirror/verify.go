@@ -17,7 +17,6 @@ import (
 
 	"github.com/rpmvault/rpmvault/internal/rpmfile"
 	"github.com/rpmvault/rpmvault/lock"
-	"github.com/rpmvault/rpmvault/resolver"
 )
 
 // VerifyError says that content is not what it must be: a checksum, size,
@@ -131,124 +130,17 @@ func verifyRPM(r io.Reader, keys *Keyring, hashWhole bool) (*RPMFacts, error) {
 	if err != nil {
 		return nil, err
 	}
-	sigHeader := raw.Signature()
-	hdr := raw.Main()
-	sigs, err := rpmfile.ParseIndex(sigHeader)
+	hc, err := checkHeader(raw, keys)
 	if err != nil {
-		return nil, fmt.Errorf("signature header: %w", err)
-	}
-	main, err := rpmfile.ParseIndex(hdr)
-	if err != nil {
-		return nil, fmt.Errorf("header: %w", err)
-	}
-	if err := raw.CheckDigests(); err != nil {
 		return nil, err
 	}
-	parsed, err := rpmfile.ParseHeader(raw)
+	n, err := hc.checkPayload(tee)
 	if err != nil {
-		return nil, fmt.Errorf("header: %w", err)
+		return nil, err
 	}
-	// Hash the payload once for every digest and signature that covers it.
-	// (CentOS 6's packages have no payload digest: rpm 4.14 added it.)
-	wantPayload, hasPayloadDigest := main.Str(tagPayloadDigest) // a string array: its first element
-	var payloadSum hash.Hash
-	if hasPayloadDigest {
-		algo, err := rpmfile.DigestAlgo(parsed, tagPayloadDigestAlgo, crypto.SHA256)
-		if err != nil {
-			return nil, fmt.Errorf("payload digest: %w", err)
-		}
-		payloadSum = algo.New()
-	}
-	// With no writers the copy still reads through to the file's digest.
-	var writers []io.Writer
-	if hasPayloadDigest {
-		writers = append(writers, payloadSum)
-	}
-	type pending struct {
-		h      hash.Hash
-		verify func(hash.Hash) error
-	}
-	var checks []pending
-	signer := ""
-	headerSigned, payloadSigned := false, false
-	for _, tag := range []int{sigTagRSA, sigTagDSA, sigTagPGP, sigTagGPG} {
-		blob, ok := sigs.Bin(tag)
-		if !ok {
-			continue
-		}
-		coversPayload := tag == sigTagPGP || tag == sigTagGPG
-		h, verify, keyID, err := signatureCheck(blob, keys)
-		if err != nil {
-			return nil, err
-		}
-		signer = keyID
-		h.Write(hdr)
-		if !coversPayload {
-			// A header signature is checked before the payload is read: the
-			// file digests the payload is held to must come from a header
-			// a trusted key signed.
-			if err := verify(h); err != nil {
-				return nil, err
-			}
-			headerSigned = true
-			continue
-		}
-		writers = append(writers, h)
-		payloadSigned = true
-		checks = append(checks, pending{h, verify})
-	}
-	// Signed header, nothing signed over the payload: only the signed
-	// header's file digests can vouch for the payload. Check them as the
-	// payload streams by.
-	var fileCheck chan error
-	var pw *io.PipeWriter
-	if keys != nil && headerSigned && !payloadSigned && !hasPayloadDigest {
-		var pr *io.PipeReader
-		pr, pw = io.Pipe()
-		fileCheck = make(chan error, 1)
-		go func() {
-			err := checkFileDigests(parsed, pr)
-			pr.CloseWithError(err)
-			fileCheck <- err
-		}()
-		writers = append(writers, pw)
-	}
-	n, err := io.CopyBuffer(io.MultiWriter(writers...), tee, make([]byte, copyBuffer))
-	if fileCheck != nil {
-		pw.Close()
-		if ferr := <-fileCheck; ferr != nil {
-			return nil, fmt.Errorf("the header signature does not cover this payload: %w (a tampered package: fetch it again from a trusted source)", ferr)
-		}
-	}
-	if err != nil {
-		return nil, fmt.Errorf("read payload: %w", err)
-	}
-	if hasPayloadDigest {
-		if got := hex.EncodeToString(payloadSum.Sum(nil)); got != wantPayload {
-			return nil, fmt.Errorf("payload digest mismatch: want %s, got %s", wantPayload, got)
-		}
-	}
-	if keys != nil {
-		if len(checks) == 0 && !headerSigned {
-			return nil, fmt.Errorf("%w, and gpgcheck is on (set gpgcheck: false for the repo only if that is intended)", ErrNotSigned)
-		}
-		for _, c := range checks {
-			if err := c.verify(c.h); err != nil {
-				return nil, err
-			}
-		}
-	}
-	facts := &RPMFacts{Size: int64(len(raw.Bytes)) + n, KeyID: signer}
+	facts := hc.facts(n)
 	if whole != nil {
 		facts.SHA256 = hex.EncodeToString(whole.Sum())
-	}
-	if nevra, err := parsed.GetNEVRA(); err == nil {
-		facts.Name, facts.Version, facts.Release, facts.Arch = nevra.Name, nevra.Version, nevra.Release, nevra.Arch
-		facts.Epoch = nevra.Epoch
-		if raw.Source {
-			// A source RPM's ARCH is its build host's; rpm, yum and locks call it src.
-			facts.Arch = resolver.SourceArch
-		}
 	}
 	return facts, nil
 }

@@ -30,7 +30,9 @@ func (e *MismatchError) Error() string { return "sha256 " + e.Want + ": " + e.De
 // when the source reports EOF.
 type Reader struct {
 	r    io.Reader
-	h    hash.Hash
+	h    hash.Hash // nil when pair takes the sums
+	pair *Pair
+	last func(second [sha256.Size]byte) error
 	want string
 	size int64 // -1: not promised
 	n    int64
@@ -45,6 +47,20 @@ func NewReader(r io.Reader, want string, size int64) *Reader {
 		size = -1
 	}
 	return &Reader{r: r, h: sha256.New(), want: want, size: size}
+}
+
+// NewPairReader is NewReader for content that carries a digest of its own
+// tail: an RPM, whose header holds the SHA-256 of the payload after it. It
+// takes that second digest of what follows offset from in the same pass
+// (Pair), and once the content's own sum has matched it calls last with
+// the second digest, still before the last bytes are handed over: an error
+// from last stops the Reader as a mismatch does (that Read and Err return
+// it), so the consumer never commits content that last refused.
+func NewPairReader(r io.Reader, want string, size, from int64, last func(second [sha256.Size]byte) error) *Reader {
+	if size < 0 {
+		size = -1
+	}
+	return &Reader{r: r, pair: NewPair(from), last: last, want: want, size: size}
 }
 
 // Want is the SHA-256 the bytes must hash to.
@@ -85,7 +101,11 @@ func (v *Reader) Read(p []byte) (int, error) {
 		p = p[:v.size-v.n]
 	}
 	k, err := v.r.Read(p)
-	v.h.Write(p[:k])
+	if v.pair != nil {
+		v.pair.Write(p[:k])
+	} else {
+		v.h.Write(p[:k])
+	}
 	v.n += int64(k)
 	if v.size >= 0 && v.n == v.size {
 		// The last promised byte: check before handing it over.
@@ -121,9 +141,21 @@ func (v *Reader) Finish() error {
 }
 
 func (v *Reader) check() error {
-	if got := hex.EncodeToString(v.h.Sum(nil)); got != v.want {
+	var sum, second [sha256.Size]byte
+	if v.pair != nil {
+		sum, second = v.pair.Sums()
+	} else {
+		v.h.Sum(sum[:0])
+	}
+	if got := hex.EncodeToString(sum[:]); got != v.want {
 		v.err = &MismatchError{Want: v.want, Detail: "content hashes to sha256 " + got}
 		return v.err
+	}
+	if v.last != nil {
+		if err := v.last(second); err != nil {
+			v.err = err
+			return err
+		}
 	}
 	v.done = true
 	return nil

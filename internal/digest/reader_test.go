@@ -78,3 +78,66 @@ func TestReaderFinishAndSourceErrors(t *testing.T) {
 		t.Fatalf("source error: %v / %v", err, r.Err())
 	}
 }
+
+// TestPairReaderChecksTheTail: NewPairReader hands last the digest of what
+// follows its offset, after the content's own sum matched and before the
+// last bytes go out; last's refusal fails that Read as a mismatch does.
+func TestPairReaderChecksTheTail(t *testing.T) {
+	body := bytes.Repeat([]byte("header+payload "), 5000)
+	const from = 1234
+	tail := sha256.Sum256(body[from:])
+	refused := errors.New("payload digest mismatch")
+	for _, tc := range []struct {
+		name    string
+		src     []byte
+		size    int64
+		refuse  bool
+		wantErr error // nil: none; errMismatch: a *MismatchError
+	}{
+		{"right, sized", body, int64(len(body)), false, nil},
+		{"right, unsized", body, -1, false, nil},
+		{"last refuses, sized", body, int64(len(body)), true, refused},
+		{"last refuses, unsized", body, -1, true, refused},
+		{"wrong content", append(append([]byte{}, body[:len(body)-1]...), 'X'), int64(len(body)), false, errMismatch},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			calls := 0
+			last := func(second [sha256.Size]byte) error {
+				calls++
+				if second != tail {
+					t.Errorf("last got %x, want the tail's digest %x", second, tail)
+				}
+				if tc.refuse {
+					return refused
+				}
+				return nil
+			}
+			pr := NewPairReader(iotest.HalfReader(bytes.NewReader(tc.src)), hexSum(body), tc.size, from, last)
+			rec := &recorder{r: pr}
+			_, err := io.ReadAll(rec)
+			switch {
+			case tc.wantErr == nil:
+				if err != nil || !bytes.Equal(rec.got, body) || !pr.Verified() || calls != 1 {
+					t.Fatalf("err %v, passed on %d of %d bytes, verified %v, last called %d times", err, len(rec.got), len(body), pr.Verified(), calls)
+				}
+			case tc.wantErr == errMismatch:
+				var me *MismatchError
+				if !errors.As(err, &me) || calls != 0 {
+					t.Fatalf("err %v, last called %d times: want a mismatch before last", err, calls)
+				}
+			default:
+				if !errors.Is(err, tc.wantErr) || !errors.Is(pr.Err(), tc.wantErr) || pr.Verified() {
+					t.Fatalf("err %v / %v, want %v", err, pr.Err(), tc.wantErr)
+				}
+				// (Without a size the end is known only at EOF, after the
+				// last bytes: the error then is what the consumer sees.)
+				if tc.size >= 0 && len(rec.got) == len(body) {
+					t.Fatal("the last bytes were handed over although last refused them")
+				}
+			}
+		})
+	}
+}
+
+// errMismatch stands for "a *MismatchError" in tables.
+var errMismatch = errors.New("mismatch")
