@@ -93,7 +93,7 @@ func ValidAnswer(u *Universe, req Request, nevras []string) error {
 		}
 	}
 	for _, r := range extra {
-		if !holds(s, r.lits) {
+		if !holds(s, s.ruleLits(r)) {
 			return fmt.Errorf("violates a rule of kind %d of package %d", r.info.kind, r.info.pkg)
 		}
 	}

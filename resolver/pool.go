@@ -78,7 +78,7 @@ type solver struct {
 	// noUpdate marks installed packages a job replaces: they are kept or
 	// left, never upgraded on their own.
 	noUpdate map[int32]bool
-	litBuf   []sat.Lit // backing store of rule literals
+	pendLits []sat.Lit // the literals of pending rules (pendingRule)
 	jobs     []string  // the job rules' specs, by job index
 	planIDs  []int32   // the plan's packages, as plan() made it
 	// planEdges are the order's edges between them (orderEdges).

@@ -45,9 +45,18 @@ type ruleRanges struct {
 func lit(id int32) sat.Lit    { return sat.Lit(id) }
 func notLit(id int32) sat.Lit { return sat.Lit(-id) }
 
+// pendingRule is a rule before it joins the SAT solver: its literals are
+// solver.pendLits[off:off+n]. It holds no pointer, so that the hundreds of
+// thousands a large solve makes are copied as plain memory when their
+// slice grows, with no write barriers, and never scanned by the collector.
 type pendingRule struct {
-	lits []sat.Lit
-	info ruleInfo
+	off, n uint32
+	info   ruleInfo
+}
+
+// ruleLits are r's literals; the caller must not change them.
+func (s *solver) ruleLits(r pendingRule) []sat.Lit {
+	return s.pendLits[r.off : r.off+r.n : r.off+r.n]
 }
 
 // addRules generates every rule in libsolv's order and starts the SAT solver.
@@ -82,7 +91,7 @@ func (s *solver) addRules(constraints map[strID][]depRec) error {
 	if s.err != nil {
 		return s.err
 	}
-	pending = unify(pending)
+	pending = s.unify(pending)
 	s.sat = sat.New(n - 1)
 	// Sized for the package rules and one feature, update and job rule
 	// each: grown by appending, the rule tables of a large closure would
@@ -95,7 +104,7 @@ func (s *solver) addRules(constraints map[strID][]depRec) error {
 		return s.sat.Add(lits, weak)
 	}
 	for _, r := range pending {
-		add(r.lits, r.info, false)
+		add(s.ruleLits(r), r.info, false)
 	}
 	s.rng.pkgEnd = int32(len(s.info))
 
@@ -146,7 +155,7 @@ func (s *solver) addRules(constraints map[strID][]depRec) error {
 
 	s.rng.infarch = s.rng.jobEnd
 	for _, r := range s.infArchRules() {
-		add(r.lits, r.info, false)
+		add(s.ruleLits(r), r.info, false)
 	}
 	off := s.archSetNames(jobMatches)
 	for id := s.rng.infarch; id < int32(len(s.info)); id++ {
@@ -157,7 +166,7 @@ func (s *solver) addRules(constraints map[strID][]depRec) error {
 	s.rng.choice = int32(len(s.info))
 	if s.instEnd > 2 {
 		for _, r := range s.choiceRules() {
-			id := add(r.lits, r.info, true)
+			id := add(s.ruleLits(r), r.info, true)
 			s.choiceOrig[id] = r.info.other
 		}
 	}
@@ -210,13 +219,13 @@ func (s *solver) pkgRules(start int32, out []pendingRule) []pendingRule {
 				continue
 			}
 			if len(dp) == 0 {
-				out = append(out, pendingRule{s.litsOf(notLit(n), nil), ruleInfo{kind: ruleNothingProvides, pkg: n, dep: k}})
+				out = append(out, s.newRule(ruleInfo{kind: ruleNothingProvides, pkg: n, dep: k}, notLit(n), nil))
 				continue
 			}
 			if slices.Contains(dp, n) {
 				continue
 			}
-			out = append(out, pendingRule{s.litsOf(notLit(n), dp), ruleInfo{kind: ruleRequires, pkg: n, dep: k}})
+			out = append(out, s.newRule(ruleInfo{kind: ruleRequires, pkg: n, dep: k}, notLit(n), dp))
 			for _, q := range dp {
 				if !s.added[q] {
 					work = append(work, q)
@@ -275,24 +284,19 @@ func (s *solver) binRule(a, b int32, info ruleInfo) pendingRule {
 	if x > y {
 		x, y = y, x
 	}
-	return pendingRule{s.litsOf(x, nil, y), info}
+	return s.newRule(info, x, nil, y)
 }
 
-// litsOf returns the literals first, the packages of rest, then more,
-// carved from a shared buffer: a large solve has hundreds of thousands of
-// rules, and one allocation each would cost more than the rules.
-func (s *solver) litsOf(first sat.Lit, rest []int32, more ...sat.Lit) []sat.Lit {
-	n := 1 + len(rest) + len(more)
-	if len(s.litBuf)+n > cap(s.litBuf) {
-		s.litBuf = make([]sat.Lit, 0, max(1<<14, n))
-	}
-	start := len(s.litBuf)
-	s.litBuf = append(s.litBuf, first)
+// newRule makes a pending rule of the literals first, the packages of
+// rest, then more.
+func (s *solver) newRule(info ruleInfo, first sat.Lit, rest []int32, more ...sat.Lit) pendingRule {
+	off := len(s.pendLits)
+	s.pendLits = append(s.pendLits, first)
 	for _, q := range rest {
-		s.litBuf = append(s.litBuf, sat.Lit(q))
+		s.pendLits = append(s.pendLits, sat.Lit(q))
 	}
-	s.litBuf = append(s.litBuf, more...)
-	return s.litBuf[start : start+n : start+n]
+	s.pendLits = append(s.pendLits, more...)
+	return pendingRule{off: uint32(off), n: uint32(len(s.pendLits) - off), info: info}
 }
 
 // ruleCmp is libsolv's unifyrules_sortcmp: by first literal, then by the
@@ -337,11 +341,11 @@ func ruleCmp(a, b []sat.Lit) int {
 }
 
 // unify sorts package rules as libsolv does and drops duplicates.
-func unify(rules []pendingRule) []pendingRule {
-	slices.SortStableFunc(rules, func(a, b pendingRule) int { return ruleCmp(a.lits, b.lits) })
+func (s *solver) unify(rules []pendingRule) []pendingRule {
+	slices.SortStableFunc(rules, func(a, b pendingRule) int { return ruleCmp(s.ruleLits(a), s.ruleLits(b)) })
 	out := rules[:0]
 	for _, r := range rules {
-		if len(out) > 0 && ruleCmp(out[len(out)-1].lits, r.lits) == 0 {
+		if len(out) > 0 && ruleCmp(s.ruleLits(out[len(out)-1]), s.ruleLits(r)) == 0 {
 			continue
 		}
 		out = append(out, r)

@@ -198,7 +198,7 @@ func (s *solver) infArchRules() []pendingRule {
 			if s.inst[p] && !haveInst {
 				continue
 			}
-			out = append(out, pendingRule{append([]sat.Lit{notLit(p)}, lits(partners)...), ruleInfo{kind: ruleInfArch, pkg: p}})
+			out = append(out, s.newRule(ruleInfo{kind: ruleInfArch, pkg: p}, notLit(p), partners))
 		}
 	}
 	return out
@@ -289,7 +289,7 @@ func (s *solver) choiceRules() []pendingRule {
 			continue
 		}
 		lastP, lastQ = r[0], q
-		out = append(out, pendingRule{append([]sat.Lit{r[0]}, q...), ruleInfo{kind: ruleChoice, pkg: -int32(r[0]), other: rid}})
+		out = append(out, s.newRule(ruleInfo{kind: ruleChoice, pkg: -int32(r[0]), other: rid}, r[0], nil, q...))
 	}
 	return out
 }

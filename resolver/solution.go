@@ -110,7 +110,7 @@ func (s *solver) plan() *Plan {
 	s.planEdges = s.orderEdges(m, index)
 	// Only the reasons and the replaced packages are left to read, from
 	// the records; the rules and their look-ups can go.
-	s.sat, s.info, s.litBuf, s.choiceOrig = nil, nil, nil, nil
+	s.sat, s.info, s.pendLits, s.choiceOrig = nil, nil, nil, nil
 	s.whatCache = map[depRec][]int32{}
 	// The packages named as reasons and replaced are made after the
 	// plan's own, in slots of their own (ext: installed packages no repo
