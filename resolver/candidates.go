@@ -37,7 +37,13 @@ func (s *solver) isCand(i int32) bool {
 	case candNo:
 		return false
 	}
-	r := &s.u.pkgs[i-s.instEnd]
+	var r solveRec
+	if s.urecs != nil {
+		r = s.urecs[i-s.instEnd]
+	} else {
+		up := &s.u.pkgs[i-s.instEnd]
+		r = solveRec{pkgRec: up.pkgRec, repo: up.repo, hidden: up.hidden}
+	}
 	m := &s.memo
 	archOK, ok := m.arch[r.arch]
 	if !ok {

@@ -31,9 +31,9 @@ type planMaker struct {
 	slots []planSlot
 	deps  []depRec // the slots' dependencies, slot by slot
 	files []strID  // the slots' paths, slot by slot
-	// ids are the base strings wanted (ids below pool.nbs; the heap's are
-	// the pool's own already), sorted and unique once noted; string
-	// ids[k] is arena[offs[k]:offs[k+1]].
+	// ids are the strings wanted, sorted and unique once noted: the
+	// base's (below pool.nbs) in the entry's order, then the heap's;
+	// string ids[k] is arena[offs[k]:offs[k+1]].
 	ids   []strID
 	offs  []uint32
 	arena string
@@ -64,7 +64,7 @@ const planArenaRelease = 512 << 10
 
 // want notes string id for the arena.
 func (m *planMaker) want(id strID) {
-	if uint32(id) < m.pool.nbs && id != 0 {
+	if id != 0 {
 		m.ids = append(m.ids, id)
 	}
 }
@@ -115,36 +115,36 @@ func (m *planMaker) add(k int32, installed bool) int {
 func (m *planMaker) copyStrings() {
 	slices.Sort(m.ids)
 	m.ids = slices.Clip(slices.Compact(m.ids))
-	b := m.pool.base
+	pl := m.pool
 	total := 0
 	for _, id := range m.ids {
-		total += int(b.strOff[id+1] - b.strOff[id])
+		total += len(pl.str(id))
 	}
 	// The offsets just read are what the copy reads again: the copy
 	// faults them back a few at a time, as it releases.
-	m.pool.releaseBase()
+	pl.releaseBase()
 	var sb strings.Builder
 	sb.Grow(total)
 	m.offs = make([]uint32, len(m.ids)+1)
 	last := uint32(0)
 	for k, id := range m.ids {
-		from := b.strOff[id]
-		sb.WriteString(b.blob[from:b.strOff[id+1]])
+		// Heap strings (ids from nbs on) are copied too: a view of the
+		// pool's arena would keep its chunk alive as long as the plan.
+		sb.WriteString(pl.str(id))
 		m.offs[k+1] = uint32(sb.Len())
-		if from-last >= planArenaRelease {
-			m.pool.releaseBase()
-			last = from
+		if uint32(id) < pl.nbs {
+			if from := pl.base.strOff[id]; from-last >= planArenaRelease {
+				pl.releaseBase()
+				last = from
+			}
 		}
 	}
 	m.arena = sb.String()
-	m.pool.releaseBase()
+	pl.releaseBase()
 }
 
-// str is string id's value, from the arena or the pool's heap.
+// str is string id's value, from the arena.
 func (m *planMaker) str(id strID) string {
-	if uint32(id) >= m.pool.nbs {
-		return m.pool.str(id) // a view of the pool's heap arena
-	}
 	if id == 0 {
 		return ""
 	}
