@@ -256,8 +256,8 @@ func primaryPath(p string) bool {
 // error doing so is kept in s.err and ends rule generation. The caller
 // must not change the slice.
 func (s *solver) whatProvides(d depRec) []int32 {
-	if r, ok := s.whatCache[d]; ok {
-		return r
+	if sp, ok := s.whatCache[d]; ok {
+		return s.whatLists[sp.off : sp.off+sp.n : sp.off+sp.n]
 	}
 	var out []int32
 	for _, i := range s.providers(d.name) {
@@ -280,8 +280,17 @@ func (s *solver) whatProvides(d depRec) []int32 {
 			out = slices.Compact(out)
 		}
 	}
-	s.whatCache[d] = out
-	return out
+	// Kept back to back in one pointer-free slice: a large solve asks
+	// about some 10,000 dependencies, mostly with one or two providers,
+	// and a slice each cost more than its answer. A slice handed out
+	// before the list grows still holds its answer.
+	sp := listSpan{off: uint32(len(s.whatLists)), n: uint32(len(out))}
+	s.whatLists = append(s.whatLists, out...)
+	s.whatCache[d] = sp
+	if sp.n == 0 {
+		return nil
+	}
+	return s.whatLists[sp.off : sp.off+sp.n : sp.off+sp.n]
 }
 
 // whatProvidesDep is whatProvides for a dependency given as strings.

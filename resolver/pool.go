@@ -59,11 +59,12 @@ type solver struct {
 	// what they provide; named and provided cache the look-ups.
 	instNamed, instProv map[strID][]int32
 	named, provided     map[strID][]int32
-	files               map[strID][]int32  // owners of a path, ascending (ownersOf)
-	twins               map[int32][]int32  // universe index -> installed ids with its record
-	extFiles            map[string][]int32 // paths of installed packages no repo has
-	scanned             map[strID][]int32  // owners of wanted paths by the records' paths, without a stored index
-	whatCache           map[depRec][]int32 // whatProvides' answers
+	files               map[strID][]int32   // owners of a path, ascending (ownersOf)
+	twins               map[int32][]int32   // universe index -> installed ids with its record
+	extFiles            map[string][]int32  // paths of installed packages no repo has
+	scanned             map[strID][]int32   // owners of wanted paths by the records' paths, without a stored index
+	whatCache           map[depRec]listSpan // whatProvides' answers, in whatLists
+	whatLists           []int32
 	filesFull           bool
 
 	sat       *sat.Solver
@@ -101,7 +102,7 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 		u.pool = newIDPool(1)
 	}
 	pool := u.pool
-	s := &solver{req: req, u: u, pool: pool, idx: u.index(), whatCache: map[depRec][]int32{}, ext: map[int32]*Package{},
+	s := &solver{req: req, u: u, pool: pool, idx: u.index(), whatCache: map[depRec]listSpan{}, ext: map[int32]*Package{},
 		choiceOrig: map[int32]int32{}, constraints: map[strID][]depRec{}, memo: newCandMemo(),
 		named: map[strID][]int32{}, provided: map[strID][]int32{}}
 	for _, c := range req.Constraints {
@@ -187,6 +188,9 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 	}
 	return s, nil
 }
+
+// listSpan is a list's place in a slice of lists: [off, off+n).
+type listSpan struct{ off, n uint32 }
 
 // rec is package i's record.
 func (s *solver) rec(i int32) pkgRec {

@@ -101,6 +101,9 @@ func (s *solver) plan() *Plan {
 		entries = append(entries, entry{reason: s.reasonFor(i, why[i]), replaces: s.replaces(i)})
 		s.planIDs = append(s.planIDs, i)
 	}
+	// The rules and the SAT state have been read: they go before the
+	// plan's packages are made, whose memory then reuses theirs.
+	s.sat, s.info, s.pendLits, s.choiceOrig = nil, nil, nil, nil
 	m := &planMaker{pool: s.pool, u: s.u}
 	index := make(map[int32]int, len(s.planIDs)) // plan index (and slot) by id
 	for j, i := range s.planIDs {
@@ -109,9 +112,8 @@ func (s *solver) plan() *Plan {
 	}
 	s.planEdges = s.orderEdges(m, index)
 	// Only the reasons and the replaced packages are left to read, from
-	// the records; the rules and their look-ups can go.
-	s.sat, s.info, s.pendLits, s.choiceOrig = nil, nil, nil, nil
-	s.whatCache = map[depRec][]int32{}
+	// the records; the look-ups by dependency can go too.
+	s.whatCache, s.whatLists, s.provided = map[depRec]listSpan{}, nil, map[strID][]int32{}
 	// The packages named as reasons and replaced are made after the
 	// plan's own, in slots of their own (ext: installed packages no repo
 	// has, which are made already).
