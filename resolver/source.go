@@ -332,8 +332,11 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 		}
 		for _, m := range merges {
 			// Primary's paths stay: filelists repeats them, but the wanted
-			// set may not name them.
-			u.addPaths(m.k, m.files)
+			// set may not name them. Most packages have no wanted path,
+			// and for each addPaths made a map of its paths.
+			if len(m.files) > 0 {
+				u.addPaths(m.k, m.files)
+			}
 			u.pkgs[m.k].fullFiles = true
 		}
 		if pr != nil {
