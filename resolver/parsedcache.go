@@ -77,7 +77,13 @@ type parsedWriter struct {
 	strs   []strID
 	evrs   []evrRec
 	rels   relTable
-	depIDs []uint32
+}
+
+// relOf returns the entry's index of the dependency at pool position k,
+// adding it when new.
+func (w *parsedWriter) relOf(k uint32) uint32 {
+	d := w.pool.depAt(k)
+	return w.rels.id(depRec{name: strID(w.str(d.name)), evr: evrID(w.evr(d.evr)), flags: d.flags, phase: d.phase})
 }
 
 func (w *parsedWriter) str(id strID) uint32 {
@@ -133,19 +139,18 @@ func writeParsedIndexed(out io.Writer, pool *idPool, pkgs []uniPkg, idx *uniInde
 		nfiles += len(pool.filesOf(&pkgs[i]))
 	}
 	w := &parsedWriter{pool: pool, strMap: make([]uint32, pool.nstrs()), evrMap: make([]uint32, pool.nevrs()),
-		strs: append(make([]strID, 0, pool.nstrs()), 0), evrs: []evrRec{{}}, rels: newRelTable(ndeps / 3),
-		depIDs: append(make([]uint32, 0, ndeps+1), 0)}
+		strs: append(make([]strID, 0, pool.nstrs()), 0), evrs: []evrRec{{}}, rels: newRelTable(ndeps / 3)}
 	// Strings a solve reads first: names, arches, EVRs, dependencies.
 	for i := range pkgs {
 		w.str(pkgs[i].name)
 		w.str(pkgs[i].arch)
 		w.evr(pkgs[i].evr)
 	}
+	// Each position's index is looked up again as the section is written
+	// (a hit each time): kept, they were megabytes more beside the solve.
 	for i := range pkgs {
 		for k := pkgs[i].dep; k < pkgs[i].obs; k++ {
-			d := pool.depAt(k)
-			d = depRec{name: strID(w.str(d.name)), evr: evrID(w.evr(d.evr)), flags: d.flags, phase: d.phase}
-			w.depIDs = append(w.depIDs, w.rels.id(d))
+			w.relOf(k)
 		}
 	}
 	// Then what only fetching and the lock read, then paths.
@@ -163,19 +168,18 @@ func writeParsedIndexed(out io.Writer, pool *idPool, pkgs []uniPkg, idx *uniInde
 		}
 	}
 	rels := w.rels.rels
-	w.rels.slots = nil
 
 	blob := 0
 	for _, id := range w.strs {
 		blob += len(pool.str(id))
 	}
-	if uint64(blob) > 1<<31 || len(w.depIDs) > 1<<30 {
+	if uint64(blob) > 1<<31 || ndeps >= 1<<30 {
 		return fmt.Errorf("parsed cache: repo too large for an entry")
 	}
 	ents := w.indexes(pkgs, idx)
 	slots := cacheSlots(len(w.strs))
 	counts := [parsedCounts]uint32{uint32(len(pkgs)), uint32(len(w.strs)), uint32(blob), uint32(len(w.evrs)),
-		uint32(len(rels)), uint32(len(w.depIDs)), uint32(nfiles), uint32(slots),
+		uint32(len(rels)), uint32(ndeps + 1), uint32(nfiles), uint32(slots),
 		uint32(ents.nProv), uint32(len(ents.fileOwners.list)), uint32(len(ents.fileDeps))}
 
 	h := sha256.New()
@@ -217,8 +221,12 @@ func writeParsedIndexed(out io.Writer, pool *idPool, pkgs []uniPkg, idx *uniInde
 		bw.word(uint32(d.flags) | uint32(d.phase)<<8)
 	}
 	bw.align()
-	bw.words(w.depIDs)
-	w.depIDs = nil
+	bw.word(0) // position 0, the placeholder
+	for i := range pkgs {
+		for k := pkgs[i].dep; k < pkgs[i].obs; k++ {
+			bw.word(w.relOf(k))
+		}
+	}
 	bw.align()
 	for i := range pkgs {
 		for _, f := range pool.filesOf(&pkgs[i]) {
@@ -233,7 +241,14 @@ func writeParsedIndexed(out io.Writer, pool *idPool, pkgs []uniPkg, idx *uniInde
 		bw.word(off)
 	}
 	bw.align()
-	table := make([]uint32, slots)
+	// The dependency table's slots are free now, and often as many.
+	table := w.rels.slots
+	w.rels = relTable{}
+	if cap(table) < slots {
+		table = make([]uint32, slots)
+	}
+	table = table[:slots]
+	clear(table)
 	mask := uint64(slots - 1)
 	for k, id := range w.strs {
 		i := cacheHash(pool.str(id)) & mask
@@ -243,25 +258,33 @@ func writeParsedIndexed(out io.Writer, pool *idPool, pkgs []uniPkg, idx *uniInde
 		table[i] = uint32(k) + 1
 	}
 	bw.words(table)
-	table = nil
 	bw.align()
 	for _, id := range w.strs {
 		bw.WriteString(pool.str(id))
 	}
-	bw.align()
-	bw.words(ents.byName.start)
-	bw.align()
-	bw.int32s(ents.byName.list)
-	bw.align()
-	bw.words(ents.provStart)
-	bw.align()
 	if idx != nil {
-		// The pool's lists, key by key in the entry's order.
-		for _, id := range w.strs {
-			bw.int32s(idx.whatProv.of(id))
+		// The pool's lists, key by key in the entry's order, their starts
+		// made in one buffer in turn.
+		starts := table[:0]
+		for _, c := range []*csr{&idx.byName, &idx.whatProv} {
+			starts = append(starts[:0], 0)
+			for _, id := range w.strs {
+				starts = append(starts, starts[len(starts)-1]+uint32(len(c.of(id))))
+			}
+			bw.align()
+			bw.words(starts)
+			bw.align()
+			for _, id := range w.strs {
+				bw.int32s(c.of(id))
+			}
 		}
 	} else {
-		bw.int32s(ents.whatProv.list)
+		for _, c := range []*csr{&ents.byName, &ents.whatProv} {
+			bw.align()
+			bw.words(c.start)
+			bw.align()
+			bw.int32s(c.list)
+		}
 	}
 	bw.align()
 	bw.words(ents.fileOwners.start)
@@ -357,13 +380,12 @@ func (a *alignedWriter) word(v uint32) {
 var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 
 // entryIndexes are an entry's look-ups, in entry string ids and package
-// indexes. The whatprovides lists may be left in the pool's index (see
-// writeParsedIndexed): provStart and nProv are their starts and length
-// either way.
+// indexes. Given the pool's (see writeParsedIndexed), the by-name and
+// whatprovides lists are left there and only nProv, the length of the
+// latter, is known here.
 type entryIndexes struct {
 	uniIndex
-	provStart []uint32
-	nProv     int
+	nProv int
 }
 
 // indexes builds the entry's look-ups (a universe of this one repo reads
@@ -372,14 +394,8 @@ func (w *parsedWriter) indexes(pkgs []uniPkg, idx *uniIndex) *entryIndexes {
 	pool, n := w.pool, len(w.strs)
 	e := &entryIndexes{}
 	if idx != nil {
-		e.byName.start = make([]uint32, n+1)
-		e.byName.list = make([]int32, 0, len(pkgs))
-		e.provStart = make([]uint32, n+1)
-		for k, id := range w.strs {
-			e.byName.list = append(e.byName.list, idx.byName.of(id)...)
-			e.byName.start[k+1] = uint32(len(e.byName.list))
+		for _, id := range w.strs {
 			e.nProv += len(idx.whatProv.of(id))
-			e.provStart[k+1] = uint32(e.nProv)
 		}
 		for _, id := range idx.fileDeps {
 			e.fileDeps = append(e.fileDeps, strID(w.strMap[id]))
@@ -398,7 +414,7 @@ func (w *parsedWriter) indexes(pkgs []uniPkg, idx *uniIndex) *entryIndexes {
 				}
 			}
 		})
-		e.provStart, e.nProv = e.whatProv.start, len(e.whatProv.list)
+		e.nProv = len(e.whatProv.list)
 		seen := make([]bool, n)
 		for i := range pkgs {
 			for k := pkgs[i].prov; k < pkgs[i].obs; k++ {
