@@ -156,7 +156,8 @@ func (m *mirrorer) stream(ctx context.Context, p *lock.Package, url, want string
 		return f, m.checkFacts(p, url, want, f)
 	})
 	defer check.Close()
-	err = m.opts.Store.Put(ctx, want, size, digest.NewReader(check, want, size))
+	// fetch has just found the object absent under its claim: no second look.
+	err = store.PutAbsent(ctx, m.opts.Store, want, size, digest.NewReader(check, want, size))
 	return m.stored(ctx, p, url, want, check.n, check.facts, err)
 }
 
@@ -188,7 +189,7 @@ func (m *mirrorer) streamPair(ctx context.Context, p *lock.Package, url, want st
 		got = f
 		return nil
 	})
-	err := m.opts.Store.Put(ctx, want, size, dr)
+	err := store.PutAbsent(ctx, m.opts.Store, want, size, dr)
 	return m.stored(ctx, p, url, want, max(dr.N(), hdrLen), got, err)
 }
 

@@ -158,6 +158,14 @@ func (s *S3) Put(ctx context.Context, sha string, size int64, r io.Reader) error
 	if ok, err := s.Has(ctx, sha); err != nil || ok {
 		return err
 	}
+	return s.putAbsent(ctx, sha, size, r)
+}
+
+// putAbsent is Put without its HEAD (see PutAbsent).
+func (s *S3) putAbsent(ctx context.Context, sha string, size int64, r io.Reader) error {
+	if err := checkName(sha); err != nil {
+		return err
+	}
 	key := s.key(objectKey(sha))
 	hr := hashing(r, sha, size)
 	var err error

@@ -3,9 +3,16 @@ package store_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -138,5 +145,81 @@ func TestS3PutInOneRequestUpToTheThreshold(t *testing.T) {
 				t.Errorf("ETag %q, want parts %q", st.ETag, tt.wantParts)
 			}
 		})
+	}
+}
+
+// TestS3PutAbsentSkipsTheHEAD: PutAbsent sends an object without first
+// asking whether it is there (Put asks); wrong bytes are still refused and
+// never visible, and over an object that is there the conditional write
+// keeps it and reports no error. Requests are counted at a proxy in front
+// of the server.
+func TestS3PutAbsentSkipsTheHEAD(t *testing.T) {
+	srv := weed.Get(t)
+	name := "t" + sum([]byte(t.Name()))[:20]
+	if err := srv.MakeBucket(context.Background(), name); err != nil {
+		t.Fatal(err)
+	}
+	srv.SetEnv(t)
+	target, err := url.Parse(srv.Endpoint)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	heads := 0
+	rp := httputil.NewSingleHostReverseProxy(target)
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodHead && strings.Contains(r.URL.Path, "/objects/") {
+			mu.Lock()
+			heads++
+			mu.Unlock()
+		}
+		rp.ServeHTTP(w, r)
+	}))
+	defer proxy.Close()
+	headCount := func() int {
+		mu.Lock()
+		defer mu.Unlock()
+		return heads
+	}
+	ctx := context.Background()
+	s, err := store.OpenS3(ctx, "s3://"+name+"/p", store.S3Config{Endpoint: proxy.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	data := []byte("an rpm, honestly")
+	sha := sum(data)
+	var cerr *store.CorruptError
+	if err := store.PutAbsent(ctx, s, sha, int64(len(data)), bytes.NewReader([]byte("an rpm, honestlY"))); !errors.As(err, &cerr) {
+		t.Fatalf("wrong bytes: %v, want a *CorruptError", err)
+	}
+	if headCount() != 0 {
+		t.Fatalf("PutAbsent sent %d HEADs", headCount())
+	}
+	if ok, err := s.Has(ctx, sha); err != nil || ok {
+		t.Fatalf("refused bytes are visible (%v)", err)
+	}
+	before := headCount() // Has's own
+	// Absent, then already there.
+	for i := 0; i < 2; i++ {
+		if err := store.PutAbsent(ctx, s, sha, int64(len(data)), bytes.NewReader(data)); err != nil {
+			t.Fatalf("PutAbsent #%d: %v", i+1, err)
+		}
+	}
+	if got := headCount() - before; got != 0 {
+		t.Fatalf("PutAbsent sent %d HEADs", got)
+	}
+	if err := s.Put(ctx, sha, int64(len(data)), bytes.NewReader(data)); err != nil {
+		t.Fatal(err)
+	}
+	if got := headCount() - before; got != 1 {
+		t.Fatalf("Put sent %d HEADs, want the one that finds the object there", got)
+	}
+	o, err := s.Open(ctx, sha)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer o.Close()
+	if got, err := io.ReadAll(o); err != nil || !bytes.Equal(got, data) {
+		t.Fatalf("stored %q, %v", got, err)
 	}
 }

@@ -103,6 +103,24 @@ func checkKey(key string) error {
 // every backend: objects/sha256/ab/abcdef….
 func objectKey(sha string) string { return "objects/sha256/" + sha[:2] + "/" + sha }
 
+// PutAbsent is s.Put for a caller that has just found sha absent (Has)
+// while holding its claim (Claim), as the mirror does before each
+// download. A store whose Put asks whether the object is there before
+// sending it (S3: a HEAD, one request of the few each package costs) skips
+// that question: it only spares sending an object that another writer
+// stored meanwhile, which the claim makes rare, and the conditional write
+// (If-None-Match) keeps the store right whether or not it was asked.
+func PutAbsent(ctx context.Context, s Store, sha string, size int64, r io.Reader) error {
+	if a, ok := s.(absentPutter); ok {
+		return a.putAbsent(ctx, sha, size, r)
+	}
+	return s.Put(ctx, sha, size, r)
+}
+
+type absentPutter interface {
+	putAbsent(ctx context.Context, sha string, size int64, r io.Reader) error
+}
+
 // hashing wraps r in the one verifying reader (digest.Reader) for sha and
 // size, or returns r itself when it already is one for them (the mirror
 // hands Put a reader that is checking the download on its way through, so
