@@ -53,12 +53,26 @@ func (u *Universe) index() *uniIndex {
 			}
 		}
 	})
-	seen := map[strID]bool{}
+	// Each name's string is read once: a map of the paths seen, looked up
+	// for each of the hundreds of thousands of requirements, and their
+	// strings read again, were most of the time of building the index,
+	// which a cold solve waits for.
+	const (
+		unknown = iota
+		path
+		notPath
+	)
+	kind := make([]uint8, n)
 	for k := range u.pkgs {
 		r := &u.pkgs[k]
 		for j := r.prov; j < r.obs; j++ {
-			if d := pool.depAt(j); !seen[d.name] && strings.HasPrefix(pool.str(d.name), "/") {
-				seen[d.name] = true
+			d := pool.depAt(j)
+			if kind[d.name] != unknown {
+				continue
+			}
+			kind[d.name] = notPath
+			if strings.HasPrefix(pool.str(d.name), "/") {
+				kind[d.name] = path
 				idx.fileDeps = append(idx.fileDeps, d.name)
 			}
 		}
