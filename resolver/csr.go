@@ -33,18 +33,21 @@ func newCSR(nkeys int, each func(emit func(key uint32, pkg int32))) csr {
 		c.start[k] += c.start[k-1]
 	}
 	c.list = make([]int32, c.start[nkeys])
-	fill := make([]uint32, nkeys)
-	copy(fill, c.start[:nkeys])
 	for k := range last {
 		last[k] = -1
 	}
+	// Each key's start is its fill cursor: filled, it is the next key's
+	// start, and the starts move up one place (no cursor array of their
+	// size, megabytes for a large repo's strings).
 	each(func(k uint32, pkg int32) {
 		if last[k] != pkg {
 			last[k] = pkg
-			c.list[fill[k]] = pkg
-			fill[k]++
+			c.list[c.start[k]] = pkg
+			c.start[k]++
 		}
 	})
+	copy(c.start[1:], c.start[:nkeys])
+	c.start[0] = 0
 	return c
 }
 
