@@ -5,6 +5,8 @@ import (
 	"path"
 	"slices"
 	"strings"
+
+	"github.com/rpmvault/rpmvault/resolver/internal/rpmarch"
 )
 
 // Whether a package is a candidate: not known yet, or known.
@@ -328,13 +330,9 @@ func (s *solver) archOK(arch string) bool {
 	case arch == s.req.Arch || arch == "noarch":
 		return true
 	case (s.req.Multilib || s.installed32) && s.req.Arch == "x86_64":
-		return is32bitX86(arch)
+		return rpmarch.Is32bitX86(arch)
 	}
 	return false
-}
-
-func is32bitX86(arch string) bool {
-	return arch == "i686" || arch == "i586" || arch == "i486" || arch == "i386" || arch == "athlon"
 }
 
 // archScore is libsolv's arch score for the target's policy
@@ -347,11 +345,8 @@ func (s *solver) archScore(arch string) uint32 {
 	if arch == s.req.Arch {
 		return 0x10001
 	}
-	order := []string{"athlon", "i686", "i586", "i486", "i386"}
-	for k, a := range order {
-		if a == arch {
-			return uint32(0x20001 + k*0x10000)
-		}
+	if k := rpmarch.X86Rank(arch); k >= 0 {
+		return uint32(0x20001 + k*0x10000)
 	}
 	return 0
 }

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"iter"
 
+	"github.com/rpmvault/rpmvault/resolver/internal/rpmarch"
 	"github.com/rpmvault/rpmvault/resolver/internal/sat"
 )
 
@@ -153,7 +154,7 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 		// A box with 32-bit packages (glibc.i686 beside glibc.x86_64)
 		// upgrades them with their 64-bit twins, as dnf does: then the
 		// 32-bit packages are candidates, as with multilib.
-		if is32bitX86(ip.Arch) && s.req.Arch == "x86_64" {
+		if rpmarch.Is32bitX86(ip.Arch) && s.req.Arch == "x86_64" {
 			s.installed32 = true
 		}
 	}

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/rpmvault/rpmvault/resolver/internal/rangeio"
 	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
@@ -79,9 +80,9 @@ func (f *HTTPFetcher) Fetch(ctx context.Context, rawURL string, start, end int64
 			}
 		}
 		if end >= 0 {
-			return sizedReadCloser{readCloser{io.LimitReader(resp.Body, end-start), resp.Body}, resp.ContentLength}, nil
+			return rangeio.WithSize(rangeio.Limit(resp.Body, end-start), resp.ContentLength), nil
 		}
-		return sizedReadCloser{resp.Body, resp.ContentLength}, nil
+		return rangeio.WithSize(resp.Body, resp.ContentLength), nil
 	case http.StatusPartialContent:
 		cr := resp.Header.Get("Content-Range")
 		var gotStart int64
@@ -95,23 +96,8 @@ func (f *HTTPFetcher) Fetch(ctx context.Context, rawURL string, start, end int64
 				total = n
 			}
 		}
-		return sizedReadCloser{resp.Body, total}, nil
+		return rangeio.WithSize(resp.Body, total), nil
 	}
 	resp.Body.Close()
 	return nil, &rpmmd.HTTPStatusError{URL: u, Status: resp.StatusCode, Text: http.StatusText(resp.StatusCode)}
 }
-
-type readCloser struct {
-	io.Reader
-	io.Closer
-}
-
-// sizedReadCloser carries the size of the whole file behind a (ranged)
-// read, when the server or the file system says it: a header-only
-// source's package size without downloading the package.
-type sizedReadCloser struct {
-	io.ReadCloser
-	size int64 // -1 when unknown
-}
-
-func (s sizedReadCloser) Size() int64 { return s.size }

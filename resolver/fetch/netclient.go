@@ -67,16 +67,17 @@ func NewHTTPClient(o NetOptions) *http.Client {
 // that changes, so sharing it is safe.
 var defaultClient = NewHTTPClient(NetOptions{})
 
-// TimeoutError is a server that did not answer, or sent too slowly.
-type TimeoutError struct {
+// timeoutError is a server that did not answer, or sent too slowly
+// (unexported: no caller branches on its type).
+type timeoutError struct {
 	URL    string
 	Detail string
 }
 
-func (e *TimeoutError) Error() string { return e.URL + ": " + e.Detail }
+func (e *timeoutError) Error() string { return e.URL + ": " + e.Detail }
 
 // Timeout marks the error as a timeout for net.Error-style checks.
-func (e *TimeoutError) Timeout() bool { return true }
+func (e *timeoutError) Timeout() bool { return true }
 
 // guardedTransport adds the size cap and the low-speed watchdog to bodies.
 type guardedTransport struct {
@@ -93,7 +94,7 @@ func (t *guardedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		cancel()
 		var ne net.Error
 		if errors.As(err, &ne) && ne.Timeout() {
-			return nil, &TimeoutError{URL: req.URL.String(), Detail: fmt.Sprintf("no answer within the timeouts (connect %v, headers %v): %v", t.opts.ConnectTimeout, t.opts.HeaderTimeout, err)}
+			return nil, &timeoutError{URL: req.URL.String(), Detail: fmt.Sprintf("no answer within the timeouts (connect %v, headers %v): %v", t.opts.ConnectTimeout, t.opts.HeaderTimeout, err)}
 		}
 		return nil, err
 	}
@@ -169,7 +170,7 @@ func (g *guardedBody) Read(p []byte) (int, error) {
 		g.timer.Stop()
 	}
 	if err != nil && stalled {
-		return n, &TimeoutError{URL: g.url, Detail: fmt.Sprintf("transfer slower than %d bytes/s for %v; abandoned", g.opts.SpeedLimit, g.opts.SpeedTime)}
+		return n, &timeoutError{URL: g.url, Detail: fmt.Sprintf("transfer slower than %d bytes/s for %v; abandoned", g.opts.SpeedLimit, g.opts.SpeedTime)}
 	}
 	return n, err
 }

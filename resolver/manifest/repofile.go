@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/rpmvault/rpmvault/resolver"
+	"github.com/rpmvault/rpmvault/resolver/internal/rpmarch"
 )
 
 // fileRepo is one [section] of a yum .repo file.
@@ -191,8 +192,7 @@ func yumVars(releasever, arch string, extra map[string]string) map[string]string
 		contentdir = "altarch"
 	}
 	basearch := arch
-	switch arch {
-	case "i686", "i586", "i486", "i386", "athlon":
+	if rpmarch.Is32bitX86(arch) {
 		basearch = "i386" // yum's basearch of the 32-bit x86 arches (CentOS 6's 32-bit trees are .../i386/)
 	}
 	vars := map[string]string{"releasever": releasever, "basearch": basearch, "arch": arch, "infra": "stock", "contentdir": contentdir}

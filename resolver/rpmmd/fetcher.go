@@ -10,7 +10,10 @@ import (
 
 // Fetcher reads the bytes behind a URL: http(s), file:// or a local path.
 // start/end select a byte range ([start, end), end < 0 for "to the end").
-// A fetcher honours the bound WithMaxSize puts in ctx.
+// A fetcher honours the bound WithMaxSize puts in ctx. The reader of a
+// ranged read may also have a method Size() int64 telling the length of the
+// whole file (-1 when unknown): a header-only source learns a package's
+// size from it without downloading the package.
 type Fetcher interface {
 	Fetch(ctx context.Context, rawURL string, start, end int64) (io.ReadCloser, error)
 }

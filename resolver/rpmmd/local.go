@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"os"
+
+	"github.com/rpmvault/rpmvault/resolver/internal/rangeio"
 )
 
 // LocalFetcher is the Fetcher of file:// URLs and local paths, for a
@@ -22,7 +24,7 @@ func (LocalFetcher) Fetch(ctx context.Context, rawURL string, start, end int64) 
 	if err != nil || MaxSize(ctx) <= 0 {
 		return rc, err
 	}
-	return readCloser{&capReader{r: rc, left: max(MaxSize(ctx)-start, 0), max: MaxSize(ctx), where: rawURL}, rc}, nil
+	return rangeio.Join(&capReader{r: rc, left: max(MaxSize(ctx)-start, 0), max: MaxSize(ctx), where: rawURL}, rc), nil
 }
 
 func openLocal(p string, start, end int64) (io.ReadCloser, error) {
@@ -41,23 +43,9 @@ func openLocal(p string, start, end int64) (io.ReadCloser, error) {
 		size = st.Size()
 	}
 	if end >= 0 {
-		return sizedReadCloser{readCloser{io.LimitReader(f, end-start), f}, size}, nil
+		return rangeio.WithSize(rangeio.Limit(f, end-start), size), nil
 	}
 	return f, nil
-}
-
-// sizedReadCloser carries the size of the whole file behind a ranged
-// read: a header-only source's package size without reading the package.
-type sizedReadCloser struct {
-	io.ReadCloser
-	size int64 // -1 when unknown
-}
-
-func (s sizedReadCloser) Size() int64 { return s.size }
-
-type readCloser struct {
-	io.Reader
-	io.Closer
 }
 
 // capReader holds a local file to the size WithMaxSize declared.
