@@ -10,5 +10,7 @@
 // manifest and yum .repo files into Repos and a Request, resolver/rpmdb
 // reads a target's installed set, resolver/rpmmd reads and verifies rpm-md
 // metadata through a Fetcher, and resolver/fetch is the HTTP and file
-// Fetcher. The SAT core is resolver/internal/sat.
+// Fetcher. The SAT core is resolver/internal/sat; resolver/internal/rpmarch
+// holds the 32-bit x86 arches the solver's arch policy and yum's $basearch
+// agree on, and resolver/internal/rangeio the reader glue of both fetchers.
 package resolver

@@ -11,9 +11,9 @@ import (
 	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
-// ParsedCache is implemented by fetchers that keep parsed repos: the binary
-// form writeParsed makes of a repo's packages (libsolv's .solv), so a second
-// resolve of an unchanged repo reads no XML at all.
+// ParsedCache is implemented by fetchers that keep parsed repos: the
+// resolver's own binary form of a repo's packages (as libsolv keeps .solv
+// files), so a second resolve of an unchanged repo reads no XML at all.
 type ParsedCache interface {
 	// OpenParsed opens the entry for key, or fails when there is none.
 	OpenParsed(key string) (io.ReadCloser, error)

@@ -31,7 +31,7 @@ type SourceState struct {
 // LoadOptions tunes LoadUniverse.
 type LoadOptions struct {
 	Fetcher rpmmd.Fetcher
-	// MaxMetadataSize bounds each uncompressed metadata file (default DefaultMaxMetadataSize).
+	// MaxMetadataSize bounds each uncompressed metadata file (default rpmmd.DefaultMaxMetadataSize).
 	MaxMetadataSize int64
 	// Sources reads the repos as repos of source RPMs: only their source
 	// packages (arch "src") are kept, and header-only sources must be

@@ -32,7 +32,7 @@ func (e *Error) Error() string {
 
 // Check refuses a value that becomes part of a file name unless it
 // is plainly one: not empty, no '/', '\\', "..", NUL or other control
-// characters, and at most 200 bytes (maxNamePart). Metadata, RPM headers and
+// characters, and at most 200 bytes. Metadata, RPM headers and
 // lockfiles come from others; what they name must not climb out of the
 // directory it is written to.
 func Check(what, v string) error {

@@ -38,10 +38,11 @@ func ApplyRewrites(rw []Rewrite, u string) string {
 	return u
 }
 
-// HTTPFetcher fetches over HTTP with Range requests and from the local
-// filesystem, after applying URL rewrites.
+// HTTPFetcher fetches over HTTP with Range requests and, through
+// rpmmd.LocalFetcher, from file:// URLs and local paths, after applying URL
+// rewrites.
 type HTTPFetcher struct {
-	Client   *http.Client
+	Client   *http.Client // nil: NewHTTPClient's with the default NetOptions
 	Rewrites []Rewrite
 }
 

@@ -36,7 +36,7 @@ func explainYAMLError(err error, data []byte) error {
 			where, valid = " in a repo", yamlKeys(reflect.TypeOf(Repo{}))
 		}
 		msg := fmt.Sprintf("line %s: unknown key %q%s", m[1], m[2], where)
-		if close := closestKey(m[2], valid); close != "" {
+		if close := ClosestKey(m[2], valid); close != "" {
 			msg += fmt.Sprintf("; did you mean %q?", close)
 		}
 		msgs = append(msgs, msg+" (valid keys: "+strings.Join(valid, ", ")+")")
@@ -148,12 +148,10 @@ func yamlKeys(t reflect.Type) []string {
 	return keys
 }
 
-// ClosestKey is closestKey, for the config file's keys.
-func ClosestKey(key string, valid []string) string { return closestKey(key, valid) }
-
-// closestKey returns the valid key within two edits of key (or sharing a
-// prefix of four letters), "" if none is.
-func closestKey(key string, valid []string) string {
+// ClosestKey returns the valid key within two edits of key (or sharing a
+// prefix of four letters), "" if none is: the "did you mean" of an unknown
+// key, in a manifest and in the config file alike.
+func ClosestKey(key string, valid []string) string {
 	best, bestD := "", 3
 	for _, v := range valid {
 		d := editDistance(strings.ToLower(key), v)
