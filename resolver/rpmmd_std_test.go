@@ -148,7 +148,7 @@ func (xp *xmlPackage) sourcePkg(repo string, intern func(string) string) (*Packa
 		Name: intern(xp.Name), Arch: SourceArch,
 		EVR:  EVR{Epoch: epoch, Version: intern(xp.Version.Ver), Release: intern(xp.Version.Rel)},
 		Repo: repo, Location: xp.Location.Href,
-		Checksum: rpmmd.Checksum{Type: stdSumType(xp.Checksum.Type), Hex: strings.ToLower(strings.TrimSpace(xp.Checksum.Value))},
+		Checksum: rpmmd.Checksum{Type: rpmmd.NormalizeSumType(xp.Checksum.Type), Hex: strings.ToLower(strings.TrimSpace(xp.Checksum.Value))},
 		Size:     xp.Size.Package, HeaderStart: xp.Format.HeaderRange.Start, HeaderEnd: xp.Format.HeaderRange.End,
 	}
 	if err := checkRepoPackage(p); err != nil {
@@ -166,7 +166,7 @@ func (xp *xmlPackage) pkg(repo string, intern func(string) string) (*Package, er
 		Name: intern(xp.Name), Arch: intern(xp.Arch),
 		EVR:       EVR{Epoch: epoch, Version: intern(xp.Version.Ver), Release: intern(xp.Version.Rel)},
 		SourceRPM: intern(xp.Format.SourceRPM), Repo: repo, Location: xp.Location.Href,
-		Checksum: rpmmd.Checksum{Type: stdSumType(xp.Checksum.Type), Hex: strings.ToLower(strings.TrimSpace(xp.Checksum.Value))},
+		Checksum: rpmmd.Checksum{Type: rpmmd.NormalizeSumType(xp.Checksum.Type), Hex: strings.ToLower(strings.TrimSpace(xp.Checksum.Value))},
 		Size:     xp.Size.Package, HeaderStart: xp.Format.HeaderRange.Start, HeaderEnd: xp.Format.HeaderRange.End,
 		Files: xp.Format.Files,
 	}
@@ -194,14 +194,4 @@ func (xp *xmlPackage) pkg(repo string, intern func(string) string) (*Package, er
 		*l.dst = deps
 	}
 	return p, nil
-}
-
-// stdSumType is the checksum type as repomd.xml's reader names it: rpm-md
-// also says "sha" for sha1.
-func stdSumType(t string) string {
-	t = strings.ToLower(t)
-	if t == "sha" {
-		return "sha1"
-	}
-	return t
 }

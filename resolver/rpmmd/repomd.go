@@ -76,7 +76,7 @@ func ParseRepomd(r io.Reader) (*RepoMD, error) {
 		if err := CheckHref(d.Location.Href); err != nil {
 			return nil, fmt.Errorf("repomd.xml %s: %w", d.Type, err)
 		}
-		sum := Checksum{Type: normalizeSumType(d.Checksum.Type), Hex: strings.ToLower(strings.TrimSpace(d.Checksum.Value))}
+		sum := Checksum{Type: NormalizeSumType(d.Checksum.Type), Hex: strings.ToLower(strings.TrimSpace(d.Checksum.Value))}
 		if _, err := newHash(sum.Type); err != nil {
 			return nil, fmt.Errorf("repomd.xml %s: %w", d.Type, err)
 		}
@@ -131,7 +131,12 @@ func checkHrefFull(href string) error {
 	return nil
 }
 
-func normalizeSumType(t string) string {
+// NormalizeSumType is a checksum type as rpm-md writes it, named the way
+// Checksum names it: lower case, and "sha" (old createrepo's name for
+// sha1) as "sha1". Package records read from primary.xml need the same
+// names as repomd.xml's, since locks and the mirror accept only sha256 and
+// sha1.
+func NormalizeSumType(t string) string {
 	t = strings.ToLower(t)
 	if t == "sha" {
 		return "sha1"

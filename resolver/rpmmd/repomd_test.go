@@ -85,3 +85,16 @@ func TestVerifyingReaderSHA1(t *testing.T) {
 		t.Errorf("oversized: %v", err)
 	}
 }
+
+// TestNormalizeSumType: rpm-md's checksum type names come out as Checksum
+// names them, whatever their case, with old createrepo's "sha" as sha1.
+func TestNormalizeSumType(t *testing.T) {
+	for in, want := range map[string]string{
+		"sha256": "sha256", "SHA256": "sha256", "sha": "sha1", "SHA": "sha1",
+		"sha1": "sha1", "sha512": "sha512", "md5": "md5", "": "",
+	} {
+		if got := NormalizeSumType(in); got != want {
+			t.Errorf("NormalizeSumType(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
