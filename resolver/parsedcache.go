@@ -17,7 +17,7 @@ import (
 // on a little-endian host the entry is used where it lies (mapped from
 // the file, see readParsed) with no decoding and no copy. Layout:
 //
-//	magic    "rpmvault-parsed 5\n"
+//	magic    "rpmvault-parsed 6\n"
 //	counts   uint32 packages, strings, string bytes, EVRs, reldeps,
 //	         dependency positions, file positions, index slots,
 //	         whatprovides entries, file owners, file dependencies
@@ -46,9 +46,11 @@ import (
 //
 // Each section starts at the next multiple of 8 bytes from the file's
 // start, after zero padding.
+// The version went to 6 when checksum types were first normalised: an
+// entry of 5 may hold old createrepo's "sha" where "sha1" is meant.
 const (
 	parsedMagicPrefix = "rpmvault-parsed "
-	parsedMagic       = parsedMagicPrefix + "5\n"
+	parsedMagic       = parsedMagicPrefix + "6\n"
 	parsedCounts      = 11
 	parsedNSections   = 15
 	parsedPkgSize     = 88 // unsafe.Sizeof(uniPkg{}), checked in parsedLayoutOK

@@ -67,7 +67,7 @@ func (pr *primaryReader) build(b *primaryBatch, rp *rawPkg) {
 	c.name = pr.names.intern(pl, name)
 	c.arch = pr.intern(&pr.last[0], b.bytes(rp.arch))
 	c.evr = pr.evr(evrRec{epoch: int64(rp.epoch), ver: pr.internPart(&pr.lastVer, b.bytes(rp.ver)), rel: pr.internPart(&pr.lastRel, b.bytes(rp.rel))})
-	c.sumType = pr.intern(&pr.last[1], b.bytes(rp.sumType))
+	c.sumType = pr.sumType(b.bytes(rp.sumType))
 	c.sumHex = pl.internBytes(b.bytes(rp.sumHex))
 	c.srpm = pl.internBytes(b.bytes(rp.srpm))
 	c.loc = pl.internBytes(b.bytes(rp.loc))
@@ -181,6 +181,17 @@ type lastString struct {
 func (pr *primaryReader) intern(c *lastString, b []byte) strID {
 	if !bytes.Equal(b, c.b) || c.id == 0 {
 		c.b, c.id = append(c.b[:0], b...), pr.pool.internBytes(b)
+	}
+	return c.id
+}
+
+// sumType interns a checksum type under the name the rest of rpmvault
+// knows it by (rpmmd.NormalizeSumType: old createrepo's "sha" is "sha1"),
+// remembering the last one as written.
+func (pr *primaryReader) sumType(b []byte) strID {
+	c := &pr.last[1]
+	if !bytes.Equal(b, c.b) || c.id == 0 {
+		c.b, c.id = append(c.b[:0], b...), pr.pool.intern(rpmmd.NormalizeSumType(string(b)))
 	}
 	return c.id
 }

@@ -2,6 +2,7 @@ package resolver_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -79,6 +80,34 @@ func TestScannerAgreesWithEncodingXML(t *testing.T) {
 					t.Errorf("first difference:\n fast %+v\n std  %+v", fast[i], std[i])
 					break
 				}
+			}
+		}
+	}
+}
+
+// TestChecksumTypeNames: both readers name a package's checksum type as
+// the rest of rpmvault does, whatever case or old spelling createrepo
+// wrote ("sha" in repos of the CentOS 5 era); a lock refuses "sha:".
+func TestChecksumTypeNames(t *testing.T) {
+	for _, tt := range []struct{ written, want string }{
+		{"sha", "sha1"}, {"SHA", "sha1"}, {"sha1", "sha1"}, {"SHA256", "sha256"}, {"sha256", "sha256"}, {"Sha512", "sha512"},
+	} {
+		var doc strings.Builder
+		doc.WriteString(`<metadata xmlns="http://linux.duke.edu/metadata/common" xmlns:rpm="http://linux.duke.edu/metadata/rpm" packages="2">`)
+		// Two packages, so the reader's memory of the last type is used.
+		for _, name := range []string{"a", "b"} {
+			fmt.Fprintf(&doc, `<package type="rpm"><name>%s</name><arch>noarch</arch><version epoch="0" ver="1" rel="1"/>`+
+				`<checksum type="%s" pkgid="YES">ab</checksum><location href="%s.rpm"/><format/></package>`, name, tt.written, name)
+		}
+		doc.WriteString(`</metadata>`)
+		data := []byte(doc.String())
+		fast, std := readAll(t, resolver.ReadPrimary, data), readAll(t, resolver.ReadPrimaryStd, data)
+		if len(fast) != 2 || !reflect.DeepEqual(fast, std) {
+			t.Fatalf("type %q: readers disagree:\n fast %+v\n std  %+v", tt.written, fast, std)
+		}
+		for _, p := range fast {
+			if p.Checksum.Type != tt.want {
+				t.Errorf("type %q read as %q, want %q", tt.written, p.Checksum.Type, tt.want)
 			}
 		}
 	}
