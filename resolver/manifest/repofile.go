@@ -184,11 +184,12 @@ func loadRepoFile(file string, vars map[string]string) ([]fileRepo, error) {
 // CentOS box of this release and arch: $releasever, $basearch (i386 for
 // i686), $arch,
 // $infra ("stock", as /etc/yum/vars/infra says on an installed box),
-// $contentdir ("centos", "altarch" off x86_64), and $YUM0-$YUM9 from the
+// $contentdir ("centos" on x86_64, "altarch" on every other arch, i686
+// too, as centos-release's %post writes /etc/yum/vars/contentdir), and $YUM0-$YUM9 from the
 // environment as yum takes them; extra (a manifest's vars) override them.
 func yumVars(releasever, arch string, extra map[string]string) map[string]string {
 	contentdir := "centos"
-	if arch != "x86_64" && arch != "i386" && arch != "i686" {
+	if arch != "x86_64" {
 		contentdir = "altarch"
 	}
 	basearch := arch

@@ -179,8 +179,10 @@ func TestYumVars(t *testing.T) {
 			t.Errorf("%s\n got %s\nwant %s", in, got, want)
 		}
 	}
-	if d := yumVars("7", "aarch64", nil)["contentdir"]; d != "altarch" {
-		t.Errorf("contentdir on aarch64: %q", d)
+	for _, arch := range []string{"aarch64", "i686", "i386"} {
+		if d := yumVars("7", arch, nil)["contentdir"]; d != "altarch" {
+			t.Errorf("contentdir on %s: %q", arch, d)
+		}
 	}
 }
 
