@@ -189,6 +189,7 @@ func (m *mirrorer) streamPair(ctx context.Context, p *lock.Package, url, want st
 		got = f
 		return nil
 	})
+	defer dr.Close()
 	err := store.PutAbsent(ctx, m.opts.Store, want, size, dr)
 	return m.stored(ctx, p, url, want, max(dr.N(), hdrLen), got, err)
 }

@@ -32,6 +32,7 @@ type Reader struct {
 	r    io.Reader
 	h    hash.Hash // nil when pair takes the sums
 	pair *Pair
+	feed *behind // writes pair on its own goroutine
 	last func(second [sha256.Size]byte) error
 	want string
 	size int64 // -1: not promised
@@ -56,11 +57,25 @@ func NewReader(r io.Reader, want string, size int64) *Reader {
 // the second digest, still before the last bytes are handed over: an error
 // from last stops the Reader as a mismatch does (that Read and Err return
 // it), so the consumer never commits content that last refused.
+//
+// The hashing runs on its own goroutine, up to a few hundred KiB behind
+// the bytes passed on, so it overlaps the consumer's work (sending them)
+// instead of adding to each Read; the sums are complete before the last
+// bytes go. Call Close when done with the Reader.
 func NewPairReader(r io.Reader, want string, size, from int64, last func(second [sha256.Size]byte) error) *Reader {
 	if size < 0 {
 		size = -1
 	}
-	return &Reader{r: r, pair: NewPair(from), last: last, want: want, size: size}
+	pair := NewPair(from)
+	return &Reader{r: r, pair: pair, feed: newBehind(pair), last: last, want: want, size: size}
+}
+
+// Close stops a NewPairReader's hashing goroutine if the content was not
+// read to its end. It is a no-op for NewReader's.
+func (v *Reader) Close() {
+	if v.feed != nil {
+		v.feed.wait()
+	}
 }
 
 // Want is the SHA-256 the bytes must hash to.
@@ -101,8 +116,8 @@ func (v *Reader) Read(p []byte) (int, error) {
 		p = p[:v.size-v.n]
 	}
 	k, err := v.r.Read(p)
-	if v.pair != nil {
-		v.pair.Write(p[:k])
+	if v.feed != nil {
+		v.feed.write(p[:k])
 	} else {
 		v.h.Write(p[:k])
 	}
@@ -143,6 +158,7 @@ func (v *Reader) Finish() error {
 func (v *Reader) check() error {
 	var sum, second [sha256.Size]byte
 	if v.pair != nil {
+		v.feed.wait()
 		sum, second = v.pair.Sums()
 	} else {
 		v.h.Sum(sum[:0])

@@ -113,6 +113,7 @@ func TestPairReaderChecksTheTail(t *testing.T) {
 				return nil
 			}
 			pr := NewPairReader(iotest.HalfReader(bytes.NewReader(tc.src)), hexSum(body), tc.size, from, last)
+			defer pr.Close()
 			rec := &recorder{r: pr}
 			_, err := io.ReadAll(rec)
 			switch {
@@ -141,3 +142,20 @@ func TestPairReaderChecksTheTail(t *testing.T) {
 
 // errMismatch stands for "a *MismatchError" in tables.
 var errMismatch = errors.New("mismatch")
+
+// TestPairReaderClose: a Reader closed before its end (the consumer gave
+// up) stops its hashing goroutine; Close is idempotent, and a NewReader's
+// Close is a no-op.
+func TestPairReaderClose(t *testing.T) {
+	body := bytes.Repeat([]byte("payload "), 200000)
+	pr := NewPairReader(bytes.NewReader(body), hexSum(body), int64(len(body)), 10, func([sha256.Size]byte) error { return nil })
+	if _, err := io.ReadFull(pr, make([]byte, 300000)); err != nil {
+		t.Fatal(err)
+	}
+	pr.Close()
+	pr.Close()
+	if pr.Verified() {
+		t.Fatal("a reader closed half way says it verified the content")
+	}
+	NewReader(bytes.NewReader(body), hexSum(body), -1).Close()
+}
