@@ -33,6 +33,9 @@ var (
 func TestMain(m *testing.M) {
 	code := m.Run()
 	weed.Stop()
+	if signedWorld != nil {
+		os.RemoveAll(signedWorld.Root) // the signed world, built once for the whole binary
+	}
 	os.Exit(code)
 }
 
