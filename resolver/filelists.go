@@ -7,16 +7,11 @@ import (
 	"strings"
 )
 
-// ReadFilelists streams filelists.xml (uncompressed), calling fn with each
-// package's pkgid and the files of it that keep accepts (all with keep nil).
-// Paths keep refuses are never turned into strings: a repo's file lists run
-// to millions of entries, and a resolve needs a handful of them.
-func ReadFilelists(r io.Reader, keep func(path []byte) bool, fn func(pkgid string, files []string) error) error {
-	return readFilelists(r, keep, func(pkgid []byte, files []string) error { return fn(string(pkgid), files) })
-}
-
-// readFilelists is ReadFilelists handing out the pkgid lowercased in a
-// buffer of its own, valid until fn returns.
+// readFilelists streams filelists.xml (uncompressed), calling fn with each
+// package's pkgid, lowercased in a buffer of its own valid until fn
+// returns, and the files of it that keep accepts (all with keep nil).
+// Paths keep refuses are never turned into strings: a repo's file lists
+// run to millions of entries, and a resolve needs a handful of them.
 func readFilelists(r io.Reader, keep func(path []byte) bool, fn func(pkgid []byte, files []string) error) error {
 	s := newXMLScanner(r)
 	var (
