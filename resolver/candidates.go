@@ -19,12 +19,12 @@ const (
 // candMemo keeps what isCand decided per name, arch and repo, so each
 // pattern match and priority look-up is made once per distinct string.
 type candMemo struct {
-	arch, excluded, multi map[strID]bool
-	prio                  map[strID]int
+	arch, excluded map[strID]bool
+	prio           map[strID]int
 }
 
 func newCandMemo() candMemo {
-	return candMemo{arch: map[strID]bool{}, excluded: map[strID]bool{}, multi: map[strID]bool{}, prio: map[strID]int{}}
+	return candMemo{arch: map[strID]bool{}, excluded: map[strID]bool{}, prio: map[strID]int{}}
 }
 
 // isCand says whether package i may be chosen: installed, or a universe
@@ -76,14 +76,8 @@ func (s *solver) isCand(i int32) bool {
 
 // classify sets a candidate's install-only flag, arch score and color.
 func (s *solver) classify(i int32) {
-	r := s.rec(i)
-	m, ok := s.memo.multi[r.name]
-	if !ok {
-		m = s.installOnly(s.pool.str(r.name))
-		s.memo.multi[r.name] = m
-	}
-	s.multi[i] = m
-	arch := s.pool.str(r.arch)
+	s.multi[i] = s.installOnly(i)
+	arch := s.pool.str(s.rec(i).arch)
 	s.score[i] = s.archScore(arch)
 	switch {
 	case arch == "noarch":
@@ -363,15 +357,6 @@ func colorMatch(a, b string) bool {
 func (s *solver) excluded(name string) bool {
 	for _, pat := range s.req.Exclude {
 		if ok, _ := path.Match(pat, name); ok || pat == name {
-			return true
-		}
-	}
-	return false
-}
-
-func (s *solver) installOnly(name string) bool {
-	for _, pat := range s.req.InstallOnly {
-		if ok, _ := path.Match(pat, name); ok {
 			return true
 		}
 	}

@@ -281,6 +281,7 @@ func mdFile(t *testing.T, dir, kind string) string {
 
 type libsolvAnswer struct {
 	Install []string `json:"install"`
+	Erase   []string `json:"erase"` // installed packages the transaction removes or replaces
 	Unsat   bool     `json:"unsat"`
 	Valid   bool     `json:"valid"`
 	Why     string   `json:"why"`

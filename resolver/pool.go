@@ -46,8 +46,10 @@ type solver struct {
 	// are set when the package becomes a candidate.
 	score []uint32
 	color []uint8
-	multi []bool  // by id: install-only (several versions side by side)
-	cand  []uint8 // by id: candUnknown, candYes or candNo
+	multi []bool // by id: install-only (several versions side by side)
+	// instOnly are the ids of the install-only names (installOnly).
+	instOnly map[strID]bool
+	cand     []uint8 // by id: candUnknown, candYes or candNo
 	// instEnd is one past the last installed id (they start at 2).
 	instEnd int32
 	// installed32 says the box has 32-bit x86 packages on x86_64: their
@@ -97,7 +99,7 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 		req.Arch = "x86_64"
 	}
 	if req.InstallOnly == nil {
-		req.InstallOnly = []string{"kernel", "kernel-*"}
+		req.InstallOnly = installOnlyNames()
 	}
 	if u.pool == nil {
 		u.pool = newIDPool(1)
@@ -158,6 +160,7 @@ func newSolver(u *Universe, req Request) (*solver, error) {
 			s.installed32 = true
 		}
 	}
+	s.instOnly = s.installOnlyIDs()
 	n := int(s.n)
 	s.inst, s.prio, s.cand = make([]bool, n), make([]int, n), make([]uint8, n)
 	s.score, s.color, s.multi = make([]uint32, n), make([]uint8, n), make([]bool, n)

@@ -17,8 +17,10 @@ type Request struct {
 	Arch string
 	// Multilib lets 32-bit packages (i686) be chosen on x86_64.
 	Multilib bool
-	// InstallOnly names packages of which several versions may be installed
-	// side by side (default: kernel, kernel-*).
+	// InstallOnly names what packages of which several versions may be
+	// installed side by side provide (their own name counts), as dnf's
+	// installonlypkgs (default: dnf's and yum's list: kernel, kernel-devel,
+	// installonlypkg(kernel-module), ...).
 	InstallOnly []string
 	// RepoPriority maps repo ids to priorities (lower wins; default 99).
 	RepoPriority map[string]int

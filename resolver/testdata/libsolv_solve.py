@@ -48,12 +48,17 @@ def solve(case):
         if sel.isempty():
             return {"unsat": True, "why": "no match for " + spec}
         jobs += sel.jobs(solv.Job.SOLVER_INSTALL)
+    # As dnf's installonlypkgs: what provides one of these names is
+    # installed beside its other versions.
+    for name in case.get("multiversion") or []:
+        jobs.append(pool.Job(solv.Job.SOLVER_MULTIVERSION | solv.Job.SOLVER_SOLVABLE_PROVIDES, pool.str2id(name)))
     solver = pool.Solver()
     problems = solver.solve(jobs)
     if problems:
         return {"unsat": True, "why": "; ".join(str(p) for p in problems)}
     trans = solver.transaction()
-    return {"install": sorted(s.str() for s in trans.newsolvables())}
+    return {"install": sorted(s.str() for s in trans.newsolvables()),
+            "erase": sorted(s.str() for s in trans.steps() if s.repo == pool.installed)}
 
 
 def check(case):
