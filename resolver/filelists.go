@@ -1,6 +1,7 @@
 package resolver
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -12,20 +13,47 @@ import (
 // returns, and the files of it that keep accepts (all with keep nil).
 // Paths keep refuses are never turned into strings: a repo's file lists
 // run to millions of entries, and a resolve needs a handful of them.
+//
+// Most of the input is <file> elements, which the quick path
+// (filelistsquick.go) reads without the scanner's tokens; everything else,
+// and anything unusual, is read by the scanner.
 func readFilelists(r io.Reader, keep func(path []byte) bool, fn func(pkgid []byte, files []string) error) error {
-	s := newXMLScanner(r)
-	var (
-		pkgid  []byte
-		files  []string
-		path   []byte // the <file> being read
-		inPkg  bool
-		inFile bool
-		depth  int
-	)
+	return newFilelistsReader(r, keep, fn, true).read()
+}
+
+// filelistsReader is readFilelists' state between tokens, which the quick
+// path and the scanner's tokens both move on.
+type filelistsReader struct {
+	s     *xmlScanner
+	quick bool // read <file> elements on the quick path
+	keep  func(path []byte) bool
+	fn    func(pkgid []byte, files []string) error
+
+	pkgid  []byte
+	files  []string
+	path   []byte // the <file> being read
+	inPkg  bool
+	inFile bool
+	depth  int
+}
+
+func newFilelistsReader(r io.Reader, keep func([]byte) bool, fn func([]byte, []string) error, quick bool) *filelistsReader {
+	fr := &filelistsReader{s: newXMLScanner(r), quick: quick, keep: keep, fn: fn}
+	fr.s.general = !quick
+	return fr
+}
+
+func (fr *filelistsReader) read() error {
+	s := fr.s
 	for {
+		if fr.quick {
+			if err := fr.quickRead(); err != nil {
+				return err
+			}
+		}
 		err := s.next()
 		if err == errXMLEOF {
-			if depth != 0 {
+			if fr.depth != 0 {
 				return errors.New("filelists.xml: ends inside an element")
 			}
 			return nil
@@ -35,37 +63,56 @@ func readFilelists(r io.Reader, keep func(path []byte) bool, fn func(pkgid []byt
 		}
 		switch s.kind {
 		case tokStart:
-			if !s.empty {
-				depth++
-			}
-			switch string(s.name) {
-			case "package":
-				pkgid, files, inPkg = appendLower(pkgid[:0], s.attr("pkgid")), nil, !s.empty
-			case "file":
-				if inPkg && !s.empty {
-					path, inFile = path[:0], true
-				}
-			}
+			fr.start(s.name, s.empty)
 		case tokText:
-			if inFile {
-				path = append(path, s.text...)
-			}
+			fr.text(s.text)
 		case tokEnd:
-			depth--
-			switch string(s.name) {
-			case "file":
-				if inFile && (keep == nil || keep(path)) {
-					files = append(files, string(path))
-				}
-				inFile = false
-			case "package":
-				inPkg = false
-				if err := fn(pkgid, files); err != nil {
-					return err
-				}
+			if err := fr.end(s.name); err != nil {
+				return err
 			}
 		}
 	}
+}
+
+// start is a start tag; the scanner's current token when it is a package.
+func (fr *filelistsReader) start(name []byte, empty bool) {
+	if !empty {
+		fr.depth++
+	}
+	switch string(name) {
+	case "package":
+		fr.pkgid, fr.files, fr.inPkg = appendLower(fr.pkgid[:0], fr.s.attr("pkgid")), nil, !empty
+	case "file":
+		if fr.inPkg && !empty {
+			fr.path, fr.inFile = fr.path[:0], true
+		}
+	}
+}
+
+func (fr *filelistsReader) text(b []byte) {
+	if fr.inFile {
+		fr.path = append(fr.path, b...)
+	}
+}
+
+func (fr *filelistsReader) end(name []byte) error {
+	fr.depth--
+	switch string(name) {
+	case "file":
+		fr.endFile(fr.path)
+	case "package":
+		fr.inPkg = false
+		return fr.fn(fr.pkgid, fr.files)
+	}
+	return nil
+}
+
+// endFile ends a <file> whose text is path.
+func (fr *filelistsReader) endFile(path []byte) {
+	if fr.inFile && (fr.keep == nil || fr.keep(path)) {
+		fr.files = append(fr.files, string(path))
+	}
+	fr.inFile = false
 }
 
 // appendLower appends strings.ToLower(b) to dst, without a string for the
@@ -87,36 +134,47 @@ func appendLower(dst, b []byte) []byte {
 
 // pathSet is the set of paths a resolve wants from filelists, with a
 // filter in front: a repo's filelists has millions of paths and a resolve
-// wants a few hundred, so nearly every path is turned away by a bit test
-// on its length and last bytes, without hashing it for the map.
+// wants a few hundred to a few thousand, so nearly every path is turned
+// away by two bit tests on a hash of its length and last sixteen bytes,
+// without hashing it for the map. A resolve's wanted paths are often
+// alike at the end (file02 in a thousand directories): two bits of a hash
+// of both words keep those from passing the filter together.
 type pathSet struct {
 	want  map[string]bool
-	bloom [1 << 10]uint64 // bit pathBit(p) set for each wanted p
+	bloom [1 << 10]uint64 // bits pathBits(p) set for each wanted p
 }
 
 func newPathSet(want map[string]bool) *pathSet {
 	ps := &pathSet{want: want}
 	for p := range want {
-		b := pathBit([]byte(p))
+		a, b := pathBits([]byte(p))
+		ps.bloom[a>>6] |= 1 << (a & 63)
 		ps.bloom[b>>6] |= 1 << (b & 63)
 	}
 	return ps
 }
 
-// pathBit mixes a path's length with its last eight bytes, where the paths
-// of one directory differ.
-func pathBit(p []byte) uint64 {
-	var tail uint64
-	for _, c := range p[max(0, len(p)-8):] {
-		tail = tail<<8 | uint64(c)
+// pathBits hashes a path's length and last sixteen bytes (where the paths
+// of one directory, and the same name in many, differ) to two bits.
+func pathBits(p []byte) (uint64, uint64) {
+	var lo, hi uint64
+	switch n := len(p); {
+	case n >= 16:
+		lo, hi = binary.LittleEndian.Uint64(p[n-8:]), binary.LittleEndian.Uint64(p[n-16:])
+	case n >= 8:
+		lo, hi = binary.LittleEndian.Uint64(p[n-8:]), binary.LittleEndian.Uint64(p[:8])
+	default:
+		for _, c := range p {
+			lo = lo<<8 | uint64(c)
+		}
 	}
-	h := (tail ^ uint64(len(p))<<56) * 0x9e3779b97f4a7c15
-	return h >> (64 - 16)
+	h := (lo ^ uint64(len(p))<<56 ^ hi*0xc2b2ae3d27d4eb4f) * 0x9e3779b97f4a7c15
+	return h >> 48, h >> 32 & 0xffff
 }
 
 func (ps *pathSet) has(p []byte) bool {
-	b := pathBit(p)
-	return ps.bloom[b>>6]&(1<<(b&63)) != 0 && ps.want[string(p)]
+	a, b := pathBits(p)
+	return ps.bloom[a>>6]&(1<<(a&63)) != 0 && ps.bloom[b>>6]&(1<<(b&63)) != 0 && ps.want[string(p)]
 }
 
 // filelistsMatch finds the package a filelists entry is about: pkgid is

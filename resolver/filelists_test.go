@@ -1,6 +1,9 @@
 package resolver
 
 import (
+	"bytes"
+	"errors"
+	"fmt"
 	"strings"
 	"testing"
 )
@@ -31,6 +34,98 @@ func TestAppendLower(t *testing.T) {
 	for _, s := range []string{"", "ABCdef0123", "a6008e5786b806271dad745d199bd708", "ÀÉ-Ab", "\xff"} {
 		if got := string(appendLower([]byte("x"), []byte(s))); got != "x"+strings.ToLower(s) {
 			t.Errorf("appendLower(%q) = %q", s, got)
+		}
+	}
+}
+
+// readFilelistsOut lists what readFilelists hands fn, and its error last,
+// read on the quick path or only the scanner's general one; slow hands
+// the input over a byte at a time, so that every tag straddles the
+// scanner's window. keep keeps paths containing "k" unless all is set.
+func readFilelistsOut(doc string, quick bool, slow int, all bool) string {
+	keep := func(p []byte) bool { return bytes.IndexByte(p, 'k') >= 0 }
+	if all {
+		keep = nil
+	}
+	var out strings.Builder
+	fn := func(pkgid []byte, files []string) error {
+		fmt.Fprintf(&out, "%q %q\n", pkgid, files)
+		if string(pkgid) == "stop" {
+			return errors.New("stopped")
+		}
+		return nil
+	}
+	err := newFilelistsReader(&oneByteReader{strings.NewReader(doc), slow}, keep, fn, quick).read()
+	fmt.Fprint(&out, err)
+	return out.String()
+}
+
+// FuzzFilelistsQuickAgrees: the quick path (filelistsquick.go) reads every
+// input to the packages, files and error the scanner alone reads.
+func FuzzFilelistsQuickAgrees(f *testing.F) {
+	for _, doc := range []string{
+		filelistsDoc,
+		`<filelists><package pkgid="A"><file>/k&amp;</file><file>/k<!--c-->x</file><file><![CDATA[/k]]></file></package></filelists>`,
+		`<filelists><package pkgid="stop"><file>k</file></package><package pkgid="b"><file>/k</file></package></filelists>`,
+		`<file>/k</file><package pkgid="a"><file>/k</package><file>/kk</file></file><fl:file>/k</fl:file><file/>`,
+		"<package pkgid='a'>\n <file> \u00a0</file><file>\f</file><file> /k </file><file>/k&bogus;</file></package>",
+		`<package pkgid="a"><file>/k</file ><file >/k</file></package ></package>`,
+		`<package pkgid="a"><file>/k</file><file>/k<`,
+	} {
+		f.Add(doc)
+	}
+	f.Fuzz(func(t *testing.T, doc string) {
+		for _, all := range []bool{false, true} {
+			general := readFilelistsOut(doc, false, 0, all)
+			for slow := range 2 {
+				if quick := readFilelistsOut(doc, true, slow, all); quick != general {
+					t.Fatalf("%q (slow %d, all %v):\nquick   %s\ngeneral %s", doc, slow, all, quick, general)
+				}
+			}
+		}
+	})
+}
+
+const filelistsDoc = `<?xml version="1.0" encoding="UTF-8"?>
+<filelists xmlns="http://linux.duke.edu/metadata/filelists" packages="2">
+<package pkgid="A6008E" name="bash" arch="x86_64">
+  <version epoch="0" ver="4.1.2" rel="29.el6"/>
+  <file>/bin/sh</file>
+  <file type="dir">/usr/share/kb</file>
+  <file type="ghost">/var/k.log</file>
+  <file>/usr/bin/bashk</file>
+</package>
+<package pkgid="aef17f" name="busybox" arch="x86_64">
+  <version epoch="0" ver="4.1.2" rel="29.el6"/>
+</package>
+</filelists>
+`
+
+// TestReadFilelistsEdges: what readFilelists makes of the forms filelists
+// can take, on the quick path and off it, whole and a byte at a time.
+func TestReadFilelistsEdges(t *testing.T) {
+	for _, tc := range []struct {
+		name, doc, want string
+	}{
+		{"plain", filelistsDoc, `"a6008e" ["/usr/share/kb" "/var/k.log" "/usr/bin/bashk"]` + "\n" + `"aef17f" []` + "\n<nil>"},
+		{"entities", `<package pkgid="a"><file>/k&amp;&#47;x</file></package>`, `"a" ["/k&/x"]` + "\n<nil>"},
+		{"bad entity", `<package pkgid="a"><file>/k&bogus;</file></package>`, `filelists.xml line 1: unknown entity &bogus;`},
+		{"CDATA", `<package pkgid="a"><file><![CDATA[/k<]]></file></package>`, `"a" ["/k<"]` + "\n<nil>"},
+		{"comment inside", `<package pkgid="a"><file>/k<!-- x -->/y</file></package>`, `"a" ["/k/y"]` + "\n<nil>"},
+		{"whitespace only", "<package pkgid=\"a\"><file> \n</file><file> /k </file></package>", `"a" [" /k "]` + "\n<nil>"},
+		{"outside a package", `<file>/k</file><package pkgid="a"></package>`, `"a" []` + "\n<nil>"},
+		{"namespace prefix", `<package pkgid="a"><fl:file>/k</fl:file></package>`, `"a" ["/k"]` + "\n<nil>"},
+		{"empty file", `<package pkgid="a"><file/><file></file></package>`, `"a" []` + "\n<nil>"},
+		{"cut short", `<package pkgid="a"><file>/k</file><file>/k`, `filelists.xml: ends inside an element`},
+		{"cut in a tag", `<package pkgid="a"><file>/k</fi`, `filelists.xml line 1: unexpected end of file in a tag`},
+		{"fn's error", `<package pkgid="stop"><file>/k</file></package><package pkgid="b"></package>`, `"stop" ["/k"]` + "\nstopped"},
+	} {
+		for _, quick := range []bool{true, false} {
+			for slow := range 2 {
+				if got := readFilelistsOut(tc.doc, quick, slow, false); got != tc.want {
+					t.Errorf("%s (quick %v, slow %d):\ngot  %s\nwant %s", tc.name, quick, slow, got, tc.want)
+				}
+			}
 		}
 	}
 }
