@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/rpmvault/rpmvault/resolver/rpmmd"
 )
 
 // FuzzPathSet: the filter in front of the wanted paths turns away only
@@ -125,6 +128,50 @@ func TestReadFilelistsEdges(t *testing.T) {
 				if got := readFilelistsOut(tc.doc, quick, slow, false); got != tc.want {
 					t.Errorf("%s (quick %v, slow %d):\ngot  %s\nwant %s", tc.name, quick, slow, got, tc.want)
 				}
+			}
+		}
+	}
+}
+
+// TestMarkFull: packages filelists listed have their full file lists; when
+// that is every package of the repo (or those not listed had theirs
+// already, from their headers) it is said once, for the repo, and no record
+// is written.
+func TestMarkFull(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		listed     []int
+		headerOnly int // this package has its full list from its header; -1 none
+		wantRepo   bool
+	}{
+		{"every package", []int{0, 1, 2}, -1, true},
+		{"every package but one from its header", []int{0, 2}, 1, true},
+		{"one not listed", []int{0, 2}, -1, false},
+		{"none", nil, -1, false},
+	} {
+		var pkgs []*Package
+		for i := range 3 {
+			pkgs = append(pkgs, &Package{Name: fmt.Sprintf("p%d", i), Arch: "noarch", Repo: "r", FullFiles: i == tc.headerOnly,
+				Checksum: rpmmd.Checksum{Type: "sha256", Hex: fmt.Sprintf("%064d", i)}})
+		}
+		pkgs = append(pkgs, &Package{Name: "other", Arch: "noarch", Repo: "s"})
+		u := NewUniverse(pkgs)
+		listed := make([]uint64, 1)
+		for _, k := range tc.listed {
+			listed[0] |= 1 << k
+		}
+		repo, _ := u.pool.lookup("r")
+		u.markFull(repo, listed, nil)
+		if got := u.pool.fullRepos[repo]; got != tc.wantRepo {
+			t.Errorf("%s: repo full %v, want %v", tc.name, got, tc.wantRepo)
+		}
+		for k, p := range u.Packages() {
+			want := p.Repo == "r" && (tc.wantRepo || slices.Contains(tc.listed, k) || k == tc.headerOnly)
+			if p.FullFiles != want {
+				t.Errorf("%s: %s FullFiles %v, want %v", tc.name, p.Name, p.FullFiles, want)
+			}
+			if wantRec := !tc.wantRepo && slices.Contains(tc.listed, k) || k == tc.headerOnly; u.pkgs[k].fullFiles != wantRec {
+				t.Errorf("%s: %s record's fullFiles %v, want %v", tc.name, p.Name, u.pkgs[k].fullFiles, wantRec)
 			}
 		}
 	}

@@ -310,15 +310,21 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 		if want != nil {
 			keep = newPathSet(want).has
 		}
+		// Most packages have no wanted path: all they take is a bit saying
+		// filelists listed them.
 		type merge struct {
 			k     int
 			files []string
 		}
-		merges := make([]merge, 0, len(match.bySum))
+		var merges []merge
+		listed := make([]uint64, (len(u.pkgs)+63)/64)
 		err := readMetadata(ctx, st.BaseURL, *st.filelists, opts, func(r io.Reader) error {
 			return readFilelists(r, keep, func(pkgid []byte, files []string) error {
 				if k, ok := match.find(pkgid); ok {
-					merges = append(merges, merge{k, files})
+					listed[k/64] |= 1 << (k % 64)
+					if len(files) > 0 {
+						merges = append(merges, merge{k, files})
+					}
 				}
 				return nil
 			})
@@ -326,19 +332,15 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 		if err != nil {
 			return fmt.Errorf("repo %s file lists: %w", st.Repo, err)
 		}
-		pr := st.parsed
-		if pr != nil {
-			pr.saving.Wait() // the packages entry is being written from these packages
-		}
+		// Filelists' paths go beside the records (Universe.added), which
+		// the parsed-cache writer does not read.
 		for _, m := range merges {
 			// Primary's paths stay: filelists repeats them, but the wanted
-			// set may not name them. Most packages have no wanted path,
-			// and for each addPaths made a map of its paths.
-			if len(m.files) > 0 {
-				u.addPaths(m.k, m.files)
-			}
-			u.pkgs[m.k].fullFiles = true
+			// set may not name them.
+			u.addPaths(m.k, m.files)
 		}
+		u.markFull(repoID, listed, st.parsed)
+		pr := st.parsed
 		if pr != nil {
 			if want == nil {
 				st.parsed = nil // every path: too many to cache
@@ -354,6 +356,38 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 		}
 	}
 	return nil
+}
+
+// markFull records that the packages of repo listed (a bit each, by index)
+// have their full file lists. Filelists lists every package of a repo,
+// so that is nearly always said once, for the repo, and no record is
+// written: the parsed-cache writer may still be reading the records (pr),
+// and a record read in place from the parsed cache would copy its page.
+// Only when some package was not listed are records written, after
+// the writer is done with them.
+func (u *Universe) markFull(repo strID, listed []uint64, pr *parsedRepo) {
+	all := true
+	for k := range u.pkgs {
+		if r := &u.pkgs[k]; r.repo == repo && listed[k/64]&(1<<(k%64)) == 0 && !r.fullFiles {
+			all = false
+			break
+		}
+	}
+	if all {
+		if u.pool.fullRepos == nil {
+			u.pool.fullRepos = map[strID]bool{}
+		}
+		u.pool.fullRepos[repo] = true
+		return
+	}
+	if pr != nil {
+		pr.saving.Wait() // the packages entry is being written from these records
+	}
+	for k := range u.pkgs {
+		if listed[k/64]&(1<<(k%64)) != 0 {
+			u.pkgs[k].fullFiles = true
+		}
+	}
 }
 
 // addPaths adds to package k's paths those of b it lacks.
