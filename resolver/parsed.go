@@ -107,17 +107,26 @@ func (pr *parsedRepo) missing(wanted map[string]bool) (map[string]bool, bool) {
 	return out, out != nil
 }
 
-// startSaving writes the packages entries of repos parsed from XML, each on
-// its own goroutine, while the solve goes on. Merging file lists into those
-// packages waits for it (see loadFileLists); finishSaving waits for all.
+// startSaving builds the universe's look-ups (index) and writes the
+// packages entries of repos parsed from XML, each on its own goroutine,
+// while the solve goes on. A writer numbers its entry's strings and
+// dependencies while the look-ups are built, then waits for them: an
+// entry of the whole universe renumbers them rather than building its
+// own. Merging file lists into those packages waits for the writers (see
+// loadFileLists); finishSaving waits for all.
 func (u *Universe) startSaving() {
-	if u.parsedCache == nil {
-		return
+	if u.parsedCache == nil || u.pool == nil {
+		u.index()
+		if u.parsedCache == nil {
+			return
+		}
 	}
 	// The writers read the pool as it is now: the solve may append to it
 	// meanwhile, never changing what is already there. A repo's records
 	// change only when file lists merge into them, which waits (saving).
 	pool := *u.pool
+	var idx *uniIndex
+	indexed := make(chan struct{})
 	for _, st := range u.Sources {
 		pr := st.parsed
 		if pr == nil || !pr.savePkgs {
@@ -126,12 +135,22 @@ func (u *Universe) startSaving() {
 		pr.savePkgs = false
 		pr.saving.Add(1)
 		pkgs := u.pkgs[pr.first : pr.first+pr.n]
+		whole := pr.first == 0 && pr.n == len(u.pkgs)
+		lookups := func() *uniIndex {
+			<-indexed
+			if !whole {
+				return nil
+			}
+			return idx
+		}
 		go func() {
 			defer pr.saving.Done()
 			// A cache that cannot be written only costs the next resolve a parse.
-			_ = u.parsedCache.SaveParsed(pr.key, func(w io.Writer) error { return writeParsed(w, &pool, pkgs) })
+			_ = u.parsedCache.SaveParsed(pr.key, func(w io.Writer) error { return writeParsedIndexed(w, &pool, pkgs, lookups) })
 		}()
 	}
+	idx = u.index()
+	close(indexed)
 }
 
 // finishSaving waits for startSaving and writes the file-lists entries that

@@ -1,8 +1,6 @@
 package resolver
 
 import (
-	"bufio"
-	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"io"
@@ -119,18 +117,18 @@ func writeParsed(out io.Writer, pool *idPool, pkgs []uniPkg) error {
 	if len(pkgs) > 0 && &pkgs[0] == pool.uidxOf {
 		idx = pool.uidx
 	}
-	return writeParsedIndexed(out, pool, pkgs, idx)
+	return writeParsedIndexed(out, pool, pkgs, func() *uniIndex { return idx })
 }
 
-// writeParsedIndexed is writeParsed given idx, the look-ups of a universe
-// of exactly pkgs in pool's ids (Universe.index): the entry's by-name and
-// whatprovides lists are then those lists renumbered, not built again. A
-// cold resolve writes its entry beside the solve, which has built idx
-// already; on two cores building them again cost as much as the solve.
-func writeParsedIndexed(out io.Writer, pool *idPool, pkgs []uniPkg, idx *uniIndex) error {
-	if idx != nil && idx.npkgs != len(pkgs) {
-		idx = nil
-	}
+// writeParsedIndexed is writeParsed given lookups, which returns the
+// look-ups of a universe of exactly pkgs in pool's ids (Universe.index)
+// or nil: the entry's by-name and whatprovides lists are then those lists
+// renumbered, not built again. A cold resolve writes its entry beside
+// the solve, which builds them; on two cores building them again cost as
+// much as the solve. lookups is called once the entry's strings and
+// dependencies are numbered, so that numbering them runs while the
+// universe's look-ups are built (see Universe.startSaving).
+func writeParsedIndexed(out io.Writer, pool *idPool, pkgs []uniPkg, lookups func() *uniIndex) error {
 	// Sized once: grown by append, these tables were copied over and over
 	// and left several times their size as garbage beside a cold solve.
 	// The generated 60,000-package repo has one distinct dependency in
@@ -178,14 +176,21 @@ func writeParsedIndexed(out io.Writer, pool *idPool, pkgs []uniPkg, idx *uniInde
 	if uint64(blob) > 1<<31 || ndeps >= 1<<30 {
 		return fmt.Errorf("parsed cache: repo too large for an entry")
 	}
+	var idx *uniIndex
+	if lookups != nil {
+		idx = lookups()
+	}
+	if idx != nil && idx.npkgs != len(pkgs) {
+		idx = nil
+	}
 	ents := w.indexes(pkgs, idx)
 	slots := cacheSlots(len(w.strs))
 	counts := [parsedCounts]uint32{uint32(len(pkgs)), uint32(len(w.strs)), uint32(blob), uint32(len(w.evrs)),
 		uint32(len(rels)), uint32(ndeps + 1), uint32(nfiles), uint32(slots),
 		uint32(ents.nProv), uint32(len(ents.fileOwners.list)), uint32(len(ents.fileDeps))}
 
-	h := sha256.New()
-	bw := &alignedWriter{w: bufio.NewWriterSize(io.MultiWriter(out, h), 256<<10)}
+	bw := newEntrySink(out)
+	defer bw.close(true)
 	bw.WriteString(parsedMagic)
 	for _, c := range counts {
 		bw.word(c)
@@ -296,10 +301,7 @@ func writeParsedIndexed(out io.Writer, pool *idPool, pkgs []uniPkg, idx *uniInde
 	for _, id := range ents.fileDeps {
 		bw.word(uint32(id))
 	}
-	if err := bw.w.Flush(); err != nil {
-		return fmt.Errorf("parsed cache: %w", err)
-	}
-	if _, err := out.Write(h.Sum(nil)); err != nil {
+	if err := bw.close(false); err != nil {
 		return fmt.Errorf("parsed cache: %w", err)
 	}
 	return nil
@@ -332,50 +334,6 @@ func encodePkg(b []byte, r *uniPkg) []byte {
 	le.PutUint64(b[unsafe.Offsetof(r.hdrStart):], uint64(r.hdrStart))
 	le.PutUint64(b[unsafe.Offsetof(r.hdrEnd):], uint64(r.hdrEnd))
 	return b
-}
-
-// alignedWriter counts what it writes, so sections can start at multiples
-// of 8 bytes.
-type alignedWriter struct {
-	w   *bufio.Writer
-	n   uint64
-	buf []byte
-}
-
-func (a *alignedWriter) Write(b []byte) {
-	a.w.Write(b)
-	a.n += uint64(len(b))
-}
-
-func (a *alignedWriter) WriteString(s string) {
-	a.w.WriteString(s)
-	a.n += uint64(len(s))
-}
-
-func (a *alignedWriter) align() {
-	var zero [8]byte
-	a.Write(zero[:align8(a.n)-a.n])
-}
-
-// words writes ws little-endian: as they lie on a little-endian host,
-// a word at a time through buf elsewhere.
-func (a *alignedWriter) words(ws []uint32) {
-	if littleEndian {
-		a.Write(bytesOf(ws))
-		return
-	}
-	for _, v := range ws {
-		a.word(v)
-	}
-}
-
-func (a *alignedWriter) int32s(ws []int32) {
-	a.words(unsafe.Slice((*uint32)(unsafe.Pointer(unsafe.SliceData(ws))), len(ws)))
-}
-
-func (a *alignedWriter) word(v uint32) {
-	a.buf = binary.LittleEndian.AppendUint32(a.buf[:0], v)
-	a.Write(a.buf)
 }
 
 // littleEndian: the host's words are the entry's as they lie.

@@ -24,9 +24,8 @@ func Resolve(ctx context.Context, repos []Repo, req Request, f rpmmd.Fetcher) (*
 			req.RepoPriority[r.ID] = r.Priority
 		}
 	}
-	// The look-ups the solve starts with, built first so that the
-	// parsed-cache writer renumbers them rather than builds its own.
-	u.index()
+	// The look-ups the solve starts with, built while the parsed-cache
+	// writers start, which renumber them rather than build their own.
 	u.startSaving()
 	plan, err := Solve(u, req)
 	u.finishSaving()
