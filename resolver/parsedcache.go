@@ -146,13 +146,18 @@ func writeParsedIndexed(out io.Writer, pool *idPool, pkgs []uniPkg, lookups func
 		w.str(pkgs[i].arch)
 		w.evr(pkgs[i].evr)
 	}
-	// Each position's index is looked up again as the section is written
-	// (a hit each time): kept, they were megabytes more beside the solve.
+	// Each position's dependency index, kept for the deps section:
+	// looking each up again as it was written was a third of the writer's
+	// time, the table's reads at random. The table goes as soon as the
+	// numbering is done, and the kept indexes, once written, become the
+	// string index's table.
+	ids := make([]uint32, 1, ndeps+1)
 	for i := range pkgs {
 		for k := pkgs[i].dep; k < pkgs[i].obs; k++ {
-			w.relOf(k)
+			ids = append(ids, w.relOf(k))
 		}
 	}
+	w.rels.slots = nil
 	// Then what only fetching and the lock read, then paths.
 	for i := range pkgs {
 		p := &pkgs[i]
@@ -183,11 +188,11 @@ func writeParsedIndexed(out io.Writer, pool *idPool, pkgs []uniPkg, lookups func
 	if idx != nil && idx.npkgs != len(pkgs) {
 		idx = nil
 	}
-	ents := w.indexes(pkgs, idx)
+	ents := w.indexes(pkgs, idx, nfiles)
 	slots := cacheSlots(len(w.strs))
 	counts := [parsedCounts]uint32{uint32(len(pkgs)), uint32(len(w.strs)), uint32(blob), uint32(len(w.evrs)),
 		uint32(len(rels)), uint32(ndeps + 1), uint32(nfiles), uint32(slots),
-		uint32(ents.nProv), uint32(len(ents.fileOwners.list)), uint32(len(ents.fileDeps))}
+		uint32(ents.nProv), uint32(len(ents.owners)), uint32(len(ents.fileDeps))}
 
 	bw := newEntrySink(out)
 	defer bw.close(true)
@@ -228,12 +233,7 @@ func writeParsedIndexed(out io.Writer, pool *idPool, pkgs []uniPkg, lookups func
 		bw.word(uint32(d.flags) | uint32(d.phase)<<8)
 	}
 	bw.align()
-	bw.word(0) // position 0, the placeholder
-	for i := range pkgs {
-		for k := pkgs[i].dep; k < pkgs[i].obs; k++ {
-			bw.word(w.relOf(k))
-		}
-	}
+	bw.words(ids)
 	bw.align()
 	for i := range pkgs {
 		for _, f := range pool.filesOf(&pkgs[i]) {
@@ -248,8 +248,8 @@ func writeParsedIndexed(out io.Writer, pool *idPool, pkgs []uniPkg, lookups func
 		bw.word(off)
 	}
 	bw.align()
-	// The dependency table's slots are free now, and often as many.
-	table := w.rels.slots
+	// The positions' indexes are written: their buffer is often as long.
+	table := ids
 	w.rels = relTable{}
 	if cap(table) < slots {
 		table = make([]uint32, slots)
@@ -294,9 +294,20 @@ func writeParsedIndexed(out io.Writer, pool *idPool, pkgs []uniPkg, lookups func
 		}
 	}
 	bw.align()
-	bw.words(ents.fileOwners.start)
+	// The file owners' starts, as their running count: string k's owners
+	// are the pairs of strings below k+1.
+	bw.word(0)
+	j := 0
+	for k := range len(w.strs) {
+		for j < len(ents.owners) && ents.owners[j]>>32 == uint64(k) {
+			j++
+		}
+		bw.word(uint32(j))
+	}
 	bw.align()
-	bw.int32s(ents.fileOwners.list)
+	for _, o := range ents.owners {
+		bw.word(uint32(o))
+	}
 	bw.align()
 	for _, id := range ents.fileDeps {
 		bw.word(uint32(id))
@@ -346,11 +357,14 @@ var littleEndian = binary.NativeEndian.Uint16([]byte{1, 0}) == 1
 type entryIndexes struct {
 	uniIndex
 	nProv int
+	// owners are the file owners: path id<<32 | package index, ascending
+	// (the file-owner lists, not as a csr: see indexes).
+	owners []uint64
 }
 
 // indexes builds the entry's look-ups (a universe of this one repo reads
 // them as they are): renumbered from idx, the pool's, when given.
-func (w *parsedWriter) indexes(pkgs []uniPkg, idx *uniIndex) *entryIndexes {
+func (w *parsedWriter) indexes(pkgs []uniPkg, idx *uniIndex, nfiles int) *entryIndexes {
 	pool, n := w.pool, len(w.strs)
 	e := &entryIndexes{}
 	if idx != nil {
@@ -386,13 +400,18 @@ func (w *parsedWriter) indexes(pkgs []uniPkg, idx *uniIndex) *entryIndexes {
 		}
 	}
 	slices.Sort(e.fileDeps)
-	e.fileOwners = newCSR(n, func(emit func(uint32, int32)) {
-		for i := range pkgs {
-			for _, f := range pool.filesOf(&pkgs[i]) {
-				emit(w.strMap[f], int32(i))
-			}
+	// The file owners as (path, package) pairs, sorted: mostly sorted
+	// already, as paths are numbered package by package. A csr's starts
+	// and cursors for every string, most of which no package lists, were
+	// megabytes beside the solve.
+	e.owners = make([]uint64, 0, nfiles)
+	for i := range pkgs {
+		for _, f := range pool.filesOf(&pkgs[i]) {
+			e.owners = append(e.owners, uint64(w.strMap[f])<<32|uint64(i))
 		}
-	})
+	}
+	slices.Sort(e.owners)
+	e.owners = slices.Compact(e.owners)
 	return e
 }
 
