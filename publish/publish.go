@@ -8,7 +8,6 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
 	"time"
@@ -59,10 +58,35 @@ type Result struct {
 	Present  int    // packages the tree already had
 }
 
-var (
-	nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+-]{0,99}$`)
-	fileRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._+~^-]{0,250}\.rpm$`)
-)
+// validRepoName: a letter or digit, then up to 99 letters, digits and
+// . _ + -. Checked by hand, not by a regexp: compiling the counted
+// repetitions at init cost every command of the binary milliseconds.
+func validRepoName(s string) bool { return validChars(s, 100, "._+-") }
+
+// validFileName: a letter or digit, then up to 250 letters, digits and
+// . _ + ~ ^ -, then ".rpm".
+func validFileName(s string) bool {
+	base, ok := strings.CutSuffix(s, ".rpm")
+	return ok && validChars(base, 251, "._+~^-")
+}
+
+// validChars: s has 1 to most bytes, the first a letter or digit, the
+// others letters, digits or bytes of punct.
+func validChars(s string, most int, punct string) bool {
+	if len(s) == 0 || len(s) > most {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' {
+			continue
+		}
+		if i == 0 || strings.IndexByte(punct, c) < 0 {
+			return false
+		}
+	}
+	return true
+}
 
 // fixedTime is every published package's file time in the repodata, so
 // one lock publishes to identical metadata wherever and whenever.
@@ -76,14 +100,14 @@ func Publish(ctx context.Context, t Tree, in Input) (Result, error) {
 	if name == "" {
 		name = in.Lock.RPMVault.Manifest
 	}
-	if !nameRE.MatchString(name) {
+	if !validRepoName(name) {
 		return Result{}, fmt.Errorf("publish: repo name %q must be letters, digits, . _ + - (use --name)", name)
 	}
 	res := Result{Name: name}
 	var entries []mirror.RepoEntry
 	for _, p := range in.Lock.Packages() {
 		sha := p.SHA256()
-		if sha == "" || !store.ValidName(sha) || !fileRE.MatchString(p.FileName()) {
+		if sha == "" || !store.ValidName(sha) || !validFileName(p.FileName()) {
 			return res, fmt.Errorf("publish: %s has no valid sha256 or file name in the lock (run rpmvault mirror first)", p.NEVRA())
 		}
 		loc := path.Join("rpms", sha, p.FileName())
