@@ -1,6 +1,7 @@
 package resolver
 
 import (
+	"cmp"
 	"hash/maphash"
 	"unsafe"
 )
@@ -18,6 +19,10 @@ type strArena struct {
 	// chunk; a string starts where the one before it ends when that one
 	// is in the same chunk, and at 0 otherwise.
 	locs []uint64
+	// maxChunk is the size chunks grow to (arenaChunk when zero): a part
+	// sized for a large repo takes larger chunks, whose whole 2 MiB
+	// pages the kernel can back with huge pages (adviseHuge).
+	maxChunk int
 }
 
 // Chunks start small (a pool of a few installed packages) and double up
@@ -63,9 +68,10 @@ func (a *strArena) add(b []byte) uint32 {
 	if last < 0 || len(a.chunks[last])+len(b) > cap(a.chunks[last]) {
 		size := arenaFirstChunk
 		if last >= 0 {
-			size = min(2*cap(a.chunks[last]), arenaChunk)
+			size = min(2*cap(a.chunks[last]), cmp.Or(a.maxChunk, arenaChunk))
 		}
 		a.chunks = append(a.chunks, make([]byte, 0, max(size, len(b))))
+		adviseHuge(a.chunks[last+1])
 		last++
 	}
 	a.chunks[last] = append(a.chunks[last], b...)
@@ -74,12 +80,18 @@ func (a *strArena) add(b []byte) uint32 {
 }
 
 // strIndex finds a string's id in a pool's table, as libsolv's stringpool
-// hash does: an open-addressing table of ids (4 bytes a slot, half full at
-// most) over the strings themselves. A map[string]strID would cost some 40
-// bytes a string, and a large repo has hundreds of thousands of strings.
+// hash does: an open-addressing table of ids over the strings themselves.
+// A map[string]strID would cost some 40 bytes a string, and a large repo
+// has hundreds of thousands of strings. Each slot holds the string's id
+// and the high half of its hash, so that a probe of another string is
+// almost always told apart by the slot alone: comparing strings means
+// reading the arena's positions and bytes, two cache misses or three in a
+// table of tens of megabytes, which was most of the cost of interning a
+// repo. With the hash in the slot the table can be fuller (three
+// quarters at most), and is no larger than a half-full one of bare ids.
 type strIndex struct {
 	seed  maphash.Seed
-	slots []uint32 // id+1; 0 is an empty slot; len is a power of two
+	slots []uint64 // hash>>32<<32 | id+1; 0 is an empty slot; len is a power of two
 	n     int
 	// dups counts strings found already in the table while building it: a
 	// table with duplicates cannot stand for its strings by their ids.
@@ -90,7 +102,8 @@ type strIndex struct {
 // positions for: a pool made for a repo's strings fills without rehashing.
 func (x *strIndex) build(a *strArena) {
 	x.seed = maphash.MakeSeed()
-	x.slots = make([]uint32, tableSize(cap(a.locs)))
+	x.slots = make([]uint64, strTableSize(cap(a.locs)))
+	adviseHuge(x.slots)
 	x.n, x.dups = 0, 0
 	for k := range a.len() {
 		s := a.at(uint32(k))
@@ -102,6 +115,7 @@ func (x *strIndex) build(a *strArena) {
 	}
 }
 
+// tableSize is the length of a table of n entries kept at most half full.
 func tableSize(n int) int {
 	size := 16
 	for size < 2*n {
@@ -110,15 +124,29 @@ func tableSize(n int) int {
 	return size
 }
 
+// strTableSize is the length of a strIndex table for n strings, kept at
+// most three quarters full.
+func strTableSize(n int) int {
+	size := 16
+	for 3*size < 4*n {
+		size <<= 1
+	}
+	return size
+}
+
+// full: would one more string make the table more than three quarters full?
+func (x *strIndex) full() bool { return 4*(x.n+1) > 3*len(x.slots) }
+
 func (x *strIndex) find(a *strArena, s string) (strID, bool) {
+	h := maphash.String(x.seed, s)
 	mask := uint64(len(x.slots) - 1)
-	for i := maphash.String(x.seed, s) & mask; ; i = (i + 1) & mask {
+	for i := h & mask; ; i = (i + 1) & mask {
 		v := x.slots[i]
 		if v == 0 {
 			return 0, false
 		}
-		if a.at(v-1) == s {
-			return strID(v - 1), true
+		if v>>32 == h>>32 && a.at(uint32(v)-1) == s {
+			return strID(uint32(v) - 1), true
 		}
 	}
 }
@@ -134,37 +162,39 @@ func (x *strIndex) internBytes(a *strArena, b []byte) strID {
 		if v == 0 {
 			break
 		}
-		if a.at(v-1) == string(b) { // no allocation: the compiler compares in place
-			return strID(v - 1)
+		if v>>32 == h>>32 && a.at(uint32(v)-1) == string(b) { // no allocation: the compiler compares in place
+			return strID(uint32(v) - 1)
 		}
 	}
 	id := strID(a.add(b))
-	if 2*(x.n+1) > len(x.slots) {
+	if x.full() {
 		x.grow(a)
 		x.insert(h, id)
 		return id
 	}
-	x.slots[i] = uint32(id) + 1
+	x.slots[i] = h>>32<<32 | (uint64(id) + 1)
 	x.n++
 	return id
 }
 
 // add indexes string id of a, not in the table yet, and returns id.
 func (x *strIndex) add(a *strArena, id strID) strID {
-	if 2*(x.n+1) > len(x.slots) {
+	if x.full() {
 		x.grow(a)
 	}
 	x.insert(maphash.String(x.seed, a.at(uint32(id))), id)
 	return id
 }
 
+// grow doubles the table; the hashes' high halves are in the slots, the
+// low halves are hashed again.
 func (x *strIndex) grow(a *strArena) {
 	old := x.slots
-	x.slots = make([]uint32, 2*len(old))
+	x.slots = make([]uint64, 2*len(old))
 	x.n = 0
 	for _, v := range old {
 		if v != 0 {
-			x.insert(maphash.String(x.seed, a.at(v-1)), strID(v-1))
+			x.insert(maphash.String(x.seed, a.at(uint32(v)-1)), strID(uint32(v)-1))
 		}
 	}
 }
@@ -175,6 +205,6 @@ func (x *strIndex) insert(h uint64, id strID) {
 	for x.slots[i] != 0 {
 		i = (i + 1) & mask
 	}
-	x.slots[i] = uint32(id) + 1
+	x.slots[i] = h>>32<<32 | (uint64(id) + 1)
 	x.n++
 }
