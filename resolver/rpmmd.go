@@ -128,9 +128,15 @@ const (
 // ReadPrimary, whose callers want its work on their goroutine and measure
 // it there).
 func readPrimary(r io.Reader, part *repoPart, repo string, sources, concurrent bool, added func() error) error {
+	return readPrimaryFrom(newXMLScanner(r), part, repo, sources, concurrent, added)
+}
+
+// readPrimaryFrom is readPrimary from s (tests set s.general, to read
+// with the general path alone).
+func readPrimaryFrom(s *xmlScanner, part *repoPart, repo string, sources, concurrent bool, added func() error) error {
 	pr := &primaryReader{part: part, pool: part.pool, sources: sources, names: new(nameCache)}
 	pr.repo = pr.pool.intern(repo)
-	ps := &primaryScan{s: newXMLScanner(r), b: &primaryBatch{}}
+	ps := &primaryScan{s: s, b: &primaryBatch{}}
 	if !concurrent {
 		var err error
 		ps.hand = func(b *primaryBatch) bool {
@@ -195,6 +201,7 @@ type primaryScan struct {
 	hand             func(*primaryBatch) bool // hands on a batch and sets b to an empty one; false: stop
 	cur              rawPkg
 	nameBuf, textBuf []byte
+	quick            pkgQuick // the quick path's state (primaryquick.go)
 }
 
 func (ps *primaryScan) run() {
@@ -227,6 +234,15 @@ func (ps *primaryScan) read() error {
 		ends     []int  // where each of them ends in stack
 	)
 	for {
+		// A package in the plain form is read by the quick path, whole;
+		// the general path reads anything else, one token at a time.
+		if !inPkg && list == -1 && ps.quickPackage() {
+			ps.b.pkgs = append(ps.b.pkgs, ps.cur)
+			if !ps.send() {
+				return errStopped
+			}
+			continue
+		}
 		err := s.next()
 		if err == errXMLEOF {
 			switch {
