@@ -180,17 +180,33 @@ func (ps *pathSet) has(p []byte) bool {
 // filelistsMatch finds the package a filelists entry is about: pkgid is
 // the checksum primary.xml gives, an id of the pool already. Where two
 // packages share one, the later is meant, as it always was.
+//
+// Filelists lists the packages in primary's order, so the package after
+// the last one found is tried first, by comparing its checksum's text:
+// looking the pkgid up in the pool's index of every string misses the
+// cache twice or more, for each of a repo's tens of thousands of packages.
 type filelistsMatch struct {
-	pool  *idPool
+	u     *Universe
+	repo  strID
 	bySum map[strID]int32
+	// shadowed marks (a bit each, by index) the packages whose checksum a
+	// later package of the repo shares: never the one meant.
+	shadowed []uint64
+	next     int // the package after the last found
 }
 
 func newFilelistsMatch(u *Universe, repo strID) *filelistsMatch {
 	// Sized at once: grown from empty, the map of a large repo's
 	// checksums left several times its size as garbage.
-	m := &filelistsMatch{pool: u.pool, bySum: make(map[strID]int32, len(u.pkgs))}
+	m := &filelistsMatch{u: u, repo: repo, bySum: make(map[strID]int32, len(u.pkgs))}
 	for k := range u.pkgs {
 		if r := &u.pkgs[k]; r.repo == repo && r.sumHex != 0 {
+			if prev, ok := m.bySum[r.sumHex]; ok {
+				if m.shadowed == nil {
+					m.shadowed = make([]uint64, (len(u.pkgs)+63)/64)
+				}
+				m.shadowed[prev/64] |= 1 << (prev % 64)
+			}
 			m.bySum[r.sumHex] = int32(k)
 		}
 	}
@@ -198,10 +214,29 @@ func newFilelistsMatch(u *Universe, repo strID) *filelistsMatch {
 }
 
 func (m *filelistsMatch) find(pkgid []byte) (int, bool) {
-	id, ok := m.pool.lookup(bytesView(pkgid)) // a look-up keeps no reference to it
+	k, ok := m.guess(pkgid)
 	if !ok {
+		id, found := m.u.pool.lookup(bytesView(pkgid)) // a look-up keeps no reference to it
+		if !found {
+			return 0, false
+		}
+		var kk int32
+		if kk, ok = m.bySum[id]; !ok {
+			return 0, false
+		}
+		k = int(kk)
+	}
+	m.next = k + 1
+	return k, true
+}
+
+// guess reports whether the package after the last found is the one
+// pkgid means.
+func (m *filelistsMatch) guess(pkgid []byte) (int, bool) {
+	k := m.next
+	if k >= len(m.u.pkgs) || m.shadowed != nil && m.shadowed[k/64]&(1<<(k%64)) != 0 {
 		return 0, false
 	}
-	k, ok := m.bySum[id]
-	return int(k), ok
+	r := &m.u.pkgs[k]
+	return k, r.repo == m.repo && r.sumHex != 0 && m.u.pool.str(r.sumHex) == string(pkgid)
 }

@@ -176,3 +176,36 @@ func TestMarkFull(t *testing.T) {
 		}
 	}
 }
+
+// TestFilelistsMatch: finding packages by pkgid in primary's order (the
+// guess) or any other gives what the look-up alone gives: the later of
+// two packages sharing a checksum, and nothing for another repo's.
+func TestFilelistsMatch(t *testing.T) {
+	sum := func(c string) string { return strings.Repeat(c, 64) }
+	var pkgs []*Package
+	for i, s := range []struct{ repo, sum string }{{"r", "a"}, {"r", "b"}, {"r", "a"}, {"r", "c"}, {"s", "d"}, {"r", ""}, {"r", "e"}} {
+		p := &Package{Name: fmt.Sprintf("p%d", i), Arch: "noarch", Repo: s.repo}
+		if s.sum != "" {
+			p.Checksum = rpmmd.Checksum{Type: "sha256", Hex: sum(s.sum)}
+		}
+		pkgs = append(pkgs, p)
+	}
+	u := NewUniverse(pkgs)
+	repo, _ := u.pool.lookup("r")
+	want := map[string]int{sum("a"): 2, sum("b"): 1, sum("c"): 3, sum("e"): 6}
+	for _, order := range [][]string{
+		{"a", "b", "a", "c", "d", "e"},
+		{"a", "b", "c", "e"},
+		{"e", "c", "b", "a", "a"},
+		{"b", "x", "c", "d", "e", "a"},
+	} {
+		m := newFilelistsMatch(u, repo)
+		for _, c := range order {
+			k, ok := m.find([]byte(sum(c)))
+			wk, wok := want[sum(c)]
+			if ok != wok || k != wk {
+				t.Errorf("order %v: find(%s) = %d, %v; want %d, %v", order, c, k, ok, wk, wok)
+			}
+		}
+	}
+}
