@@ -11,10 +11,12 @@ import "bytes"
 // token with its name looked at. quickRead reads them straight from the
 // scanner's window instead: whitespace, the literal tag <file>, text up to
 // the next '<' found with bytes.IndexByte, the literal </file>, and the
-// literal </package> that ends each package. It stops, having consumed
-// only what it fully read, at anything else (another tag, text outside a
-// <file>, a '&', a tag the window cuts short), and the scanner reads the
-// next token from exactly there. Every token the quick path reads is the
+// literal </package> that ends each package; other tags (<package>,
+// <version/>) it reads with the scanner's quick paths, as the scanner's
+// next would. It stops, having consumed only what it fully read, at
+// anything else (text outside a <file>, a '&', a comment, a tag the
+// window cuts short), and the scanner reads the next token from exactly
+// there. Every token the quick path reads is the
 // one the scanner would read at that position, so the two never disagree
 // about the packages, their files or whether the input is malformed;
 // FuzzFilelistsQuickAgrees checks it.
@@ -30,50 +32,74 @@ const (
 // scanner's position, stopping at anything else. Its only error is fn's.
 func (fr *filelistsReader) quickRead() error {
 	s := fr.s
+	b, pos := s.buf[:s.end], s.pos
 	for {
-		b := s.buf[s.pos:s.end]
-		i := 0
+		i := pos
 		for i < len(b) && isSpace(b[i]) {
 			i++
 		}
 		// Whitespace is skipped only before a '<': before text the scanner
 		// makes it part of the text.
 		if i == len(b) || b[i] != '<' {
+			s.pos = pos
 			return nil
 		}
-		b = b[i:]
-		switch {
-		case hasLiteral(b, flFileStart):
-			s.pos += i + len(flFileStart)
-			fr.start(b[1:len(flFileStart)-1], false)
-			if !fr.quickFileText() {
+		switch rest := b[i:]; {
+		case hasLiteral(rest, flFileStart):
+			// What start does for a <file>.
+			pos = i + len(flFileStart)
+			fr.depth++
+			if fr.inPkg {
+				fr.path, fr.inFile = fr.path[:0], true
+			}
+			n, ok := fr.quickFileText(b[pos:])
+			if !ok {
+				s.pos = pos
 				return nil
 			}
-		case hasLiteral(b, flPackageEnd):
-			s.pos += i + len(flPackageEnd)
-			if err := fr.end(b[2 : len(flPackageEnd)-1]); err != nil {
+			pos += n
+		case hasLiteral(rest, flPackageEnd):
+			pos = i + len(flPackageEnd)
+			s.pos = pos
+			if err := fr.end(rest[2 : len(flPackageEnd)-1]); err != nil {
 				return err
 			}
 		default:
-			s.pos += i
-			return nil
+			// Any other tag is read by the scanner's own quick paths, as
+			// next would at this position.
+			s.pos = i
+			if len(rest) < 2 || rest[1] == '?' || rest[1] == '!' {
+				return nil
+			}
+			if rest[1] == '/' {
+				if !s.quickEnd() {
+					return nil
+				}
+				if err := fr.end(s.name); err != nil {
+					return err
+				}
+			} else {
+				if !s.quickStart() {
+					return nil
+				}
+				fr.start(s.name, s.empty)
+			}
+			pos = s.pos
 		}
 	}
 }
 
-// quickFileText reads the text of a <file> and its </file>, the scanner's
-// position just after the <file>, and reports whether it read both: when
-// not, the position is where the scanner is to go on.
-func (fr *filelistsReader) quickFileText() bool {
-	s := fr.s
-	b := s.buf[s.pos:s.end]
+// quickFileText reads the text of a <file> and its </file> from b, which
+// follows the <file>, and returns how much of b they took; false when it
+// did not read both, having read nothing.
+func (fr *filelistsReader) quickFileText(b []byte) (int, bool) {
 	n := bytes.IndexByte(b, '<')
 	if n < 0 || !hasLiteral(b[n:], flFileEnd) {
-		return false // text running past the window, or something in it
+		return 0, false // text running past the window, or something in it
 	}
 	text := b[:n]
 	if hasAmp(text) {
-		return false // references: the scanner resolves them
+		return 0, false // references: the scanner resolves them
 	}
 	// The scanner reads whitespace alone between tags as no text at all;
 	// a path starts with '/', and is not.
@@ -88,8 +114,7 @@ func (fr *filelistsReader) quickFileText() bool {
 		text = fr.path
 	}
 	fr.endFile(text)
-	s.pos += n + len(flFileEnd)
-	return true
+	return n + len(flFileEnd), true
 }
 
 // hasLiteral is bytes.HasPrefix(b, []byte(lit)) without the conversion.
