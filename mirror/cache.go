@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"os"
 	"path"
 	"strings"
 	"sync"
@@ -189,16 +190,43 @@ func (f *MetadataFetcher) fromStore(ctx context.Context, rawURL string, start, e
 
 // FetchMetadata serves a metadata file by its checksum from the store,
 // fetching and verifying it first if it is not there yet.
+//
+// Each byte is hashed once. A file fetched now is hashed on its way into
+// the store and read back from the very file it was written to (not
+// found again by name), so it is handed on Verified (rpmmd.Verified) and
+// the caller's VerifyingReader does not hash it again. A stored file is
+// handed on through a reader that checks it as it is read, and also says
+// so; one that proves damaged is removed, so the next run fetches it
+// afresh instead of failing on it for good.
+//
+// Entries are not fsynced where the store can skip that: they are checked
+// at every reading and can be fetched again, and syncing the 6 MB primary
+// of a 60,000-package repo took 6-18 ms of a cold resolve's critical path
+// on the bench VM. A crash may leave one empty or cut short, which its
+// next reading then refuses and removes.
 func (f *MetadataFetcher) FetchMetadata(ctx context.Context, rawURL string, sum rpmmd.Checksum) (io.ReadCloser, error) {
 	key := metadataKey(sum.Type, sum.Hex)
 	if e, err := f.Store.GetCache(ctx, key); err == nil {
-		return e, nil
+		return f.checkedEntry(ctx, key, e, sum, rawURL)
 	}
 	if f.Offline {
 		return nil, fmt.Errorf("--offline: %s (%s) is not in the cache", rawURL, sum)
 	}
+	put := f.Store.PutCache
+	if v, ok := f.Store.(interface {
+		PutCacheVolatile(ctx context.Context, key string, write func(io.Writer) error) error
+	}); ok {
+		put = v.PutCacheVolatile
+	}
 	// The file enters the cache only when its checksum matched; a damaged
 	// or cut-off answer is asked for again.
+	var written *os.File // the file the verified bytes went to, opened again
+	defer func() {
+		if written != nil {
+			written.Close()
+		}
+	}()
+	buf := make([]byte, 128<<10) // a 6 MB file in 48 reads and writes, not 190
 	_, err := retry(ctx, f.retryOptions(), func() (struct{}, error) {
 		rc, err := f.Inner.Fetch(ctx, fetch.ApplyRewrites(f.Rewrites, rawURL), 0, -1)
 		if err != nil {
@@ -209,16 +237,98 @@ func (f *MetadataFetcher) FetchMetadata(ctx context.Context, rawURL string, sum 
 		if err != nil {
 			return struct{}{}, err
 		}
-		return struct{}{}, f.Store.PutCache(ctx, key, func(w io.Writer) error {
-			_, err := io.Copy(w, vr)
-			return err
+		return struct{}{}, put(ctx, key, func(w io.Writer) error {
+			if _, err := io.CopyBuffer(struct{ io.Writer }{w}, vr, buf); err != nil {
+				return err
+			}
+			// A store writing a file of this machine names it: read back
+			// from there, the bytes are those just hashed.
+			if named, ok := w.(interface{ Name() string }); ok {
+				if written != nil {
+					written.Close() // of an attempt whose commit failed
+				}
+				written, _ = os.Open(named.Name())
+			}
+			return nil
 		})
 	})
 	if err != nil {
 		return nil, err
 	}
-	return f.Store.GetCache(ctx, key)
+	if written != nil {
+		v := &verifiedFile{File: written, sum: sum}
+		written = nil
+		return v, nil
+	}
+	e, err := f.Store.GetCache(ctx, key)
+	if err != nil {
+		return nil, err
+	}
+	return f.checkedEntry(ctx, key, e, sum, rawURL)
 }
+
+// verifiedFile is a metadata file just fetched, verified and stored,
+// read back from the file it was written to.
+type verifiedFile struct {
+	*os.File
+	sum rpmmd.Checksum
+}
+
+func (v *verifiedFile) VerifiedAs() rpmmd.Checksum { return v.sum }
+
+// checkedEntry hands on a stored metadata file through a reader that
+// checks it as it is read, and removes the entry when it proves damaged.
+func (f *MetadataFetcher) checkedEntry(ctx context.Context, key string, e io.ReadCloser, sum rpmmd.Checksum, rawURL string) (io.ReadCloser, error) {
+	vr, err := rpmmd.VerifyingReader(e, sum, -1, rawURL)
+	if err != nil {
+		e.Close()
+		return nil, err
+	}
+	return &checkedMetadata{r: vr, c: e, sum: sum, drop: func() string {
+		path := f.Store.String() + "/" + key
+		if err := f.Store.RemoveCache(context.WithoutCancel(ctx), key); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Sprintf("the metadata cache's copy %s, which could not be removed (%v): delete it", path, err)
+		}
+		return fmt.Sprintf("the metadata cache's copy %s, now removed: run again to fetch it afresh", path)
+	}}, nil
+}
+
+// checkedMetadata reads a stored metadata file, checking it (rpmmd.Verified).
+type checkedMetadata struct {
+	r    io.Reader // a VerifyingReader of the entry
+	c    io.Closer
+	sum  rpmmd.Checksum
+	drop func() string // removes the entry and says so
+	end  bool          // the reading ended: at EOF, or with an error
+}
+
+func (c *checkedMetadata) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	if err != nil {
+		c.end = true
+	}
+	var mismatch *rpmmd.ChecksumMismatchError
+	if errors.As(err, &mismatch) {
+		err = fmt.Errorf("%w (%s)", err, c.drop())
+	}
+	return n, err
+}
+
+// Close checks the rest of an entry whose reader stopped early: a parser
+// that fails on a damaged copy (a gzip stream cut short by a crash) stops
+// before the checksum is known, and the copy must not stay to fail every
+// run after.
+func (c *checkedMetadata) Close() error {
+	if !c.end {
+		var mismatch *rpmmd.ChecksumMismatchError
+		if _, err := io.Copy(io.Discard, c.r); errors.As(err, &mismatch) {
+			c.drop()
+		}
+	}
+	return c.c.Close()
+}
+
+func (c *checkedMetadata) VerifiedAs() rpmmd.Checksum { return c.sum }
 
 // OpenParsed opens the parsed form of a repo (resolver.ParsedCache).
 func (f *MetadataFetcher) OpenParsed(key string) (io.ReadCloser, error) {

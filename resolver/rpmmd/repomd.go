@@ -172,25 +172,40 @@ func (e *ChecksumMismatchError) Error() string {
 // whole stream without it having been checked.
 type verifyingReader struct {
 	r    io.Reader
-	h    hash.Hash
+	h    hash.Hash // nil: r is Verified as want
 	want Checksum
 	size int64 // expected size, or -1
 	n    int64
 	what string
 }
 
-// VerifyingReader wraps r so that reading it to EOF checks want (and size, if >= 0).
+// Verified is implemented by a reader whose every byte is checked against
+// a checksum already: the metadata cache's reading of a file it has just
+// hashed as it stored it, or of a stored file it checks as it reads it.
+// VerifyingReader then only counts its bytes against the declared size,
+// so that no byte is hashed twice.
+type Verified interface {
+	VerifiedAs() Checksum
+}
+
+// VerifyingReader wraps r so that reading it to EOF checks want (and size,
+// if >= 0). A reader that is Verified as want is not hashed again.
 func VerifyingReader(r io.Reader, want Checksum, size int64, what string) (io.Reader, error) {
 	h, err := newHash(want.Type)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	if v, ok := r.(Verified); ok && v.VerifiedAs() == want {
+		h = nil
 	}
 	return &verifyingReader{r: r, h: h, want: want, size: size, what: what}, nil
 }
 
 func (v *verifyingReader) Read(p []byte) (int, error) {
 	n, err := v.r.Read(p)
-	v.h.Write(p[:n])
+	if v.h != nil {
+		v.h.Write(p[:n])
+	}
 	v.n += int64(n)
 	if v.size >= 0 && v.n > v.size {
 		return n, fmt.Errorf("%s: larger than the declared %d bytes", v.what, v.size)
@@ -198,6 +213,9 @@ func (v *verifyingReader) Read(p []byte) (int, error) {
 	if err == io.EOF {
 		if v.size >= 0 && v.n != v.size {
 			return n, fmt.Errorf("%s: %d bytes, declared %d (truncated?)", v.what, v.n, v.size)
+		}
+		if v.h == nil {
+			return n, err // r checked it
 		}
 		got := Checksum{Type: v.want.Type, Hex: hex.EncodeToString(v.h.Sum(nil))}
 		if got.Hex != v.want.Hex {

@@ -86,6 +86,43 @@ func TestVerifyingReaderSHA1(t *testing.T) {
 	}
 }
 
+// verifiedReader says its bytes are checked against sum already.
+type verifiedReader struct {
+	io.Reader
+	sum Checksum
+}
+
+func (v verifiedReader) VerifiedAs() Checksum { return v.sum }
+
+// TestVerifyingReaderOfVerified: a reader Verified as the checksum wanted
+// is not hashed again (its bytes pass whatever they are), but is still
+// held to the declared size; Verified as another checksum, it is hashed.
+func TestVerifyingReaderOfVerified(t *testing.T) {
+	data := []byte("primary")
+	sum := Checksum{Type: "sha1", Hex: "b8e0a6eaab5a1fa19c0b5c7f4b0b9f0a6a1d6bbd"} // not sha1("primary")
+	for _, tt := range []struct {
+		name string
+		as   Checksum
+		size int64
+		want string // in the error; "" for none
+	}{
+		{"verified as wanted", sum, int64(len(data)), ""},
+		{"verified as wanted, size unknown", sum, -1, ""},
+		{"verified as wanted, too long", sum, 3, "larger than the declared 3 bytes"},
+		{"verified as wanted, too short", sum, 10, "declared 10 (truncated?)"},
+		{"verified as another", Checksum{Type: "sha1", Hex: "00"}, int64(len(data)), "checksum"},
+	} {
+		r, err := VerifyingReader(verifiedReader{bytes.NewReader(data), tt.as}, sum, tt.size, "x")
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = io.ReadAll(r)
+		if (tt.want == "") != (err == nil) || err != nil && !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: got %v, want %q", tt.name, err, tt.want)
+		}
+	}
+}
+
 // TestNormalizeSumType: rpm-md's checksum type names come out as Checksum
 // names them, whatever their case, with old createrepo's "sha" as sha1.
 func TestNormalizeSumType(t *testing.T) {
