@@ -1,0 +1,9 @@
+//go:build !linux
+
+package main
+
+const resolveHeap = 0
+
+// preferHugePages does nothing where transparent huge pages are
+// Linux's alone (see hugepages_linux.go).
+func preferHugePages(int) error { return nil }
