@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"runtime"
 	"runtime/debug"
@@ -8,10 +9,10 @@ import (
 	"unsafe"
 )
 
-// resolveHeap is how much of the heap preferHugePages prepares: more
-// than a cold resolve of a 60,000-package repo uses at its peak. Address
-// space only: what is never touched costs nothing.
-const resolveHeap = 128 << 20
+// hugeHeap is how much of the heap preferHugePages prepares: more than
+// a cold resolve of a 60,000-package repo uses at its peak. Address space
+// only: what is never touched costs nothing.
+const hugeHeap = 128 << 20
 
 // preferHugePages asks the kernel to back the next size bytes of the
 // heap with transparent huge pages (MADV_HUGEPAGE; the kernel's default,
@@ -21,13 +22,27 @@ const resolveHeap = 128 << 20
 // time went to page faults, which 2 MB pages make 512 times fewer.
 //
 // Go does not say where its heap goes, so the range is made: a block
-// that large is taken fresh from the system, untouched, in the address
-// space the heap grows into next; it is marked, and freed and returned
-// at once (FreeOSMemory), and later allocations reuse its addresses,
-// lowest first, with the mark on the mapping. The heap's few megabytes
-// from before stay as they are. Where the kernel lacks the advice
-// (EINVAL) nothing changes.
+// that large is taken from the system, marked, and freed and returned at
+// once (FreeOSMemory); later allocations reuse its addresses, lowest
+// first, with the mark on the mapping. The block must be fresh memory,
+// which Go does not clear: one that reused freed pages would be cleared,
+// every byte touched, and the process's peak RSS would be the block's
+// size. So this runs first thing, before any collection has freed
+// anything (else nothing is done); the heap's few megabytes from before
+// stay in small pages. Where the kernel lacks the advice (EINVAL)
+// nothing changes.
 func preferHugePages(size int) error {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	if ms.NumGC > 0 {
+		return errors.New("huge pages: the heap was collected already, so fresh memory cannot be told from freed")
+	}
+	return markHugePages(size)
+}
+
+// markHugePages is preferHugePages without the check that the block is
+// fresh.
+func markHugePages(size int) error {
 	b := make([]byte, size)
 	const huge = 2 << 20
 	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))

@@ -2,7 +2,7 @@
 
 package main
 
-const resolveHeap = 0
+const hugeHeap = 0
 
 // preferHugePages does nothing where transparent huge pages are
 // Linux's alone (see hugepages_linux.go).

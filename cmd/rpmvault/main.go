@@ -12,6 +12,9 @@ import (
 )
 
 func main() {
+	// Before anything is freed (see preferHugePages): a resolve's pool
+	// and tables go into huge pages. Without them it only costs faults.
+	_ = preferHugePages(hugeHeap)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

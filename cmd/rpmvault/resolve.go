@@ -195,11 +195,6 @@ func (a *app) resolve(cmd *cobra.Command) (*resolution, error) {
 		// "baseline: empty" says so deliberately; silence is not a choice.
 		a.log.Warn("no baseline: the plan is for an empty root, a whole OS; to ship only what a box lacks, run `rpmvault capture -o box.capture` on it (or the rpm one-liner in `rpmvault capture --help`) and pass --baseline box.capture; baseline: empty in the manifest says an empty root is meant")
 	}
-	// The pool and the solve's tables go into huge pages (see
-	// preferHugePages); a kernel without them only costs the faults.
-	if err := preferHugePages(resolveHeap); err != nil {
-		a.log.Debug("huge pages", "err", err)
-	}
 	// A cold resolve builds a pool of some 40 MB from a large repo's XML,
 	// then solves and writes the parsed cache beside it, and at the default
 	// GOGC the collector lets their garbage grow to the pool's size before
