@@ -7,7 +7,8 @@ import (
 )
 
 // TestNewCSR: lists match a naive build, for empty keys, the first and
-// last key, and a (key, package) emitted twice in a row kept once.
+// last key, and a (key, package) emitted twice in a row kept once; so do
+// a sparse index's, keys at the edges of its bit words included.
 func TestNewCSR(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
@@ -19,6 +20,7 @@ func TestNewCSR(t *testing.T) {
 		{"first and last key", 3, [][2]int32{{0, 0}, {2, 0}, {2, 1}, {0, 2}}},
 		{"repeats", 2, [][2]int32{{1, 0}, {1, 0}, {0, 1}, {1, 1}, {1, 1}}},
 		{"random", 500, randomPairs(500, 3000)},
+		{"sparse keys", 300, [][2]int32{{63, 0}, {64, 0}, {127, 1}, {128, 1}, {299, 1}, {63, 2}}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := newCSR(tc.nkeys, func(emit func(uint32, int32)) {
@@ -35,9 +37,27 @@ func TestNewCSR(t *testing.T) {
 			if len(c.start) != tc.nkeys+1 || c.start[0] != 0 {
 				t.Fatalf("starts %v", c.start)
 			}
-			for k := range tc.nkeys {
+			sparse := newSparseCSR(tc.nkeys, func(emit func(uint32, int32)) {
+				for _, p := range tc.pairs {
+					emit(uint32(p[0]), p[1])
+				}
+			})
+			if !slices.Equal(sparse.list, c.list) {
+				t.Errorf("the sparse index's lists %v, the dense one's %v", sparse.list, c.list)
+			}
+			for k := range tc.nkeys + 70 {
+				if k >= tc.nkeys {
+					// Keys past the last: none, as a dense index has none.
+					if got := sparse.of(strID(k)); got != nil {
+						t.Errorf("sparse: key %d past the last: %v", k, got)
+					}
+					continue
+				}
 				if got := c.of(strID(k)); !slices.Equal(got, want[k]) {
 					t.Errorf("key %d: %v, want %v", k, got, want[k])
+				}
+				if got := sparse.of(strID(k)); !slices.Equal(got, want[k]) {
+					t.Errorf("sparse: key %d: %v, want %v", k, got, want[k])
 				}
 			}
 		})

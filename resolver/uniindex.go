@@ -39,12 +39,12 @@ func (u *Universe) index() *uniIndex {
 	}
 	pool, n := u.pool, u.pool.nstrs()
 	idx := &uniIndex{npkgs: len(u.pkgs)}
-	idx.byName = newCSR(n, func(emit func(uint32, int32)) {
+	idx.byName = newSparseCSR(n, func(emit func(uint32, int32)) {
 		for k := range u.pkgs {
 			emit(uint32(u.pkgs[k].name), int32(k))
 		}
 	})
-	idx.whatProv = newCSR(n, func(emit func(uint32, int32)) {
+	idx.whatProv = newSparseCSR(n, func(emit func(uint32, int32)) {
 		for k := range u.pkgs {
 			r := &u.pkgs[k]
 			emit(uint32(r.name), int32(k))
