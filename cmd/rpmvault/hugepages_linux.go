@@ -37,17 +37,17 @@ func preferHugePages(size int) error {
 	if ms.NumGC > 0 {
 		return errors.New("huge pages: the heap was collected already, so fresh memory cannot be told from freed")
 	}
-	return markHugePages(size)
+	_, _, err := markHugePages(size)
+	return err
 }
 
 // markHugePages is preferHugePages without the check that the block is
-// fresh.
-func markHugePages(size int) error {
+// fresh. It returns the addresses marked, [beg,end).
+func markHugePages(size int) (beg, end uintptr, err error) {
 	b := make([]byte, size)
 	const huge = 2 << 20
 	p := uintptr(unsafe.Pointer(unsafe.SliceData(b)))
-	beg, end := (p+huge-1)&^(huge-1), (p+uintptr(size))&^(huge-1)
-	var err error
+	beg, end = (p+huge-1)&^(huge-1), (p+uintptr(size))&^(huge-1)
 	if beg < end {
 		err = syscall.Madvise(b[beg-p:end-p], syscall.MADV_HUGEPAGE)
 	}
@@ -55,7 +55,7 @@ func markHugePages(size int) error {
 	b = nil
 	debug.FreeOSMemory()
 	if err != nil {
-		return fmt.Errorf("madvise(MADV_HUGEPAGE): %w", err)
+		return 0, 0, fmt.Errorf("madvise(MADV_HUGEPAGE): %w", err)
 	}
-	return nil
+	return beg, end, nil
 }
