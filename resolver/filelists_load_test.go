@@ -9,10 +9,8 @@ import (
 	"testing"
 
 	"github.com/rpmvault/rpmvault/fixtures"
-	"github.com/rpmvault/rpmvault/mirror"
 	"github.com/rpmvault/rpmvault/resolver"
 	"github.com/rpmvault/rpmvault/resolver/fetch"
-	"github.com/rpmvault/rpmvault/store"
 )
 
 // TestFileListsAgreeWithHeaders: the file lists createrepo_c writes for
@@ -90,57 +88,6 @@ func TestFileListsAgreeWithHeaders(t *testing.T) {
 			if !p.FullFiles {
 				t.Errorf("%s: FullFiles false after the file lists merged", p.NEVRA())
 			}
-		}
-	}
-}
-
-// TestFilelistsPrefetched: a local repo's file lists are copied into the
-// metadata cache while its primary is read, so a resolve that needs them
-// later reads them from there (even when the repo has lost them since);
-// a remote repo's are fetched only when needed.
-func TestFilelistsPrefetched(t *testing.T) {
-	dir := t.TempDir()
-	if _, err := fixtures.GenerateLargeRepo(dir, fixtures.LargeRepoOptions{Seed: 3, Packages: 300, Files: 4}); err != nil {
-		t.Fatal(err)
-	}
-	srv, err := fixtures.Serve(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	lists, _ := filepath.Glob(filepath.Join(dir, "repodata", "*filelists.xml*"))
-	if len(lists) != 1 {
-		t.Fatalf("file lists %v", lists)
-	}
-	saved, err := os.ReadFile(lists[0])
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, tc := range []struct {
-		name, base string
-		cached     bool
-	}{
-		{"local", dir, true},
-		{"remote", srv.URL, false},
-	} {
-		st, err := store.OpenDir(t.TempDir())
-		if err != nil {
-			t.Fatal(err)
-		}
-		f := &mirror.MetadataFetcher{Inner: &fetch.HTTPFetcher{}, Store: st}
-		u, err := resolver.LoadUniverse(context.Background(), []resolver.Repo{{ID: "r", BaseURLs: []string{tc.base}}}, resolver.LoadOptions{Fetcher: f})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Remove(lists[0]); err != nil {
-			t.Fatal(err)
-		}
-		err = u.LoadFileLists(map[string]bool{"/usr/share/l1-pkg00001/file02": true})
-		if (err == nil) != tc.cached {
-			t.Errorf("%s: reading the file lists the repo lost: %v, want them from the cache: %v", tc.name, err, tc.cached)
-		}
-		if err := os.WriteFile(lists[0], saved, 0o644); err != nil {
-			t.Fatal(err)
 		}
 	}
 }

@@ -235,44 +235,13 @@ func loadRepomdFrom(ctx context.Context, id, base string, ml *rpmmd.Metalink, op
 	// Each package becomes ids as it is read (see primaryReader): a repo
 	// never exists twice in memory.
 	part = newRepoPartSized(primarySizes(md.Files["primary"].OpenSize))
-	var prefetched chan struct{}
 	err = readMetadata(ctx, base, md.Files["primary"], opts, func(r io.Reader) error {
-		prefetched = prefetchFilelists(ctx, base, st.filelists, opts)
 		return readPrimary(r, part, id, opts.Sources, true, nil)
 	})
-	if prefetched != nil {
-		<-prefetched
-	}
 	if err != nil {
 		return nil, st, err
 	}
 	return part, st, nil
-}
-
-// prefetchFilelists copies a local repo's filelists into the metadata
-// cache (opts.Fetcher, when it is one), on a goroutine of its own that
-// closes the channel it returns when done; nil when there is nothing to
-// do. Started as primary is read, it is done before primary is: a resolve
-// that needs the file lists then finds them in the cache rather than
-// waiting for a copy, a checksum and an fsync, and one that does not has
-// spent a copy on a core the parse hardly slows. Only a local repo's: a
-// remote one's file lists may be large, and most resolves need none. An
-// error is the file-lists read's to report, if it comes to one.
-func prefetchFilelists(ctx context.Context, base string, mf *rpmmd.MetadataFile, opts LoadOptions) chan struct{} {
-	mc, ok := opts.Fetcher.(rpmmd.MetadataCache)
-	if _, local := rpmmd.LocalPath(base); !ok || !local || mf == nil || opts.Sources {
-		return nil
-	}
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		u := joinURL(base, mf.Href)
-		rc, err := mc.FetchMetadata(rpmmd.WithMaxSize(ctx, cmp.Or(mf.Size, rpmmd.DefaultMaxMetadataSize)), u, mf.Checksum)
-		if err == nil {
-			rc.Close()
-		}
-	}()
-	return done
 }
 
 // readMetadata fetches one metadata file, checks its checksum and size while
@@ -335,9 +304,9 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 			continue // merged already, in the parsed cache
 		}
 		// Filelists name packages by pkgid, the checksum primary gives.
-		// The look-ups are made while the file is fetched (into the store,
-		// for one) and its first chunks inflated: on a large repo they
-		// take as long.
+		// The look-ups are made while the file is fetched (copied into the
+		// metadata cache, for one) and its first chunks inflated: on a
+		// large repo they take as long.
 		repoID, _ := u.pool.lookup(st.Repo)
 		var (
 			match *filelistsMatch
