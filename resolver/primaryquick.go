@@ -34,7 +34,8 @@ type pkgQuick struct {
 	b     []byte // the scanner's unread window
 	i     int    // position in b
 	attrs [8]quickAttr
-	n     int // attributes of the last tag read
+	n     int  // attributes of the last tag read
+	amp   bool // a value of the last tag read has a '&'
 	open  [quickMaxDepth][]byte
 	depth int
 }
@@ -81,9 +82,19 @@ func (ps *primaryScan) quickRead() (int, bool) {
 		// whitespace between elements, and every other run but a field's
 		// once it has checked its references.
 		b := q.b[q.i:]
-		j := bytes.IndexByte(b, '<')
-		if j < 0 || j+1 == len(b) {
-			return 0, false // the package runs past the window
+		j := 0
+		for j < len(b) && isSpace(b[j]) {
+			j++ // indentation, most often all there is
+		}
+		if j == len(b) || b[j] != '<' {
+			k := bytes.IndexByte(b[j:], '<')
+			if k < 0 {
+				return 0, false // the package runs past the window
+			}
+			j += k
+		}
+		if j+1 == len(b) {
+			return 0, false
 		}
 		if raw := b[:j]; j > 0 && !allSpace(raw) && len(bytes.TrimSpace(raw)) > 0 {
 			if hasAmp(raw) {
@@ -233,6 +244,9 @@ func (ps *primaryScan) quickStart(name []byte, list int) (int, int, bool) {
 // flags, a bad epoch) or whose values have references.
 func (ps *primaryScan) quickEntry(k int) bool {
 	q := &ps.quick
+	if q.amp {
+		return false
+	}
 	var name, flags, epoch, ver, rel, pre []byte
 	var seen uint8
 	for k := range q.n {
@@ -253,16 +267,10 @@ func (ps *primaryScan) quickEntry(k int) bool {
 		case "pre":
 			bit, to = 32, &pre
 		default:
-			if hasAmp(a.value) {
-				return false
-			}
 			continue
 		}
 		if seen&bit != 0 {
 			continue // the first one counts, as for xmlScanner.attr
-		}
-		if hasAmp(a.value) {
-			return false
 		}
 		seen |= bit
 		*to = a.value
@@ -321,14 +329,7 @@ func (q *pkgQuick) attr(name string) []byte {
 }
 
 // hasAmp: does a value of the last tag read have a reference?
-func (q *pkgQuick) hasAmp() bool {
-	for k := range q.n {
-		if hasAmp(q.attrs[k].value) {
-			return true
-		}
-	}
-	return false
-}
+func (q *pkgQuick) hasAmp() bool { return q.amp }
 
 // tag reads a start tag at q.i as xmlScanner.quickStart does (without
 // unescaping values: callers refuse references where they matter) and
@@ -344,7 +345,7 @@ func (q *pkgQuick) tag() (name []byte, empty, ok bool) {
 		return nil, false, false
 	}
 	name = b[local:i]
-	q.n = 0
+	q.n, q.amp = 0, false
 	for {
 		for i < len(b) && isSpace(b[i]) {
 			i++
@@ -383,14 +384,25 @@ func (q *pkgQuick) tag() (name []byte, empty, ok bool) {
 		if i == len(b) || (b[i] != '"' && b[i] != '\'') {
 			return nil, false, false
 		}
-		quote := b[i]
+		// The value runs to the closing quote; a '&' in it is noted for
+		// hasAmp on the way.
 		k := i + 1
-		for k < len(b) && b[k] != quote {
-			k++
+		amp := false
+		if b[i] == '"' {
+			for k < len(b) && b[k] != '"' {
+				amp = amp || b[k] == '&'
+				k++
+			}
+		} else {
+			for k < len(b) && b[k] != '\'' {
+				amp = amp || b[k] == '&'
+				k++
+			}
 		}
 		if k == len(b) {
 			return nil, false, false
 		}
+		q.amp = q.amp || amp
 		a.value = b[i+1 : k]
 		q.n++
 		i = k + 1
