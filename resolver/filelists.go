@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
+	"slices"
 	"strings"
 )
 
@@ -186,9 +188,13 @@ func (ps *pathSet) has(p []byte) bool {
 // looking the pkgid up in the pool's index of every string misses the
 // cache twice or more, for each of a repo's tens of thousands of packages.
 type filelistsMatch struct {
-	u     *Universe
-	repo  strID
-	bySum map[strID]int32
+	u    *Universe
+	repo strID
+	// bySum is the repo's packages as checksum id<<32 | index, sorted: the
+	// later of two sharing a checksum last. Half the memory of a map, it
+	// is live while the file lists are read, when the heap is at its
+	// largest.
+	bySum []uint64
 	// shadowed marks (a bit each, by index) the packages whose checksum a
 	// later package of the repo shares: never the one meant.
 	shadowed []uint64
@@ -196,18 +202,27 @@ type filelistsMatch struct {
 }
 
 func newFilelistsMatch(u *Universe, repo strID) *filelistsMatch {
-	// Sized at once: grown from empty, the map of a large repo's
-	// checksums left several times its size as garbage.
-	m := &filelistsMatch{u: u, repo: repo, bySum: make(map[strID]int32, len(u.pkgs))}
+	m := &filelistsMatch{u: u, repo: repo}
+	n := 0
 	for k := range u.pkgs {
 		if r := &u.pkgs[k]; r.repo == repo && r.sumHex != 0 {
-			if prev, ok := m.bySum[r.sumHex]; ok {
-				if m.shadowed == nil {
-					m.shadowed = make([]uint64, (len(u.pkgs)+63)/64)
-				}
-				m.shadowed[prev/64] |= 1 << (prev % 64)
+			n++
+		}
+	}
+	m.bySum = make([]uint64, 0, n)
+	for k := range u.pkgs {
+		if r := &u.pkgs[k]; r.repo == repo && r.sumHex != 0 {
+			m.bySum = append(m.bySum, uint64(r.sumHex)<<32|uint64(k))
+		}
+	}
+	slices.Sort(m.bySum)
+	for i := 1; i < len(m.bySum); i++ {
+		if prev := m.bySum[i-1]; prev>>32 == m.bySum[i]>>32 {
+			if m.shadowed == nil {
+				m.shadowed = make([]uint64, (len(u.pkgs)+63)/64)
 			}
-			m.bySum[r.sumHex] = int32(k)
+			k := uint32(prev)
+			m.shadowed[k/64] |= 1 << (k % 64)
 		}
 	}
 	return m
@@ -220,11 +235,13 @@ func (m *filelistsMatch) find(pkgid []byte) (int, bool) {
 		if !found {
 			return 0, false
 		}
-		var kk int32
-		if kk, ok = m.bySum[id]; !ok {
+		// The last package with the checksum: just before where one with
+		// it and an index past any package's would go.
+		i, _ := slices.BinarySearch(m.bySum, uint64(id)<<32|math.MaxUint32)
+		if i == 0 || m.bySum[i-1]>>32 != uint64(id) {
 			return 0, false
 		}
-		k = int(kk)
+		k = int(uint32(m.bySum[i-1]))
 	}
 	m.next = k + 1
 	return k, true
