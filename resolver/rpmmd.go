@@ -466,8 +466,7 @@ func parseIntAttr(s *xmlScanner, name string) (int64, error) {
 // (0: not declared) holds, to make its part the right size at once. In
 // the generated 60,000-package repo and in CentOS trees a package takes
 // 1.6-4.5 KB of XML, a dependency entry 150-180 bytes, a distinct string
-// 250-300 (and its bytes an eighth of that: strings average 30-35 bytes)
-// and a <file> 400-850. Too little costs a doubling; too much is
+// 250-300 and a <file> 400-850. Too little costs a doubling; too much is
 // worse, as capacity counts as live heap to the collector, which then lets
 // garbage grow to match. A declared size past 512 MiB (no real primary.xml
 // comes near) is not believed.
@@ -476,5 +475,5 @@ func primarySizes(openSize int64) partSizes {
 	if n <= 0 {
 		return partSizes{pkgs: 1 << 10, strs: 1 << 12, deps: 1 << 14, files: 1 << 12}
 	}
-	return partSizes{pkgs: n / 1536, strs: n / 256, strBytes: n / 8, deps: n / 140, files: n / 768}
+	return partSizes{pkgs: n / 1536, strs: n / 256, deps: n / 140, files: n / 768}
 }

@@ -1,7 +1,6 @@
 package resolver
 
 import (
-	"cmp"
 	"hash/maphash"
 	"unsafe"
 )
@@ -19,10 +18,6 @@ type strArena struct {
 	// chunk; a string starts where the one before it ends when that one
 	// is in the same chunk, and at 0 otherwise.
 	locs []uint64
-	// maxChunk is the size chunks grow to (arenaChunk when zero): a part
-	// sized for a large repo takes larger chunks, whose whole 2 MiB
-	// pages the kernel can back with huge pages (adviseHuge).
-	maxChunk int
 }
 
 // Chunks start small (a pool of a few installed packages) and double up
@@ -68,10 +63,9 @@ func (a *strArena) add(b []byte) uint32 {
 	if last < 0 || len(a.chunks[last])+len(b) > cap(a.chunks[last]) {
 		size := arenaFirstChunk
 		if last >= 0 {
-			size = min(2*cap(a.chunks[last]), cmp.Or(a.maxChunk, arenaChunk))
+			size = min(2*cap(a.chunks[last]), arenaChunk)
 		}
 		a.chunks = append(a.chunks, make([]byte, 0, max(size, len(b))))
-		adviseHuge(a.chunks[last+1])
 		last++
 	}
 	a.chunks[last] = append(a.chunks[last], b...)
@@ -103,7 +97,6 @@ type strIndex struct {
 func (x *strIndex) build(a *strArena) {
 	x.seed = maphash.MakeSeed()
 	x.slots = make([]uint64, strTableSize(cap(a.locs)))
-	adviseHuge(x.slots)
 	x.n, x.dups = 0, 0
 	for k := range a.len() {
 		s := a.at(uint32(k))

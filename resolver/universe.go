@@ -166,13 +166,10 @@ func newRepoPart(n int) *repoPart {
 }
 
 // partSizes are the capacities a repo part starts with.
-type partSizes struct{ pkgs, strs, strBytes, deps, files int }
+type partSizes struct{ pkgs, strs, deps, files int }
 
 // newRepoPartSized makes a part with room for z, its string index sized to
 // match: a repo read from XML then fills it without copying it as it grows.
-// The tables are filled once and whole, so they are backed by huge pages
-// (adviseHuge), and the string arena's chunks grow to half the strings'
-// bytes, so that most of them are too.
 func newRepoPartSized(z partSizes) *repoPart {
 	pl := &idPool{
 		strs:  newStrArena(max(z.strs, 8)),
@@ -180,14 +177,8 @@ func newRepoPartSized(z partSizes) *repoPart {
 		deps:  make([]depRec, 1, max(z.deps, 8)),
 		files: make([]strID, 0, z.files),
 	}
-	pl.strs.maxChunk = max(arenaChunk, z.strBytes/2)
-	adviseHuge(pl.strs.locs)
-	adviseHuge(pl.deps)
-	adviseHuge(pl.files)
 	pl.index()
-	rp := &repoPart{pool: pl, pkgs: make([]uniPkg, 0, z.pkgs)}
-	adviseHuge(rp.pkgs)
-	return rp
+	return &repoPart{pool: pl, pkgs: make([]uniPkg, 0, z.pkgs)}
 }
 
 // grow returns s with room for n more, at least doubling its capacity
