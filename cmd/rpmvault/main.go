@@ -14,7 +14,9 @@ import (
 func main() {
 	// Before anything is freed (see preferHugePages): a resolve's pool
 	// and tables go into huge pages. Without them it only costs faults.
-	_ = preferHugePages(hugeHeap)
+	// The collection it waits for takes milliseconds, which the command
+	// line's parsing, the config and the manifest take too.
+	go preferHugePages(hugeHeap)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
