@@ -24,7 +24,7 @@ type primaryReader struct {
 	epochErr error    // a bad epoch of <version>
 	depErr   [4]error // the first bad entry of each dependency list
 	files    []strID  // the package's <file>s, copied by addScanned
-	good     []bool   // by id: strings safename.Check accepted
+	good     []uint64 // a bit by id: strings safename.Check accepted
 	names    *nameCache
 
 	// One-entry caches: a package's entries mostly repeat its own version,
@@ -151,16 +151,17 @@ func (pr *primaryReader) quickCheck() bool {
 }
 
 func (pr *primaryReader) nameOK(id strID) bool {
-	if int(id) < len(pr.good) && pr.good[id] {
+	w, bit := int(id/64), uint64(1)<<(id%64)
+	if w < len(pr.good) && pr.good[w]&bit != 0 {
 		return true
 	}
 	if safename.Check("", pr.pool.str(id)) != nil {
 		return false
 	}
-	if int(id) >= len(pr.good) {
-		pr.good = append(pr.good, make([]bool, int(id)+1-len(pr.good)+4096)...)
+	if w >= len(pr.good) {
+		pr.good = append(pr.good, make([]uint64, w+1-len(pr.good)+64)...)
 	}
-	pr.good[id] = true
+	pr.good[w] |= bit
 	return true
 }
 
