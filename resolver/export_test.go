@@ -101,10 +101,10 @@ func ValidAnswer(u *Universe, req Request, nevras []string) error {
 	return nil
 }
 
-// ReadFilelists is readFilelists with the pkgid as a string, for the
-// benchmark outside the package.
-func ReadFilelists(r io.Reader, keep func(path []byte) bool, fn func(pkgid string, files []string) error) error {
-	return readFilelists(r, keep, func(pkgid []byte, files []string) error { return fn(string(pkgid), files) })
+// ReadFilelists is readFilelists keeping the paths of want, with the pkgid
+// as a string, for the benchmark outside the package.
+func ReadFilelists(r io.Reader, want map[string]bool, fn func(pkgid string, files []string) error) error {
+	return readFilelists(r, newPathSet(want), func(pkgid []byte, files []string) error { return fn(string(pkgid), files) })
 }
 
 // ReadPrimaryStd is the encoding/xml reference reader of primary.xml.

@@ -12,23 +12,23 @@ import (
 
 // readFilelists streams filelists.xml (uncompressed), calling fn with each
 // package's pkgid, lowercased in a buffer of its own valid until fn
-// returns, and the files of it that keep accepts (all with keep nil).
-// Paths keep refuses are never turned into strings: a repo's file lists
-// run to millions of entries, and a resolve needs a handful of them.
+// returns, and the files of it that want has (all with want nil). Paths
+// want lacks are never turned into strings: a repo's file lists run to
+// millions of entries, and a resolve needs a handful of them.
 //
 // Most of the input is <file> elements, which the quick path
 // (filelistsquick.go) reads without the scanner's tokens; everything else,
 // and anything unusual, is read by the scanner.
-func readFilelists(r io.Reader, keep func(path []byte) bool, fn func(pkgid []byte, files []string) error) error {
-	return newFilelistsReader(r, keep, fn, true).read()
+func readFilelists(r io.Reader, want *pathSet, fn func(pkgid []byte, files []string) error) error {
+	return newFilelistsReader(r, want, fn, true).read()
 }
 
 // filelistsReader is readFilelists' state between tokens, which the quick
 // path and the scanner's tokens both move on.
 type filelistsReader struct {
 	s     *xmlScanner
-	quick bool // read <file> elements on the quick path
-	keep  func(path []byte) bool
+	quick bool     // read <file> elements on the quick path
+	want  *pathSet // nil: every path
 	fn    func(pkgid []byte, files []string) error
 
 	pkgid  []byte
@@ -39,8 +39,8 @@ type filelistsReader struct {
 	depth  int
 }
 
-func newFilelistsReader(r io.Reader, keep func([]byte) bool, fn func([]byte, []string) error, quick bool) *filelistsReader {
-	fr := &filelistsReader{s: newXMLScanner(r), quick: quick, keep: keep, fn: fn}
+func newFilelistsReader(r io.Reader, want *pathSet, fn func([]byte, []string) error, quick bool) *filelistsReader {
+	fr := &filelistsReader{s: newXMLScanner(r), quick: quick, want: want, fn: fn}
 	fr.s.general = !quick
 	return fr
 }
@@ -111,7 +111,7 @@ func (fr *filelistsReader) end(name []byte) error {
 
 // endFile ends a <file> whose text is path.
 func (fr *filelistsReader) endFile(path []byte) {
-	if fr.inFile && (fr.keep == nil || fr.keep(path)) {
+	if fr.inFile && (fr.want == nil || fr.want.has(path)) {
 		fr.files = append(fr.files, string(path))
 	}
 	fr.inFile = false
@@ -159,23 +159,32 @@ func newPathSet(want map[string]bool) *pathSet {
 // pathBits hashes a path's length and last sixteen bytes (where the paths
 // of one directory, and the same name in many, differ) to two bits.
 func pathBits(p []byte) (uint64, uint64) {
-	var lo, hi uint64
 	switch n := len(p); {
 	case n >= 16:
-		lo, hi = binary.LittleEndian.Uint64(p[n-8:]), binary.LittleEndian.Uint64(p[n-16:])
+		return mixPath(binary.LittleEndian.Uint64(p[n-8:]), binary.LittleEndian.Uint64(p[n-16:]), n)
 	case n >= 8:
-		lo, hi = binary.LittleEndian.Uint64(p[n-8:]), binary.LittleEndian.Uint64(p[:8])
-	default:
-		for _, c := range p {
-			lo = lo<<8 | uint64(c)
-		}
+		return mixPath(binary.LittleEndian.Uint64(p[n-8:]), binary.LittleEndian.Uint64(p[:8]), n)
 	}
-	h := (lo ^ uint64(len(p))<<56 ^ hi*0xc2b2ae3d27d4eb4f) * 0x9e3779b97f4a7c15
+	var lo uint64
+	for _, c := range p {
+		lo = lo<<8 | uint64(c)
+	}
+	return mixPath(lo, 0, len(p))
+}
+
+func mixPath(lo, hi uint64, n int) (uint64, uint64) {
+	h := (lo ^ uint64(n)<<56 ^ hi*0xc2b2ae3d27d4eb4f) * 0x9e3779b97f4a7c15
 	return h >> 48, h >> 32 & 0xffff
 }
 
 func (ps *pathSet) has(p []byte) bool {
-	a, b := pathBits(p)
+	var a, b uint64
+	if n := len(p); n >= 16 {
+		// pathBits' common case, without a call for each of millions
+		a, b = mixPath(binary.LittleEndian.Uint64(p[n-8:]), binary.LittleEndian.Uint64(p[n-16:]), n)
+	} else {
+		a, b = pathBits(p)
+	}
 	return ps.bloom[a>>6]&(1<<(a&63)) != 0 && ps.bloom[b>>6]&(1<<(b&63)) != 0 && ps.want[string(p)]
 }
 

@@ -310,14 +310,14 @@ func loadFileLists(ctx context.Context, u *Universe, opts LoadOptions, wanted ma
 		repoID, _ := u.pool.lookup(st.Repo)
 		var (
 			match *filelistsMatch
-			keep  func([]byte) bool
+			keep  *pathSet
 			ready = make(chan struct{})
 		)
 		go func() {
 			defer close(ready)
 			match = newFilelistsMatch(u, repoID)
 			if want != nil {
-				keep = newPathSet(want).has
+				keep = newPathSet(want)
 			}
 		}()
 		// Most packages have no wanted path: all they take is a bit saying
