@@ -2,6 +2,7 @@ package resolver
 
 import (
 	"hash/maphash"
+	"math/bits"
 	"unsafe"
 )
 
@@ -76,16 +77,18 @@ func (a *strArena) add(b []byte) uint32 {
 // strIndex finds a string's id in a pool's table, as libsolv's stringpool
 // hash does: an open-addressing table of ids over the strings themselves.
 // A map[string]strID would cost some 40 bytes a string, and a large repo
-// has hundreds of thousands of strings. Each slot holds the string's id
-// and the high half of its hash, so that a probe of another string is
-// almost always told apart by the slot alone: comparing strings means
-// reading the arena's positions and bytes, two cache misses or three in a
-// table of tens of megabytes, which was most of the cost of interning a
-// repo. With the hash in the slot the table can be fuller (three
-// quarters at most), and is no larger than a half-full one of bare ids.
+// has hundreds of thousands of strings. A slot is 4 bytes: the string's
+// id+1 in its low bits (as many as the table's length needs, as the
+// table has more slots than strings) and the top bits of its hash above
+// them, so that a probe of another string is almost always told apart by
+// the slot alone: comparing strings means reading the arena's positions
+// and bytes, two cache misses or three in a table of megabytes, which was
+// most of the cost of interning a repo. With the hash in the slot the
+// table can be fuller (three quarters at most).
 type strIndex struct {
 	seed  maphash.Seed
-	slots []uint64 // hash>>32<<32 | id+1; 0 is an empty slot; len is a power of two
+	slots []uint32 // hash tag | id+1; 0 is an empty slot; len is a power of two
+	shift uint     // the low bits of a slot that hold id+1: log2(len(slots))
 	n     int
 	// dups counts strings found already in the table while building it: a
 	// table with duplicates cannot stand for its strings by their ids.
@@ -96,7 +99,7 @@ type strIndex struct {
 // positions for: a pool made for a repo's strings fills without rehashing.
 func (x *strIndex) build(a *strArena) {
 	x.seed = maphash.MakeSeed()
-	x.slots = make([]uint64, strTableSize(cap(a.locs)))
+	x.alloc(strTableSize(cap(a.locs)))
 	x.n, x.dups = 0, 0
 	for k := range a.len() {
 		s := a.at(uint32(k))
@@ -104,8 +107,14 @@ func (x *strIndex) build(a *strArena) {
 			x.dups++
 			continue
 		}
-		x.insert(maphash.String(x.seed, s), strID(k))
+		x.add(a, strID(k))
 	}
+}
+
+// alloc makes an empty table of size slots (a power of two).
+func (x *strIndex) alloc(size int) {
+	x.slots = make([]uint32, size)
+	x.shift = uint(bits.TrailingZeros(uint(size)))
 }
 
 // tableSize is the length of a table of n entries kept at most half full.
@@ -127,19 +136,30 @@ func strTableSize(n int) int {
 	return size
 }
 
+// tag is the part of a slot that h decides: its top bits, above the id.
+// (A shift of 32 or more leaves none, and the id alone decides.)
+func (x *strIndex) tag(h uint64) uint32 { return uint32(h>>32) >> x.shift << x.shift }
+
+// idOf is the id a used slot holds.
+func (x *strIndex) idOf(v uint32) strID { return strID(v&(1<<x.shift-1) - 1) }
+
+// fits: can a slot of this table hold id? (Ids are below the table's
+// length but for a table built over duplicates.)
+func (x *strIndex) fits(id strID) bool { return uint64(id)+1 < 1<<x.shift }
+
 // full: would one more string make the table more than three quarters full?
 func (x *strIndex) full() bool { return 4*(x.n+1) > 3*len(x.slots) }
 
 func (x *strIndex) find(a *strArena, s string) (strID, bool) {
 	h := maphash.String(x.seed, s)
-	mask := uint64(len(x.slots) - 1)
+	mask, tag := uint64(len(x.slots)-1), x.tag(h)
 	for i := h & mask; ; i = (i + 1) & mask {
 		v := x.slots[i]
 		if v == 0 {
 			return 0, false
 		}
-		if v>>32 == h>>32 && a.at(uint32(v)-1) == s {
-			return strID(uint32(v) - 1), true
+		if v^tag < 1<<x.shift && a.at(uint32(x.idOf(v))) == s {
+			return x.idOf(v), true
 		}
 	}
 }
@@ -148,56 +168,63 @@ func (x *strIndex) find(a *strArena, s string) (strID, bool) {
 // and the probe serve both.
 func (x *strIndex) internBytes(a *strArena, b []byte) strID {
 	h := maphash.Bytes(x.seed, b)
-	mask := uint64(len(x.slots) - 1)
+	mask, tag := uint64(len(x.slots)-1), x.tag(h)
 	i := h & mask
 	for ; ; i = (i + 1) & mask {
 		v := x.slots[i]
 		if v == 0 {
 			break
 		}
-		if v>>32 == h>>32 && a.at(uint32(v)-1) == string(b) { // no allocation: the compiler compares in place
-			return strID(uint32(v) - 1)
+		if v^tag < 1<<x.shift && a.at(uint32(x.idOf(v))) == string(b) { // no allocation: the compiler compares in place
+			return x.idOf(v)
 		}
 	}
 	id := strID(a.add(b))
-	if x.full() {
-		x.grow(a)
-		x.insert(h, id)
+	if x.full() || !x.fits(id) {
+		x.insert(a, h, id)
 		return id
 	}
-	x.slots[i] = h>>32<<32 | (uint64(id) + 1)
+	x.slots[i] = tag | uint32(id+1)
 	x.n++
 	return id
 }
 
 // add indexes string id of a, not in the table yet, and returns id.
 func (x *strIndex) add(a *strArena, id strID) strID {
-	if x.full() {
-		x.grow(a)
-	}
-	x.insert(maphash.String(x.seed, a.at(uint32(id))), id)
+	x.insert(a, maphash.String(x.seed, a.at(uint32(id))), id)
 	return id
 }
 
-// grow doubles the table; the hashes' high halves are in the slots, the
-// low halves are hashed again.
+// insert puts id, of hash h, in the table, growing it first when it is
+// full or its slots cannot hold id.
+func (x *strIndex) insert(a *strArena, h uint64, id strID) {
+	for x.full() || !x.fits(id) {
+		x.grow(a)
+	}
+	x.place(h, id)
+}
+
+// grow doubles the table; the strings are hashed again, as a slot holds
+// fewer of their hash's bits than the new table needs.
 func (x *strIndex) grow(a *strArena) {
-	old := x.slots
-	x.slots = make([]uint64, 2*len(old))
+	old, oldShift := x.slots, x.shift
+	x.alloc(2 * len(old))
 	x.n = 0
 	for _, v := range old {
 		if v != 0 {
-			x.insert(maphash.String(x.seed, a.at(uint32(v)-1)), strID(uint32(v)-1))
+			id := strID(v&(1<<oldShift-1) - 1)
+			x.place(maphash.String(x.seed, a.at(uint32(id))), id)
 		}
 	}
 }
 
-func (x *strIndex) insert(h uint64, id strID) {
+// place puts id in the first free slot from h's.
+func (x *strIndex) place(h uint64, id strID) {
 	mask := uint64(len(x.slots) - 1)
 	i := h & mask
 	for x.slots[i] != 0 {
 		i = (i + 1) & mask
 	}
-	x.slots[i] = h>>32<<32 | (uint64(id) + 1)
+	x.slots[i] = x.tag(h) | uint32(id+1)
 	x.n++
 }

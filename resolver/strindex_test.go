@@ -49,6 +49,42 @@ func TestStrIndex(t *testing.T) {
 	}
 }
 
+// TestStrIndexIdsPastItsLength: a table built over many duplicates
+// counts fewer strings than its arena has, so new ids reach its length
+// before it is three quarters full (its slots hold an id in as many bits
+// as the length needs): it grows so that they fit, and every string is
+// still found, "dup" as its first copy.
+func TestStrIndexIdsPastItsLength(t *testing.T) {
+	a := newStrArena(4)
+	for range 200 {
+		a.add([]byte("dup"))
+	}
+	var x strIndex
+	x.build(&a)
+	if x.dups != 199 {
+		t.Fatalf("dups = %d", x.dups)
+	}
+	ids := map[string]strID{}
+	for i := range 2 * len(x.slots) {
+		s := fmt.Sprintf("s%d", i)
+		ids[s] = x.internBytes(&a, []byte(s))
+	}
+	for s, id := range ids {
+		if got, ok := x.find(&a, s); !ok || got != id || a.at(uint32(id)) != s {
+			t.Errorf("find(%q) = %d, %v; want %d", s, got, ok, id)
+		}
+		if got := x.internBytes(&a, []byte(s)); got != id {
+			t.Errorf("internBytes(%q) again = %d, want %d", s, got, id)
+		}
+	}
+	if id, ok := x.find(&a, "dup"); !ok || id != 1 {
+		t.Errorf("find(dup) = %d, %v; want 1, its first copy", id, ok)
+	}
+	if _, ok := x.find(&a, "absent"); ok {
+		t.Error("found a string never added")
+	}
+}
+
 // TestStrArena: strings of every size, across chunks (one longer than a
 // chunk among them), read back as added; a string handed out is not
 // changed by later ones.
