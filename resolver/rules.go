@@ -342,17 +342,55 @@ func ruleCmp(a, b []sat.Lit) int {
 }
 
 // unify sorts package rules as libsolv does and drops duplicates, of
-// equal rules keeping the first made. A rule's literals lie after those
-// of every rule made before it, so their offset breaks ties as a stable
-// sort would: the stable sort's merges were a quarter of a large solve's
-// own time.
+// equal rules keeping the first made. The sort is of keys, each rule's
+// first two literals as ruleCmp orders them (a rule of one literal has 0
+// second) and its index: the stable sort of the rules themselves, its
+// merges and the comparator's reads of their literals, was a quarter of
+// a large solve's own time. Only rules agreeing on both are compared in
+// full.
 func (s *solver) unify(rules []pendingRule) []pendingRule {
-	slices.SortFunc(rules, func(a, b pendingRule) int {
-		if c := ruleCmp(s.ruleLits(a), s.ruleLits(b)); c != 0 {
+	type keyed struct {
+		key uint64
+		k   uint32
+	}
+	// A literal's sign bit flipped orders it as an unsigned number.
+	ord := func(l sat.Lit) uint64 { return uint64(uint32(l) ^ 1<<31) }
+	ks := make([]keyed, len(rules))
+	for k, r := range rules {
+		l := s.ruleLits(r)
+		second := sat.Lit(0)
+		if len(l) > 1 {
+			second = l[1]
+		}
+		ks[k] = keyed{ord(l[0])<<32 | ord(second), uint32(k)}
+	}
+	slices.SortFunc(ks, func(a, b keyed) int {
+		if a.key != b.key {
+			return cmp.Compare(a.key, b.key)
+		}
+		if c := ruleCmp(s.ruleLits(rules[a.k]), s.ruleLits(rules[b.k])); c != 0 {
 			return c
 		}
-		return cmp.Compare(a.off, b.off)
+		return cmp.Compare(a.k, b.k)
 	})
+	// The rules put in that order in place, cycle by cycle: rule j is
+	// the one that was at ks[j].k.
+	const placed = ^uint32(0)
+	for i := range ks {
+		if ks[i].k == placed {
+			continue
+		}
+		first, j := rules[i], i
+		for {
+			from := ks[j].k
+			ks[j].k = placed
+			if int(from) == i {
+				rules[j] = first
+				break
+			}
+			rules[j], j = rules[from], int(from)
+		}
+	}
 	out := rules[:0]
 	for _, r := range rules {
 		if len(out) > 0 && ruleCmp(s.ruleLits(out[len(out)-1]), s.ruleLits(r)) == 0 {
