@@ -16,10 +16,10 @@ import "bytes"
 // next would. It stops, having consumed only what it fully read, at
 // anything else (text outside a <file>, a '&', a comment, a tag the
 // window cuts short), and the scanner reads the next token from exactly
-// there. Every token the quick path reads is the
-// one the scanner would read at that position, so the two never disagree
-// about the packages, their files or whether the input is malformed;
-// FuzzFilelistsQuickAgrees checks it.
+// there. Every token the quick path reads is the one the scanner would
+// read at that position, so the two never disagree about the packages,
+// their files or whether the input is malformed; FuzzFilelistsQuickAgrees
+// checks it, with the input handed over whole and a byte at a time.
 
 // Literal tags the quick path reads.
 const (
