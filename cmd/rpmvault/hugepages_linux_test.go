@@ -21,7 +21,7 @@ func TestPreferHugePages(t *testing.T) {
 	if err := preferHugePages(64 << 20); err == nil {
 		t.Error("preferHugePages went ahead on a heap collected already")
 	}
-	beg, end, err := markHugePages(64 << 20)
+	beg, end, err := markHugePages(64<<20, runtime.GC)
 	if err != nil {
 		if errors.Is(err, syscall.EINVAL) {
 			t.Skipf("the kernel has no transparent huge pages: %v", err)
@@ -75,4 +75,26 @@ func vmFlagsOf(addr uintptr) (string, error) {
 		return "", err
 	}
 	return "", fmt.Errorf("no mapping holds %#x", addr)
+}
+
+// TestResolving: huge pages are prepared for the commands that read repos
+// into a pool, wherever their name is on the command line, and not for
+// the others.
+func TestResolving(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want bool
+	}{
+		{[]string{"resolve", "-m", "m.yaml"}, true},
+		{[]string{"--config", "c.yaml", "why", "-m", "m.yaml", "bash"}, true},
+		{[]string{"mirror", "--lock", "l.yaml"}, true},
+		{[]string{"version"}, false},
+		{[]string{"--help"}, false},
+		{[]string{"verify", "b.tar.gz"}, false},
+		{nil, false},
+	} {
+		if got := resolving(tc.args); got != tc.want {
+			t.Errorf("resolving(%q) = %v, want %v", tc.args, got, tc.want)
+		}
+	}
 }
