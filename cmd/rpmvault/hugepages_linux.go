@@ -36,14 +36,30 @@ const hugeHeap = 48 << 20
 // frees it, milliseconds of waiting, runs on its own goroutine. The
 // heap's few megabytes from before stay in small pages. Where the kernel
 // lacks the advice (EINVAL) nothing changes.
-func preferHugePages(size int) error {
+//
+// A warm resolve, which maps its repos' parsed-cache entries and builds
+// little, gains less from them and peaked 2-3 MB higher: the range it
+// returns is handed back to small pages (smallPages) once an entry opens.
+func preferHugePages(size int) (hugeRange, error) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	if ms.NumGC > 0 {
-		return errors.New("huge pages: the heap was collected already, so fresh memory cannot be told from freed")
+		return hugeRange{}, errors.New("huge pages: the heap was collected already, so fresh memory cannot be told from freed")
 	}
-	_, _, err := markHugePages(size, func() { go runtime.GC() })
-	return err
+	beg, end, err := markHugePages(size, func() { go runtime.GC() })
+	return hugeRange{beg, end}, err
+}
+
+// hugeRange is the addresses preferHugePages marked.
+type hugeRange struct{ beg, end uintptr }
+
+// smallPages asks for small pages again over r where it is not touched
+// yet (MADV_NOHUGEPAGE; huge pages already there stay).
+func (r hugeRange) smallPages() {
+	if r.beg >= r.end {
+		return
+	}
+	_, _, _ = syscall.Syscall(syscall.SYS_MADVISE, r.beg, r.end-r.beg, syscall.MADV_NOHUGEPAGE)
 }
 
 // markHugePages is preferHugePages without the check that the block is

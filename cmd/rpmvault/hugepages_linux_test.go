@@ -18,7 +18,7 @@ import (
 // heap works as before.
 func TestPreferHugePages(t *testing.T) {
 	runtime.GC()
-	if err := preferHugePages(64 << 20); err == nil {
+	if _, err := preferHugePages(64 << 20); err == nil {
 		t.Error("preferHugePages went ahead on a heap collected already")
 	}
 	beg, end, err := markHugePages(64<<20, runtime.GC)
@@ -39,6 +39,11 @@ func TestPreferHugePages(t *testing.T) {
 		if !strings.Contains(" "+flags+" ", " hg ") {
 			t.Errorf("the mapping at %#x has flags %q, no hg (MADV_HUGEPAGE)", addr, flags)
 		}
+	}
+	// Handed back to small pages, the range is no longer marked.
+	hugeRange{beg, end}.smallPages()
+	if flags, err := vmFlagsOf(beg); err != nil || strings.Contains(" "+flags+" ", " hg ") {
+		t.Errorf("after smallPages the mapping at %#x has flags %q (%v)", beg, flags, err)
 	}
 	b := make([]byte, 16<<20)
 	for i := range b {

@@ -14,10 +14,13 @@ import (
 func main() {
 	// Before anything is freed (see preferHugePages): a resolve's pool
 	// goes into huge pages. Without them it only costs faults.
+	ctx := context.Background()
 	if resolving(os.Args[1:]) {
-		_ = preferHugePages(hugeHeap)
+		if r, err := preferHugePages(hugeHeap); err == nil {
+			ctx = context.WithValue(ctx, hugeRangeKey{}, r)
+		}
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
@@ -56,3 +59,7 @@ func resolving(args []string) bool {
 	}
 	return false
 }
+
+// hugeRangeKey holds, in the command's context, the heap range prepared
+// for huge pages (see preferHugePages and warmAware).
+type hugeRangeKey struct{}

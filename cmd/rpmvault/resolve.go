@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
+	"sync"
 
 	"github.com/spf13/cobra"
 
@@ -179,6 +181,11 @@ func (a *app) resolve(cmd *cobra.Command) (*resolution, error) {
 	if err != nil {
 		return nil, err
 	}
+	if r, ok := cmd.Context().Value(hugeRangeKey{}).(hugeRange); ok {
+		if mf, ok := fetcher.(*mirror.MetadataFetcher); ok {
+			fetcher = &warmAware{MetadataFetcher: mf, warm: r.smallPages}
+		}
+	}
 	baseline := m.BaselinePath()
 	if b := a.cfg.GetString("baseline"); b != "" {
 		baseline = b
@@ -241,4 +248,22 @@ func (a *app) fetcher() (rpmmd.Fetcher, error) {
 	}
 	return &mirror.MetadataFetcher{Inner: &fetch.HTTPFetcher{Client: fetch.NewHTTPClient(a.netOptions())}, Rewrites: rw, Store: store,
 		Offline: a.cfg.GetBool("offline"), Expire: a.cfg.GetDuration("metadata-expire")}, nil
+}
+
+// warmAware is the metadata fetcher of a resolve that calls warm once,
+// when a parsed-cache entry opens: the resolve is then a warm one (see
+// preferHugePages).
+type warmAware struct {
+	*mirror.MetadataFetcher
+	warm func()
+	once sync.Once
+}
+
+// OpenParsed opens the entry for key (resolver.ParsedCache).
+func (w *warmAware) OpenParsed(key string) (io.ReadCloser, error) {
+	rc, err := w.MetadataFetcher.OpenParsed(key)
+	if err == nil {
+		w.once.Do(w.warm)
+	}
+	return rc, err
 }
