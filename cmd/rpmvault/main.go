@@ -1,5 +1,5 @@
 // Command rpmvault computes, fetches, bundles and installs exact RPM
-// dependency closures for air-gapped machines. See the README and DESIGN.md.
+// dependency closures for air-gapped machines. See the README and docs/.
 package main
 
 import (

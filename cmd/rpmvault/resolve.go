@@ -214,6 +214,9 @@ func (a *app) resolve(cmd *cobra.Command) (*resolution, error) {
 	}
 	req := m.Request()
 	req.Installed = installed
+	// What starting up touched of the binary need not stay resident
+	// through the solve (a resolve only costs a little more without).
+	_ = releaseStartupPages()
 	plan, u, err := resolver.Resolve(cmd.Context(), m.Sources(), req, fetcher)
 	if err != nil {
 		return nil, fmt.Errorf("resolve %s: %w", path, err)
