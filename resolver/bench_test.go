@@ -23,6 +23,7 @@ var (
 	benchOnce sync.Once
 	benchRepo *fixtures.LargeRepo
 	benchErr  error
+	benchDir  string // TestMain removes it
 )
 
 func largeRepo(b *testing.B) *fixtures.LargeRepo {
@@ -33,6 +34,7 @@ func largeRepo(b *testing.B) *fixtures.LargeRepo {
 			benchErr = err
 			return
 		}
+		benchDir = dir
 		benchRepo, benchErr = fixtures.GenerateLargeRepo(dir, fixtures.LargeRepoOptions{Seed: 1, Packages: benchPackages})
 	})
 	if benchErr != nil {

@@ -31,8 +31,10 @@ func TestMain(m *testing.M) {
 	if worldSrv != nil {
 		worldSrv.Close()
 	}
-	if worldDir != "" {
-		os.RemoveAll(worldDir)
+	for _, dir := range []string{worldDir, benchDir} {
+		if dir != "" {
+			os.RemoveAll(dir)
+		}
 	}
 	os.Exit(code)
 }
