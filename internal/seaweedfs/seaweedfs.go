@@ -30,6 +30,7 @@ type Server struct {
 	cmd       *exec.Cmd
 	done      chan struct{}
 	log       string
+	ports     []int
 }
 
 // ErrNoBinary says SEAWEEDFS_WEED names no weed binary; tests fail on it
@@ -80,7 +81,7 @@ func Start(dir string) (*Server, error) {
 	}
 	s := &Server{AccessKey: "rpmvault-test", SecretKey: "rpmvault-test-secret", done: make(chan struct{}),
 		Endpoint: "http://127.0.0.1:" + strconv.Itoa(ports[0]), master: "http://127.0.0.1:" + strconv.Itoa(ports[2]),
-		log: filepath.Join(dir, "weed.log")}
+		log: filepath.Join(dir, "weed.log"), ports: ports}
 	cfg := fmt.Sprintf(`{"identities":[{"name":"rpmvault","credentials":[{"accessKey":%q,"secretKey":%q}],"actions":["Admin","Read","Write","List","Tagging"]}]}`, s.AccessKey, s.SecretKey)
 	cfgFile := filepath.Join(dir, "s3.json")
 	data := filepath.Join(dir, "data")
@@ -221,6 +222,14 @@ func (s *Server) Stop() {
 		case <-time.After(10 * time.Second):
 			syscall.Kill(-s.cmd.Process.Pid, syscall.SIGKILL)
 			<-s.done
+		}
+	}
+	// weed leaves a unix socket per service in the temporary directory,
+	// named by the service's port, after it ends.
+	for _, p := range s.ports {
+		socks, _ := filepath.Glob(filepath.Join(os.TempDir(), fmt.Sprintf("seaweedfs-*-%d.sock", p)))
+		for _, sock := range socks {
+			os.Remove(sock)
 		}
 	}
 }
