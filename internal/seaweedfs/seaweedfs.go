@@ -97,7 +97,9 @@ func Start(dir string) (*Server, error) {
 	}
 	defer logf.Close()
 	p := func(i int) string { return strconv.Itoa(ports[i]) }
-	s.cmd = exec.Command(bin, "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-dir="+data,
+	// Its logs go to weed.log with its output, not to files of their own
+	// in the temporary directory.
+	s.cmd = exec.Command(bin, "-logtostderr", "server", "-ip=127.0.0.1", "-ip.bind=127.0.0.1", "-dir="+data,
 		"-s3", "-s3.port="+p(0), "-s3.port.grpc="+p(1), "-s3.config="+cfgFile, "-s3.port.iceberg=0", "-s3.port.lance=0",
 		"-master.port="+p(2), "-master.port.grpc="+p(3), "-volume.port="+p(4), "-volume.port.grpc="+p(5),
 		"-filer.port="+p(6), "-filer.port.grpc="+p(7), "-debug.port="+p(8), "-metricsPort="+p(9),
