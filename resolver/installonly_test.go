@@ -4,14 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/rpmvault/rpmvault/fixtures"
 	"github.com/rpmvault/rpmvault/resolver"
 	"github.com/rpmvault/rpmvault/resolver/fetch"
 )
@@ -24,13 +21,7 @@ import (
 // them conflict on their files): the same packages are installed and the
 // same installed ones replaced as libsolv does with dnf's installonlypkgs.
 func TestInstallOnlyAgainstLibsolv(t *testing.T) {
-	fixtures.NeedTool(t, "/usr/bin/python3")
-	if err := exec.Command("/usr/bin/python3", "-c", "import solv").Run(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("python3-solv is required in CI")
-		}
-		t.Skip("python3-solv not installed")
-	}
+	needLibsolv(t)
 	const old, cur = "2.6.32-431.el6", "2.6.32-504.el6"
 	// dnf's installonlypkgs default (dnf.conf(5)) and what yum 3.2.29
 	// adds, written out here rather than taken from the resolver, so a

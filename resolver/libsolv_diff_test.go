@@ -287,6 +287,18 @@ type libsolvAnswer struct {
 	Why     string   `json:"why"`
 }
 
+// needLibsolv fails under CI, and skips elsewhere, without python3-solv.
+func needLibsolv(t *testing.T) {
+	t.Helper()
+	fixtures.NeedTool(t, "/usr/bin/python3")
+	if err := exec.Command("/usr/bin/python3", "-c", "import solv").Run(); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("python3-solv is required in CI")
+		}
+		t.Skip("python3-solv not installed")
+	}
+}
+
 // runLibsolv hands cases to testdata/libsolv_solve.py in one process.
 func runLibsolv(t *testing.T, dir string, cases []map[string]any) []libsolvAnswer {
 	t.Helper()
@@ -325,13 +337,7 @@ func envInt(t *testing.T, name string, def int) int {
 // TestDifferentialAgainstLibsolv solves hundreds of random problems with
 // rpmvault and with libsolv and compares the package sets.
 func TestDifferentialAgainstLibsolv(t *testing.T) {
-	fixtures.NeedTool(t, "/usr/bin/python3")
-	if err := exec.Command("/usr/bin/python3", "-c", "import solv").Run(); err != nil {
-		if os.Getenv("CI") != "" {
-			t.Fatal("python3-solv is required in CI")
-		}
-		t.Skip("python3-solv not installed")
-	}
+	needLibsolv(t)
 	// RPMVAULT_DIFF_SEED and RPMVAULT_DIFF_CASES try other random problems
 	// than CI's fixed ones (a new seed range is a new set of inputs).
 	first, n := envInt(t, "RPMVAULT_DIFF_SEED", 1000), envInt(t, "RPMVAULT_DIFF_CASES", 600)
